@@ -1,0 +1,161 @@
+"""The public functions the CLI (and later the web service) are thin shells over."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from aggregates.config import Scenario, load_scenario
+from aggregates.data.region import Region, check_years, read_region
+from aggregates.errors import NetworkError
+from aggregates.network.graph import Network, build_network
+from aggregates.network.routes import co2e_kg_per_t, route_options
+
+SNAPPED_LAYERS = ("bases", "demand", "terminals", "swap_stations")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A validated scenario and its region."""
+
+    scenario: Scenario
+    region: Region
+
+
+def load_inputs(
+    config: str | Path,
+    overrides: list[str] | None = None,
+    *,
+    osm: str | Path | None = None,
+    max_snap_km: float = 5.0,
+    allow_download: bool = False,
+) -> Inputs:
+    """Load and validate a scenario and its region.
+
+    Parameters
+    ----------
+    config
+        Scenario YAML file.
+    overrides
+        ``key.path=value`` strings.
+    osm
+        Optional .osm / .osm.pbf file whose roads replace the region's road layer.
+    max_snap_km
+        With ``osm``: farthest a site may be from the nearest OSM road node.
+    allow_download
+        With ``osm="download"``: allow fetching the region's roads from the
+        Overpass API.
+    """
+    scenario = load_scenario(config, overrides)
+    region = read_region(scenario.region)
+    check_years(region, scenario.years)
+    if osm is not None:
+        region = with_osm_roads(region, osm, max_snap_km=max_snap_km, allow_download=allow_download)
+    return Inputs(scenario, region)
+
+
+def with_osm_roads(region: Region, source, *, max_snap_km: float, allow_download: bool = False) -> Region:
+    """Replace a region's road layer by one built from OpenStreetMap."""
+    from aggregates.network.osm import build_osm_road_layer  # osmnx is slow to import; only load it when asked
+
+    known = region.points()
+    points = known[known["layer"].isin(SNAPPED_LAYERS)][["id", "lon", "lat"]].reset_index(drop=True)
+    tree = cKDTree(known[["lon", "lat"]].to_numpy())
+    provinces = known["province"].to_numpy()
+
+    def province_of(lon: float, lat: float) -> str:
+        # Nearest known site's province: the region carries no boundaries, and sites sit on both sides of them.
+        return str(provinces[tree.query([lon, lat])[1]])
+
+    road_nodes, roads = build_osm_road_layer(
+        source,
+        points,
+        province_of=province_of,
+        max_snap_km=max_snap_km,
+        allow_download=allow_download,
+        bbox=region.meta.bbox,
+    )
+    return region.with_roads(road_nodes, roads)
+
+
+def network_for(inputs: Inputs) -> Network:
+    """Build the multimodal network of loaded inputs."""
+    return build_network(inputs.region, inputs.scenario)
+
+
+def find_place(table: pd.DataFrame, text: str, what: str) -> str:
+    """Id of the row whose id, English or Chinese name matches ``text`` (case-insensitive).
+
+    Raises
+    ------
+    NetworkError
+        When nothing or more than one row matches, with the closest names.
+    """
+    needle = text.strip().casefold()
+    hits = table[
+        (table["id"].str.casefold() == needle)
+        | (table["name_en"].str.casefold() == needle)
+        | (table["name_zh"].str.casefold() == needle)
+    ]
+    if len(hits) == 1:
+        return str(hits["id"].iloc[0])
+    if len(hits) > 1:
+        raise NetworkError(f"'{text}' matches several {what}: {', '.join(hits['id'])}; use the id")
+    names = [*table["id"], *table["name_en"], *table["name_zh"]]
+    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise NetworkError(f"no {what} is called '{text}' (match by id, English or Chinese name){hint}")
+
+
+def routes_between(network: Network, base: str, node: str, year: int | None = None) -> pd.DataFrame:
+    """Route options of every chain between one base and one demand node.
+
+    Parameters
+    ----------
+    network
+        The network.
+    base, node
+        Id, English or Chinese name of a base and a demand node.
+    year
+        Year of the grid factor for CO2e (default: the scenario's first).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The route-options rows of that pair with ``co2e_kg_per_t`` and
+        ``co2e_ttw_kg_per_t`` added, cheapest first.
+    """
+    region = network.region
+    base_id = find_place(region.bases, base, "base")
+    node_id = find_place(region.demand, node, "demand node")
+    options = route_options(network, nodes=[node_id])
+    options = options[options["base"] == base_id].copy()
+    year = year or min(network.scenario.years)
+    options["co2e_kg_per_t"] = co2e_kg_per_t(options, network.scenario, year)
+    options["co2e_ttw_kg_per_t"] = co2e_kg_per_t(options, network.scenario, year, basis="ttw")
+    options["year"] = year
+    return options.sort_values("cost_yuan_per_t", kind="mergesort").reset_index(drop=True)
+
+
+def missing_chain_reason(network: Network, chain: str) -> str:
+    """Why a chain has no route option between a pair (for messages)."""
+    sc = network.scenario
+    if chain not in sc.chains:
+        return "not enabled in the scenario's chains"
+    if chain == "bet_truck":
+        r = sc.trucks.bet.range_km
+        return (
+            f"beyond the battery range: each hop between charging points must be <= {r:g} km and the last "
+            f"hop to a site without charging <= {r / 2:g} km (there and back), and no chain of swap "
+            f"stations connects them"
+        )
+    if chain.startswith("rail_"):
+        return (
+            f"no loading station within {sc.rail.max_first_mile_km:g} km by road (rail.max_first_mile_km), "
+            f"no rail path between terminals, or a truck leg beyond battery range"
+        )
+    return "no road path"

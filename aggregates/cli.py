@@ -1,0 +1,199 @@
+"""The ``aggregates`` command line: a thin shell over :mod:`aggregates.api`.
+
+Every command catches the project's errors and turns them into a message on
+stderr and an exit code (2 bad input, 3 infeasible), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from aggregates import api
+from aggregates.errors import AggregatesError
+from aggregates.network.routes import COLUMNS
+
+app = typer.Typer(
+    help="Plan the supply of tailings and waste-rock aggregate to Beijing, Tianjin and Xiong'an.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigArg = Annotated[Path, typer.Argument(help="Scenario YAML file, e.g. configs/default.yaml.", show_default=False)]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Override a config value: key.path=value (repeatable).", show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of tables.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each pipeline step.")]
+
+
+def _handled(command: Callable) -> Callable:
+    """Run a command; turn project errors into a message and an exit code."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        logging.basicConfig(
+            level=logging.INFO if kwargs.get("verbose") else logging.WARNING,
+            format="%(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        try:
+            return command(*args, **kwargs)
+        except AggregatesError as exc:
+            err.print("[bold red]error:[/]", end=" ")
+            err.print(exc.message, markup=False, highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+@_handled
+def validate(config: ConfigArg, set_: SetOpt = None, verbose: VerboseOpt = False) -> None:
+    """Check a scenario config and its region; print a summary of what was read."""
+    inputs = api.load_inputs(config, set_)
+    region, sc = inputs.region, inputs.scenario
+    table = Table(title=f"{sc.name}: region {region.meta.name} is valid", show_header=True)
+    table.add_column("layer")
+    table.add_column("rows", justify="right")
+    table.add_column("notes")
+    levels = region.base_levels.sort_values("level").groupby("base_id")
+    first = levels.first()["capacity_mt_per_yr"]
+    top = levels.last()["capacity_mt_per_yr"]
+    existing = region.bases.set_index("id")["status"] == "existing"
+    base_note = (
+        f"existing capacity {first[existing[existing].index].sum():.1f} Mt/yr, "
+        f"all levels built {top.sum():.1f} Mt/yr"
+    )
+    y0 = min(sc.years)
+    dem = region.demand_years[region.demand_years["year"] == y0]["demand_mt"].sum()
+    rows = [
+        ("bases", len(region.bases), base_note),
+        ("base levels", len(region.base_levels), ""),
+        ("demand nodes", len(region.demand), f"{dem:.1f} Mt demand in {y0}"),
+        ("terminals", len(region.terminals), ""),
+        ("rail stations", len(region.rail_stations), ""),
+        ("rail segments", len(region.rail_segments), f"{region.rail_segments['length_km'].sum():.0f} km"),
+        ("road nodes", len(region.road_nodes), ""),
+        ("road links", len(region.roads), f"{region.roads['length_km'].sum():.0f} km"),
+        ("swap stations", len(region.swap_stations), ""),
+    ]
+    for name, count, note in rows:
+        table.add_row(name, str(count), note)
+    out.print(table)
+    out.print(f"years {sc.years}; chains {', '.join(sc.chains)}")
+
+
+@app.command()
+@_handled
+def network(
+    config: ConfigArg,
+    osm: Annotated[
+        str | None,
+        typer.Option(help="Build roads from a local .osm/.osm.pbf file (or 'download' with --allow-download)."),
+    ] = None,
+    max_snap_km: Annotated[float, typer.Option(help="With --osm: farthest a site may be from a road.")] = 5.0,
+    allow_download: Annotated[bool, typer.Option(help="With --osm download: fetch roads from Overpass.")] = False,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Build the multimodal network and print its summary."""
+    inputs = api.load_inputs(config, set_, osm=osm, max_snap_km=max_snap_km, allow_download=allow_download)
+    summary = api.network_for(inputs).summary()
+    if json_:
+        _print_json(summary)
+        return
+    table = Table(title=f"network of {summary['region']}", show_header=False)
+    for key, value in summary.items():
+        shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
+        table.add_row(key.replace("_", " "), shown)
+    out.print(table)
+
+
+def _route_json(row) -> dict:
+    return {
+        "chain": row.chain,
+        "cost_yuan_per_t": round(row.cost_yuan_per_t, 2),
+        "hours": round(row.hours, 2),
+        "co2e_kg_per_t": round(row.co2e_kg_per_t, 3),
+        "co2e_ttw_kg_per_t": round(row.co2e_ttw_kg_per_t, 3),
+        "nox_g_per_t": round(row.nox_g_per_t, 3),
+        "pm_g_per_t": round(row.pm_g_per_t, 4),
+        "km": {"road": round(row.km_road, 1), "rail": round(row.km_rail, 1)},
+        "great_circle_km": round(row.great_circle_km, 1),
+        "loading_terminal": row.loading_terminal or None,
+        "unloading_terminal": row.unloading_terminal or None,
+        "swaps_per_trip": int(row.swaps_per_trip),
+        "diesel_restricted_at_destination": bool(row.restricted),
+        "resources": list(row.resources),
+        "year": int(row.year),
+    }
+
+
+@app.command()
+@_handled
+def routes(
+    config: ConfigArg,
+    from_: Annotated[str, typer.Option("--from", help="Base: id, English or Chinese name.", show_default=False)],
+    to: Annotated[str, typer.Option("--to", help="Demand node: id, English or Chinese name.", show_default=False)],
+    year: Annotated[int | None, typer.Option(help="Year of the grid factor for CO2e (default: first).")] = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Show the route options of every transport chain between a base and a demand node."""
+    inputs = api.load_inputs(config, set_)
+    net = api.network_for(inputs)
+    options = api.routes_between(net, from_, to, year)
+    if json_:
+        _print_json([_route_json(r) for r in options.itertuples()])
+        return
+    base = api.find_place(inputs.region.bases, from_, "base")
+    node = api.find_place(inputs.region.demand, to, "demand node")
+    table = Table(title=f"route options {base} -> {node} (CO2e with {options['year'].iloc[0] if len(options) else ''} grid)")
+    table.add_column("chain", no_wrap=True)
+    for name in ("yuan/t", "hours", "road km", "rail km", "kg CO2e/t", "g NOx/t", "via"):
+        table.add_column(name, justify="left" if name == "via" else "right")
+    for r in options.itertuples():
+        via = " ".join(r.resources) if r.resources else "road"
+        flag = " (diesel restricted at destination)" if r.restricted else ""
+        table.add_row(
+            r.chain + flag,
+            f"{r.cost_yuan_per_t:.1f}",
+            f"{r.hours:.1f}",
+            f"{r.km_road:.0f}",
+            f"{r.km_rail:.0f}",
+            f"{r.co2e_kg_per_t:.2f}",
+            f"{r.nox_g_per_t:.1f}",
+            via,
+        )
+    out.print(table)
+    for chain in inputs.scenario.chains:
+        if chain not in set(options["chain"]):
+            out.print(f"[yellow]{chain}: no option[/] - {api.missing_chain_reason(net, chain)}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    app()
+
+
+__all__ = ["COLUMNS", "app", "main"]

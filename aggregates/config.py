@@ -1,0 +1,316 @@
+"""Scenario configs: schema, loading, overrides and validation.
+
+A scenario is a YAML file. Every default below names its source tag (see
+``configs/SOURCES.md``); a config file only needs to state what differs. Values
+can be overridden on the command line with ``--set key.path=value``, validated
+like the file itself.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from aggregates.errors import ConfigError
+
+CHAINS = ("diesel_truck", "bet_truck", "rail_bet", "rail_diesel")
+Chain = Literal["diesel_truck", "bet_truck", "rail_bet", "rail_diesel"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DieselTruck(_Strict):
+    """Diesel 6x4 tractor, 49 t GVW (FACTS §5.4, §6.2, §6.3)."""
+
+    payload_t: float = Field(31.0, gt=0, description="net payload, t [FACTS §5.4: 31-35 t]")
+    fuel_l_per_100km_loaded: float = Field(35.0, gt=0, description="[FACTS §5.4: 32-38]")
+    fuel_l_per_100km_empty: float = Field(25.0, gt=0, description="[FACTS §5.4: 22-27]")
+    fuel_price_yuan_per_l: float = Field(7.6, gt=0, description="[FACTS §5.4: 7.5-8.0]")
+    operating_cost_yuan_per_km: float = Field(
+        2.0, ge=0, description="driver, depreciation, maintenance per km driven [FACTS §5.4: 4-6 all-in less fuel]"
+    )
+    nox_g_per_km: float = Field(2.0, ge=0, description="fleet mix, mostly China VI [FACTS §6.3: V 5-8, VI 0.5-2]")
+    pm_g_per_km: float = Field(0.02, ge=0, description="[FACTS §6.3: V 0.05-0.1, VI <=0.01]")
+
+
+class BetTruck(_Strict):
+    """Battery-electric swap truck (FACTS §5.5, §6.2)."""
+
+    payload_t: float = Field(28.0, gt=0, description="[FACTS §5.5: ~30 t; 2-4 t below diesel]")
+    kwh_per_km_loaded: float = Field(1.7, gt=0, description="[FACTS §5.5: 1.3-1.9]")
+    kwh_per_km_empty: float = Field(1.15, gt=0, description="[FACTS §5.5: 1.0-1.3]")
+    charging_loss: float = Field(0.08, ge=0, lt=1, description="[FACTS §6.2: 8%]")
+    electricity_price_yuan_per_kwh: float = Field(1.0, gt=0, description="depot charging [FACTS §5.5: 1.0-1.5 with swap]")
+    operating_cost_yuan_per_km: float = Field(
+        2.0, ge=0, description="driver, depreciation, maintenance [assumed: TCO near parity, FACTS §5.5 -35%..+10%]"
+    )
+    range_km: float = Field(120.0, gt=0, description="range per charge or swap [FACTS §5.5: ~120 km]")
+    swap_minutes: float = Field(6.0, ge=0, description="[FACTS §5.5: 5-8 min]")
+    swap_fee_yuan: float = Field(
+        80.0, ge=0, description="service fee per swap [assumed: 282 kWh x ~0.3 yuan/kWh premium, FACTS §5.5]"
+    )
+    nox_g_per_km: float = Field(0.0, ge=0, description="no exhaust")
+    pm_g_per_km: float = Field(0.0, ge=0, description="exhaust PM only; no exhaust")
+
+
+class Trucks(_Strict):
+    diesel: DieselTruck = DieselTruck()
+    bet: BetTruck = BetTruck()
+    toll_yuan_per_km: float = Field(
+        2.0, ge=0, description="6-axle truck toll on expressways, both directions [FACTS §5.4: 2-3]"
+    )
+    minimum_charge_yuan_per_t: float = Field(
+        12.0, ge=0, description="least a truck leg costs per tonne [FACTS §5.2/§5.3: 10-25]"
+    )
+    speed_kmh: dict[str, float] = Field(
+        default_factory=lambda: {"expressway": 65.0, "national": 45.0, "provincial": 40.0, "access": 30.0},
+        description="loaded heavy-truck average speed by road class [assumed]",
+    )
+    access_circuity: float = Field(1.3, ge=1.0, description="road km per straight km for site connections [assumed]")
+
+    @field_validator("speed_kmh")
+    @classmethod
+    def _speeds(cls, v: dict[str, float]) -> dict[str, float]:
+        missing = {"expressway", "national", "provincial", "access"} - set(v)
+        if missing:
+            raise ValueError(f"needs a speed for every road class; missing {sorted(missing)}")
+        bad = {k: s for k, s in v.items() if s <= 0}
+        if bad:
+            raise ValueError(f"speeds must be > 0, got {bad}")
+        return v
+
+
+class TariffClass(_Strict):
+    base1_yuan_per_t: float = Field(ge=0)
+    base2_yuan_per_tkm: float = Field(ge=0)
+
+
+def _tariff_table() -> dict[str, TariffClass]:
+    # FACTS §5.1, current 整车 table (unverified).
+    rows = {"2": (9.5, 0.086), "3": (12.8, 0.091), "4": (16.3, 0.098), "5": (18.6, 0.103), "6": (26.0, 0.138)}
+    return {k: TariffClass(base1_yuan_per_t=a, base2_yuan_per_tkm=b) for k, (a, b) in rows.items()}
+
+
+class Rail(_Strict):
+    """Rail freight (FACTS §5.1, §6.2, §7)."""
+
+    tariff_class: str = Field("2", description="运价号 of sand and gravel [FACTS §5.1: probably 2, maybe 4]")
+    tariffs: dict[str, TariffClass] = Field(default_factory=_tariff_table)
+    tariff_discount: float = Field(0.0, ge=0, lt=1, description="negotiated discount on the tariff [FACTS §5.1]")
+    electrification_surcharge_yuan_per_tkm: float = Field(0.012, ge=0, description="[FACTS §5.1]")
+    speed_kmh: float = Field(35.0, gt=0, description="commercial speed of aggregate trains [assumed]")
+    net_t_per_train: float = Field(3200.0, gt=0, description="50 wagons x 2 boxes [FACTS §7]")
+    operating_days: float = Field(330.0, gt=0, le=366, description="days a year trains run [assumed]")
+    kwh_per_10k_gross_tkm: float = Field(100.0, gt=0, description="electric traction [FACTS §6.2: 60-130]")
+    diesel_kg_per_10k_gross_tkm: float = Field(26.0, gt=0, description="diesel traction [FACTS §6.2: 20-32]")
+    gross_per_net: float = Field(2.0, ge=1, description="gross t-km per net t-km incl. empty return [FACTS §6.2]")
+    locomotive_nox_g_per_kg_fuel: float = Field(50.0, ge=0, description="[assumed]")
+    locomotive_pm_g_per_kg_fuel: float = Field(1.5, ge=0, description="[assumed]")
+    max_first_mile_km: float = Field(80.0, gt=0, description="farthest road leg to a loading station [assumed]")
+
+    @model_validator(mode="after")
+    def _class_known(self) -> Rail:
+        if self.tariff_class not in self.tariffs:
+            raise ValueError(f"tariff_class '{self.tariff_class}' is not in tariffs ({sorted(self.tariffs)})")
+        return self
+
+    @property
+    def tariff(self) -> TariffClass:
+        return self.tariffs[self.tariff_class]
+
+
+def _grid_factors() -> dict[str, dict[int, float]]:
+    # FACTS §6.1, MEE/NBS location-based factors, kg CO2 per kWh.
+    return {
+        "Beijing": {2021: 0.5688, 2022: 0.5580},
+        "Tianjin": {2021: 0.7355, 2022: 0.7041},
+        "Hebei": {2021: 0.7901, 2022: 0.7252},
+        "North China": {2021: 0.7120, 2022: 0.6776},
+    }
+
+
+class Emissions(_Strict):
+    """Emission factors (FACTS §6)."""
+
+    diesel_wtw_kg_per_l: float = Field(3.25, gt=0, description="[FACTS §6.2]")
+    diesel_ttw_kg_per_l: float = Field(2.68, gt=0, description="[FACTS §6.2]")
+    diesel_wtw_kg_per_kg: float = Field(3.85, gt=0, description="rail diesel [FACTS §6.2]")
+    diesel_ttw_kg_per_kg: float = Field(3.17, gt=0, description="[derived: 2.68 kg/L / 0.845 kg/L]")
+    grid_basis: Literal["province", "regional"] = Field(
+        "province", description="province: factor of where the energy is drawn; regional: the North China grid"
+    )
+    grid_kg_per_kwh: dict[str, dict[int, float]] = Field(default_factory=_grid_factors)
+    green_power_share: float = Field(0.0, ge=0, le=1, description="share of traction power from zero-carbon contracts")
+    handling_kg_per_t: float = Field(0.75, ge=0, description="per rail transfer [FACTS §6.2: 0.5-1, unverified]")
+
+    @field_validator("grid_kg_per_kwh")
+    @classmethod
+    def _grid(cls, v: dict[str, dict[int, float]]) -> dict[str, dict[int, float]]:
+        if "North China" not in v:
+            raise ValueError("needs a 'North China' entry (used with grid_basis: regional)")
+        for region, years in v.items():
+            if not years:
+                raise ValueError(f"'{region}' has no years")
+            bad = {y: f for y, f in years.items() if f < 0}
+            if bad:
+                raise ValueError(f"'{region}' factors must be >= 0, got {bad}")
+        return v
+
+    def grid_factor(self, province: str, year: int) -> float:
+        """kg CO2 per kWh drawn in ``province`` in ``year``.
+
+        Years after the last published one use the latest factor; years before
+        the first use the earliest.
+        """
+        key = "North China" if self.grid_basis == "regional" else province
+        table = self.grid_kg_per_kwh.get(key, self.grid_kg_per_kwh["North China"])
+        known = sorted(table)
+        pick = max((y for y in known if y <= year), default=known[0])
+        return table[pick] * (1.0 - self.green_power_share)
+
+
+class Scenario(_Strict):
+    """A validated scenario. Build with :func:`load_scenario`."""
+
+    name: str
+    region: Path
+    years: list[int] = Field(default_factory=lambda: [2021, 2022, 2023, 2024, 2025])
+    chains: list[Chain] = Field(default_factory=lambda: list(CHAINS))
+    trucks: Trucks = Trucks()
+    rail: Rail = Rail()
+    emissions: Emissions = Emissions()
+    source_file: Path | None = Field(None, exclude=True)
+
+    @field_validator("years")
+    @classmethod
+    def _years(cls, v: list[int]) -> list[int]:
+        if not v:
+            raise ValueError("needs at least one year")
+        if sorted(set(v)) != v:
+            raise ValueError(f"must be distinct and increasing, got {v}")
+        return v
+
+    @field_validator("chains")
+    @classmethod
+    def _chains(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError(f"needs at least one of {list(CHAINS)}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"lists a chain twice: {v}")
+        return v
+
+
+def _parse_override(text: str) -> tuple[list[str], object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"--set '{text}': expected key.path=value, e.g. --set trucks.bet.range_km=150")
+    return key.strip().split("."), yaml.safe_load(raw) if raw.strip() else ""
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Return a copy of ``data`` with each ``key.path=value`` applied.
+
+    Values are parsed as YAML, so ``150``, ``true`` and ``[2022, 2023]`` get their
+    natural types. Unknown keys are caught later by validation.
+    """
+    out = yaml.safe_load(yaml.safe_dump(data))  # deep copy of plain data
+    for text in overrides:
+        path, value = _parse_override(text)
+        node = out
+        for part in path[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[path[-1]] = value
+    return out
+
+
+def _format_validation(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: {err.error_count()} problem(s) in the scenario:"]
+    for e in err.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        got = e.get("input")
+        shown = "" if isinstance(got, dict) or got is None else f", got {got!r}"
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key (check the spelling; see the config reference in README)"
+            shown = ""
+        lines.append(f"  - {where}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
+    return data
+
+
+def _merge(base: dict, top: dict) -> dict:
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """Read a config and the chain of files it ``extends`` (paths relative to it)."""
+    path = path.resolve()
+    if path in seen:
+        raise ConfigError(f"{path}: 'extends' forms a cycle: {' -> '.join(str(p) for p in (*seen, path))}")
+    data = _read_yaml(path)
+    parent = data.pop("extends", None)
+    if "region" in data and isinstance(data["region"], str):
+        data["region"] = str((path.parent / data["region"]).resolve())
+    if parent is None:
+        return data
+    return _merge(_read_with_parents(path.parent / str(parent), (*seen, path)), data)
+
+
+def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    """Load, merge and validate a scenario config.
+
+    Parameters
+    ----------
+    path
+        The YAML file. ``region`` is resolved relative to the file; ``extends``
+        names a parent config whose values this file overrides.
+    overrides
+        ``key.path=value`` strings applied after reading, e.g.
+        ``["trucks.bet.range_km=150"]``.
+
+    Returns
+    -------
+    Scenario
+        The validated, frozen scenario.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and every bad key with what was expected.
+    """
+    path = Path(path)
+    data = _read_with_parents(path)
+    data = apply_overrides(data, overrides or [])
+    data.setdefault("name", path.stem)
+    if "region" not in data:
+        raise ConfigError(f"{path}: missing key 'region' (the region folder, relative to the config file)")
+    try:
+        scenario = Scenario(**data, source_file=path)
+    except ValidationError as err:
+        raise ConfigError(_format_validation(path, err)) from None
+    if not scenario.region.is_dir():
+        raise ConfigError(f"{path}: region: folder not found: {scenario.region}")
+    return scenario

@@ -1,0 +1,139 @@
+"""Column-level validation of one layer table against its schema.
+
+Each check appends readable problems of the form
+``"bases.geojson row 'b-qianan': capacity_mt_per_yr must be > 0, got -5"``
+and returns a table with the column converted to its type. Nothing raises here:
+the reader gathers every problem of every file and raises once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from aggregates.data.schema import BOOL, FLOAT, INT, STR, Column, Layer
+
+_TRUE = {"true", "yes", "1", "t", "y"}
+_FALSE = {"false", "no", "0", "f", "n"}
+
+
+def row_label(layer: Layer, table: pd.DataFrame, index: int) -> str:
+    """How a row is named in messages: its id, or its line number in a CSV."""
+    if layer.id_column and layer.id_column in table.columns:
+        value = table.at[index, layer.id_column]
+        if isinstance(value, str) and value:
+            return f"row '{value}'"
+    if layer.geometry is None:
+        return f"row {index + 2}"  # header is line 1
+    return f"feature {index + 1}"
+
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _to_float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _to_int(value: object) -> int | None:
+    number = _to_float(value)
+    if number is None or number != int(number):
+        return None
+    return int(number)
+
+
+def _to_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+_CONVERTERS = {FLOAT: _to_float, INT: _to_int, BOOL: _to_bool, STR: lambda v: str(v).strip()}
+_EXPECTED = {FLOAT: "a number", INT: "a whole number", BOOL: "true or false", STR: "text"}
+
+
+def _range_problem(column: Column, value: float) -> str | None:
+    if column.positive and value <= 0:
+        return f"must be > 0, got {value:g}"
+    if column.minimum is not None and value < column.minimum:
+        return f"must be >= {column.minimum:g}, got {value:g}"
+    if column.maximum is not None and value > column.maximum:
+        return f"must be <= {column.maximum:g}, got {value:g}"
+    return None
+
+
+def _value_problem(column: Column, raw: object) -> tuple[object, str | None]:
+    """Convert one cell; return (value, problem or None)."""
+    if _is_blank(raw):
+        return None, ("is empty; give " + _EXPECTED[column.kind]) if column.required else None
+    value = _CONVERTERS[column.kind](raw)
+    if value is None:
+        return None, f"expected {_EXPECTED[column.kind]}, got {raw!r}"
+    if column.kind in (FLOAT, INT):
+        return value, _range_problem(column, value)
+    if column.choices is not None and value not in column.choices:
+        return value, f"must be one of {', '.join(column.choices)}; got {value!r}"
+    return value, None
+
+
+def check_columns(layer: Layer, table: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
+    """Check that the columns are exactly the schema's, then every cell.
+
+    Returns the table with each schema column converted to its type (missing
+    columns are added empty so later checks can run).
+    """
+    present = [c for c in table.columns if c != "geometry"]
+    missing = [c for c in layer.column_names if c not in present]
+    extra = [c for c in present if c not in layer.column_names]
+    if missing:
+        problems.append(
+            f"{layer.filename}: missing column(s) {', '.join(missing)} "
+            f"(expected: {', '.join(layer.column_names)})"
+        )
+    if extra:
+        problems.append(
+            f"{layer.filename}: unexpected column(s) {', '.join(extra)}; remove or rename them "
+            f"(expected: {', '.join(layer.column_names)})"
+        )
+    out = table.copy()
+    for column in layer.columns:
+        if column.name not in out.columns:
+            out[column.name] = None
+            continue
+        converted = []
+        for index, raw in zip(out.index, out[column.name], strict=True):
+            value, problem = _value_problem(column, raw)
+            if problem:
+                problems.append(f"{layer.filename} {row_label(layer, out, index)}: {column.name} {problem}")
+            converted.append(value)
+        out[column.name] = pd.Series(converted, index=out.index, dtype=object)
+    return out[[*layer.column_names, *(["geometry"] if "geometry" in out.columns else [])]]
+
+
+def check_unique_ids(layer: Layer, table: pd.DataFrame, problems: list[str]) -> None:
+    """Ids must be unique within the layer."""
+    if not layer.id_column:
+        return
+    ids = table[layer.id_column].dropna()
+    for value, count in ids.value_counts().items():
+        if count > 1:
+            problems.append(f"{layer.filename} row '{value}': id appears {count} times; ids must be unique")

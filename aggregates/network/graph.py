@@ -1,0 +1,241 @@
+"""The multimodal network: one graph in the NODUS style.
+
+Every physical node is split into one virtual node per mode layer: road nodes
+and sites get a ``|diesel`` and a ``|bet`` copy, rail stations a ``|rail`` copy.
+Links are
+
+* road links, once per truck type, with that truck's cost, time and emissions;
+* rail links, per line section, with electric or diesel traction;
+* transfer links at terminals (load: road layer -> rail, unload: rail -> road
+  layer) with the terminal's handling cost and time, and swap links at battery
+  swap stations in the ``|bet`` layer.
+
+:func:`build_network` returns a :class:`Network` holding the link table and the
+per-layer :class:`~aggregates.network.paths.LinkGraph` objects that route
+options are computed on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from aggregates.config import Scenario
+from aggregates.data.region import Region
+from aggregates.network.costs import TRUCKS, RailRates, TruckRates, rail_rates, speed_kmh, truck_rates
+from aggregates.network.paths import LinkGraph
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The multimodal network of a region under a scenario's rates.
+
+    Attributes
+    ----------
+    region, scenario
+        What it was built from.
+    road_ids
+        Ids of the road graph's nodes (road nodes and every site on a road link).
+    road
+        Per truck type, the road :class:`LinkGraph` weighted by yuan per tonne
+        with attributes ``km``, ``toll_km`` and ``hours``.
+    station_ids
+        Ids of the rail graph's nodes.
+    rail
+        Rail :class:`LinkGraph` weighted by tariff yuan per tonne, with
+        attributes ``km``, ``electric_km`` and ``hours``.
+    links
+        The NODUS link table: one row per directed-layer link with columns
+        ``u``, ``v``, ``kind`` (road, rail, transfer), ``mode``, ``ref``,
+        ``km``, ``cost_yuan_per_t``, ``hours``.
+    """
+
+    region: Region
+    scenario: Scenario
+    road_ids: tuple[str, ...]
+    road: dict[str, LinkGraph]
+    truck: dict[str, TruckRates]
+    station_ids: tuple[str, ...]
+    rail: LinkGraph
+    rail_rate: RailRates
+    links: pd.DataFrame
+
+    def road_index(self, ids) -> np.ndarray:
+        """Road-graph positions of point ids (-1 where not on the road graph)."""
+        lookup = {k: i for i, k in enumerate(self.road_ids)}
+        return np.array([lookup.get(i, -1) for i in ids], dtype=int)
+
+    def station_index(self, ids) -> np.ndarray:
+        """Rail-graph positions of station ids."""
+        lookup = {k: i for i, k in enumerate(self.station_ids)}
+        return np.array([lookup[i] for i in ids], dtype=int)
+
+    def summary(self) -> dict:
+        """Counts a user checks first: nodes, links by kind, sites, components."""
+        region = self.region
+        first = min(self.scenario.years)
+        dy = region.demand_years[region.demand_years["year"] == first]
+        by_city = dy.merge(region.demand[["id", "city"]], left_on="node_id", right_on="id")
+        demand_by_city = by_city.groupby("city")["demand_mt"].sum().round(3)
+        nodes = pd.unique(pd.concat([self.links["u"], self.links["v"]]))
+        return {
+            "region": region.meta.name,
+            "nodes": int(len(nodes)),
+            "edges": {k: int(v) for k, v in self.links["kind"].value_counts().sort_index().items()},
+            "bases": int(len(region.bases)),
+            "demand_nodes": int(len(region.demand)),
+            "terminals": int(len(region.terminals)),
+            "swap_stations": int(len(region.swap_stations)),
+            "rail_segments": int(len(region.rail_segments)),
+            "road_links": int(len(region.roads)),
+            "road_km": round(float(region.roads["length_km"].sum()), 1),
+            "rail_km": round(float(region.rail_segments["length_km"].sum()), 1),
+            "bases_by_city": {k: int(v) for k, v in region.bases["city"].value_counts().sort_index().items()},
+            "demand_mt_by_city": {k: float(v) for k, v in demand_by_city.items()},
+            "demand_year": first,
+            "components": component_count(self.links),
+        }
+
+
+def component_count(links: pd.DataFrame) -> int:
+    """Number of connected components of the whole multimodal graph."""
+    names = pd.Index(pd.unique(pd.concat([links["u"], links["v"]])))
+    u, v = names.get_indexer(links["u"]), names.get_indexer(links["v"])
+    matrix = csr_matrix((np.ones(len(u)), (u, v)), shape=(len(names), len(names)))
+    return int(connected_components(matrix, directed=False)[0])
+
+
+def _road_graph(region: Region, scenario: Scenario, ids: tuple[str, ...], rates: TruckRates) -> LinkGraph:
+    roads = region.roads
+    index = {k: i for i, k in enumerate(ids)}
+    km = roads["length_km"].to_numpy(float)
+    toll = roads["toll"].to_numpy(bool)
+    hours = km / np.array([speed_kmh(scenario, k) for k in roads["kind"]])
+    cost = km * rates.cost_yuan + np.where(toll, km * rates.toll_yuan, 0.0)
+    return LinkGraph.build(
+        len(ids),
+        [index[a] for a in roads["from_node"]],
+        [index[b] for b in roads["to_node"]],
+        cost,
+        {"km": km, "toll_km": np.where(toll, km, 0.0), "hours": hours},
+    )
+
+
+def _rail_graph(region: Region, scenario: Scenario, rates: RailRates) -> tuple[tuple[str, ...], LinkGraph]:
+    seg = region.rail_segments
+    ids = tuple(sorted(region.rail_stations["id"]))
+    index = {k: i for i, k in enumerate(ids)}
+    km = seg["length_km"].to_numpy(float)
+    electric = seg["electrified"].to_numpy(bool)
+    cost = km * rates.cost_yuan + np.where(electric, km * rates.electric_surcharge_yuan, 0.0)
+    graph = LinkGraph.build(
+        len(ids),
+        [index[a] for a in seg["from_station"]],
+        [index[b] for b in seg["to_station"]],
+        cost,
+        {"km": km, "electric_km": np.where(electric, km, 0.0), "hours": km / scenario.rail.speed_kmh},
+    )
+    return ids, graph
+
+
+def _road_links(region: Region, graphs: dict[str, LinkGraph], ids: tuple[str, ...]) -> list[pd.DataFrame]:
+    frames = []
+    for truck, graph in graphs.items():
+        refs = region.roads["id"].to_numpy()[graph.link_index]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "u": [f"{ids[i]}|{truck}" for i in graph.u],
+                    "v": [f"{ids[i]}|{truck}" for i in graph.v],
+                    "kind": "road",
+                    "mode": f"{truck}_truck",
+                    "ref": refs,
+                    "km": graph.attrs["km"],
+                    "cost_yuan_per_t": graph.weight,
+                    "hours": graph.attrs["hours"],
+                }
+            )
+        )
+    return frames
+
+
+def _rail_links(region: Region, graph: LinkGraph, ids: tuple[str, ...]) -> pd.DataFrame:
+    refs = region.rail_segments["id"].to_numpy()[graph.link_index]
+    electric = graph.attrs["electric_km"] > 0
+    return pd.DataFrame(
+        {
+            "u": [f"{ids[i]}|rail" for i in graph.u],
+            "v": [f"{ids[i]}|rail" for i in graph.v],
+            "kind": "rail",
+            "mode": np.where(electric, "rail_electric", "rail_diesel"),
+            "ref": refs,
+            "km": graph.attrs["km"],
+            "cost_yuan_per_t": graph.weight,
+            "hours": graph.attrs["hours"],
+        }
+    )
+
+
+def _transfer_links(region: Region) -> pd.DataFrame:
+    rows = []
+    for t in region.terminals.itertuples():
+        for truck in TRUCKS:
+            road_side, rail_side = f"{t.id}|{truck}", f"{t.station}|rail"
+            if t.kind in ("loading", "both"):
+                rows.append((road_side, rail_side, "load", t.id, t.handling_cost_yuan_per_t, t.handling_hours))
+            if t.kind in ("unloading", "both"):
+                rows.append((rail_side, road_side, "unload", t.id, t.handling_cost_yuan_per_t, t.handling_hours))
+    for s in region.swap_stations.itertuples():
+        rows.append((f"{s.id}|bet", f"{s.id}|bet", "swap", s.id, 0.0, 0.0))
+    table = pd.DataFrame(rows, columns=["u", "v", "mode", "ref", "cost_yuan_per_t", "hours"])
+    table.insert(2, "kind", "transfer")
+    table.insert(5, "km", 0.0)
+    return table
+
+
+def road_node_ids(region: Region) -> tuple[str, ...]:
+    """Every id that appears on the road layer, sorted."""
+    ends = pd.concat([region.roads["from_node"], region.roads["to_node"], region.road_nodes["id"]])
+    return tuple(sorted(set(ends)))
+
+
+def build_network(region: Region, scenario: Scenario) -> Network:
+    """Build the multimodal network of a region under a scenario's rates.
+
+    Parameters
+    ----------
+    region
+        A validated region (:func:`aggregates.data.region.read_region`).
+    scenario
+        Supplies truck, rail and handling rates.
+
+    Returns
+    -------
+    Network
+        The graph, ready for :func:`aggregates.network.routes.route_options`.
+    """
+    ids = road_node_ids(region)
+    truck = {t: truck_rates(scenario, t) for t in TRUCKS}
+    road = {t: _road_graph(region, scenario, ids, truck[t]) for t in TRUCKS}
+    rail_rate = rail_rates(scenario)
+    station_ids, rail = _rail_graph(region, scenario, rail_rate)
+    links = pd.concat(
+        [*_road_links(region, road, ids), _rail_links(region, rail, station_ids), _transfer_links(region)],
+        ignore_index=True,
+    )
+    network = Network(region, scenario, ids, road, truck, station_ids, rail, rail_rate, links)
+    log.info(
+        "network: %d road nodes, %d rail stations, %d links (%s)",
+        len(ids),
+        len(station_ids),
+        len(links),
+        ", ".join(f"{k} {v}" for k, v in links["kind"].value_counts().sort_index().items()),
+    )
+    return network
