@@ -29,7 +29,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 ConfigArg = Annotated[Path, typer.Argument(help="Scenario YAML file, e.g. configs/default.yaml.", show_default=False)]
 SetOpt = Annotated[
@@ -79,8 +79,7 @@ def validate(config: ConfigArg, set_: SetOpt = None, verbose: VerboseOpt = False
     top = levels.last()["capacity_mt_per_yr"]
     existing = region.bases.set_index("id")["status"] == "existing"
     base_note = (
-        f"existing capacity {first[existing[existing].index].sum():.1f} Mt/yr, "
-        f"all levels built {top.sum():.1f} Mt/yr"
+        f"existing capacity {first[existing[existing].index].sum():.1f} Mt/yr, all levels built {top.sum():.1f} Mt/yr"
     )
     y0 = min(sc.years)
     dem = region.demand_years[region.demand_years["year"] == y0]["demand_mt"].sum()
@@ -168,7 +167,9 @@ def routes(
         return
     base = api.find_place(inputs.region.bases, from_, "base")
     node = api.find_place(inputs.region.demand, to, "demand node")
-    table = Table(title=f"route options {base} -> {node} (CO2e with {options['year'].iloc[0] if len(options) else ''} grid)")
+    table = Table(
+        title=f"route options {base} -> {node} (CO2e with {options['year'].iloc[0] if len(options) else ''} grid)"
+    )
     table.add_column("chain", no_wrap=True)
     for name in ("yuan/t", "hours", "road km", "rail km", "kg CO2e/t", "g NOx/t", "via"):
         table.add_column(name, justify="left" if name == "via" else "right")

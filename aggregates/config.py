@@ -45,7 +45,9 @@ class BetTruck(_Strict):
     kwh_per_km_loaded: float = Field(1.7, gt=0, description="[FACTS §5.5: 1.3-1.9]")
     kwh_per_km_empty: float = Field(1.15, gt=0, description="[FACTS §5.5: 1.0-1.3]")
     charging_loss: float = Field(0.08, ge=0, lt=1, description="[FACTS §6.2: 8%]")
-    electricity_price_yuan_per_kwh: float = Field(1.0, gt=0, description="depot charging [FACTS §5.5: 1.0-1.5 with swap]")
+    electricity_price_yuan_per_kwh: float = Field(
+        1.0, gt=0, description="depot charging [FACTS §5.5: 1.0-1.5 with swap]"
+    )
     operating_cost_yuan_per_km: float = Field(
         2.0, ge=0, description="driver, depreciation, maintenance [assumed: TCO near parity, FACTS §5.5 -35%..+10%]"
     )
@@ -112,6 +114,11 @@ class Rail(_Strict):
     locomotive_nox_g_per_kg_fuel: float = Field(50.0, ge=0, description="[assumed]")
     locomotive_pm_g_per_kg_fuel: float = Field(1.5, ge=0, description="[assumed]")
     max_first_mile_km: float = Field(80.0, gt=0, description="farthest road leg to a loading station [assumed]")
+
+    @field_validator("tariff_class", mode="before")
+    @classmethod
+    def _class_text(cls, v: object) -> object:
+        return str(v) if isinstance(v, int) else v
 
     @model_validator(mode="after")
     def _class_known(self) -> Rail:
@@ -276,7 +283,9 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         data["region"] = str((path.parent / data["region"]).resolve())
     if parent is None:
         return data
-    return _merge(_read_with_parents(path.parent / str(parent), (*seen, path)), data)
+    inherited = _read_with_parents(path.parent / str(parent), (*seen, path))
+    inherited.pop("name", None)  # a variant is named after its own file unless it says otherwise
+    return _merge(inherited, data)
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:

@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from tiny import write_config, write_region  # noqa: E402
+from tiny import write_config, write_region
 
 
 @pytest.fixture

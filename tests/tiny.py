@@ -52,12 +52,29 @@ def tiny_layers() -> dict:
     for i, x, y, status, siding in bases:
         coords[i] = (x, y)
         base_feats.append(
-            _point(x, y, {"id": i, **_names(i), "city": "Tangshan", "county": "Qian'an", "province": "Hebei",
-                          "feedstock": "iron_tailings", "status": status, "stock_mt": 50.0,
-                          "arising_mt_per_yr": 2.0, "yield_sand": 0.55, "yield_coarse": 0.4,
-                          "production_cost_yuan_per_t": 30.0, "loading_terminal": "t-load",
-                          "first_mile_km": 0.0 if siding else 3.0, "own_siding": siding,
-                          "beijing_designated": i == "b-one", "source": "test"})
+            _point(
+                x,
+                y,
+                {
+                    "id": i,
+                    **_names(i),
+                    "city": "Tangshan",
+                    "county": "Qian'an",
+                    "province": "Hebei",
+                    "feedstock": "iron_tailings",
+                    "status": status,
+                    "stock_mt": 50.0,
+                    "arising_mt_per_yr": 2.0,
+                    "yield_sand": 0.55,
+                    "yield_coarse": 0.4,
+                    "production_cost_yuan_per_t": 30.0,
+                    "loading_terminal": "t-load",
+                    "first_mile_km": 0.0 if siding else 3.0,
+                    "own_siding": siding,
+                    "beijing_designated": i == "b-one",
+                    "source": "test",
+                },
+            )
         )
     demand = [
         ("d-city", 116.40, 40.00, "beijing_5th_ring", True),
@@ -67,9 +84,21 @@ def tiny_layers() -> dict:
     for i, x, y, zone, restricted in demand:
         coords[i] = (x, y)
         demand_feats.append(
-            _point(x, y, {"id": i, **_names(i), "city": "Beijing", "district": "Chaoyang", "province": "Beijing",
-                          "accepts": "sand;coarse", "zone": zone, "diesel_restricted": restricted,
-                          "source": "test"})
+            _point(
+                x,
+                y,
+                {
+                    "id": i,
+                    **_names(i),
+                    "city": "Beijing",
+                    "district": "Chaoyang",
+                    "province": "Beijing",
+                    "accepts": "sand;coarse",
+                    "zone": zone,
+                    "diesel_restricted": restricted,
+                    "source": "test",
+                },
+            )
         )
     terminals = [
         ("t-load", 117.61, 40.00, "loading", "st-l", "Hebei", 5.0, 6.0),
@@ -79,13 +108,37 @@ def tiny_layers() -> dict:
     for i, x, y, kind, st, prov, cost, hours in terminals:
         coords[i] = (x, y)
         term_feats.append(
-            _point(x, y, {"id": i, **_names(i), "kind": kind, "station": st, "province": prov,
-                          "capacity_mt_per_yr": 10.0, "handling_cost_yuan_per_t": cost,
-                          "handling_hours": hours, "source": "test"})
+            _point(
+                x,
+                y,
+                {
+                    "id": i,
+                    **_names(i),
+                    "kind": kind,
+                    "station": st,
+                    "province": prov,
+                    "capacity_mt_per_yr": 10.0,
+                    "handling_cost_yuan_per_t": cost,
+                    "handling_hours": hours,
+                    "source": "test",
+                },
+            )
         )
     coords["s-b"] = (117.00, 40.01)
-    swap_feats = [_point(117.00, 40.01, {"id": "s-b", **_names("s-b"), "road_node": "r-b", "province": "Hebei",
-                                         "capacity_swaps_per_day": 150.0, "source": "test"})]
+    swap_feats = [
+        _point(
+            117.00,
+            40.01,
+            {
+                "id": "s-b",
+                **_names("s-b"),
+                "road_node": "r-b",
+                "province": "Hebei",
+                "capacity_swaps_per_day": 150.0,
+                "source": "test",
+            },
+        )
+    ]
     roads = [
         ("rd-ab", "G1", "r-a", "r-b", "expressway", 50.0, True),
         ("rd-bc", "G1", "r-b", "r-c", "expressway", 50.0, True),
@@ -98,16 +151,41 @@ def tiny_layers() -> dict:
         ("rd-s1", "access", "s-b", "r-b", "access", 0.5, False),
     ]
     road_feats = [
-        _line([coords[a], coords[b]], {"id": i, "road": r, "from_node": a, "to_node": b, "kind": k,
-                                       "length_km": km, "toll": toll, "source": "test"})
+        _line(
+            [coords[a], coords[b]],
+            {
+                "id": i,
+                "road": r,
+                "from_node": a,
+                "to_node": b,
+                "kind": k,
+                "length_km": km,
+                "toll": toll,
+                "source": "test",
+            },
+        )
         for i, r, a, b, k, km, toll in roads
     ]
     segs = [("rs-1", "st-l", "st-m", 0.0, 60.0), ("rs-2", "st-m", "st-u", 60.0, 110.0)]
     seg_feats = [
-        _line([coords[a], coords[b]], {"id": i, "line_id": "test", "line_en": "Test line", "line_zh": "测试线",
-                                       "from_station": a, "to_station": b, "km_from": k0, "km_to": k1,
-                                       "length_km": k1 - k0, "electrified": True, "tracks": 2,
-                                       "capacity_trains_per_day": 10.0, "source": "test"})
+        _line(
+            [coords[a], coords[b]],
+            {
+                "id": i,
+                "line_id": "test",
+                "line_en": "Test line",
+                "line_zh": "测试线",
+                "from_station": a,
+                "to_station": b,
+                "km_from": k0,
+                "km_to": k1,
+                "length_km": k1 - k0,
+                "electrified": True,
+                "tracks": 2,
+                "capacity_trains_per_day": 10.0,
+                "source": "test",
+            },
+        )
         for i, a, b, k0, k1 in segs
     ]
     fc = lambda feats: {"type": "FeatureCollection", "features": feats}  # noqa: E731
@@ -116,23 +194,43 @@ def tiny_layers() -> dict:
         "region.yaml": "name: tiny\nbbox: [115.0, 39.0, 119.0, 41.0]\nproducts: [sand, coarse]\n",
         "bases.geojson": fc(base_feats),
         "base_levels.csv": [
-            {"base_id": "b-one", "level": 0, "capacity_mt_per_yr": 2.0, "fixed_cost_myuan_per_yr": 10.0, "source": "test"},
-            {"base_id": "b-one", "level": 1, "capacity_mt_per_yr": 4.0, "fixed_cost_myuan_per_yr": 18.0, "source": "test"},
-            {"base_id": "b-two", "level": 0, "capacity_mt_per_yr": 1.0, "fixed_cost_myuan_per_yr": 9.0, "source": "test"},
+            {
+                "base_id": "b-one",
+                "level": 0,
+                "capacity_mt_per_yr": 2.0,
+                "fixed_cost_myuan_per_yr": 10.0,
+                "source": "test",
+            },
+            {
+                "base_id": "b-one",
+                "level": 1,
+                "capacity_mt_per_yr": 4.0,
+                "fixed_cost_myuan_per_yr": 18.0,
+                "source": "test",
+            },
+            {
+                "base_id": "b-two",
+                "level": 0,
+                "capacity_mt_per_yr": 1.0,
+                "fixed_cost_myuan_per_yr": 9.0,
+                "source": "test",
+            },
         ],
         "demand.geojson": fc(demand_feats),
         "demand_years.csv": [
             {"node_id": d, "year": y, "product": p, "demand_mt": q}
             for d, amounts in (("d-city", (1.0, 1.5)), ("d-far", (0.5, 0.5)))
             for y in years
-            for p, q in zip(("sand", "coarse"), amounts)
+            for p, q in zip(("sand", "coarse"), amounts, strict=False)
         ],
-        "rail_stations.geojson": fc([_point(x, y, {"id": i, **_names(i), "province": p, "source": "test"})
-                                     for i, x, y, p in STATIONS]),
+        "rail_stations.geojson": fc(
+            [_point(x, y, {"id": i, **_names(i), "province": p, "source": "test"}) for i, x, y, p in STATIONS]
+        ),
         "rail_segments.geojson": fc(seg_feats),
         "terminals.geojson": fc(term_feats),
-        "road_nodes.geojson": fc([_point(x, y, {"id": i, **_names(i), "province": p, "source": "test"})
-                                  for i, x, y, p in ROAD_NODES]),
+        "road_nodes.geojson": fc(
+            [_point(x, y, {"id": i, **_names(i), "province": p, "source": "test"}) for i, x, y, p in ROAD_NODES]
+        ),
         "roads.geojson": fc(road_feats),
         "swap_stations.geojson": fc(swap_feats),
         "calibration_road.csv": [{"origin": "b-one", "destination": "d-city", "reference_km": 102.0, "source": "test"}],

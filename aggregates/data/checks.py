@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 
 from aggregates.data import schema
@@ -67,7 +69,7 @@ def _check_levels(tables: dict[str, pd.DataFrame], problems: list[str]) -> None:
             problems.append(f"base_levels.csv base '{base_id}': levels must be 0, 1, 2, ... once each; got {numbers}")
             continue
         caps = [float(v) for v in group["capacity_mt_per_yr"]]
-        if any(b <= a for a, b in zip(caps, caps[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(caps)):
             problems.append(
                 f"base_levels.csv base '{base_id}': capacity_mt_per_yr must increase with level, got {caps}"
             )

@@ -8,6 +8,7 @@ all problems, each naming the file, the row and the field.
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -89,7 +90,9 @@ def _read_table(path: Path, layer: Layer, problems: list[str]) -> pd.DataFrame |
     try:
         if layer.geometry is None:
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        return gpd.read_file(path, engine="pyogrio")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # mixed-type columns: our own checks report them
+            return gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # a broken file must become a message, whatever the parser says
         problems.append(f"{path.name}: cannot be read ({type(exc).__name__}: {exc}); check that it is valid")
         return None
@@ -100,8 +103,7 @@ def _check_crs(layer: Layer, table: gpd.GeoDataFrame, problems: list[str]) -> No
         problems.append(f"{layer.filename}: has no CRS; expected EPSG:4326 (WGS 84 longitude/latitude)")
     elif table.crs.to_epsg() != 4326:
         problems.append(
-            f"{layer.filename}: CRS is {table.crs.to_string()}, expected EPSG:4326; "
-            f"reproject it, e.g. gdf.to_crs(4326)"
+            f"{layer.filename}: CRS is {table.crs.to_string()}, expected EPSG:4326; reproject it, e.g. gdf.to_crs(4326)"
         )
 
 

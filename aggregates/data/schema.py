@@ -155,7 +155,12 @@ BASE_LEVELS = Layer(
         _c("base_id", STR, "id of the base", references="bases"),
         _c("level", INT, "level number, 0, 1, 2, ... in increasing capacity", minimum=0),
         _c("capacity_mt_per_yr", FLOAT, "production capacity at this level, Mt/yr", positive=True),
-        _c("fixed_cost_myuan_per_yr", FLOAT, "annualised fixed cost of running at this level, million yuan/yr", minimum=0),
+        _c(
+            "fixed_cost_myuan_per_yr",
+            FLOAT,
+            "annualised fixed cost of running at this level, million yuan/yr",
+            minimum=0,
+        ),
         SOURCE,
     ),
     id_column=None,
@@ -218,7 +223,12 @@ RAIL_SEGMENTS = Layer(
         _c("length_km", FLOAT, "tariff length of the section, km", positive=True),
         _c("electrified", BOOL, "electric traction (otherwise diesel)"),
         _c("tracks", INT, "number of main tracks", minimum=1, maximum=4),
-        _c("capacity_trains_per_day", FLOAT, "loaded aggregate trains per day available in the peak direction", positive=True),
+        _c(
+            "capacity_trains_per_day",
+            FLOAT,
+            "loaded aggregate trains per day available in the peak direction",
+            positive=True,
+        ),
         SOURCE,
     ),
 )

@@ -106,8 +106,7 @@ def check_columns(layer: Layer, table: pd.DataFrame, problems: list[str]) -> pd.
     extra = [c for c in present if c not in layer.column_names]
     if missing:
         problems.append(
-            f"{layer.filename}: missing column(s) {', '.join(missing)} "
-            f"(expected: {', '.join(layer.column_names)})"
+            f"{layer.filename}: missing column(s) {', '.join(missing)} (expected: {', '.join(layer.column_names)})"
         )
     if extra:
         problems.append(

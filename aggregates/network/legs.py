@@ -16,6 +16,7 @@ swaps on the way costs 2k swaps per round trip.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -158,15 +159,15 @@ def _bet_leg_from_paths(network, origins, targets, hops: _Hops, dist, pred) -> L
             while pred[i, seq[-1]] >= 0:
                 seq.append(int(pred[i, seq[-1]]))
             seq = seq[::-1]
-            km = sum(hops.km[a, b] for a, b in zip(seq, seq[1:], strict=False))
-            hours = sum(hops.hours[a, b] for a, b in zip(seq, seq[1:], strict=False))
+            km = sum(hops.km[a, b] for a, b in itertools.pairwise(seq))
+            hours = sum(hops.hours[a, b] for a, b in itertools.pairwise(seq))
             stations = tuple(hops.points[k] for k in seq[1:-1])
             leg.cost[i, j] = dist[i, node]
             leg.km[i, j] = km
             leg.hours[i, j] = hours + len(stations) * bet.swap_minutes / 60.0
             leg.swaps[i, j] = 2 * len(stations)
             leg.uses[(i, j)] = stations
-            for a, b in zip(seq, seq[1:], strict=False):
+            for a, b in itertools.pairwise(seq):
                 # Energy for a hop (loaded out, empty back) is drawn where the hop starts.
                 leg.kwh[province[hops.points[a]]][i, j] += rate.kwh * hops.km[a, b]
     _finish(leg, network)
@@ -208,9 +209,10 @@ def rail_leg(network: Network) -> RailLeg:
     trees = shortest_trees(graph, network.station_index(loading["station"]))
     to = network.station_index(unloading["station"])
     tariff = network.rail_rate.base_yuan + trees.dist[:, to]
-    handling = loading["handling_cost_yuan_per_t"].to_numpy()[:, None] + unloading[
-        "handling_cost_yuan_per_t"
-    ].to_numpy()[None, :]
+    handling = (
+        loading["handling_cost_yuan_per_t"].to_numpy()[:, None]
+        + unloading["handling_cost_yuan_per_t"].to_numpy()[None, :]
+    )
     wait = loading["handling_hours"].to_numpy()[:, None] + unloading["handling_hours"].to_numpy()[None, :]
     same = loading["station"].to_numpy()[:, None] == unloading["station"].to_numpy()[None, :]
     cost = np.where(same | ~np.isfinite(tariff), np.nan, tariff + handling)
