@@ -147,6 +147,17 @@ def _route_json(row) -> dict:
     }
 
 
+def _via(row) -> str:
+    swaps = [r for r in row.resources if r.startswith("s-")]
+    parts = []
+    if row.loading_terminal:
+        sections = len(row.resources) - len(swaps) - 2
+        parts.append(f"{row.loading_terminal} > {sections} rail sections > {row.unloading_terminal}")
+    if swaps:
+        parts.append("swaps at " + ", ".join(swaps))
+    return "; ".join(parts) or "road"
+
+
 @app.command()
 @_handled
 def routes(
@@ -167,26 +178,26 @@ def routes(
         return
     base = api.find_place(inputs.region.bases, from_, "base")
     node = api.find_place(inputs.region.demand, to, "demand node")
-    table = Table(
-        title=f"route options {base} -> {node} (CO2e with {options['year'].iloc[0] if len(options) else ''} grid)"
-    )
+    year_shown = int(options["year"].iloc[0]) if len(options) else min(inputs.scenario.years)
+    table = Table(title=f"route options {base} -> {node} (CO2e with the {year_shown} grid)")
     table.add_column("chain", no_wrap=True)
-    for name in ("yuan/t", "hours", "road km", "rail km", "kg CO2e/t", "g NOx/t", "via"):
-        table.add_column(name, justify="left" if name == "via" else "right")
+    for name in ("yuan/t", "hours", "road km", "rail km", "kg CO2e/t", "g NOx/t"):
+        table.add_column(name, justify="right")
+    table.add_column("via")
     for r in options.itertuples():
-        via = " ".join(r.resources) if r.resources else "road"
-        flag = " (diesel restricted at destination)" if r.restricted else ""
         table.add_row(
-            r.chain + flag,
+            r.chain + (" *" if r.restricted else ""),
             f"{r.cost_yuan_per_t:.1f}",
             f"{r.hours:.1f}",
             f"{r.km_road:.0f}",
             f"{r.km_rail:.0f}",
             f"{r.co2e_kg_per_t:.2f}",
             f"{r.nox_g_per_t:.1f}",
-            via,
+            _via(r),
         )
     out.print(table)
+    if options["restricted"].any():
+        out.print("* diesel trucks are restricted at the destination (night only; China VI or electric only)")
     for chain in inputs.scenario.chains:
         if chain not in set(options["chain"]):
             out.print(f"[yellow]{chain}: no option[/] - {api.missing_chain_reason(net, chain)}")

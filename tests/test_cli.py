@@ -57,9 +57,12 @@ def test_routes_explains_missing_chain(tiny_config):
 
 
 def test_unknown_place_exit_2(tiny_config):
-    result = runner.invoke(app, ["routes", str(tiny_config), "--from", "b-on", "--to", "d-city"])
+    result = runner.invoke(app, ["routes", str(tiny_config), "--from", "b-ome", "--to", "d-city"])
     assert result.exit_code == 2
     assert "did you mean 'b-one'" in result.output
+    ambiguous = runner.invoke(app, ["routes", str(tiny_config), "--from", "b-", "--to", "d-city"])
+    assert ambiguous.exit_code == 2
+    assert "matches several base: b-one (B-One), b-two (B-Two)" in ambiguous.output
     assert "Traceback" not in result.output
 
 

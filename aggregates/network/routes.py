@@ -121,11 +121,19 @@ def _direct_rows(network: Network, chain: str, ends: _Ends) -> list[dict]:
 
 
 def _first_mile(network: Network, truck: str, bases: list[str], loading: list[str]) -> Leg:
-    """Truck legs from bases to loading stations; sidings are free, far ones excluded."""
+    """Truck legs from bases to loading stations.
+
+    A base's own loading station (its ``loading_terminal``) is always usable, and
+    free with its own siding; other stations only within ``rail.max_first_mile_km``.
+    """
     leg = truck_leg(network, truck, bases, loading, target_charges=True)
-    too_far = ~(leg.km <= network.scenario.rail.max_first_mile_km)
-    leg.cost[too_far] = np.nan
     position = {t: k for k, t in enumerate(loading)}
+    own = np.zeros(leg.cost.shape, dtype=bool)
+    for i, base in enumerate(network.region.bases.itertuples()):
+        if base.loading_terminal in position:
+            own[i, position[base.loading_terminal]] = True
+    too_far = ~(leg.km <= network.scenario.rail.max_first_mile_km) & ~own
+    leg.cost[too_far] = np.nan
     for i, base in enumerate(network.region.bases.itertuples()):
         k = position.get(base.loading_terminal)
         if base.own_siding and k is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from tiny import feature, mutated, write_config, write_region
 
@@ -112,17 +114,28 @@ def test_co2e_by_year_and_basis(tiny):
     assert co2e_kg_per_t(rail, network.scenario, 2023).iloc[0] == pytest.approx(expected)
 
 
-def test_far_loading_station_is_not_used(tmp_path):
+def test_first_mile_limit_spares_the_designated_station(tmp_path):
+    # Push t-load 70 km from b-one (35 + 35) and give b-one a second, designated
+    # loading station t-mid on st-m, 51.5 km away (1 + 50 + 0.5).
     def change(layers):
         for name in ("rd-b1", "rd-t1"):
             feature(layers, "roads.geojson", name)["length_km"] = 35.0
-        feature(layers, "bases.geojson", "b-two")["own_siding"] = False
+        feature(layers, "bases.geojson", "b-one")["loading_terminal"] = "t-mid"
+        mid = copy.deepcopy(layers["terminals.geojson"]["features"][0])
+        mid["properties"].update(id="t-mid", station="st-m", name_en="Mid", name_zh="中")
+        mid["geometry"]["coordinates"] = [117.0, 40.04]
+        layers["terminals.geojson"]["features"].append(mid)
+        access = copy.deepcopy(feature(layers, "roads.geojson", "rd-s1"))
+        access.update(id="rd-t3", from_node="t-mid")
+        road = copy.deepcopy(layers["roads.geojson"]["features"][0])
+        road["properties"] = access
+        layers["roads.geojson"]["features"].append(road)
 
     folder = write_region(tmp_path / "far", mutated(change))
-    _, t = _options(folder, tmp_path, ["rail.max_first_mile_km=80"])
-    assert ("b-one", "d-city", "rail_diesel") in t.index  # b-one -> r-a -> t-load is 35 + 35 = 70 km
     _, t = _options(folder, tmp_path, ["rail.max_first_mile_km=60"])
-    assert ("b-one", "d-city", "rail_diesel") not in t.index
+    assert t.loc[("b-one", "d-city", "rail_diesel")].loading_terminal == "t-mid"  # t-load is 70 km > 60
+    _, t = _options(folder, tmp_path, ["rail.max_first_mile_km=10"])
+    assert t.loc[("b-one", "d-city", "rail_diesel")].loading_terminal == "t-mid"  # designated: always allowed
 
 
 def test_only_enabled_chains(tmp_path, tiny_region):
