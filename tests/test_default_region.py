@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from aggregates.config import load_scenario
 from aggregates.data.region import read_region
-from aggregates.network.graph import build_network
 from aggregates.network.calibration import road_calibration
+from aggregates.network.graph import build_network
 from aggregates.network.paths import path_sums, shortest_trees
 from aggregates.network.routes import route_options
 
