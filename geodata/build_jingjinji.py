@@ -32,6 +32,7 @@ import argparse
 import csv
 import importlib.util
 import io
+import itertools
 import json
 import re
 import statistics
@@ -80,11 +81,19 @@ FIXED_COST_EXPONENT = 0.9
 CAPEX_SHARE = 0.6
 # Battery-electric truck corridors whose swap-station spacing SOURCES.md reports.
 SWAP_CORRIDORS = (
-    ("b-qianxi-tailings", "t-bj-dahongmen"), ("b-qianan-shougang", "d-bj-tongzhou"),
-    ("r-tangshan", "d-bj-core"), ("r-luanzhou", "d-bj-core"), ("r-tangshan", "d-tj-central-north"),
-    ("r-qianan", "d-tj-binhai"), ("r-qianxi", "r-jingtang-port"), ("r-tangshan", "d-xa-startup"),
-    ("r-chengde", "d-bj-core"), ("r-xinglong", "d-bj-core"), ("r-zhangjiakou", "d-bj-core"),
-    ("t-bj-dahongmen", "d-bj-airport"), ("t-xa-gaobeidian", "d-xa-startup"),
+    ("b-qianxi-tailings", "t-bj-dahongmen"),
+    ("b-qianan-shougang", "d-bj-tongzhou"),
+    ("r-tangshan", "d-bj-core"),
+    ("r-luanzhou", "d-bj-core"),
+    ("r-tangshan", "d-tj-central-north"),
+    ("r-qianan", "d-tj-binhai"),
+    ("r-qianxi", "r-jingtang-port"),
+    ("r-tangshan", "d-xa-startup"),
+    ("r-chengde", "d-bj-core"),
+    ("r-xinglong", "d-bj-core"),
+    ("r-zhangjiakou", "d-bj-core"),
+    ("t-bj-dahongmen", "d-bj-airport"),
+    ("t-xa-gaobeidian", "d-xa-startup"),
 )
 BET_RANGE_KM = 120.0  # [S46]
 CALIBRATION_TOLERANCE = 0.10
@@ -93,8 +102,19 @@ CALIBRATION_SOURCE = "FACTS §4.2 (unverified ±10%)"
 GEOD = Geod(ellps="WGS84")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ZH_SUFFIXES = (
-    "满族蒙古族自治县", "满族自治县", "回族自治县", "自治县", "街道", "矿区", "新区",
-    "市区", "市", "区", "县", "镇", "乡",
+    "满族蒙古族自治县",
+    "满族自治县",
+    "回族自治县",
+    "自治县",
+    "街道",
+    "矿区",
+    "新区",
+    "市区",
+    "市",
+    "区",
+    "县",
+    "镇",
+    "乡",
 )
 
 
@@ -124,6 +144,7 @@ def as_bool(text: str) -> bool:
 
 
 def r5(x: float) -> float:
+    """Round to 5 decimals (coordinates)."""
     return round(float(x), 5)
 
 
@@ -228,8 +249,10 @@ def load_inputs(shared: Path | None) -> Inputs:
     elif all((VENDOR_DIR / f).is_file() for f in SHARED_FILES):
         domain, origin = VENDOR_DIR, f"{VENDOR_DIR} (vendored copy)"
     else:
-        raise SystemExit(f"error: places.csv / rail_lines.csv not found under {domain} "
-                         f"nor {VENDOR_DIR}; pass --shared PATH_TO_SHARED")
+        raise SystemExit(
+            f"error: places.csv / rail_lines.csv not found under {domain} "
+            f"nor {VENDOR_DIR}; pass --shared PATH_TO_SHARED"
+        )
     texts = {f: (domain / f).read_text(encoding="utf-8") for f in SHARED_FILES}
     places = {row["name_zh"]: row for row in read_csv(domain / "places.csv")}
     tables = {p.stem: read_csv(p) for p in sorted(SRC_DIR.glob("*.csv"))}
@@ -249,8 +272,17 @@ def load_schema():
 
 
 CHECK_COLUMNS = (
-    "id", "name_en", "lat_estimate", "lon_estimate", "geonames_name", "geonames_id",
-    "geonames_lat", "geonames_lon", "distance_km", "action", "reason",
+    "id",
+    "name_en",
+    "lat_estimate",
+    "lon_estimate",
+    "geonames_name",
+    "geonames_id",
+    "geonames_lat",
+    "geonames_lon",
+    "distance_km",
+    "action",
+    "reason",
 )
 
 
@@ -272,8 +304,9 @@ class Locator:
             return float(p["lat"]), float(p["lon"]), "places.csv"
         raise ValueError(f"{row.get('id')}: no lat/lon and no places.csv entry {place!r}")
 
-    def locate(self, pid: str, name_en: str, name_zh: str, est: tuple[float, float],
-               point_type: str, geonames_key: str = "") -> tuple[float, float]:
+    def locate(
+        self, pid: str, name_en: str, name_zh: str, est: tuple[float, float], point_type: str, geonames_key: str = ""
+    ) -> tuple[float, float]:
         """Final (lat, lon) of a point; records its coordinate-check row."""
         lat, lon = est
         if geonames_key == "-":
@@ -285,17 +318,25 @@ class Locator:
         match = self.gaz.match(keys, lat, lon) if keys else None
         if point_type == "town" and match:
             town, d = match
-            self._record(pid, name_en, est, town, d, "replaced",
-                         f"name match '{town['name']}' within {MATCH_RADIUS_KM:.0f} km: "
-                         "GeoNames coordinate used")
+            self._record(
+                pid,
+                name_en,
+                est,
+                town,
+                d,
+                "replaced",
+                f"name match '{town['name']}' within {MATCH_RADIUS_KM:.0f} km: GeoNames coordinate used",
+            )
             return town["latitude"], town["longitude"]
         if match:
             town, d = match
             reason = f"{point_type}: estimate kept; same-name GeoNames town at {d:.1f} km"
         else:
             town, d = self.gaz.nearest(lat, lon)
-            reason = (f"{point_type}: estimate kept; no same-name town within "
-                      f"{MATCH_RADIUS_KM:.0f} km, nearest named town shown")
+            reason = (
+                f"{point_type}: estimate kept; no same-name town within "
+                f"{MATCH_RADIUS_KM:.0f} km, nearest named town shown"
+            )
         action = "kept_no_match" if point_type == "town" else f"kept_{point_type}"
         self._record(pid, name_en, est, town, d, action, reason)
         return lat, lon
@@ -303,8 +344,7 @@ class Locator:
     def inherit(self, pid: str, name_en: str, at: tuple[float, float], source_id: str) -> None:
         """Record a point that takes the (already checked) coordinate of another point."""
         town, d = self.gaz.nearest(*at)
-        self._record(pid, name_en, at, town, d, "inherited",
-                     f"coordinate of {source_id} (checked there)")
+        self._record(pid, name_en, at, town, d, "inherited", f"coordinate of {source_id} (checked there)")
 
     def note(self, pid: str, text: str) -> None:
         """Append a remark to the check row of ``pid``."""
@@ -312,13 +352,21 @@ class Locator:
         row["reason"] += f"; {text}"
 
     def _record(self, pid, name_en, est, town, d, action, reason) -> None:
-        self.checks.append({
-            "id": pid, "name_en": name_en, "lat_estimate": r5(est[0]),
-            "lon_estimate": r5(est[1]), "geonames_name": town["name"],
-            "geonames_id": town["geonameid"], "geonames_lat": r5(town["latitude"]),
-            "geonames_lon": r5(town["longitude"]), "distance_km": round(d, 2),
-            "action": action, "reason": reason,
-        })
+        self.checks.append(
+            {
+                "id": pid,
+                "name_en": name_en,
+                "lat_estimate": r5(est[0]),
+                "lon_estimate": r5(est[1]),
+                "geonames_name": town["name"],
+                "geonames_id": town["geonameid"],
+                "geonames_lat": r5(town["latitude"]),
+                "geonames_lon": r5(town["longitude"]),
+                "distance_km": round(d, 2),
+                "action": action,
+                "reason": reason,
+            }
+        )
 
 
 # ------------------------------------------------------------------------- rail
@@ -351,11 +399,18 @@ def build_rail_stations(inp: Inputs, loc: Locator) -> tuple[list[dict], dict[str
             src = first_seen[aliases[0]]
             est, origin = (float(src["lat"]), float(src["lon"])), "rail_lines.csv"
         lat, lon = loc.locate(row["id"], row["name_en"], aliases[0], est, "station")
-        stations.append({
-            "id": row["id"], "name_en": row["name_en"], "name_zh": aliases[0],
-            "province": row["province"], "source": f"{row['source']};coords {origin}",
-            "_lat": lat, "_lon": lon, "_note": row["note"],
-        })
+        stations.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": aliases[0],
+                "province": row["province"],
+                "source": f"{row['source']};coords {origin}",
+                "_lat": lat,
+                "_lon": lon,
+                "_note": row["note"],
+            }
+        )
     missing = sorted({r["station_zh"] for r in inp.rail_lines} - set(by_zh))
     if missing:
         raise ValueError(f"rail_lines.csv stations missing from rail_stations.csv: {missing}")
@@ -371,8 +426,7 @@ def section_attributes(meta: dict, overrides: list[dict], km_from: float, km_to:
     return attrs
 
 
-def build_line_segments(inp: Inputs, by_zh: dict[str, str],
-                        stations: dict[str, dict]) -> tuple[list[dict], list[str]]:
+def build_line_segments(inp: Inputs, by_zh: dict[str, str], stations: dict[str, dict]) -> tuple[list[dict], list[str]]:
     """One segment per adjacent pair of kept stations on each line of rail_lines.csv.
 
     Lines are taken in the order of rail_lines_meta.csv; a station pair that an earlier
@@ -386,7 +440,7 @@ def build_line_segments(inp: Inputs, by_zh: dict[str, str],
     segments, skipped, covered = [], [], {}
     for m in inp.tables["rail_lines_meta"]:
         rows = sorted(lines[m["line_zh"]], key=lambda r: int(r["seq"]))
-        for a, b in zip(rows, rows[1:]):
+        for a, b in itertools.pairwise(rows):
             sa, sb = by_zh[a["station_zh"]], by_zh[b["station_zh"]]
             if not sa or not sb:
                 continue
@@ -399,9 +453,21 @@ def build_line_segments(inp: Inputs, by_zh: dict[str, str],
             ka, kb = float(a["km_from_start"]), float(b["km_from_start"])
             attrs = section_attributes(m, overrides[m["line_id"]], ka, kb)
             km_flag = "km-est" if km_is_estimated(a) or km_is_estimated(b) else "km-sourced"
-            segments.append(segment_record(
-                sid, m["line_id"], m["line_en"], m["line_zh"], stations[sa], stations[sb],
-                ka, kb, kb - ka, attrs, f"{attrs['source']};{km_flag}"))
+            segments.append(
+                segment_record(
+                    sid,
+                    m["line_id"],
+                    m["line_en"],
+                    m["line_zh"],
+                    stations[sa],
+                    stations[sb],
+                    ka,
+                    kb,
+                    kb - ka,
+                    attrs,
+                    f"{attrs['source']};{km_flag}",
+                )
+            )
     return segments, skipped
 
 
@@ -416,9 +482,21 @@ def build_link_segments(inp: Inputs, stations: dict[str, dict]) -> list[dict]:
             gc = geodesic_km((a["_lat"], a["_lon"]), (b["_lat"], b["_lon"]))
             length, flag = max(1.0, gc * float(row["circuity"])), "km-est"
         length = round(length, RAIL_KM_ROUND)
-        segments.append(segment_record(
-            row["id"], row["line_id"], row["line_en"], row["line_zh"], a, b, 0.0, length,
-            length, row, f"{row['source']};{flag}"))
+        segments.append(
+            segment_record(
+                row["id"],
+                row["line_id"],
+                row["line_en"],
+                row["line_zh"],
+                a,
+                b,
+                0.0,
+                length,
+                length,
+                row,
+                f"{row['source']};{flag}",
+            )
+        )
     return segments
 
 
@@ -427,11 +505,19 @@ def segment_record(sid, line_id, line_en, line_zh, a, b, km_a, km_b, length, att
     if km_b < km_a:
         a, b, km_a, km_b = b, a, km_b, km_a
     return {
-        "id": sid, "line_id": line_id, "line_en": line_en, "line_zh": line_zh,
-        "from_station": a["id"], "to_station": b["id"], "km_from": round(km_a, 2),
-        "km_to": round(km_b, 2), "length_km": round(abs(length), RAIL_KM_ROUND),
-        "electrified": as_bool(attrs["electrified"]), "tracks": int(attrs["tracks"]),
-        "capacity_trains_per_day": float(attrs["capacity_trains_per_day"]), "source": source,
+        "id": sid,
+        "line_id": line_id,
+        "line_en": line_en,
+        "line_zh": line_zh,
+        "from_station": a["id"],
+        "to_station": b["id"],
+        "km_from": round(km_a, 2),
+        "km_to": round(km_b, 2),
+        "length_km": round(abs(length), RAIL_KM_ROUND),
+        "electrified": as_bool(attrs["electrified"]),
+        "tracks": int(attrs["tracks"]),
+        "capacity_trains_per_day": float(attrs["capacity_trains_per_day"]),
+        "source": source,
         "_coords": [(a["_lat"], a["_lon"]), (b["_lat"], b["_lon"])],
     }
 
@@ -445,14 +531,23 @@ def build_terminals(inp: Inputs, stations: dict[str, dict], loc: Locator) -> lis
     for row in inp.tables["terminals"]:
         st = stations[row["station"]]
         loc.inherit(row["id"], row["name_en"], (st["_lat"], st["_lon"]), st["id"])
-        out.append({
-            "id": row["id"], "name_en": row["name_en"], "name_zh": row["name_zh"],
-            "kind": row["kind"], "station": row["station"], "province": row["province"],
-            "capacity_mt_per_yr": float(row["capacity_mt_per_yr"]),
-            "handling_cost_yuan_per_t": float(row["handling_cost_yuan_per_t"]),
-            "handling_hours": float(row["handling_hours"]), "source": row["source"],
-            "_lat": st["_lat"], "_lon": st["_lon"], "_note": row["note"],
-        })
+        out.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": row["name_zh"],
+                "kind": row["kind"],
+                "station": row["station"],
+                "province": row["province"],
+                "capacity_mt_per_yr": float(row["capacity_mt_per_yr"]),
+                "handling_cost_yuan_per_t": float(row["handling_cost_yuan_per_t"]),
+                "handling_hours": float(row["handling_hours"]),
+                "source": row["source"],
+                "_lat": st["_lat"],
+                "_lon": st["_lon"],
+                "_note": row["note"],
+            }
+        )
     return out
 
 
@@ -462,23 +557,36 @@ def build_bases(inp: Inputs, loc: Locator) -> list[dict]:
     out = []
     for row in inp.tables["bases"]:
         lat0, lon0, _ = loc.estimate(row)
-        lat, lon = loc.locate(row["id"], row["name_en"], row["name_zh"], (lat0, lon0),
-                              row["point_type"], row["geonames_key"])
+        lat, lon = loc.locate(
+            row["id"], row["name_en"], row["name_zh"], (lat0, lon0), row["point_type"], row["geonames_key"]
+        )
         y = yields[row["feedstock"]]
-        out.append({
-            "id": row["id"], "name_en": row["name_en"], "name_zh": row["name_zh"],
-            "city": row["city"], "county": row["county"], "province": "Hebei",
-            "feedstock": row["feedstock"], "status": row["status"],
-            "stock_mt": float(row["stock_mt"]), "arising_mt_per_yr": float(row["arising_mt_per_yr"]),
-            "yield_sand": float(y["yield_sand"]), "yield_coarse": float(y["yield_coarse"]),
-            "production_cost_yuan_per_t": float(row["production_cost_yuan_per_t"]),
-            "loading_terminal": row["loading_terminal"],
-            "first_mile_km": float(row["first_mile_km"] or "nan"),
-            "own_siding": as_bool(row["own_siding"]),
-            "beijing_designated": as_bool(row["beijing_designated"]),
-            "source": row["source"], "_lat": lat, "_lon": lon, "_note": row["note"],
-            "_first_mile_derived": row["first_mile_km"] == "",
-        })
+        out.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": row["name_zh"],
+                "city": row["city"],
+                "county": row["county"],
+                "province": "Hebei",
+                "feedstock": row["feedstock"],
+                "status": row["status"],
+                "stock_mt": float(row["stock_mt"]),
+                "arising_mt_per_yr": float(row["arising_mt_per_yr"]),
+                "yield_sand": float(y["yield_sand"]),
+                "yield_coarse": float(y["yield_coarse"]),
+                "production_cost_yuan_per_t": float(row["production_cost_yuan_per_t"]),
+                "loading_terminal": row["loading_terminal"],
+                "first_mile_km": float(row["first_mile_km"] or "nan"),
+                "own_siding": as_bool(row["own_siding"]),
+                "beijing_designated": as_bool(row["beijing_designated"]),
+                "source": row["source"],
+                "_lat": lat,
+                "_lon": lon,
+                "_note": row["note"],
+                "_first_mile_derived": row["first_mile_km"] == "",
+            }
+        )
     return out
 
 
@@ -497,11 +605,13 @@ def separate_points(points: dict[str, list[dict]], road_nodes: list[dict], loc: 
         for p in rows:
             near = min(geodesic_km((p["_lat"], p["_lon"]), (n["_lat"], n["_lon"])) for n in road_nodes)
             if near < SEPARATION_MIN_KM:
-                lon, lat, _ = GEOD.fwd(p["_lon"], p["_lat"], SEPARATION_BEARING[layer],
-                                       SEPARATION_KM * 1000.0)
+                lon, lat, _ = GEOD.fwd(p["_lon"], p["_lat"], SEPARATION_BEARING[layer], SEPARATION_KM * 1000.0)
                 p["_lat"], p["_lon"] = lat, lon
-                loc.note(p["id"], f"moved {SEPARATION_KM} km at bearing "
-                         f"{SEPARATION_BEARING[layer]:.0f}° off the road node of the same town")
+                loc.note(
+                    p["id"],
+                    f"moved {SEPARATION_KM} km at bearing "
+                    f"{SEPARATION_BEARING[layer]:.0f}° off the road node of the same town",
+                )
 
 
 def fixed_cost(capacity: float, existing_capacity: float | None) -> float:
@@ -510,8 +620,9 @@ def fixed_cost(capacity: float, existing_capacity: float | None) -> float:
     total(K) = FIXED_COST_UNIT * K ** FIXED_COST_EXPONENT; for an existing base the
     capex annuity (CAPEX_SHARE) of its current capacity is sunk and not charged.
     """
+
     def total(k: float) -> float:
-        return FIXED_COST_UNIT * k ** FIXED_COST_EXPONENT
+        return FIXED_COST_UNIT * k**FIXED_COST_EXPONENT
 
     sunk = CAPEX_SHARE * total(existing_capacity) if existing_capacity else 0.0
     return round(total(capacity) - sunk, 2)
@@ -525,11 +636,15 @@ def build_base_levels(inp: Inputs, bases: dict[str, dict]) -> list[dict]:
     for r in rows:
         existing = bases[r["base_id"]]["status"] == "existing"
         cap = float(r["capacity_mt_per_yr"])
-        out.append({
-            "base_id": r["base_id"], "level": int(r["level"]), "capacity_mt_per_yr": cap,
-            "fixed_cost_myuan_per_yr": fixed_cost(cap, level0[r["base_id"]] if existing else None),
-            "source": f"{r['source']};fixed cost formula (assumed)",
-        })
+        out.append(
+            {
+                "base_id": r["base_id"],
+                "level": int(r["level"]),
+                "capacity_mt_per_yr": cap,
+                "fixed_cost_myuan_per_yr": fixed_cost(cap, level0[r["base_id"]] if existing else None),
+                "source": f"{r['source']};fixed cost formula (assumed)",
+            }
+        )
     return out
 
 
@@ -541,22 +656,34 @@ def build_demand_nodes(inp: Inputs, loc: Locator) -> list[dict]:
     out = []
     for row in inp.tables["demand_nodes"]:
         lat0, lon0, _ = loc.estimate(row)
-        lat, lon = loc.locate(row["id"], row["name_en"], row["name_zh"], (lat0, lon0),
-                              row["point_type"], row["geonames_key"])
-        out.append({
-            "id": row["id"], "name_en": row["name_en"], "name_zh": row["name_zh"],
-            "city": row["city"], "district": row["district"], "province": row["province"],
-            "accepts": row["accepts"], "zone": row["zone"],
-            "diesel_restricted": row["zone"] != "none", "source": row["source"],
-            "_lat": lat, "_lon": lon, "_weight": float(row["weight"]),
-            "_sand_share": float(row["sand_share"]), "_note": row["note"],
-        })
+        lat, lon = loc.locate(
+            row["id"], row["name_en"], row["name_zh"], (lat0, lon0), row["point_type"], row["geonames_key"]
+        )
+        out.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": row["name_zh"],
+                "city": row["city"],
+                "district": row["district"],
+                "province": row["province"],
+                "accepts": row["accepts"],
+                "zone": row["zone"],
+                "diesel_restricted": row["zone"] != "none",
+                "source": row["source"],
+                "_lat": lat,
+                "_lon": lon,
+                "_weight": float(row["weight"]),
+                "_sand_share": float(row["sand_share"]),
+                "_note": row["note"],
+            }
+        )
     return out
 
 
 def split_exact(total: float, weights: list[float], decimals: int = 3) -> list[float]:
     """Split ``total`` in proportion to ``weights``; rounded parts add up exactly."""
-    unit = 10 ** decimals
+    unit = 10**decimals
     target = round(total * unit)
     raw = [total * unit * w / sum(weights) for w in weights]
     parts = [int(x) for x in raw]
@@ -578,9 +705,8 @@ def build_demand_years(inp: Inputs, nodes: list[dict]) -> list[dict]:
     for t in inp.tables["demand_totals"]:
         city_cells = [c for c in cells if c[0]["city"] == t["city"]]
         parts = split_exact(float(t["total_mt"]), [c[2] for c in city_cells])
-        for (n, product, _), mt in zip(city_cells, parts):
-            out.append({"node_id": n["id"], "year": int(t["year"]), "product": product,
-                        "demand_mt": mt})
+        for (n, product, _), mt in zip(city_cells, parts, strict=True):
+            out.append({"node_id": n["id"], "year": int(t["year"]), "product": product, "demand_mt": mt})
     return sorted(out, key=lambda r: (r["node_id"], r["year"], r["product"]))
 
 
@@ -591,14 +717,22 @@ def build_road_nodes(inp: Inputs, loc: Locator) -> list[dict]:
     """Road junction towns, located (GeoNames where the name matches)."""
     out = []
     for row in inp.tables["road_nodes"]:
-        lat0, lon0, origin = loc.estimate(row)
-        lat, lon = loc.locate(row["id"], row["name_en"], row["name_zh"], (lat0, lon0),
-                              row["point_type"], row["geonames_key"])
-        out.append({
-            "id": row["id"], "name_en": row["name_en"], "name_zh": row["name_zh"],
-            "province": row["province"], "source": row["source"],
-            "_lat": lat, "_lon": lon, "_note": row["note"],
-        })
+        lat0, lon0, _ = loc.estimate(row)
+        lat, lon = loc.locate(
+            row["id"], row["name_en"], row["name_zh"], (lat0, lon0), row["point_type"], row["geonames_key"]
+        )
+        out.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": row["name_zh"],
+                "province": row["province"],
+                "source": row["source"],
+                "_lat": lat,
+                "_lon": lon,
+                "_note": row["note"],
+            }
+        )
     return out
 
 
@@ -608,22 +742,36 @@ def build_swap_stations(inp: Inputs, road_nodes: dict[str, dict], loc: Locator) 
     for row in inp.tables["swap_stations"]:
         node = road_nodes[row["road_node"]]
         loc.inherit(row["id"], row["name_en"], (node["_lat"], node["_lon"]), node["id"])
-        out.append({
-            "id": row["id"], "name_en": row["name_en"], "name_zh": row["name_zh"],
-            "road_node": row["road_node"], "province": row["province"],
-            "capacity_swaps_per_day": float(row["capacity_swaps_per_day"]),
-            "source": row["source"], "_lat": node["_lat"], "_lon": node["_lon"],
-            "_note": row["note"],
-        })
+        out.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": row["name_zh"],
+                "road_node": row["road_node"],
+                "province": row["province"],
+                "capacity_swaps_per_day": float(row["capacity_swaps_per_day"]),
+                "source": row["source"],
+                "_lat": node["_lat"],
+                "_lon": node["_lon"],
+                "_note": row["note"],
+            }
+        )
     return out
 
 
 def road_link(rid, road, a, b, kind, length, toll, source, **extra) -> dict:
     """A road link row with its straight LineString."""
     return {
-        "id": rid, "road": road, "from_node": a["id"], "to_node": b["id"], "kind": kind,
-        "length_km": round(max(length, ACCESS_MIN_KM), 1), "toll": toll, "source": source,
-        "_coords": [(a["_lat"], a["_lon"]), (b["_lat"], b["_lon"])], **extra,
+        "id": rid,
+        "road": road,
+        "from_node": a["id"],
+        "to_node": b["id"],
+        "kind": kind,
+        "length_km": round(max(length, ACCESS_MIN_KM), 1),
+        "toll": toll,
+        "source": source,
+        "_coords": [(a["_lat"], a["_lon"]), (b["_lat"], b["_lon"])],
+        **extra,
     }
 
 
@@ -634,26 +782,37 @@ def build_backbone(inp: Inputs, nodes: dict[str, dict]) -> list[dict]:
         a, b = nodes[row["from_node"]], nodes[row["to_node"]]
         gc = geodesic_km((a["_lat"], a["_lon"]), (b["_lat"], b["_lon"]))
         rid = f"rd-{slug(row['road'])}-{a['id'][2:]}-{b['id'][2:]}"
-        out.append(road_link(
-            rid, row["road"], a, b, row["kind"], gc * float(row["circuity"]),
-            as_bool(row["toll"]), f"route: general knowledge (unverified); "
-            f"length = geodesic x {row['circuity']} ({row['terrain']}, calibrated to FACTS §4.2)",
-            _gc=gc, _circuity=float(row["circuity"]), _terrain=row["terrain"], _note=row["note"]))
+        out.append(
+            road_link(
+                rid,
+                row["road"],
+                a,
+                b,
+                row["kind"],
+                gc * float(row["circuity"]),
+                as_bool(row["toll"]),
+                f"route: general knowledge (unverified); "
+                f"length = geodesic x {row['circuity']} ({row['terrain']}, calibrated to FACTS §4.2)",
+                _gc=gc,
+                _circuity=float(row["circuity"]),
+                _terrain=row["terrain"],
+                _note=row["note"],
+            )
+        )
     return out
 
 
-def access_targets(point: dict, layer: str, nodes: list[dict],
-                   backbone: nx.Graph) -> list[tuple[dict, float]]:
+def access_targets(point: dict, layer: str, nodes: list[dict], backbone: nx.Graph) -> list[tuple[dict, float]]:
     """Nearest road node; demand nodes and terminals also the 2nd nearest if close.
 
-    A point lying at a road node gets one link only. The second link is only added when it gives no shortcut: going through the point
-    must not be shorter than the backbone path between the two road nodes."""
+    A point lying at a road node gets one link only. The second link is only added
+    when it gives no shortcut: going through the point must not be shorter than the
+    backbone path between the two road nodes."""
     if layer == "swap_stations":
         node = next(n for n in nodes if n["id"] == point["road_node"])
         return [(node, geodesic_km((point["_lat"], point["_lon"]), (node["_lat"], node["_lon"])))]
     ranked = sorted(
-        ((geodesic_km((point["_lat"], point["_lon"]), (n["_lat"], n["_lon"])), n["id"], n)
-         for n in nodes),
+        ((geodesic_km((point["_lat"], point["_lon"]), (n["_lat"], n["_lon"])), n["id"], n) for n in nodes),
         key=lambda t: (t[0], t[1]),
     )
     (d1, id1, n1), (d2, id2, n2) = ranked[0], ranked[1]
@@ -665,18 +824,25 @@ def access_targets(point: dict, layer: str, nodes: list[dict],
     return targets
 
 
-def build_access_links(points: dict[str, list[dict]], nodes: list[dict],
-                       backbone: list[dict]) -> list[dict]:
+def build_access_links(points: dict[str, list[dict]], nodes: list[dict], backbone: list[dict]) -> list[dict]:
     """Access links (geodesic x 1.3) from every base, terminal, demand node and swap station."""
     graph = road_graph(backbone)
     out = []
     for layer, rows in points.items():
         for p in rows:
             for node, d in access_targets(p, layer, nodes, graph):
-                out.append(road_link(
-                    f"rd-access-{p['id']}-{node['id'][2:]}", "access", p, node, "access",
-                    d * ACCESS_CIRCUITY, False,
-                    f"assumed: geodesic x {ACCESS_CIRCUITY} (min {ACCESS_MIN_KM} km)"))
+                out.append(
+                    road_link(
+                        f"rd-access-{p['id']}-{node['id'][2:]}",
+                        "access",
+                        p,
+                        node,
+                        "access",
+                        d * ACCESS_CIRCUITY,
+                        False,
+                        f"assumed: geodesic x {ACCESS_CIRCUITY} (min {ACCESS_MIN_KM} km)",
+                    )
+                )
     return out
 
 
@@ -697,11 +863,17 @@ def calibrate(inp: Inputs, roads: list[dict]) -> list[dict]:
     for row in inp.tables["calibration_road"]:
         model = nx.shortest_path_length(g, row["origin"], row["destination"], weight="weight")
         ref = float(row["reference_km"])
-        out.append({
-            "origin": row["origin"], "destination": row["destination"], "reference_km": ref,
-            "source": CALIBRATION_SOURCE, "_model_km": round(model, 1),
-            "_ratio": round(model / ref, 3), "_labels": (row["origin_label"], row["destination_label"]),
-        })
+        out.append(
+            {
+                "origin": row["origin"],
+                "destination": row["destination"],
+                "reference_km": ref,
+                "source": CALIBRATION_SOURCE,
+                "_model_km": round(model, 1),
+                "_ratio": round(model / ref, 3),
+                "_labels": (row["origin_label"], row["destination_label"]),
+            }
+        )
     return out
 
 
@@ -712,8 +884,14 @@ def validate(schema, layers: dict[str, list[dict]], meta: dict) -> list[str]:
     """Every problem found, as one message each (empty list: valid)."""
     problems = []
     point_ids: dict[str, str] = {}
-    prefixes = {"bases": "b-", "demand": "d-", "terminals": "t-", "road_nodes": "r-",
-                "swap_stations": "s-", "rail_stations": "st-"}
+    prefixes = {
+        "bases": "b-",
+        "demand": "d-",
+        "terminals": "t-",
+        "road_nodes": "r-",
+        "swap_stations": "s-",
+        "rail_stations": "st-",
+    }
     for name in schema.POINT_LAYERS:
         for row in layers[name]:
             rid = row["id"]
@@ -738,7 +916,8 @@ def validate_layer(layer, rows: list[dict], ids: dict[str, set], point_ids: set)
     seen = set()
     for row in rows:
         keys = [k for k in row if not k.startswith("_")]
-        label = f"{layer.filename} row {row.get('id', row.get('base_id', row.get('node_id', row.get('origin'))))!r}"
+        key = next(row[k] for k in ("id", "base_id", "node_id", "origin") if k in row)
+        label = f"{layer.filename} row {key!r}"
         if tuple(keys) != layer.column_names:
             problems.append(f"{label}: columns {keys} != {list(layer.column_names)}")
             continue
@@ -787,7 +966,7 @@ def validate_content(layers: dict[str, list[dict]], meta: dict) -> list[str]:
         if [x["level"] for x in lv] != list(range(len(lv))) or not lv:
             problems.append(f"base_levels {bid}: levels must be 0..n")
         caps = [x["capacity_mt_per_yr"] for x in lv]
-        if any(b <= a for a, b in zip(caps, caps[1:])):
+        if any(b <= a for a, b in itertools.pairwise(caps)):
             problems.append(f"base_levels {bid}: capacities must strictly increase")
     for d in layers["demand"]:
         if d["diesel_restricted"] != (d["zone"] != "none"):
@@ -809,8 +988,10 @@ def validate_content(layers: dict[str, list[dict]], meta: dict) -> list[str]:
                 problems.append(f"{name} {p['id']} is not on the road graph")
     for row in layers["calibration_road"]:
         if abs(row["_ratio"] - 1) > CALIBRATION_TOLERANCE:
-            problems.append(f"calibration {row['origin']}->{row['destination']}: "
-                            f"model {row['_model_km']} km vs {row['reference_km']} km")
+            problems.append(
+                f"calibration {row['origin']}->{row['destination']}: "
+                f"model {row['_model_km']} km vs {row['reference_km']} km"
+            )
     totals = defaultdict(float)
     city = {d["id"]: d["city"] for d in layers["demand"]}
     for r in layers["demand_years"]:
@@ -881,8 +1062,10 @@ def region_yaml() -> str:
 
 def md_table(header: list[str], rows: list[list]) -> str:
     """A Markdown table."""
+
     def cell(v):
         return str(v).replace("|", "\\|").replace("\n", " ")
+
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in r) + " |" for r in rows]
     return "\n".join(lines)
@@ -907,91 +1090,225 @@ def status_of(source: str) -> str:
     return " + ".join(kinds) or "assumed"
 
 
+def column_table(rows: list[dict], spec: list) -> str:
+    """Markdown table of ``rows``.
+
+    Each ``spec`` item is a key (header = key), a (header, key) pair or a
+    (header, function of the row) pair."""
+    headers, getters = [], []
+    for item in spec:
+        header, get = (item, item) if isinstance(item, str) else item
+        headers.append(header)
+        getters.append((lambda r, k=get: r[k]) if isinstance(get, str) else get)
+    return md_table(headers, [[g(r) for g in getters] for r in rows])
+
+
+def yes_no(key: str):
+    """Getter rendering a boolean column as yes/no."""
+    return lambda r: "yes" if r[key] else "no"
+
+
+def number(key: str, nd: int = 2):
+    """Getter rendering a numeric column compactly."""
+    return lambda r: fmt(r[key], nd)
+
+
+def by_id(rows: list[dict]) -> list[dict]:
+    """Rows sorted by id."""
+    return sorted(rows, key=lambda r: r["id"])
+
+
 def sources_tables(layers, calib, checks, inp: Inputs) -> dict[str, str]:
     """Generated Markdown blocks for SOURCES.md placeholders."""
-    b = {}
+    blocks = {
+        **supply_blocks(layers, inp),
+        **rail_blocks(layers, inp),
+        **road_blocks(layers, checks),
+        "demand_totals_table": demand_totals_table(inp, layers),
+        "demand_nodes_table": demand_nodes_table(layers),
+        "calibration_table": calibration_table(calib),
+        "swap_spacing_table": swap_spacing_table(layers),
+        "geonames_summary": geonames_summary(checks),
+        "source_tags_table": source_tags_table(inp, layers),
+        "inputs": (
+            "`places.csv` and `rail_lines.csv` come from `../shared/domain/`; the build "
+            "copies them verbatim to `sources/domain/` and reads those copies when "
+            "`../shared` is absent (a fresh clone)."
+        ),
+    }
+    return blocks
+
+
+def supply_blocks(layers, inp: Inputs) -> dict[str, str]:
+    """Tables of bases, levels, yields, feedstock and capacity."""
     levels = defaultdict(list)
     for lv in layers["base_levels"]:
         levels[lv["base_id"]].append(lv)
-    b["bases_table"] = md_table(
-        ["id", "city", "county", "status", "feedstock", "stock Mt", "arising Mt/yr",
-         "levels Mt/yr", "cost yuan/t", "terminal", "first mile km", "status of figures",
-         "source", "note"],
-        [[x["id"], x["city"], x["county"], x["status"], x["feedstock"], fmt(x["stock_mt"]),
-          fmt(x["arising_mt_per_yr"]),
-          " / ".join(fmt(lv["capacity_mt_per_yr"]) for lv in levels[x["id"]]),
-          fmt(x["production_cost_yuan_per_t"]), x["loading_terminal"],
-          fmt(x["first_mile_km"], 1) + (" (derived)" if x["_first_mile_derived"] else ""),
-          status_of(x["source"]), x["source"], x["_note"]]
-         for x in sorted(layers["bases"], key=lambda r: r["id"])])
-    b["levels_table"] = md_table(
-        ["base", "level", "capacity Mt/yr", "fixed cost M yuan/yr", "yuan per t/yr"],
-        [[lv["base_id"], lv["level"], fmt(lv["capacity_mt_per_yr"]),
-          fmt(lv["fixed_cost_myuan_per_yr"]),
-          fmt(lv["fixed_cost_myuan_per_yr"] / lv["capacity_mt_per_yr"])]
-         for lv in layers["base_levels"]])
-    b["feedstock_table"] = feedstock_table(layers, levels)
-    b["capacity_summary"] = capacity_summary(layers, levels)
-    b["yields_table"] = md_table(
-        ["feedstock", "yield_sand", "yield_coarse", "losses", "source", "note"],
-        [[y["feedstock"], y["yield_sand"], y["yield_coarse"],
-          fmt(1 - float(y["yield_sand"]) - float(y["yield_coarse"])), y["source"], y["note"]]
-         for y in inp.tables["feedstock_yields"]])
-    b["demand_totals_table"] = demand_totals_table(inp, layers)
-    b["demand_nodes_table"] = demand_nodes_table(layers)
-    b["rail_lines_table"] = md_table(
-        ["line_id", "line", "electrified", "tracks", "aggregate trains/day", "source", "note"],
-        [[m["line_id"], m["line_en"], m["electrified"], m["tracks"],
-          m["capacity_trains_per_day"], m["source"], m["note"]]
-         for m in inp.tables["rail_lines_meta"]])
-    b["rail_overrides_table"] = md_table(
-        ["line_id", "km from", "km to", "electrified", "tracks", "trains/day", "source", "note"],
-        [[o["line_id"], o["km_from"], o["km_to"], o["electrified"], o["tracks"],
-          o["capacity_trains_per_day"], o["source"], o["note"]]
-         for o in inp.tables["rail_section_overrides"]])
-    b["rail_links_table"] = rail_links_table(layers, inp)
-    b["rail_segments_table"] = md_table(
-        ["id", "from", "to", "km from", "km to", "length km", "el.", "tracks", "trains/day", "source"],
-        [[s["id"], s["from_station"], s["to_station"], fmt(s["km_from"]), fmt(s["km_to"]),
-          fmt(s["length_km"], 1), "yes" if s["electrified"] else "no", s["tracks"],
-          fmt(s["capacity_trains_per_day"]), s["source"]]
-         for s in sorted(layers["rail_segments"], key=lambda r: r["id"])])
-    b["rail_stations_table"] = md_table(
-        ["id", "name", "province", "source", "note"],
-        [[s["id"], f"{s['name_en']} {s['name_zh']}", s["province"], s["source"], s["_note"]]
-         for s in sorted(layers["rail_stations"], key=lambda r: r["id"])])
-    b["terminals_table"] = md_table(
-        ["id", "kind", "station", "capacity Mt/yr", "handling yuan/t", "hours",
-         "status of figures", "source", "note"],
-        [[t["id"], t["kind"], t["station"], fmt(t["capacity_mt_per_yr"]),
-          fmt(t["handling_cost_yuan_per_t"]), fmt(t["handling_hours"]),
-          status_of(t["source"]), t["source"], t["_note"]]
-         for t in sorted(layers["terminals"], key=lambda r: r["id"])])
-    b["terminal_summary"] = terminal_summary(layers)
-    b["road_nodes_table"] = md_table(
-        ["id", "name", "province", "coordinate", "note"],
-        [[n["id"], f"{n['name_en']} {n['name_zh']}", n["province"],
-          checks[n["id"]]["action"], n["_note"]]
-         for n in sorted(layers["road_nodes"], key=lambda r: r["id"])])
-    b["roads_table"] = md_table(
-        ["id", "road", "kind", "toll", "geodesic km", "circuity", "terrain", "length km", "note"],
-        [[r["id"], r["road"], r["kind"], "yes" if r["toll"] else "no", fmt(r["_gc"], 1),
-          fmt(r["_circuity"]), r["_terrain"], fmt(r["length_km"], 1), r["_note"]]
-         for r in sorted((r for r in layers["roads"] if r["kind"] != "access"),
-                         key=lambda r: r["id"])])
-    b["road_summary"] = road_summary(layers)
-    b["swap_table"] = md_table(
-        ["id", "road node", "province", "swaps/day", "status of figures", "source", "note"],
-        [[s["id"], s["road_node"], s["province"], fmt(s["capacity_swaps_per_day"]),
-          status_of(s["source"]), s["source"], s["_note"]]
-         for s in sorted(layers["swap_stations"], key=lambda r: r["id"])])
-    b["calibration_table"] = calibration_table(calib)
-    b["swap_spacing_table"] = swap_spacing_table(layers)
-    b["geonames_summary"] = geonames_summary(checks)
-    b["source_tags_table"] = source_tags_table(inp, layers)
-    b["inputs"] = (f"`places.csv`, `rail_lines.csv` read from `{Path(inp.shared_origin).name}` "
-                   "and vendored verbatim under `sources/domain/`.")
-    return b
+
+    def caps(x):
+        return " / ".join(fmt(lv["capacity_mt_per_yr"]) for lv in levels[x["id"]])
+
+    def first_mile(x):
+        return fmt(x["first_mile_km"], 1) + (" (derived)" if x["_first_mile_derived"] else "")
+
+    bases = column_table(
+        by_id(layers["bases"]),
+        [
+            "id",
+            "city",
+            "county",
+            "status",
+            "feedstock",
+            ("stock Mt", number("stock_mt")),
+            ("arising Mt/yr", number("arising_mt_per_yr")),
+            ("levels Mt/yr", caps),
+            ("cost yuan/t", number("production_cost_yuan_per_t")),
+            ("terminal", "loading_terminal"),
+            ("first mile km", first_mile),
+            ("status of figures", lambda r: status_of(r["source"])),
+            "source",
+            ("note", "_note"),
+        ],
+    )
+    level_rows = column_table(
+        layers["base_levels"],
+        [
+            ("base", "base_id"),
+            "level",
+            ("capacity Mt/yr", number("capacity_mt_per_yr")),
+            ("fixed cost M yuan/yr", number("fixed_cost_myuan_per_yr")),
+            ("yuan per t/yr", lambda r: fmt(r["fixed_cost_myuan_per_yr"] / r["capacity_mt_per_yr"])),
+        ],
+    )
+    yields = column_table(
+        inp.tables["feedstock_yields"],
+        [
+            "feedstock",
+            "yield_sand",
+            "yield_coarse",
+            ("losses", lambda y: fmt(1 - float(y["yield_sand"]) - float(y["yield_coarse"]))),
+            "source",
+            "note",
+        ],
+    )
+    return {
+        "bases_table": bases,
+        "levels_table": level_rows,
+        "yields_table": yields,
+        "feedstock_table": feedstock_table(layers, levels),
+        "capacity_summary": capacity_summary(layers, levels),
+    }
+
+
+def rail_blocks(layers, inp: Inputs) -> dict[str, str]:
+    """Tables of rail lines, overrides, links, segments, stations and terminals."""
+    status = ("status of figures", lambda r: status_of(r["source"]))
+    return {
+        "rail_lines_table": column_table(
+            inp.tables["rail_lines_meta"],
+            [
+                "line_id",
+                ("line", "line_en"),
+                "electrified",
+                "tracks",
+                ("aggregate trains/day", "capacity_trains_per_day"),
+                "source",
+                "note",
+            ],
+        ),
+        "rail_overrides_table": column_table(
+            inp.tables["rail_section_overrides"],
+            [
+                "line_id",
+                ("km from", "km_from"),
+                ("km to", "km_to"),
+                "electrified",
+                "tracks",
+                ("trains/day", "capacity_trains_per_day"),
+                "source",
+                "note",
+            ],
+        ),
+        "rail_links_table": rail_links_table(layers, inp),
+        "rail_segments_table": column_table(
+            by_id(layers["rail_segments"]),
+            [
+                "id",
+                ("from", "from_station"),
+                ("to", "to_station"),
+                ("km from", number("km_from")),
+                ("km to", number("km_to")),
+                ("length km", number("length_km", 1)),
+                ("el.", yes_no("electrified")),
+                "tracks",
+                ("trains/day", number("capacity_trains_per_day")),
+                "source",
+            ],
+        ),
+        "rail_stations_table": column_table(
+            by_id(layers["rail_stations"]),
+            ["id", ("name", lambda s: f"{s['name_en']} {s['name_zh']}"), "province", "source", ("note", "_note")],
+        ),
+        "terminals_table": column_table(
+            by_id(layers["terminals"]),
+            [
+                "id",
+                "kind",
+                "station",
+                ("capacity Mt/yr", number("capacity_mt_per_yr")),
+                ("handling yuan/t", number("handling_cost_yuan_per_t")),
+                ("hours", number("handling_hours")),
+                status,
+                "source",
+                ("note", "_note"),
+            ],
+        ),
+        "terminal_summary": terminal_summary(layers),
+    }
+
+
+def road_blocks(layers, checks: dict[str, dict]) -> dict[str, str]:
+    """Tables of road nodes, backbone links and swap stations."""
+    backbone = by_id([r for r in layers["roads"] if r["kind"] != "access"])
+    return {
+        "road_nodes_table": column_table(
+            by_id(layers["road_nodes"]),
+            [
+                "id",
+                ("name", lambda n: f"{n['name_en']} {n['name_zh']}"),
+                "province",
+                ("coordinate", lambda n: checks[n["id"]]["action"]),
+                ("note", "_note"),
+            ],
+        ),
+        "roads_table": column_table(
+            backbone,
+            [
+                "id",
+                "road",
+                "kind",
+                ("toll", yes_no("toll")),
+                ("geodesic km", number("_gc", 1)),
+                ("circuity", number("_circuity")),
+                ("terrain", "_terrain"),
+                ("length km", number("length_km", 1)),
+                ("note", "_note"),
+            ],
+        ),
+        "road_summary": road_summary(layers),
+        "swap_table": column_table(
+            by_id(layers["swap_stations"]),
+            [
+                "id",
+                ("road node", "road_node"),
+                "province",
+                ("swaps/day", number("capacity_swaps_per_day")),
+                ("status of figures", lambda r: status_of(r["source"])),
+                "source",
+                ("note", "_note"),
+            ],
+        ),
+    }
 
 
 def feedstock_table(layers, levels) -> str:
@@ -1001,11 +1318,17 @@ def feedstock_table(layers, levels) -> str:
         cap = levels[x["id"]][-1]["capacity_mt_per_yr"]
         need = cap * len(YEARS)
         avail = x["stock_mt"] + x["arising_mt_per_yr"] * len(YEARS)
-        rows.append([x["id"], fmt(cap), fmt(need), f"{fmt(x['stock_mt'])} + 5 × "
-                     f"{fmt(x['arising_mt_per_yr'])} = {fmt(avail)}", fmt(avail / need),
-                     "**feedstock-limited**" if avail < need else "enough"])
-    return md_table(["base", "max level Mt/yr", "5-yr need Mt", "stock + 5 × arising Mt",
-                     "ratio", "verdict"], rows)
+        rows.append(
+            [
+                x["id"],
+                fmt(cap),
+                fmt(need),
+                f"{fmt(x['stock_mt'])} + 5 × {fmt(x['arising_mt_per_yr'])} = {fmt(avail)}",
+                fmt(avail / need),
+                "**feedstock-limited**" if avail < need else "enough",
+            ]
+        )
+    return md_table(["base", "max level Mt/yr", "5-yr need Mt", "stock + 5 × arising Mt", "ratio", "verdict"], rows)
 
 
 def capacity_summary(layers, levels) -> str:
@@ -1018,8 +1341,14 @@ def capacity_summary(layers, levels) -> str:
         by_city[x["city"]][1] += lv[-1]["capacity_mt_per_yr"]
         by_city[x["city"]][2] += 1
     rows = [[c, v[2], fmt(v[0]), fmt(v[1])] for c, v in sorted(by_city.items())]
-    rows.append(["**total**", sum(v[2] for v in by_city.values()),
-                 fmt(sum(v[0] for v in by_city.values())), fmt(sum(v[1] for v in by_city.values()))])
+    rows.append(
+        [
+            "**total**",
+            sum(v[2] for v in by_city.values()),
+            fmt(sum(v[0] for v in by_city.values())),
+            fmt(sum(v[1] for v in by_city.values())),
+        ]
+    )
     return md_table(["city", "bases", "existing level 0 Mt/yr", "sum of max levels Mt/yr"], rows)
 
 
@@ -1031,8 +1360,19 @@ def demand_totals_table(inp: Inputs, layers) -> str:
         got[(city[r["node_id"]], r["year"])] += r["demand_mt"]
     return md_table(
         ["city", "year", "total Mt", "in demand_years.csv", "status", "source", "note"],
-        [[t["city"], t["year"], t["total_mt"], fmt(got[(t["city"], int(t["year"]))], 3),
-          status_of(t["source"]), t["source"], t["note"]] for t in inp.tables["demand_totals"]])
+        [
+            [
+                t["city"],
+                t["year"],
+                t["total_mt"],
+                fmt(got[(t["city"], int(t["year"]))], 3),
+                status_of(t["source"]),
+                t["source"],
+                t["note"],
+            ]
+            for t in inp.tables["demand_totals"]
+        ],
+    )
 
 
 def demand_nodes_table(layers) -> str:
@@ -1045,12 +1385,36 @@ def demand_nodes_table(layers) -> str:
         if r["year"] == YEARS[-1]:
             d2025[r["node_id"]] += r["demand_mt"]
     return md_table(
-        ["id", "city", "zone", "diesel restr.", "accepts", "weight (assumed)", "share of city",
-         "sand share (assumed)", f"{YEARS[-1]} Mt", "source", "note"],
-        [[d["id"], d["city"], d["zone"], "yes" if d["diesel_restricted"] else "no", d["accepts"],
-          fmt(d["_weight"]), f"{100 * d['_weight'] / wsum[d['city']]:.1f}%",
-          fmt(d["_sand_share"]), fmt(d2025[d["id"]], 3), d["source"], d["_note"]]
-         for d in sorted(layers["demand"], key=lambda r: (r["city"], r["id"]))])
+        [
+            "id",
+            "city",
+            "zone",
+            "diesel restr.",
+            "accepts",
+            "weight (assumed)",
+            "share of city",
+            "sand share (assumed)",
+            f"{YEARS[-1]} Mt",
+            "source",
+            "note",
+        ],
+        [
+            [
+                d["id"],
+                d["city"],
+                d["zone"],
+                "yes" if d["diesel_restricted"] else "no",
+                d["accepts"],
+                fmt(d["_weight"]),
+                f"{100 * d['_weight'] / wsum[d['city']]:.1f}%",
+                fmt(d["_sand_share"]),
+                fmt(d2025[d["id"]], 3),
+                d["source"],
+                d["_note"],
+            ]
+            for d in sorted(layers["demand"], key=lambda r: (r["city"], r["id"]))
+        ],
+    )
 
 
 def rail_links_table(layers, inp: Inputs) -> str:
@@ -1058,10 +1422,22 @@ def rail_links_table(layers, inp: Inputs) -> str:
     seg = {s["id"]: s for s in layers["rail_segments"]}
     return md_table(
         ["id", "from", "to", "length km", "how", "el.", "tracks", "trains/day", "source", "note"],
-        [[r["id"], r["from_station"], r["to_station"], fmt(seg[r["id"]]["length_km"], 1),
-          "given" if r["length_km"] else f"geodesic × {r['circuity']} (est.)", r["electrified"],
-          r["tracks"], r["capacity_trains_per_day"], r["source"], r["note"]]
-         for r in inp.tables["rail_links"]])
+        [
+            [
+                r["id"],
+                r["from_station"],
+                r["to_station"],
+                fmt(seg[r["id"]]["length_km"], 1),
+                "given" if r["length_km"] else f"geodesic × {r['circuity']} (est.)",
+                r["electrified"],
+                r["tracks"],
+                r["capacity_trains_per_day"],
+                r["source"],
+                r["note"],
+            ]
+            for r in inp.tables["rail_links"]
+        ],
+    )
 
 
 def terminal_summary(layers) -> str:
@@ -1082,7 +1458,8 @@ def road_summary(layers) -> str:
     for r in layers["roads"]:
         agg[r["kind"]][0] += 1
         agg[r["kind"]][1] += r["length_km"]
-    return md_table(["kind", "links", "km"], [[k, v[0], fmt(v[1], 1)] for k, v in sorted(agg.items())])
+    rows = [[k, v[0], fmt(v[1], 1)] for k, v in sorted(agg.items())]
+    return md_table(["kind", "links", "km"], rows)
 
 
 def swap_spacing_table(layers) -> str:
@@ -1093,29 +1470,55 @@ def swap_spacing_table(layers) -> str:
     for origin, dest in SWAP_CORRIDORS:
         path = nx.shortest_path(g, origin, dest, weight="weight")
         legs, run = [], 0.0
-        for u, v in zip(path, path[1:]):
+        for u, v in itertools.pairwise(path):
             run += g[u][v]["weight"]
             if v in at_node or v == dest:
                 legs.append(run)
                 run = 0.0
         stops = [at_node[v] for v in path[1:-1] if v in at_node]
-        rows.append([f"{origin} → {dest}", fmt(sum(legs), 1), ", ".join(stops) or "none",
-                     " / ".join(fmt(x, 1) for x in legs), fmt(max(legs), 1),
-                     "yes" if max(legs) <= BET_RANGE_KM else "**no**"])
-    return md_table(["corridor (shortest road path)", "km", "swap stations passed",
-                     "legs km", "longest leg km", f"<= {BET_RANGE_KM:.0f} km range"], rows)
+        rows.append(
+            [
+                f"{origin} → {dest}",
+                fmt(sum(legs), 1),
+                ", ".join(stops) or "none",
+                " / ".join(fmt(x, 1) for x in legs),
+                fmt(max(legs), 1),
+                "yes" if max(legs) <= BET_RANGE_KM else "**no**",
+            ]
+        )
+    return md_table(
+        [
+            "corridor (shortest road path)",
+            "km",
+            "swap stations passed",
+            "legs km",
+            "longest leg km",
+            f"<= {BET_RANGE_KM:.0f} km range",
+        ],
+        rows,
+    )
 
 
 def calibration_table(calib: list[dict]) -> str:
     """Reference vs model road km."""
-    rows = [[c["origin"], c["destination"], f"{c['_labels'][0]} → {c['_labels'][1]}",
-             fmt(c["reference_km"]), fmt(c["_model_km"], 1), f"{c['_ratio']:.3f}",
-             f"{100 * (c['_ratio'] - 1):+.1f}%"] for c in calib]
+    rows = [
+        [
+            c["origin"],
+            c["destination"],
+            f"{c['_labels'][0]} → {c['_labels'][1]}",
+            fmt(c["reference_km"]),
+            fmt(c["_model_km"], 1),
+            f"{c['_ratio']:.3f}",
+            f"{100 * (c['_ratio'] - 1):+.1f}%",
+        ]
+        for c in calib
+    ]
     errs = [abs(c["_ratio"] - 1) for c in calib]
-    table = md_table(["origin", "destination", "pair", "reference km", "model km", "ratio",
-                      "error"], rows)
-    return (table + f"\n\n{len(calib)} pairs; median |error| {100 * statistics.median(errs):.1f}%, "
-            f"max |error| {100 * max(errs):.1f}% (tolerance ±{100 * CALIBRATION_TOLERANCE:.0f}%).")
+    table = md_table(["origin", "destination", "pair", "reference km", "model km", "ratio", "error"], rows)
+    return (
+        table + f"\n\n{len(calib)} pairs; median |error| {100 * statistics.median(errs):.1f}%, "
+        f"max |error| {100 * max(errs):.1f}% (tolerance ±{100 * CALIBRATION_TOLERANCE:.0f}%)."
+    )
 
 
 def geonames_summary(checks: dict[str, dict]) -> str:
@@ -1130,14 +1533,23 @@ def geonames_summary(checks: dict[str, dict]) -> str:
 
 
 def source_tags_table(inp: Inputs, layers) -> str:
-    """Every source tag used in the dataset, with its title and URL."""
-    text = json.dumps([[v for k, v in r.items() if isinstance(v, str)]
-                       for rows in layers.values() for r in rows], ensure_ascii=False)
-    text += json.dumps(inp.tables, ensure_ascii=False)
-    used = set(re.findall(r"\b(S\d+|W\d+|S-Hebei)\b", text))
-    return md_table(["tag", "title", "URL / location"],
-                    [[t["tag"], t["title"], t["url"]] for t in inp.tables["source_tags"]
-                     if t["tag"] in used])
+    """Every source tag used in the dataset, with its title and URL.
+
+    A tag counts as used when it is an item of a ``source`` column (layers and source
+    tables) or cited in brackets (``[S8]``) in a note or in the SOURCES.md template."""
+    tag = r"S\d+|W\d+|S-Hebei"
+    used = set()
+    tables = [rows for name, rows in inp.tables.items() if name != "source_tags"]
+    for rows in [*layers.values(), *tables]:
+        for r in rows:
+            used.update(t for t in str(r.get("source", "")).split(";") if re.fullmatch(tag, t))
+            used.update(re.findall(rf"\[({tag})\]", str(r.get("note", r.get("_note", "")))))
+    template = (SRC_DIR / "SOURCES.template.md").read_text(encoding="utf-8")
+    used.update(re.findall(rf"\[({tag})\]", template))
+    return md_table(
+        ["tag", "title", "URL / location"],
+        [[t["tag"], t["title"], t["url"]] for t in inp.tables["source_tags"] if t["tag"] in used],
+    )
 
 
 def render_sources_md(blocks: dict[str, str]) -> str:
@@ -1191,23 +1603,29 @@ def build(shared: Path | None) -> Build:
     calib = calibrate(inp, roads)
 
     layers = {
-        "bases": bases, "base_levels": levels, "demand": demand, "demand_years": demand_years,
-        "rail_stations": stations, "rail_segments": segments, "terminals": terminals,
-        "road_nodes": road_nodes, "roads": roads, "swap_stations": swaps,
+        "bases": bases,
+        "base_levels": levels,
+        "demand": demand,
+        "demand_years": demand_years,
+        "rail_stations": stations,
+        "rail_segments": segments,
+        "terminals": terminals,
+        "road_nodes": road_nodes,
+        "roads": roads,
+        "swap_stations": swaps,
         "calibration_road": calib,
     }
-    meta = {"demand_totals": {(t["city"], int(t["year"])): float(t["total_mt"])
-                              for t in inp.tables["demand_totals"]}}
+    meta = {"demand_totals": {(t["city"], int(t["year"])): float(t["total_mt"]) for t in inp.tables["demand_totals"]}}
     problems = validate(schema, layers, meta)
     checks = {c["id"]: c for c in loc.checks}
     files = render_files(schema, layers, loc.checks, inp)
     blocks = sources_tables(layers, calib, checks, inp)
     blocks["shared_track"] = "\n".join(f"- {x}" for x in shared_track)
-    blocks["province_warnings"] = "\n".join(
-        f"- {x}" for x in province_warnings(layers, loc.gaz)) or "- none"
+    warnings = province_warnings(layers, loc.gaz)
+    blocks["province_warnings"] = "\n".join(f"- {x}" for x in warnings) or "- none"
     files["SOURCES.md"] = render_sources_md(blocks)
-    return Build(files, layers, problems, province_warnings(layers, loc.gaz), calib,
-                 summary_lines(layers, loc.checks))
+    summary = [f"shared inputs: {inp.shared_origin}", *summary_lines(layers, loc.checks)]
+    return Build(files, layers, problems, warnings, calib, summary)
 
 
 def province_warnings(layers, gaz: Gazetteer) -> list[str]:
@@ -1221,8 +1639,7 @@ def province_warnings(layers, gaz: Gazetteer) -> list[str]:
         for p in layers[name]:
             prov = gaz.province(p["_lat"], p["_lon"])
             if prov and prov != p["province"]:
-                out.append(f"{name} {p['id']}: province {p['province']} but nearest "
-                           f"GeoNames town is in {prov}")
+                out.append(f"{name} {p['id']}: province {p['province']} but nearest GeoNames town is in {prov}")
     return out
 
 
@@ -1248,11 +1665,15 @@ def summary_lines(layers, checks) -> list[str]:
     for lv in layers["base_levels"]:
         levels[lv["base_id"]].append(lv["capacity_mt_per_yr"])
     existing = sum(levels[b["id"]][0] for b in layers["bases"] if b["status"] == "existing")
-    lines.append(f"capacity: existing level 0 {existing:.1f} Mt/yr, "
-                 f"sum of max levels {sum(v[-1] for v in levels.values()):.1f} Mt/yr")
+    lines.append(
+        f"capacity: existing level 0 {existing:.1f} Mt/yr, "
+        f"sum of max levels {sum(v[-1] for v in levels.values()):.1f} Mt/yr"
+    )
     shifts = [c["distance_km"] for c in checks if c["action"] == "replaced"]
-    lines.append(f"GeoNames: {len(shifts)} coordinates replaced, median shift "
-                 f"{statistics.median(shifts):.2f} km, max {max(shifts):.2f} km")
+    lines.append(
+        f"GeoNames: {len(shifts)} coordinates replaced, median shift "
+        f"{statistics.median(shifts):.2f} km, max {max(shifts):.2f} km"
+    )
     return lines
 
 
@@ -1260,19 +1681,25 @@ def print_calibration(calib: list[dict]) -> None:
     """The calibration table on stdout."""
     print(f"{'origin':<16}{'destination':<16}{'ref km':>8}{'model km':>10}{'ratio':>8}")
     for c in calib:
-        print(f"{c['origin']:<16}{c['destination']:<16}{c['reference_km']:>8.0f}"
-              f"{c['_model_km']:>10.1f}{c['_ratio']:>8.3f}")
+        print(
+            f"{c['origin']:<16}{c['destination']:<16}{c['reference_km']:>8.0f}"
+            f"{c['_model_km']:>10.1f}{c['_ratio']:>8.3f}"
+        )
     errs = [abs(c["_ratio"] - 1) for c in calib]
     print(f"median |error| {100 * statistics.median(errs):.1f}%, max {100 * max(errs):.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: build (default) or --check."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=None,
-                        help="the shared/ folder holding domain/places.csv and rail_lines.csv "
-                             f"(default: {DEFAULT_SHARED} if present, else the vendored copies)")
-    parser.add_argument("--check", action="store_true",
-                        help="only verify that the committed files equal a fresh build")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=None,
+        help="the shared/ folder holding domain/places.csv and rail_lines.csv "
+        f"(default: {DEFAULT_SHARED} if present, else the vendored copies)",
+    )
+    parser.add_argument("--check", action="store_true", help="only verify that the committed files equal a fresh build")
     args = parser.parse_args(argv)
     shared = args.shared or (DEFAULT_SHARED if DEFAULT_SHARED.is_dir() else None)
     result = build(shared)
@@ -1280,12 +1707,13 @@ def main(argv: list[str] | None = None) -> int:
         print("dataset problems:", *result.problems, sep="\n  ", file=sys.stderr)
         return 1
     if args.check:
-        stale = [name for name, text in sorted(result.files.items())
-                 if not (OUT_DIR / name).is_file()
-                 or (OUT_DIR / name).read_text(encoding="utf-8") != text]
+        stale = [
+            name
+            for name, text in sorted(result.files.items())
+            if not (OUT_DIR / name).is_file() or (OUT_DIR / name).read_text(encoding="utf-8") != text
+        ]
         if stale:
-            print("out of date (rerun geodata/build_jingjinji.py):", *stale, sep="\n  ",
-                  file=sys.stderr)
+            print("out of date (rerun geodata/build_jingjinji.py):", *stale, sep="\n  ", file=sys.stderr)
             return 1
         print(f"geodata/jingjinji: {len(result.files)} files up to date")
         return 0
@@ -1294,6 +1722,9 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     print(*result.summary, sep="\n")
+    print(
+        f"province check: {len(result.warnings)} border points differ from their nearest GeoNames town (see SOURCES.md)"
+    )
     print_calibration(result.calibration)
     print(f"wrote {len(result.files)} files to {OUT_DIR}")
     return 0
