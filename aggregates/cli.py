@@ -20,7 +20,6 @@ from rich.table import Table
 
 from aggregates import api
 from aggregates.errors import AggregatesError
-from aggregates.network.routes import COLUMNS
 
 app = typer.Typer(
     help="Plan the supply of tailings and waste-rock aggregate to Beijing, Tianjin and Xiong'an.",
@@ -208,4 +207,4 @@ def main() -> None:
     app()
 
 
-__all__ = ["COLUMNS", "app", "main"]
+__all__ = ["app", "main"]

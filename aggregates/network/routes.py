@@ -130,18 +130,17 @@ def _first_mile(network: Network, truck: str, bases: list[str], loading: list[st
     position = {t: k for k, t in enumerate(loading)}
     own = np.zeros(leg.cost.shape, dtype=bool)
     for i, base in enumerate(network.region.bases.itertuples()):
-        if base.loading_terminal in position:
-            own[i, position[base.loading_terminal]] = True
-    too_far = ~(leg.km <= network.scenario.rail.max_first_mile_km) & ~own
-    leg.cost[too_far] = np.nan
-    for i, base in enumerate(network.region.bases.itertuples()):
         k = position.get(base.loading_terminal)
-        if base.own_siding and k is not None:
+        if k is None:
+            continue
+        own[i, k] = True
+        if base.own_siding:
             leg.cost[i, k], leg.km[i, k], leg.hours[i, k] = 0.0, 0.0, 0.0
             for p in PROVINCES:
                 leg.kwh[p][i, k] = 0.0
             leg.swaps[i, k] = 0
             leg.uses[(i, k)] = ()
+    leg.cost[~(leg.km <= network.scenario.rail.max_first_mile_km) & ~own] = np.nan
     return leg
 
 
