@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +13,15 @@ from scipy.spatial import cKDTree
 
 from aggregates.config import Scenario, load_scenario
 from aggregates.data.region import Region, check_years, read_region
-from aggregates.errors import NetworkError
+from aggregates.errors import InfeasibleError, NetworkError
 from aggregates.network.graph import Network, build_network
 from aggregates.network.routes import co2e_kg_per_t, route_options
+from aggregates.optimize.build import Instance, build_instance
+from aggregates.optimize.explain import binding_limits, explain_elastic, precheck
+from aggregates.optimize.model import Solution, SolverSettings, solve
+from aggregates.optimize.plan import Plan, make_plan
+
+log = logging.getLogger(__name__)
 
 SNAPPED_LAYERS = ("bases", "demand", "terminals", "swap_stations")
 
@@ -166,3 +174,123 @@ def missing_chain_reason(network: Network, chain: str) -> str:
             f"no rail path between terminals, or a truck leg beyond battery range"
         )
     return "no road path"
+
+
+@dataclass(frozen=True)
+class Optimized:
+    """Everything an optimisation run produced, for writing and reporting."""
+
+    inputs: Inputs
+    network: Network
+    instance: Instance
+    solution: Solution
+    plan: Plan
+
+
+def solver_settings(scenario: Scenario) -> SolverSettings:
+    """The core's solver settings from a scenario's ``solver`` section."""
+    s = scenario.solver
+    return SolverSettings(
+        solver=s.name,
+        time_limit_s=s.time_limit_s,
+        relative_gap=s.relative_gap,
+        threads=s.threads,
+        seed=s.seed,
+        shadow_prices=s.shadow_prices,
+    )
+
+
+def optimize(
+    inputs: Inputs,
+    *,
+    on_stage: Callable[[str], None] | None = None,
+    on_log: Callable[[str], None] | None = None,
+) -> Optimized:
+    """Build the network, the route options and the model of a scenario; solve it.
+
+    Parameters
+    ----------
+    inputs
+        From :func:`load_inputs`.
+    on_stage
+        Called with a short description as each stage starts (progress display).
+    on_log
+        Called with each line of the solver's log.
+
+    Returns
+    -------
+    Optimized
+
+    Raises
+    ------
+    InfeasibleError
+        When the target or a policy cannot be met (with the binding limits in
+        numbers), or the solver found no plan within its limits.
+    """
+    stage = on_stage or (lambda _text: None)
+    stage("building the network")
+    network = network_for(inputs)
+    stage("computing route options")
+    options = route_options(network)
+    stage("assembling the model")
+    instance = build_instance(inputs.region, inputs.scenario, options)
+    reasons = precheck(instance.problem)
+    if reasons:
+        raise InfeasibleError(_infeasible_header(inputs) + "\n".join(f"  - {r}" for r in reasons))
+    stage(f"solving with {inputs.scenario.solver.name}")
+    settings = solver_settings(inputs.scenario)
+    solution = solve(instance.problem, settings, on_log=on_log)
+    if solution.status == "infeasible":
+        stage("infeasible: finding the binding limits")
+        raise InfeasibleError(_infeasible_header(inputs) + _explain(instance, settings))
+    if not solution.has_plan:
+        raise InfeasibleError(_no_plan_message(inputs, solution))
+    stage("writing up the plan")
+    return Optimized(inputs, network, instance, solution, make_plan(instance, solution))
+
+
+def _infeasible_header(inputs: Inputs) -> str:
+    return f"{inputs.scenario.source_file}: no plan meets the scenario's targets and policies:\n"
+
+
+def _explain(instance: Instance, settings: SolverSettings) -> str:
+    """Re-solve with targets and policies priced instead of enforced; say what is missed and what binds."""
+    relaxed = SolverSettings(
+        solver="highs",
+        time_limit_s=settings.time_limit_s,
+        relative_gap=0.01,
+        threads=settings.threads,
+        seed=settings.seed,
+        shadow_prices=False,
+    )
+    elastic = solve(instance.problem, relaxed, elastic=True)
+    if not elastic.has_plan:
+        return f"  - the elastic re-solve ended '{elastic.status}' ({elastic.detail}); no further explanation"
+    lines = explain_elastic(instance, elastic)
+    if not lines:
+        lines = ["the solver proved infeasibility, but the relaxed model meets every target; binding limits:"]
+        lines += [f"  {b}" for t in range(len(instance.problem.years)) for b in binding_limits(instance, elastic, t)]
+    return "\n".join(f"  - {line}" if not line.startswith("  ") else f"    {line.strip()}" for line in lines)
+
+
+def _no_plan_message(inputs: Inputs, solution: Solution) -> str:
+    s = inputs.scenario.solver
+    return (
+        f"{inputs.scenario.source_file}: the solver ({s.name}) found no plan: {solution.status} "
+        f"({solution.detail}) after {solution.solve_seconds:.1f} s. Raise solver.time_limit_s (now {s.time_limit_s:g}) "
+        f"or loosen solver.relative_gap (now {s.relative_gap:g}), e.g. --set solver.time_limit_s=600"
+    )
+
+
+def write_plan(result: Optimized, out_dir: str | Path) -> Path:
+    """Write an optimisation run's files to ``out_dir`` (all or nothing); see :mod:`aggregates.outputs`."""
+    from aggregates.network.geometry import route_geometries
+    from aggregates.outputs import write_run
+
+    def along_routes(flows: pd.DataFrame) -> list:
+        routes = result.instance.routes.iloc[flows["route"].to_numpy()]
+        return route_geometries(result.network, routes)
+
+    return write_run(
+        result.plan, result.inputs.scenario, out_dir, points=result.inputs.region.points(), flow_geometry=along_routes
+    )

@@ -202,6 +202,123 @@ def routes(
             out.print(f"[yellow]{chain}: no option[/] - {api.missing_chain_reason(net, chain)}")
 
 
+def _solver_line(text: str) -> str:
+    return " ".join(text.split())[:100]
+
+
+def _run_optimize(inputs: api.Inputs, quiet: bool) -> api.Optimized:
+    if quiet:
+        return api.optimize(inputs)
+    with err.status("starting", spinner="dots") as status:
+        stage = {"text": ""}
+
+        def on_stage(text: str) -> None:
+            stage["text"] = text
+            status.update(f"[bold]{text}[/]")
+
+        def on_log(line: str) -> None:
+            if line.strip():
+                status.update(
+                    f"[bold]{stage['text']}[/]  [dim]{_solver_line(line)}[/]",
+                )
+
+        return api.optimize(inputs, on_stage=on_stage, on_log=on_log)
+
+
+def _fmt(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _summary_rows(years: dict) -> list[tuple[str, list[str]]]:
+    ys = list(years.values())
+    cities_from = sorted({c for y in ys for c in y["by_city_mt"]})
+    cities_to = sorted({c for y in ys for c in y["to_city_mt"]})
+    chains = sorted({c for y in ys for c in y["by_chain_mt"]})
+    rows = [
+        (
+            "substitution / target, Mt",
+            [
+                f"{_fmt(y['substitution_mt'])} / {_fmt(y['target_mt'])}"
+                + ("" if y["target_met"] else " [red]missed[/]")
+                for y in ys
+            ],
+        ),
+        *[(f"  from {c}, Mt", [_fmt(y["by_city_mt"].get(c, 0.0)) for y in ys]) for c in cities_from],
+        *[(f"  to {c}, Mt", [_fmt(y["to_city_mt"].get(c, 0.0)) for y in ys]) for c in cities_to],
+        *[(f"  by {c}, Mt", [_fmt(y["by_chain_mt"].get(c, 0.0)) for y in ys]) for c in chains],
+        ("rail share (t / t-km)", [f"{y['rail_share_t']:.0%} / {y['rail_share_tkm']:.0%}" for y in ys]),
+        ("natural sand and gravel, Mt", [_fmt(y["natural_mt"]) for y in ys]),
+        (
+            "unmet demand, Mt",
+            [_fmt(y["unmet_mt"]) if y["unmet_mt"] <= 0 else f"[red]{_fmt(y['unmet_mt'])}[/]" for y in ys],
+        ),
+        ("cost, million yuan", [_fmt(y["cost_yuan"] / 1e6, 0) for y in ys]),
+        ("cost, yuan/t", [_fmt(y["cost_yuan_per_t"]) for y in ys]),
+        ("CO2e (WTW), kt", [_fmt(y["co2e_t"] / 1000) for y in ys]),
+        ("NOx, t", [_fmt(y["nox_t"], 0) for y in ys]),
+        ("PM, t", [_fmt(y["pm_t"]) for y in ys]),
+        ("trains/day", [_fmt(y["trains_per_day"]) for y in ys]),
+        ("truck trips/day", [_fmt(y["truck_trips_per_day"], 0) for y in ys]),
+    ]
+    return rows
+
+
+def _print_summary(result: api.Optimized, out_dir: Path) -> None:
+    kpis = result.plan.kpis
+    table = Table(title=f"{kpis['scenario']}: substitution plan")
+    table.add_column("", no_wrap=True)
+    for year in kpis["years"]:
+        table.add_column(year, justify="right")
+    for label, cells in _summary_rows(kpis["years"]):
+        table.add_row(label, *cells)
+    out.print(table)
+    colour = "green" if kpis["status"] == "optimal" else "yellow"
+    out.print(
+        f"solver [{colour}]{kpis['status']}[/], gap {kpis['mip_gap']:.3%}, "
+        f"build {kpis['build_seconds']:.1f} s, solve {kpis['solve_seconds']:.1f} s; "
+        f"objective {kpis['objective_yuan'] / 1e9:,.3f} billion yuan; written to {out_dir}"
+    )
+    for warning in _warnings(kpis):
+        out.print(f"[yellow]warning:[/] {warning}")
+
+
+def _warnings(kpis: dict) -> list[str]:
+    lines = []
+    if kpis["status"] != "optimal":
+        lines.append(
+            f"the solver stopped at a limit ({kpis['detail']}); the plan is feasible, gap {kpis['mip_gap']:.2%}"
+        )
+    unmet = {y: v["unmet_mt"] for y, v in kpis["years"].items() if v["unmet_mt"] > 0}
+    if unmet:
+        lines.append(f"demand left unmet: {', '.join(f'{y} {v:.2f} Mt' for y, v in unmet.items())} (see demand.csv)")
+    missed = [y for y, v in kpis["years"].items() if not v["target_met"]]
+    if missed:
+        lines.append(f"soft target missed in {', '.join(missed)}")
+    return lines
+
+
+@app.command()
+@_handled
+def optimize(
+    config: ConfigArg,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: runs/<config name>/).", show_default=False)
+    ] = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Solve a scenario: which bases to build, who supplies whom by which chain; write the plan."""
+    inputs = api.load_inputs(config, set_)
+    result = _run_optimize(inputs, quiet=json_ or verbose)
+    folder = out_dir or Path("runs") / inputs.scenario.name
+    api.write_plan(result, folder)
+    if json_:
+        _print_json({**result.plan.kpis, "out_dir": str(folder)})
+        return
+    _print_summary(result, folder)
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

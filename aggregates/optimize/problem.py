@@ -1,0 +1,214 @@
+"""The allocation problem as plain arrays: the input of the optimisation core.
+
+Everything here is numbers and ids, in any consistent units: the region
+adapter (:mod:`aggregates.optimize.build`) uses Mt for quantities, million yuan
+for money and Mt CO2e for emissions, so that a cost in yuan/t multiplies a
+flow in Mt to give million yuan. An explicit cost matrix (e.g. an OR-Library
+facility-location instance) fits the same type: one product, one year, one
+route per (facility, customer).
+
+Indices: ``b`` base, ``l`` capacity level, ``d`` demand node, ``p`` product,
+``t`` year, ``r`` route option, ``e`` capacitated resource.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+
+@dataclass(frozen=True)
+class ShareRule:
+    """At least ``share`` of the flow on ``scope`` routes must use ``qualifying`` routes.
+
+    Used for the road-to-rail policy: of all tonnes moved between pairs farther
+    apart than a threshold, at least a share goes by rail.
+    """
+
+    name: str
+    share: float
+    scope: np.ndarray  # bool (R,)
+    qualifying: np.ndarray  # bool (R,), a subset of scope
+
+
+@dataclass(frozen=True)
+class CoverageRule:
+    """At least ``share`` of every node's yearly demand from ``covering`` routes."""
+
+    name: str
+    share: float
+    covering: np.ndarray  # bool (R,)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A multi-year capacitated allocation problem (MODEL.md).
+
+    Attributes
+    ----------
+    years, bases, nodes, products, resources
+        Ids, in the order of the array axes.
+    level_base, level_number, level_capacity, level_fixed_cost
+        One entry per capacity level: its base (index), its number (0, 1, ...),
+        the output it allows per year and its fixed cost per year.
+    base_open_required
+        (B,) True where the base exists and must stay open (at some level).
+    base_yield
+        (B, P) product made per unit of feedstock processed.
+    base_stock, base_arising
+        (B,) feedstock at the start and arising per year (``inf``: unlimited).
+    base_production_cost
+        (B,) variable cost per unit shipped.
+    demand
+        (D, P, T) demand.
+    natural_cost
+        (D, P, T) cost per unit of covering demand with natural sand and gravel;
+        ``nan`` where that is not an option.
+    unmet_penalty
+        Cost per unit of unmet demand; ``None`` forbids unmet demand.
+    route_base, route_node
+        (R,) base and node index of each route option.
+    route_cost
+        (R,) transport cost per unit.
+    route_co2e
+        (R, T) emissions per unit (the year selects the grid factor).
+    route_open
+        (R, T) False where a policy closes the route in that year.
+    node_accepts
+        (D, P) False where a node takes no solid-waste aggregate of a product
+        (its demand for it is met by natural aggregate or left unmet).
+    resource_use
+        Sparse (E, R): capacity of resource ``e`` used per unit on route ``r``.
+    resource_capacity
+        (E, T) capacity per year (``inf``: unlimited).
+    target
+        (T,) least total shipped per year (0: none).
+    target_hard
+        Hard target; otherwise a shortfall costs ``shortfall_penalty`` per unit.
+    carbon_price
+        (T,) cost per unit of emissions.
+    emissions_cap
+        (T,) most emissions per year (``inf``: none).
+    year_weight
+        (T,) weight of each year in the objective (discounting).
+    allow_closing
+        Whether a base may drop to a lower level (or close) in a later year.
+    share_rules, coverage_rules
+        Optional policy constraints, applied in every year.
+    strong_linking
+        Add ``flow(b, d, t) <= demand(d, t) * open(b, t)``: redundant for the
+        integer model, much tighter LP relaxation (the classic strong
+        facility-location formulation).
+    """
+
+    years: tuple[int, ...]
+    bases: tuple[str, ...]
+    nodes: tuple[str, ...]
+    products: tuple[str, ...]
+    level_base: np.ndarray
+    level_number: np.ndarray
+    level_capacity: np.ndarray
+    level_fixed_cost: np.ndarray
+    base_open_required: np.ndarray
+    base_yield: np.ndarray
+    base_stock: np.ndarray
+    base_arising: np.ndarray
+    base_production_cost: np.ndarray
+    demand: np.ndarray
+    natural_cost: np.ndarray
+    unmet_penalty: float | None
+    route_base: np.ndarray
+    route_node: np.ndarray
+    route_cost: np.ndarray
+    route_co2e: np.ndarray
+    route_open: np.ndarray
+    node_accepts: np.ndarray | None = None
+    resources: tuple[str, ...] = ()
+    resource_use: sparse.csr_matrix | None = None
+    resource_capacity: np.ndarray | None = None
+    target: np.ndarray | None = None
+    target_hard: bool = True
+    shortfall_penalty: float = 0.0
+    carbon_price: np.ndarray | None = None
+    emissions_cap: np.ndarray | None = None
+    year_weight: np.ndarray | None = None
+    allow_closing: bool = False
+    share_rules: tuple[ShareRule, ...] = ()
+    coverage_rules: tuple[CoverageRule, ...] = ()
+    strong_linking: bool = True
+    meta: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def shape(self) -> dict[str, int]:
+        """Sizes of the index sets."""
+        return {
+            "bases": len(self.bases),
+            "levels": len(self.level_base),
+            "nodes": len(self.nodes),
+            "products": len(self.products),
+            "years": len(self.years),
+            "routes": len(self.route_base),
+            "resources": len(self.resources),
+        }
+
+    def filled(self) -> Problem:
+        """A copy with every optional array given its neutral default."""
+        n_t = len(self.years)
+        n_e = len(self.resources)
+        n_r = len(self.route_base)
+        return _replace(
+            self,
+            resource_use=self.resource_use if self.resource_use is not None else sparse.csr_matrix((n_e, n_r)),
+            resource_capacity=_or(self.resource_capacity, np.full((n_e, n_t), np.inf)),
+            node_accepts=_or(self.node_accepts, np.ones((len(self.nodes), len(self.products)), bool)),
+            target=_or(self.target, np.zeros(n_t)),
+            carbon_price=_or(self.carbon_price, np.zeros(n_t)),
+            emissions_cap=_or(self.emissions_cap, np.full(n_t, np.inf)),
+            year_weight=_or(self.year_weight, np.ones(n_t)),
+        )
+
+    def check(self) -> None:
+        """Raise ``ValueError`` if the arrays do not fit together."""
+        s = self.shape
+        b, d, p, t, r = s["bases"], s["nodes"], s["products"], s["years"], s["routes"]
+        expected = {
+            "level_number": (s["levels"],),
+            "level_capacity": (s["levels"],),
+            "level_fixed_cost": (s["levels"],),
+            "base_open_required": (b,),
+            "base_yield": (b, p),
+            "base_stock": (b,),
+            "base_arising": (b,),
+            "base_production_cost": (b,),
+            "demand": (d, p, t),
+            "natural_cost": (d, p, t),
+            "route_node": (r,),
+            "route_cost": (r,),
+            "route_co2e": (r, t),
+            "route_open": (r, t),
+        }
+        problems = [
+            f"{name}: expected shape {shape}, got {np.shape(getattr(self, name))}"
+            for name, shape in expected.items()
+            if np.shape(getattr(self, name)) != shape
+        ]
+        if r and (self.route_base.max() >= b or self.route_node.max() >= d):
+            problems.append("route_base / route_node index out of range")
+        if len(self.level_base) and self.level_base.max() >= b:
+            problems.append("level_base index out of range")
+        if np.any(self.demand < 0):
+            problems.append("demand must be >= 0")
+        if problems:
+            raise ValueError("inconsistent Problem: " + "; ".join(problems))
+
+
+def _or(value, default):
+    return default if value is None else value
+
+
+def _replace(problem: Problem, **changes) -> Problem:
+    from dataclasses import replace
+
+    return replace(problem, **changes)

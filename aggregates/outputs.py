@@ -1,0 +1,155 @@
+"""Write an optimisation run to a folder, all or nothing.
+
+Files (README, "Outputs"): ``flows.csv``, ``bases.csv``, ``demand.csv``,
+``resources.csv``, ``kpis.json``, ``plan.gpkg`` (bases, demand nodes and flows
+drawn along their routes), ``plan.xlsx`` (the same tables) and
+``scenario.yaml`` (the config as resolved). Everything is written to a
+temporary sibling folder first and moved into place at the end, so a failed
+run never leaves a half-written folder behind.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import yaml
+from shapely.geometry import LineString
+
+from aggregates.config import Scenario
+from aggregates.errors import InputError
+from aggregates.optimize.plan import Plan
+
+log = logging.getLogger(__name__)
+
+CSV_FILES = ("flows", "bases", "demand", "resources")
+
+
+def write_run(
+    plan: Plan,
+    scenario: Scenario,
+    out_dir: str | Path,
+    *,
+    points: pd.DataFrame,
+    flow_geometry: Callable[[pd.DataFrame], list] | None = None,
+) -> Path:
+    """Write a plan's files to ``out_dir`` atomically.
+
+    Parameters
+    ----------
+    plan
+        The solved plan.
+    scenario
+        Written back as ``scenario.yaml``.
+    out_dir
+        Target folder; replaced as a whole if it exists.
+    points
+        Point ids with ``lon``/``lat`` columns (``Region.points()``) to place
+        bases and demand nodes.
+    flow_geometry
+        Returns one LineString per row of the flows table, along the route;
+        default: straight lines from base to node.
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
+    out_dir = Path(out_dir)
+    parent = out_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=parent))
+        tmp.chmod(0o777 & ~_umask())
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
+    try:
+        _write_all(plan, scenario, tmp, points, flow_geometry)
+        _swap_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("wrote %s", out_dir)
+    return out_dir
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _write_all(plan: Plan, scenario: Scenario, folder: Path, points: pd.DataFrame, flow_geometry) -> None:
+    for name, table in plan.tables().items():
+        table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    (folder / "kpis.json").write_text(json.dumps(plan.kpis, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    _write_scenario(scenario, folder / "scenario.yaml")
+    _write_gpkg(plan, folder / "plan.gpkg", points, flow_geometry)
+    _write_xlsx(plan, folder / "plan.xlsx")
+
+
+def _swap_into_place(tmp: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        out_dir.rename(old)
+    tmp.rename(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_scenario(scenario: Scenario, path: Path) -> None:
+    data = scenario.model_dump(mode="json")
+    header = (
+        f"# Scenario '{scenario.name}' as resolved from {scenario.source_file} (extends and --set applied).\n"
+        "# Re-run it with: aggregates optimize <this file>\n"
+    )
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _points(table: pd.DataFrame, key: str, points: pd.DataFrame) -> gpd.GeoDataFrame:
+    where = points.set_index("id").loc[table[key], ["lon", "lat"]].to_numpy()
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(where[:, 0], where[:, 1]), crs="EPSG:4326")
+
+
+def _straight_lines(flows: pd.DataFrame, points: pd.DataFrame) -> list:
+    xy = points.set_index("id")[["lon", "lat"]]
+    a, b = xy.loc[flows["base"]].to_numpy(), xy.loc[flows["node"]].to_numpy()
+    return [LineString([p, q]) for p, q in zip(a, b, strict=True)]
+
+
+def _write_gpkg(plan: Plan, path: Path, points: pd.DataFrame, flow_geometry) -> None:
+    _points(plan.bases, "base", points).to_file(path, layer="bases", driver="GPKG")
+    _points(plan.demand, "node", points).to_file(path, layer="demand", driver="GPKG")
+    flows = plan.flows
+    lines = flow_geometry(flows) if flow_geometry is not None else _straight_lines(flows, points)
+    gpd.GeoDataFrame(flows, geometry=lines, crs="EPSG:4326").to_file(path, layer="flows", driver="GPKG")
+
+
+def kpi_table(kpis: dict) -> pd.DataFrame:
+    """Per-year KPIs as a table: one row per KPI, one column per year (nested mappings flattened)."""
+    rows: dict[str, dict] = {}
+    for year, values in kpis["years"].items():
+        for key, value in values.items():
+            if isinstance(value, dict):
+                for sub, v in value.items():
+                    rows.setdefault(f"{key}.{sub}", {})[year] = v
+            else:
+                rows.setdefault(key, {})[year] = value
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("kpi").reset_index()
+
+
+def _write_xlsx(plan: Plan, path: Path) -> None:
+    solver = {k: v for k, v in plan.kpis.items() if not isinstance(v, dict)}
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        kpi_table(plan.kpis).to_excel(xl, sheet_name="kpis", index=False)
+        pd.DataFrame(list(solver.items()), columns=["field", "value"]).to_excel(xl, sheet_name="run", index=False)
+        for name, table in plan.tables().items():
+            table.to_excel(xl, sheet_name=name, index=False)

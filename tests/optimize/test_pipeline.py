@@ -1,0 +1,166 @@
+"""The whole optimisation pipeline on the tiny region and the embedded default region."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from aggregates import api
+from aggregates.cli import app
+from aggregates.errors import InfeasibleError
+
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+# The tiny region (tests/tiny.py): b-one (existing, 2 or 4 Mt/yr), b-two (candidate, 1 Mt/yr, own siding);
+# d-city 2.5 Mt/yr (1.0 sand, 1.5 coarse) inside the 5th ring, d-far 1.0 Mt/yr; years 2021-2022.
+FEASIBLE = ["target.mt_per_yr=3", "target.from_year=2021"]
+
+
+def run(config, overrides):
+    return api.optimize(api.load_inputs(config, overrides))
+
+
+def test_tiny_plan_meets_target_and_balances_demand(tiny_config):
+    result = run(tiny_config, FEASIBLE)
+    kpis = result.plan.kpis
+    assert kpis["status"] == "optimal" and kpis["all_targets_met"]
+    for year in ("2021", "2022"):
+        assert kpis["years"][year]["substitution_mt"] >= 3.0 - 1e-6
+    d = result.plan.demand
+    assert (d["solid_waste_t"] + d["natural_t"] + d["unmet_t"] - d["demand_t"]).abs().max() < 1.0
+    b = result.plan.bases
+    assert (b["made_t"] <= b["capacity_t"] + 1.0).all()
+    # Costs add up: the KPI is fixed + production + transport of the flows.
+    flows = result.plan.flows[result.plan.flows["year"] == 2022]
+    parts = flows["transport_cost_yuan"].sum() + flows["production_cost_yuan"].sum()
+    parts += b.loc[b["year"] == 2022, "fixed_cost_yuan"].sum()
+    assert kpis["years"]["2022"]["cost_yuan"] == pytest.approx(parts, abs=2)
+
+
+def test_zero_emission_zone_keeps_diesel_out(tiny_config):
+    result = run(
+        tiny_config, [*FEASIBLE, "policies.zero_emission_zones=[beijing_6th_ring]", "prices.carbon_yuan_per_t_co2e=0"]
+    )
+    into_city = result.plan.flows[result.plan.flows["node"] == "d-city"]
+    assert len(into_city) and not into_city["chain"].isin(["diesel_truck", "rail_diesel"]).any()
+
+
+def test_impossible_target_names_the_capacity(tiny_config):
+    # Default target 100 Mt/yr from 2022; the two bases make at most 4 + 1 = 5 Mt/yr.
+    with pytest.raises(InfeasibleError) as caught:
+        run(tiny_config, [])
+    message = caught.value.message
+    assert "target 2022 of 100.0 Mt unreachable: base capacity at the largest levels 5.0 Mt/yr" in message
+    assert caught.value.exit_code == 3
+
+
+def test_infeasible_policy_is_explained_by_the_elastic_resolve(tiny_config):
+    # A cap of 1 kt CO2e: shipping 3 Mt over ~100 km emits ~18 kt (3 Mt x 100 km x 60 g/t-km), so the cap and the
+    # target cannot both hold; the elastic re-solve says how much the plan needs.
+    with pytest.raises(InfeasibleError) as caught:
+        run(tiny_config, [*FEASIBLE, "policies.emissions_cap_kt_co2e=1"])
+    assert "emissions cap 2021 of 1 kt CO2e too tight: the plan needs" in caught.value.message
+
+
+def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
+    sets = [arg for s in FEASIBLE for arg in ("--set", s)]
+    first, second = tmp_path / "a", tmp_path / "b"
+    for out in (first, second):
+        result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out), *sets])
+        assert result.exit_code == 0, result.output
+    names = {
+        "flows.csv",
+        "bases.csv",
+        "demand.csv",
+        "resources.csv",
+        "kpis.json",
+        "plan.gpkg",
+        "plan.xlsx",
+        "scenario.yaml",
+    }
+    assert {p.name for p in first.iterdir()} == names
+    for name in ("flows.csv", "bases.csv", "demand.csv", "resources.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    kpis = json.loads((first / "kpis.json").read_text())
+    for key in ("status", "objective_yuan", "mip_gap", "solve_seconds"):
+        assert key in kpis
+    year = kpis["years"]["2022"]
+    for key in (
+        "substitution_mt", "target_mt", "target_met", "rail_share_t", "rail_share_tkm", "cost_yuan",
+        "cost_yuan_per_t", "co2e_t", "nox_t", "pm_t", "trains_per_day", "truck_trips_per_day", "unmet_mt",
+    ):  # fmt: skip
+        assert key in year
+    flows = gpd.read_file(first / "plan.gpkg", layer="flows")
+    assert len(flows) == len(pd.read_csv(first / "flows.csv"))
+    assert (flows.geometry.geom_type == "LineString").all()
+    sheets = pd.read_excel(first / "plan.xlsx", sheet_name=None)
+    assert {"kpis", "run", "flows", "bases", "demand", "resources"} <= set(sheets)
+    # The resolved config runs again as it is.
+    again = runner.invoke(app, ["optimize", str(first / "scenario.yaml"), "--out", str(tmp_path / "c"), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["objective_yuan"] == kpis["objective_yuan"]
+
+
+def test_cli_infeasible_exit_3_leaves_nothing_behind(tiny_config, tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out)])
+    assert result.exit_code == 3
+    assert "unreachable" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run")]
+
+
+def test_cli_bad_override_exit_2(tiny_config):
+    result = runner.invoke(app, ["optimize", str(tiny_config), "--set", "solver.name=gurobi"])
+    assert result.exit_code == 2
+    assert "solver.name" in result.output
+
+
+def test_failed_write_keeps_the_previous_run(tiny_config, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    sets = [arg for s in FEASIBLE for arg in ("--set", s)]
+    assert runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out), *sets]).exit_code == 0
+    before = (out / "flows.csv").read_bytes()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("aggregates.outputs._write_xlsx", broken)
+    result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out), *sets])
+    assert result.exit_code != 0
+    assert (out / "flows.csv").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["run"] or all(
+        not p.name.endswith(".tmp") for p in tmp_path.iterdir()
+    )
+
+
+@pytest.fixture(scope="module")
+def default_run():
+    return run(ROOT / "configs" / "default.yaml", [])
+
+
+def test_default_region_meets_100_mt_every_year_from_2022(default_run):
+    kpis = default_run.plan.kpis
+    assert kpis["status"] == "optimal" and kpis["mip_gap"] <= 0.001
+    for year in ("2022", "2023", "2024", "2025"):
+        y = kpis["years"][year]
+        assert y["target_mt"] == 100.0 and y["substitution_mt"] >= 100.0 - 1e-6
+        assert y["unmet_mt"] == 0.0
+    # Sanity of the mode figures against the sourced intensities: rail chains far below trucks per tonne-km.
+    f = default_run.plan.flows
+    rail = f[f["chain"].str.startswith("rail")]
+    road = f[f["chain"] == "diesel_truck"]
+    per_tkm = lambda g: g["co2e_t"].sum() * 1e6 / (g["tkm_road"].sum() + g["tkm_rail"].sum())  # noqa: E731
+    assert per_tkm(rail) < 0.7 * per_tkm(road)
+    assert 55 < per_tkm(road) < 70  # g CO2e per t-km, FACTS §6.2: 57-68
+
+
+def test_default_region_resources_within_capacity(default_run):
+    r = default_run.plan.resources
+    assert (r["load"] <= r["capacity"] * (1 + 1e-6) + 1).all()
+    assert (r.loc[r["utilisation"] < 0.999, "shadow_price_yuan_per_unit"].abs() < 1e-6).all()
