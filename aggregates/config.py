@@ -186,7 +186,9 @@ class DemandScale(_Strict):
     """Scale the region's demand without editing its files (growth, build-out peaks, sensitivity)."""
 
     factor: float = Field(1.0, gt=0, description="multiplies every node's demand")
-    by_city: dict[str, float] = Field(default_factory=dict, description="extra factor per demand city, e.g. {Xiong'an: 1.5}")
+    by_city: dict[str, float] = Field(
+        default_factory=dict, description="extra factor per demand city, e.g. {Xiong'an: 1.5}"
+    )
     by_node: dict[str, float] = Field(default_factory=dict, description="extra factor per demand node id")
 
     @field_validator("by_city", "by_node")

@@ -41,7 +41,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -293,7 +295,54 @@ def write_config(spec: Spec, folder: Path, time_limit: float) -> Path:
     return path
 
 
-def run_pipeline(config: Path, out_dir: Path) -> dict:
+class _Recorder(logging.Handler):
+    """Times the pipeline's events and keeps the sizes the package logs, so a failed run still reports them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.at: dict[str, float] = {}
+        self.sizes: dict[str, int] = {}
+
+    def mark(self, event: str) -> None:
+        self.at[event] = time.perf_counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = str(record.msg)
+        if text.startswith("route options:"):
+            self.sizes["routes"] = int(record.args[0])
+        elif text.startswith("model:"):
+            self.mark("model_built")
+            args = record.args
+            self.sizes.update(variables=args["variables"], binaries=args["integer_variables"], rows=args["constraints"])
+        elif text.startswith("solve:"):
+            self.mark("solved")
+
+    def phases(self) -> dict[str, float]:
+        """Seconds of each phase whose start and end were reached."""
+        spans = {
+            "load": ("start", "loaded"),
+            "network": ("building", "computing"),
+            "routes": ("computing", "assembling"),
+            "assemble": ("assembling", "solving"),
+            "model_build": ("solving", "model_built"),
+            "solve": ("model_built", "solved"),
+            "post": ("solved", "optimized"),
+            "write": ("optimized", "written"),
+            "e2e": ("start", "end"),
+        }
+        return {k: self.at[b] - self.at[a] for k, (a, b) in spans.items() if a in self.at and b in self.at}
+
+
+def _recorder() -> _Recorder:
+    recorder = _Recorder()
+    for name in ("aggregates.network.routes", "aggregates.optimize.model"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.INFO)
+        logger.addHandler(recorder)
+    return recorder
+
+
+def run_pipeline(config: Path, out_dir: Path, solver_log: Path) -> dict:
     """Run load -> optimize -> write on a scenario in this process; timings, sizes and status as a dict.
 
     Parameters
@@ -302,50 +351,58 @@ def run_pipeline(config: Path, out_dir: Path) -> dict:
         Scenario YAML.
     out_dir
         Where the run's files are written.
+    solver_log
+        The solver's log is written to this file.
+
+    Returns
+    -------
+    dict
+        ``seconds`` per phase, sizes, ``status``, ``gap``, ``peak_mib``; a failed run has the phases and sizes
+        it reached and ``error``.
     """
     import resource
 
     t_import = time.perf_counter()
     from aggregates import api
 
-    marks: dict[str, float] = {"import": time.perf_counter() - t_import}
-    stamps: list[tuple[str, float]] = []
-    started = time.perf_counter()
-    inputs = api.load_inputs(config)
-    stamps.append(("loaded", time.perf_counter()))
-    result = api.optimize(inputs, on_stage=lambda text: stamps.append((text.split()[0], time.perf_counter())))
-    stamps.append(("optimized", time.perf_counter()))
-    api.write_plan(result, out_dir)
-    stamps.append(("written", time.perf_counter()))
-    at = dict(stamps)
-    sol, inst = result.solution, result.instance
-    solve_stage = at["writing"] - at["solving"]
-    marks.update(
-        load=at["loaded"] - started,
-        network=at["computing"] - at["building"],
-        routes=at["assembling"] - at["computing"],
-        assemble=at["solving"] - at["assembling"],
-        model_build=sol.build_seconds,
-        solve=sol.solve_seconds,
-        post=solve_stage - sol.build_seconds - sol.solve_seconds + at["optimized"] - at["writing"],
-        write=at["written"] - at["optimized"],
-        e2e=at["written"] - started,
-    )
+    imported = time.perf_counter() - t_import
+    rec = _recorder()
+    row: dict = {}
+    with solver_log.open("w", encoding="utf-8") as log_file:
+        rec.mark("start")
+        try:
+            inputs = api.load_inputs(config)
+            rec.mark("loaded")
+            result = api.optimize(
+                inputs,
+                on_stage=lambda text: rec.mark(text.split()[0]),
+                on_log=lambda line: log_file.write(line + "\n"),
+            )
+            rec.mark("optimized")
+            api.write_plan(result, out_dir)
+            rec.mark("written")
+            row = _solution_fields(result)
+        except Exception as exc:  # a failed instance is a row of the table, not a crash of the benchmark
+            row = {"status": _failure_status(exc), "error": f"{type(exc).__name__}: {exc}"}
+        rec.mark("end")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return {**rec.sizes, **row, "seconds": {"import": imported, **rec.phases()}, "peak_mib": peak}
+
+
+def _failure_status(exc: Exception) -> str:
+    """The solver's status word from a no-plan error (e.g. ``no_solution``), else the exception's name."""
+    found = re.search(r"found no plan: (\w+)", str(exc))
+    return found.group(1) if found else type(exc).__name__
+
+
+def _solution_fields(result) -> dict:
+    sol, pb = result.solution, result.instance.problem
     return {
-        "bases": len(inputs.region.bases),
-        "nodes": len(inputs.region.demand),
-        "years": len(inputs.scenario.years),
-        "routes": len(inst.routes),
-        "variables": sol.size["variables"],
-        "binaries": sol.size["integer_variables"],
-        "rows": sol.size["constraints"],
-        "seconds": marks,
         "gap": sol.mip_gap,
         "status": sol.status,
         "objective": sol.objective,
-        "target_mt": float(max(inst.problem.target)),
-        "least_shipped_mt": _least_shipped(inst.problem, sol),
-        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "least_shipped_mt": _least_shipped(pb, sol),
+        "target_dual_max": float(sol.duals.target.max()) if sol.duals is not None else None,
     }
 
 
@@ -358,11 +415,8 @@ def _least_shipped(problem, solution) -> float:
 
 
 def run_worker(config: Path, out_dir: Path, result_file: Path) -> int:
-    """Worker-process entry: run the pipeline and write its dict (or the error) to ``result_file`` as JSON."""
-    try:
-        row = run_pipeline(config, out_dir)
-    except Exception as exc:  # a failed instance is a row of the table, not a crash of the benchmark
-        row = {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+    """Worker-process entry: run the pipeline and write its dict to ``result_file`` as JSON."""
+    row = run_pipeline(config, out_dir, result_file.with_name("solver.log"))
     result_file.write_text(json.dumps(row, indent=1), encoding="utf-8")
     return 0
 
@@ -416,27 +470,29 @@ COLUMNS = (
 )
 
 
+def _seconds(s: dict, *keys: str) -> str:
+    return f"{sum(s[k] for k in keys):.1f}" if all(k in s for k in keys) else "-"
+
+
 def _cells(row: dict, reference: float | None) -> list[str]:
-    s = row.get("seconds")
-    if not s:
-        sizes = [str(row.get(k, "-")) for k in ("bases", "nodes", "years")]
-        return [f"{row['factor']:g}x", *sizes, f"{row['target_mt']:g}", *["-"] * 12, row["status"], "-"]
-    ratio = f"{s['e2e'] / reference:.2f}" if reference else "-"
+    s = row.get("seconds", {})
+    ratio = f"{s['e2e'] / reference:.2f}" if reference and "e2e" in s else "-"
+    gap = row.get("gap")
     return [
         f"{row['factor']:g}x",
-        *(str(row[k]) for k in ("bases", "nodes", "years")),
+        *(str(row.get(k, "-")) for k in ("bases", "nodes", "years")),
         f"{row['target_mt']:g}",
-        *(str(row[k]) for k in ("routes", "variables", "binaries", "rows")),
-        f"{s['load'] + s['network'] + s['routes']:.1f}",
-        f"{s['assemble'] + s['model_build']:.1f}",
-        f"{s['solve']:.1f}",
-        f"{s['post']:.1f}",
-        f"{s['write']:.1f}",
-        f"{s['e2e']:.1f}",
+        *(str(row.get(k, "-")) for k in ("routes", "variables", "binaries", "rows")),
+        _seconds(s, "load", "network", "routes"),
+        _seconds(s, "assemble", "model_build"),
+        _seconds(s, "solve"),
+        _seconds(s, "post"),
+        _seconds(s, "write"),
+        _seconds(s, "e2e"),
         ratio,
-        f"{100 * row['gap']:.3f}",
+        "-" if gap is None else f"{100 * gap:.3f}",
         row["status"],
-        f"{row['peak_mib']:.0f}",
+        f"{row['peak_mib']:.0f}" if "peak_mib" in row else "-",
     ]
 
 

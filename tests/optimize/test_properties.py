@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -60,14 +60,14 @@ def instances(draw, target: str | None = None, rules: bool = False) -> Problem:
         lv_base += [b] * n_l
         lv_number += list(range(n_l))
         lv_cap += caps
-        lv_fixed += draw(st.lists(st.integers(0, 40), min_size=n_l, max_size=n_l))
+        lv_fixed += draw(st.lists(st.integers(0, 30), min_size=n_l, max_size=n_l))
     order = np.array(draw(st.permutations(range(len(lv_base)))), dtype=int)
 
     unmet_penalty = draw(st.sampled_from([None, 60.0, 200.0]))
-    natural = st.integers(5, 40) if unmet_penalty is None else st.one_of(st.just(np.nan), st.integers(5, 40))
+    natural = st.integers(10, 60) if unmet_penalty is None else st.one_of(st.just(np.nan), st.integers(10, 60))
 
     pairs = [(b, d) for b in range(n_b) for d in range(n_d)]
-    chosen = draw(st.lists(st.booleans(), min_size=len(pairs), max_size=len(pairs)))
+    chosen = draw(st.lists(st.sampled_from([True, True, False]), min_size=len(pairs), max_size=len(pairs)))
     route_base, route_node = [], []
     for (b, d), keep in zip(pairs, chosen, strict=True):
         if keep:
@@ -89,7 +89,7 @@ def instances(draw, target: str | None = None, rules: bool = False) -> Problem:
         level_capacity=np.array(lv_cap, dtype=float)[order],
         level_fixed_cost=np.array(lv_fixed, dtype=float)[order],
         base_open_required=_array(draw, (n_b,), st.booleans()).astype(bool),
-        base_yield=_array(draw, (n_b, n_p), st.sampled_from([0.0, 0.4, 0.6, 1.0])),
+        base_yield=_array(draw, (n_b, n_p), st.sampled_from([0.4, 0.6, 1.0, 0.0])),
         base_stock=_array(draw, (n_b,), st.one_of(st.just(INF), st.integers(0, 40))),
         base_arising=_array(draw, (n_b,), st.one_of(st.just(INF), st.integers(0, 10))),
         base_production_cost=_array(draw, (n_b,), st.integers(0, 5)),
@@ -462,10 +462,11 @@ def test_elastic_policies_hold_up_to_the_reported_slack(problem):
     emissions = np.bincount(t, weights=f * pb.route_co2e[r, t], minlength=n_t)
     slack = sol.slack.get("emissions_cap", np.zeros(n_t))
     assert np.all(emissions - slack <= pb.emissions_cap + TOL)
-    # Without elastic mode a plan, when there is one, satisfies the rules outright.
+    # A strict plan, when there is one, is an elastic plan with no slack: elastic mode never costs more.
     strict = solve(problem, EXACT)
+    assert strict.status in ("optimal", "infeasible")
     if strict.status == "optimal":
-        assert strict.objective <= sol.objective + TOL * max(1.0, abs(sol.objective))
+        assert sol.objective <= strict.objective + TOL * max(1.0, abs(strict.objective))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -551,7 +552,10 @@ def scipy_optimum(pb: Problem) -> float:
             # output within the chosen level; each product within its yield of what is processed
             add({h(b, t): pb.base_yield[b].sum(), **{z(lv, t): -pb.level_capacity[lv] for lv in mine}}, ub=0.0)
             for p in range(n_p):
-                add({**{x(r, p, t): 1.0 for r in np.flatnonzero(pb.route_base == b)}, h(b, t): -pb.base_yield[b, p]}, ub=0)
+                add(
+                    {**{x(r, p, t): 1.0 for r in np.flatnonzero(pb.route_base == b)}, h(b, t): -pb.base_yield[b, p]},
+                    ub=0,
+                )
             must = pb.base_open_required[b] and not pb.allow_closing
             add({z(lv, t): 1.0 for lv in mine}, lb=1.0 if must else 0.0, ub=1.0)
             available = pb.base_stock[b] + pb.base_arising[b] * (t + 1)
