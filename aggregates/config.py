@@ -182,6 +182,13 @@ class Emissions(_Strict):
         return table[pick] * (1.0 - self.green_power_share)
 
 
+def _non_negative(values: dict, what: str) -> dict:
+    bad = {k: v for k, v in values.items() if v < 0}
+    if bad:
+        raise ValueError(f"{what} must be >= 0, got {bad}")
+    return values
+
+
 class DemandScale(_Strict):
     """Scale the region's demand without editing its files (growth, build-out peaks, sensitivity)."""
 
@@ -191,13 +198,7 @@ class DemandScale(_Strict):
     )
     by_node: dict[str, float] = Field(default_factory=dict, description="extra factor per demand node id")
 
-    @field_validator("by_city", "by_node")
-    @classmethod
-    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
-        bad = {k: f for k, f in v.items() if f < 0}
-        if bad:
-            raise ValueError(f"factors must be >= 0, got {bad}")
-        return v
+    _factors = field_validator("by_city", "by_node")(classmethod(lambda cls, v: _non_negative(v, "factors")))
 
 
 class Infrastructure(_Strict):
@@ -221,13 +222,7 @@ class Target(_Strict):
         500.0, ge=0, description="price of a tonne below a soft target [assumed: above any delivered cost]"
     )
 
-    @field_validator("by_year")
-    @classmethod
-    def _non_negative(cls, v: dict[int, float]) -> dict[int, float]:
-        bad = {y: t for y, t in v.items() if t < 0}
-        if bad:
-            raise ValueError(f"targets must be >= 0, got {bad}")
-        return v
+    _targets = field_validator("by_year")(classmethod(lambda cls, v: _non_negative(v, "targets")))
 
     def for_year(self, year: int) -> float:
         """Target in Mt/yr for one year."""
@@ -257,13 +252,7 @@ class Prices(_Strict):
     )
     discount_rate: float = Field(0.0, ge=0, lt=1, description="yearly discount rate of later years' costs")
 
-    @field_validator("natural_yuan_per_t")
-    @classmethod
-    def _natural(cls, v: dict[str, float]) -> dict[str, float]:
-        bad = {k: p for k, p in v.items() if p < 0}
-        if bad:
-            raise ValueError(f"prices must be >= 0, got {bad}")
-        return v
+    _prices = field_validator("natural_yuan_per_t")(classmethod(lambda cls, v: _non_negative(v, "prices")))
 
     def carbon_price(self, year: int) -> float:
         """Carbon price in yuan per t CO2e for one year (latest earlier year if not listed)."""
