@@ -197,6 +197,7 @@ def solver_settings(scenario: Scenario) -> SolverSettings:
         threads=s.threads,
         seed=s.seed,
         shadow_prices=s.shadow_prices,
+        presolve=s.presolve,
     )
 
 

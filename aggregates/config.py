@@ -319,6 +319,7 @@ class Solver(_Strict):
     threads: int = Field(1, ge=1, description="solver threads; 1 keeps runs reproducible")
     seed: int = Field(0, ge=0, description="random seed")
     shadow_prices: bool = Field(True, description="LP re-solve with integer choices fixed, for shadow prices")
+    presolve: bool = Field(False, description="MIP presolve; off because HiGHS's stalls on larger instances")
 
 
 class Scenario(_Strict):

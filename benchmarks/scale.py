@@ -30,7 +30,10 @@ Columns of the table: ``prep`` = load + validate + network + route options; ``bu
 precheck and MathOpt model build; ``solve`` = the HiGHS MIP solve; ``post`` = the rest of ``api.optimize``
 (shadow-price LP re-solve, reading the solution, the plan tables); ``write`` = ``api.write_plan``; ``e2e`` = all
 of these (interpreter start and imports excluded); ``ratio`` = e2e over that of the first factor listed, measured
-in the same run; ``MiB`` = the worker process's peak resident memory.
+in the same run; ``MiB`` = the worker process's peak resident memory. A failed instance (e.g. no plan within the
+time limit) is a row with the solver's status, the phases it reached and the error below the table; the exit status
+is then 1. With ``--keep DIR`` each instance's folder ``DIR/x<k>`` keeps the region, ``scenario.yaml``, the run's
+outputs (``out/``), the solver's log (``solver.log``) and the worker's ``result.json``.
 
 Usage::
 
@@ -96,7 +99,7 @@ def spec_for(factor: float, demand_years: pd.DataFrame) -> Spec:
     Parameters
     ----------
     factor
-        Scale factor ``k`` > 0.
+        Scale factor ``k`` >= 1.
     demand_years
         The default region's ``demand_years.csv``.
     """
@@ -376,7 +379,7 @@ def run_pipeline(config: Path, out_dir: Path, solver_log: Path) -> dict:
             result = api.optimize(
                 inputs,
                 on_stage=lambda text: rec.mark(text.split()[0]),
-                on_log=lambda line: log_file.write(line + "\n"),
+                on_log=lambda line: print(line, file=log_file, flush=True),
             )
             rec.mark("optimized")
             api.write_plan(result, out_dir)
@@ -465,7 +468,7 @@ COLUMNS = (
     ("e2e s", 7),
     ("ratio", 6),
     ("gap %", 6),
-    ("status", 8),
+    ("status", 11),
     ("MiB", 6),
 )
 
@@ -514,10 +517,11 @@ def table(rows: list[dict]) -> str:
 
 def progress(row: dict) -> str:
     """One line on a finished instance."""
-    s = row.get("seconds")
-    if not s:
-        return f"x{row['factor']:g}: {row['status']} {row.get('error', '')}"
-    return f"x{row['factor']:g}: {row['status']}, gap {100 * row['gap']:.3f} %, {s['e2e']:.1f} s end to end"
+    if "gap" not in row:
+        return f"x{row['factor']:g}: {row['status']}: {row.get('error', '')}"
+    return (
+        f"x{row['factor']:g}: {row['status']}, gap {100 * row['gap']:.3f} %, {row['seconds']['e2e']:.1f} s end to end"
+    )
 
 
 def parse_factors(text: str) -> list[float]:
