@@ -20,6 +20,7 @@ from rich.table import Table
 
 from aggregates import api
 from aggregates.errors import AggregatesError
+from aggregates.outputs import check_out_dir
 
 app = typer.Typer(
     help="Plan the supply of tailings and waste-rock aggregate to Beijing, Tianjin and Xiong'an.",
@@ -310,8 +311,9 @@ def optimize(
 ) -> None:
     """Solve a scenario: which bases to build, who supplies whom by which chain; write the plan."""
     inputs = api.load_inputs(config, set_)
-    result = _run_optimize(inputs, quiet=json_ or verbose)
     folder = out_dir or Path("runs") / inputs.scenario.name
+    check_out_dir(folder)
+    result = _run_optimize(inputs, quiet=json_ or verbose)
     api.write_plan(result, folder)
     if json_:
         _print_json({**result.plan.kpis, "out_dir": str(folder)})

@@ -32,6 +32,26 @@ log = logging.getLogger(__name__)
 CSV_FILES = ("flows", "bases", "demand", "resources")
 
 
+def check_out_dir(out_dir: str | Path) -> None:
+    """Fail early, before any solving, when ``out_dir`` cannot be written.
+
+    Raises
+    ------
+    InputError
+        When a parent is a file or the nearest existing parent is not writable.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: --out must be a folder, and this is a file; choose another --out")
+    parent = out_dir.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{out_dir}: cannot create the output folder: '{parent}' is a file; choose another --out")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"{out_dir}: cannot create the output folder: '{parent}' is not writable")
+
+
 def write_run(
     plan: Plan,
     scenario: Scenario,

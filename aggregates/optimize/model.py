@@ -562,9 +562,7 @@ def _read_solution(pb, built, result, settings, status, detail, build_s, solve_s
     keep = flow > 0
     n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
     z = _array(result, built.z, (len(pb.level_base), n_t))
-    slack = {
-        name: _clean(_array(result, vars_, _slack_shape(name, vars_, n_t, n_d))) for name, vars_ in built.slack.items()
-    }
+    slack = {name: _clean(_array(result, vars_, _slack_shape(vars_, n_t, n_d))) for name, vars_ in built.slack.items()}
     duals = _duals(pb, built, z, settings) if settings.shadow_prices else None
     return Solution(
         status=status,
@@ -589,6 +587,6 @@ def _read_solution(pb, built, result, settings, status, detail, build_s, solve_s
     )
 
 
-def _slack_shape(name: str, vars_: dict, n_t: int, n_d: int) -> tuple:
+def _slack_shape(vars_: dict, n_t: int, n_d: int) -> tuple:
     first = next(iter(vars_))
     return (n_d, n_t) if isinstance(first, tuple) else (n_t,)

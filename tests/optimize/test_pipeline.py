@@ -121,6 +121,14 @@ def test_cli_bad_override_exit_2(tiny_config):
     assert "solver.name" in result.output
 
 
+def test_cli_bad_out_exit_2_before_solving(tiny_config, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(blocker / "run")])
+    assert result.exit_code == 2
+    assert "is a file; choose another --out" in result.output and "Traceback" not in result.output
+
+
 def test_failed_write_keeps_the_previous_run(tiny_config, tmp_path, monkeypatch):
     out = tmp_path / "run"
     sets = [arg for s in FEASIBLE for arg in ("--set", s)]
