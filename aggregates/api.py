@@ -7,19 +7,26 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pandas as pd
+import yaml
+from pydantic import ValidationError
 from scipy.spatial import cKDTree
 
-from aggregates.config import Scenario, load_scenario
+from aggregates.config import Outputs, Scenario, load_scenario
 from aggregates.data.region import Region, check_years, read_region
-from aggregates.errors import InfeasibleError, NetworkError
+from aggregates.errors import InfeasibleError, InputError, NetworkError
 from aggregates.network.graph import Network, build_network
 from aggregates.network.routes import co2e_kg_per_t, route_options
 from aggregates.optimize.build import Instance, build_instance
 from aggregates.optimize.explain import binding_limits, explain_elastic, precheck
 from aggregates.optimize.model import Solution, SolverSettings, solve
 from aggregates.optimize.plan import Plan, make_plan
+
+if TYPE_CHECKING:
+    from aggregates.viz.maps import MapOptions
 
 log = logging.getLogger(__name__)
 
@@ -283,8 +290,12 @@ def _no_plan_message(inputs: Inputs, solution: Solution) -> str:
     )
 
 
-def write_plan(result: Optimized, out_dir: str | Path) -> Path:
-    """Write an optimisation run's files to ``out_dir`` (all or nothing); see :mod:`aggregates.outputs`."""
+def write_plan(result: Optimized, out_dir: str | Path, *, visuals: bool = True) -> Path:
+    """Write an optimisation run's files to ``out_dir`` (all or nothing); see :mod:`aggregates.outputs`.
+
+    With ``visuals`` the folder also gets ``map.html``, ``charts/`` and ``report.html`` as the
+    scenario's ``outputs`` section asks, made from the written plan before the folder is moved into place.
+    """
     from aggregates.network.geometry import route_geometries
     from aggregates.outputs import write_run
 
@@ -292,6 +303,79 @@ def write_plan(result: Optimized, out_dir: str | Path) -> Path:
         routes = result.instance.routes.iloc[flows["route"].to_numpy()]
         return route_geometries(result.network, routes)
 
+    def add_visuals(folder: Path) -> None:
+        from aggregates.viz.publish import write_visuals
+
+        outputs = result.inputs.scenario.outputs
+        write_visuals(folder, map_options(outputs), charts=outputs.charts, report=outputs.report)
+
     return write_run(
-        result.plan, result.inputs.scenario, out_dir, points=result.inputs.region.points(), flow_geometry=along_routes
+        result.plan,
+        result.inputs.scenario,
+        out_dir,
+        points=result.inputs.region.points(),
+        flow_geometry=along_routes,
+        display_layers=display_layers(result.inputs.region),
+        extras=add_visuals if visuals else None,
     )
+
+
+def map_options(outputs: Outputs, **overrides) -> MapOptions:
+    """Map options from a scenario's ``outputs`` section, with command-line ``overrides`` (None: keep)."""
+    from aggregates.viz.maps import MapOptions
+
+    o = outputs
+    fields = {
+        "lang": o.lang,
+        "basemap": o.basemap,
+        "offline": o.offline,
+        "tianditu_key": o.tianditu_key,
+        "year": o.year,
+    }
+    fields.update({k: v for k, v in overrides.items() if v is not None})
+    return MapOptions(**fields).checked()
+
+
+def publish_map(scenario: Scenario, run_dir: str | Path) -> Path | None:
+    """Copy a run's map to the scenario's ``outputs.maps_dir`` as ``<name>.html``; None when that is off."""
+    from aggregates.viz.publish import publish_map as copy_map
+
+    if scenario.outputs.maps_dir is None:
+        return None
+    return copy_map(Path(run_dir) / "map.html", scenario.outputs.maps_dir, scenario.name)
+
+
+def run_outputs(run_dir: str | Path) -> Outputs:
+    """The ``outputs`` settings a run folder was written with (from its ``scenario.yaml``).
+
+    Raises
+    ------
+    InputError
+        When the folder has no readable ``scenario.yaml`` or its ``outputs`` section is invalid.
+    """
+    path = Path(run_dir) / "scenario.yaml"
+    if not path.is_file():
+        raise InputError(f"{run_dir}: no scenario.yaml here: not a run folder; run 'aggregates optimize CONFIG' first")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return Outputs(**(data.get("outputs") or {}))
+    except ValidationError as exc:
+        raise InputError(f"{path}: section 'outputs' is invalid: {exc.errors()[0]['msg']}") from None
+
+
+def make_map(run_dirs: list[str | Path], out: str | Path, options: MapOptions) -> Path:
+    """Draw one run, or two side by side, from their run folders, and write the HTML page to ``out``."""
+    from aggregates.viz.maps import comparison_map, save_html, supply_map
+    from aggregates.viz.run import read_run
+
+    runs = [read_run(folder) for folder in run_dirs]
+    page = supply_map(runs[0], options) if len(runs) == 1 else comparison_map(runs[0], runs[1], options)
+    return save_html(page, out)
+
+
+def display_layers(region: Region) -> dict[str, gpd.GeoDataFrame]:
+    """The region layers a map draws besides the plan: rail sections, terminals, swap stations, boundaries."""
+    from aggregates.data.boundaries import read_boundaries
+
+    layers = {name: getattr(region, name) for name in ("rail_segments", "terminals", "swap_stations")}
+    return {**layers, "boundaries": read_boundaries(region.path)}

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from aggregates import api
-from aggregates.errors import AggregatesError
+from aggregates.errors import AggregatesError, InputError
 from aggregates.outputs import check_out_dir
 
 app = typer.Typer(
@@ -313,12 +313,62 @@ def optimize(
     inputs = api.load_inputs(config, set_)
     folder = out_dir or Path("runs") / inputs.scenario.name
     check_out_dir(folder)
+    api.map_options(inputs.scenario.outputs)
     result = _run_optimize(inputs, quiet=json_ or verbose)
     api.write_plan(result, folder)
+    published = api.publish_map(inputs.scenario, folder)
     if json_:
-        _print_json({**result.plan.kpis, "out_dir": str(folder)})
+        _print_json({**result.plan.kpis, "out_dir": str(folder), "map": str(published or folder / "map.html")})
         return
     _print_summary(result, folder)
+    shown = [folder / "map.html", *([published] if published else []), folder / "report.html"]
+    out.print("open: " + ", ".join(str(p) for p in shown if p.exists()))
+
+
+@app.command("map")
+@_handled
+def map_(
+    run_dirs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Run folder written by 'aggregates optimize'; give two to compare them.", show_default=False
+        ),
+    ],
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="HTML file (default: maps/<name>.html, maps/<a>-vs-<b>.html).", show_default=False),
+    ] = None,
+    basemap: Annotated[
+        str | None, typer.Option(help="none (no network needed), osm, tianditu or gaode.", show_default=False)
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="zh (default; English in popups) or en.", show_default=False)] = None,
+    offline: Annotated[
+        bool | None,
+        typer.Option(
+            "--offline/--online", help="Embed scripts and styles (default: only with basemap none).", show_default=False
+        ),
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Year to draw (default: first year with a target).")] = None,
+    tianditu_key: Annotated[
+        str | None, typer.Option(help="Tianditu API key (or set TIANDITU_KEY).", show_default=False)
+    ] = None,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Draw a run's plan as an interactive map, or two runs side by side with their KPI differences."""
+    if len(run_dirs) > 2:
+        raise InputError(f"give one run folder, or two to compare; got {len(run_dirs)}")
+    options = api.map_options(
+        api.run_outputs(run_dirs[0]),
+        lang=lang,
+        basemap=basemap,
+        offline=offline,
+        year=year,
+        tianditu_key=tianditu_key,
+    )
+    names = [d.resolve().name for d in run_dirs]
+    target = out_file or Path("maps") / ("-vs-".join(names) + ".html")
+    written = api.make_map(run_dirs, target, options)
+    out.print(f"map written to {written} ({written.stat().st_size / 1e6:.1f} MB)")
 
 
 def main() -> None:

@@ -322,6 +322,25 @@ class Solver(_Strict):
     presolve: bool = Field(False, description="MIP presolve; off because HiGHS's stalls on larger instances")
 
 
+class Outputs(_Strict):
+    """What ``aggregates optimize`` writes besides the plan's tables: map, charts, report."""
+
+    lang: Literal["zh", "en"] = Field(
+        "zh", description="language of map, charts and report (zh adds English in popups)"
+    )
+    basemap: Literal["none", "osm", "tianditu", "gaode"] = Field(
+        "none", description="map background: none works with no network at all"
+    )
+    offline: bool | None = Field(None, description="embed map scripts and styles; default: only with basemap none")
+    tianditu_key: str | None = Field(None, description="Tianditu API key (or the TIANDITU_KEY environment variable)")
+    year: int | None = Field(None, description="year the map shows; default: the first year with a target")
+    maps_dir: Path | None = Field(
+        Path("maps"), description="also write the map as <maps_dir>/<name>.html (relative to the working folder)"
+    )
+    charts: bool = Field(True, description="write charts/*.png and charts/*.html")
+    report: bool = Field(True, description="write report.html (KPIs, charts, map, tables)")
+
+
 class Scenario(_Strict):
     """A validated scenario. Build with :func:`load_scenario`."""
 
@@ -338,6 +357,7 @@ class Scenario(_Strict):
     prices: Prices = Prices()
     policies: Policies = Policies()
     solver: Solver = Solver()
+    outputs: Outputs = Outputs()
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("years")

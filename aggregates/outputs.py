@@ -29,8 +29,6 @@ from aggregates.optimize.plan import Plan
 
 log = logging.getLogger(__name__)
 
-CSV_FILES = ("flows", "bases", "demand", "resources")
-
 
 def check_out_dir(out_dir: str | Path) -> None:
     """Fail early, before any solving, when ``out_dir`` cannot be written.
@@ -59,6 +57,8 @@ def write_run(
     *,
     points: pd.DataFrame,
     flow_geometry: Callable[[pd.DataFrame], list] | None = None,
+    display_layers: dict[str, gpd.GeoDataFrame] | None = None,
+    extras: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write a plan's files to ``out_dir`` atomically.
 
@@ -76,6 +76,13 @@ def write_run(
     flow_geometry
         Returns one LineString per row of the flows table, along the route;
         default: straight lines from base to node.
+    display_layers
+        Region layers copied into ``plan.gpkg`` for maps (rail sections,
+        terminals, swap stations, boundaries), so the folder is self-contained.
+    extras
+        Called with the temporary folder once the plan's files are in it, to
+        add files made from them (map, charts, report) before the folder is
+        moved into place.
 
     Returns
     -------
@@ -92,6 +99,10 @@ def write_run(
         raise InputError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
     try:
         _write_all(plan, scenario, tmp, points, flow_geometry)
+        for name, layer in (display_layers or {}).items():
+            layer.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG")
+        if extras is not None:
+            extras(tmp)
         _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

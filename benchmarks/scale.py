@@ -28,11 +28,11 @@ What a factor ``k`` means (deterministic: numpy seed 20240601):
 
 Columns of the table: ``prep`` = load + validate + network + route options; ``build`` = instance assembly,
 precheck and MathOpt model build; ``solve`` = the HiGHS MIP solve; ``post`` = the rest of ``api.optimize``
-(shadow-price LP re-solve, reading the solution, the plan tables); ``write`` = ``api.write_plan``; ``e2e`` = all
-of these (interpreter start and imports excluded); ``ratio`` = e2e over that of the first factor listed, measured
-in the same run; ``MiB`` = the worker process's peak resident memory. A failed instance (e.g. no plan within the
-time limit) is a row with the solver's status, the phases it reached and the error below the table; the exit status
-is then 1. With ``--keep DIR`` each instance's folder ``DIR/x<k>`` keeps the region, ``scenario.yaml``, the run's
+(shadow-price LP re-solve, reading the solution, the plan tables); ``write`` = ``api.write_plan`` (tables only, no
+map or charts); ``e2e`` = all of these (interpreter start and imports excluded); ``ratio`` = e2e over that of the
+first factor listed, measured in the same run; ``MiB`` = the worker process's peak resident memory. A failed
+instance (e.g. no plan within the time limit) is a row with the solver's status, the phases it reached and the
+error below the table; the exit status is then 1. With ``--keep DIR`` each instance's folder ``DIR/x<k>`` keeps the region, ``scenario.yaml``, the run's
 outputs (``out/``), the solver's log (``solver.log``) and the worker's ``result.json``.
 
 Usage::
@@ -382,7 +382,7 @@ def run_pipeline(config: Path, out_dir: Path, solver_log: Path) -> dict:
                 on_log=lambda line: print(line, file=log_file, flush=True),
             )
             rec.mark("optimized")
-            api.write_plan(result, out_dir)
+            api.write_plan(result, out_dir, visuals=False)
             rec.mark("written")
             row = _solution_fields(result)
         except Exception as exc:  # a failed instance is a row of the table, not a crash of the benchmark

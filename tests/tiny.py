@@ -267,7 +267,8 @@ def feature(layers: dict, filename: str, fid: str) -> dict:
 
 
 def write_config(folder: Path, region: Path, extra: str = "") -> Path:
-    """A scenario file pointing at ``region``."""
+    """A scenario file pointing at ``region``; maps are published to ``folder/maps``, not the working folder."""
     path = folder / "scenario.yaml"
-    path.write_text(f"name: tiny\nregion: {region}\nyears: [2021, 2022]\n{extra}", encoding="utf-8")
+    maps = f"outputs:\n  maps_dir: {folder / 'maps'}\n" if "outputs:" not in extra else ""
+    path.write_text(f"name: tiny\nregion: {region}\nyears: [2021, 2022]\n{maps}{extra}", encoding="utf-8")
     return path

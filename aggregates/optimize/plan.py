@@ -16,6 +16,7 @@ from aggregates.optimize.build import MT, RAIL_CHAINS, Instance
 from aggregates.optimize.model import Solution
 
 TRUCK_CHAINS = ("diesel_truck", "bet_truck")
+CSV_TABLES = ("flows", "bases", "demand", "resources")
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Plan:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables by output name."""
-        return {"flows": self.flows, "bases": self.bases, "demand": self.demand, "resources": self.resources}
+        return {name: getattr(self, name) for name in CSV_TABLES}
 
 
 def make_plan(instance: Instance, solution: Solution) -> Plan:
@@ -132,6 +133,7 @@ def _bases(inst: Instance, sol: Solution, flows: pd.DataFrame) -> pd.DataFrame:
                     "name": attrs["name_en"],
                     "name_zh": attrs["name_zh"],
                     "city": attrs["city"],
+                    "feedstock": attrs["feedstock"],
                     "status": attrs["status"],
                     "level": int(pb.level_number[lv]) if lv >= 0 else -1,
                     "capacity_t": capacity * MT,

@@ -1,0 +1,108 @@
+"""Display boundaries of a region (``boundaries.geojson``): optional, drawn, never computed on.
+
+The interactive map outlines the market areas and the supply cities. The file is
+optional; :func:`read_boundaries` validates it as :func:`aggregates.data.region.read_region`
+validates the layers (one :class:`RegionError` naming file, row id and field).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+
+from aggregates.data.region import _check_crs, _layer_path, _read_table
+from aggregates.data.schema import STR, Column, Layer
+from aggregates.data.validate import check_columns, check_unique_ids, row_label
+from aggregates.errors import RegionError, problems_error
+
+log = logging.getLogger(__name__)
+
+KINDS = ("market", "supply")
+BOUNDARIES = Layer(
+    name="boundaries",
+    filename="boundaries.geojson",
+    geometry="Polygon",
+    description="display outline of a market area or supply city",
+    columns=(
+        Column("id", STR, "unique id, prefix bd-"),
+        Column("name", STR, "English name"),
+        Column("name_zh", STR, "Chinese name"),
+        Column("kind", STR, "market (demand area) or supply (supply city)", choices=KINDS),
+        Column("source", STR, "where the outline comes from, explained in SOURCES.md"),
+    ),
+    optional=True,
+)
+POLYGONAL = ("Polygon", "MultiPolygon")
+
+
+def _empty() -> gpd.GeoDataFrame:
+    columns = {c: [] for c in BOUNDARIES.column_names}
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def _check_geometry(table: gpd.GeoDataFrame, problems: list[str]) -> None:
+    for index, geom in zip(table.index, table.geometry, strict=True):
+        where = f"{BOUNDARIES.filename} {row_label(BOUNDARIES, table, index)}: geometry"
+        if geom is None or geom.is_empty:
+            problems.append(f"{where} is empty; expected a Polygon or MultiPolygon")
+        elif geom.geom_type not in POLYGONAL:
+            problems.append(f"{where} is a {geom.geom_type}, expected a Polygon or MultiPolygon")
+        elif not geom.is_valid:
+            problems.append(f"{where} is invalid; repair it, e.g. shapely.make_valid")
+        else:
+            x0, y0, x1, y1 = geom.bounds
+            if x0 < -180 or x1 > 180 or y0 < -90 or y1 > 90:
+                problems.append(
+                    f"{where} is not in longitude/latitude (got x {x0:.1f}..{x1:.1f}, y {y0:.1f}..{y1:.1f}); "
+                    f"reproject it to EPSG:4326"
+                )
+
+
+def read_boundaries(region_dir: Path) -> gpd.GeoDataFrame:
+    """Read and validate the display boundaries of a region folder.
+
+    Parameters
+    ----------
+    region_dir
+        Region folder; the file is ``boundaries.geojson`` (or ``.gpkg`` / ``.json``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``id``, ``name``, ``name_zh``, ``kind`` (``market`` or ``supply``),
+        ``source`` and a (Multi)Polygon ``geometry`` in EPSG:4326, sorted by id. Empty,
+        with those columns, when the region has no boundaries file.
+
+    Raises
+    ------
+    RegionError
+        One error listing every problem, each naming the file, the row id and the
+        field: an unreadable file, a wrong CRS, missing or extra columns, empty
+        values, an unknown ``kind``, duplicate ids, empty, non-polygonal or invalid
+        geometries.
+
+    Notes
+    -----
+    For display only: the outlines are simplified and not authoritative (see the
+    region's SOURCES.md).
+    """
+    folder = Path(region_dir)
+    path = _layer_path(folder, BOUNDARIES)
+    if path is None:
+        log.info("boundaries: no %s in %s", BOUNDARIES.filename, folder)
+        return _empty()
+    problems: list[str] = []
+    table = _read_table(path, BOUNDARIES, problems)
+    if table is not None:
+        _check_crs(BOUNDARIES, table, problems)
+        _check_geometry(table, problems)
+        table = check_columns(BOUNDARIES, table, problems)
+        check_unique_ids(BOUNDARIES, table, problems)
+    if problems:
+        raise problems_error(RegionError, f"boundaries {path}: {len(problems)} problem(s):", problems)
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs="EPSG:4326")
+    table = table.sort_values("id", kind="mergesort").reset_index(drop=True)
+    log.info("boundaries: %d areas (%s)", len(table), ", ".join(table["id"]))
+    return table

@@ -1,0 +1,162 @@
+"""Words shown on maps, charts and the report, in Chinese and English.
+
+``text(key, lang)`` looks a key up; ``both(key)`` gives "中文 English" for popups,
+which show English beside the Chinese by default.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+_WORDS: dict[str, tuple[str, str]] = {
+    # chains and the modes drawn on the map
+    "diesel_truck": ("柴油货车", "diesel truck"),
+    "bet_truck": ("纯电动货车", "battery-electric truck"),
+    "rail_bet": ("铁路 + 电动短驳", "rail + e-truck first/last mile"),
+    "rail_diesel": ("铁路 + 柴油短驳", "rail + diesel first/last mile"),
+    "rail": ("铁路", "rail"),
+    "bet": ("纯电动货车", "battery-electric truck"),
+    "diesel": ("柴油货车", "diesel truck"),
+    # products
+    "sand": ("机制砂", "manufactured sand"),
+    "coarse": ("碎石", "crushed stone"),
+    "natural": ("天然砂石", "natural sand and gravel"),
+    # places
+    "Beijing": ("北京", "Beijing"),
+    "Tianjin": ("天津", "Tianjin"),
+    "Xiong'an": ("雄安新区", "Xiong'an"),
+    "Zhangjiakou": ("张家口", "Zhangjiakou"),
+    "Chengde": ("承德", "Chengde"),
+    "Tangshan": ("唐山", "Tangshan"),
+    # feedstock
+    "iron_tailings": ("铁尾矿", "iron tailings"),
+    "vti_tailings": ("钒钛磁铁矿尾矿", "V-Ti magnetite tailings"),
+    "gold_tailings": ("金尾矿", "gold tailings"),
+    "waste_rock": ("废石", "waste rock"),
+    "mixed_tailings": ("混合尾矿", "mixed tailings"),
+    # base status
+    "existing": ("已建", "existing"),
+    "new": ("新建", "new"),
+    "expanded": ("扩建", "expanded"),
+    "candidate": ("候选", "candidate"),
+    # resources
+    "terminal": ("装卸站", "terminal"),
+    "rail_section": ("铁路区段", "rail section"),
+    "swap_station": ("换电站", "battery-swap station"),
+    "loading": ("装车站", "loading station"),
+    "unloading": ("卸车场", "unloading yard"),
+    # KPIs
+    "substitution": ("固废砂石替代量", "substitution by solid-waste aggregate"),
+    "target": ("目标", "target"),
+    "rail_share": ("铁路运量占比", "rail share of tonnes"),
+    "cost_per_t": ("到厂成本", "delivered cost"),
+    "cost": ("总成本", "total cost"),
+    "co2e": ("二氧化碳当量", "CO2e"),
+    "nox": ("氮氧化物", "NOx"),
+    "pm": ("颗粒物", "PM"),
+    "trains_per_day": ("每日列车", "trains per day"),
+    "truck_trips_per_day": ("每日货车车次", "truck trips per day"),
+    "year": ("年份", "year"),
+    "met": ("已达成", "met"),
+    "missed": ("未达成", "missed"),
+    "unmet": ("未满足需求", "unmet demand"),
+    # units
+    "mt": ("百万吨", "Mt"),
+    "mt_per_yr": ("百万吨/年", "Mt/yr"),
+    "yuan_per_t": ("元/吨", "yuan/t"),
+    "kt": ("千吨", "kt"),
+    "t": ("吨", "t"),
+    "kg_per_t": ("千克/吨", "kg/t"),
+    "bn_yuan": ("十亿元", "billion yuan"),
+    "pct": ("%", "%"),
+    # units of charts and the report: Chinese as the map writes them (aggregates/viz/fmt.py)
+    "tonnes_unit": ("万吨", "Mt"),
+    "tonnes_per_yr_unit": ("万吨/年", "Mt/yr"),
+    "money_unit": ("亿元", "billion yuan"),
+    "co2e_unit": ("万吨", "kt"),
+    # charts (aggregates/viz/charts.py)
+    "chart_substitution": ("固废砂石替代量与目标", "Solid-waste aggregate substitution vs target"),
+    "chart_output": ("各城市、各基地产量", "Output by supply city and base"),
+    "chart_mode_split": ("运输方式结构", "Tonnes by transport chain"),
+    "chart_cost": ("成本构成", "Cost breakdown"),
+    "chart_emissions": ("运输排放 (按运输方式)", "Transport emissions by chain"),
+    "no_target": ("无目标", "no target"),
+    "demand": ("需求", "demand"),
+    "output": ("产量", "output"),
+    "capacity": ("产能", "capacity"),
+    "utilisation": ("产能利用率", "utilisation"),
+    "city": ("城市", "city"),
+    "base": ("基地", "base"),
+    "status": ("状态", "status"),
+    "chain": ("运输方式", "transport chain"),
+    "share": ("占比", "share"),
+    "rail_share_tkm": ("铁路周转量占比", "rail share of tonne-km"),
+    "cost_part": ("成本项", "cost item"),
+    "total": ("合计", "total"),
+    "fixed_cost": ("基地固定成本", "base fixed cost"),
+    "production_cost": ("加工成本", "production cost"),
+    "transport_cost": ("运输成本", "transport cost"),
+    "carbon_cost": ("碳成本", "carbon cost"),
+    "natural_cost": ("天然砂石采购", "natural sand and gravel purchase"),
+    # report (aggregates/viz/report.py)
+    "report_title": ("固废砂石供应方案", "Solid-waste aggregate supply plan"),
+    "scenario": ("情景", "scenario"),
+    "solver_status": ("求解状态", "solver status"),
+    "headline_year": ("重点年份", "headline year"),
+    "kpis_by_year": ("分年指标", "KPIs by year"),
+    "charts": ("图表", "charts"),
+    "charts_need_browser": (
+        "图表和地图需在浏览器中打开本页才能显示；邮件预览会去掉脚本，看不到图表。",
+        "Open this page in a web browser to see the charts and the map: email previews strip scripts and show no charts.",
+    ),
+    "map": ("地图", "map"),
+    "bases_table": ("基地", "bases"),
+    "demand_table": ("各城市需求 (按产品)", "demand by city and product"),
+    "resources_table": ("最紧约束资源 (前15项)", "most binding resources (top 15)"),
+    "no_binding_resources": ("没有利用率达到99%的资源。", "No resource is used to 99 % or more."),
+    "name": ("名称", "name"),
+    "level": ("规模等级", "level"),
+    "not_built": ("未建", "not built"),
+    "feedstock_left": ("剩余原料", "feedstock left"),
+    "product": ("产品", "product"),
+    "solid_waste": ("固废砂石", "solid-waste aggregate"),
+    "solid_waste_share": ("固废砂石占比", "solid-waste share"),
+    "resource": ("资源", "resource"),
+    "kind": ("类型", "kind"),
+    "load": ("负荷", "load"),
+    "unit": ("单位", "unit"),
+    "shadow_price": ("影子价格", "shadow price"),
+    "yuan_per_unit": ("元/单位", "yuan/unit"),
+    "bases_open": ("运营基地", "bases open"),
+    "target_status": ("目标达成情况", "target status"),
+    "per_day": ("/日", "/day"),
+    "kt_co2e": ("千吨 CO2e", "kt CO2e"),
+}
+
+
+def text(key: str, lang: Lang) -> str:
+    """The word for ``key`` in ``lang``; unknown keys come back unchanged."""
+    zh, en = _WORDS.get(key, (key, key))
+    return zh if lang == "zh" else en
+
+
+def both(key: str, lang: Lang = "zh") -> str:
+    """``key`` in ``lang``, followed by the English in brackets when ``lang`` is Chinese."""
+    zh, en = _WORDS.get(key, (key, key))
+    return f"{zh} ({en})" if lang == "zh" and zh != en else text(key, lang)
+
+
+def check_lang(lang: str) -> Lang:
+    """Return ``lang`` if it is a supported language.
+
+    Raises
+    ------
+    ValueError
+        Naming the supported languages.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, got '{lang}'")
+    return lang  # type: ignore[return-value]

@@ -1,0 +1,227 @@
+"""The map's look: colours, class breaks, line widths, the legend and the title block.
+
+Colours follow the charts: rail blue, battery-electric trucks green, diesel
+trucks orange. Utilisation uses one yellow-to-red ramp for every capacity
+(rail sections, terminals, swap stations); bases a brown ramp, demand nodes a
+purple ramp of the share met from solid-waste aggregate.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from aggregates.viz.labels import Lang
+
+MODE_COLOURS = {"rail": "#1f5fa8", "bet": "#2a9d5c", "diesel": "#d9822b"}
+# (upper bound, colour, zh, en): a value falls in the first class whose bound it does not exceed.
+UTILISATION_BINS = (
+    (0.5, "#fee391", "< 50%", "< 50%"),
+    (0.9, "#fe9929", "50–90%", "50–90%"),
+    (0.99, "#e34a33", "90–99%", "90–99%"),
+    (math.inf, "#990000", "满负荷", "full"),
+)
+BASE_BINS = (
+    (0.5, "#fdd0a2", "< 50%", "< 50%"),
+    (0.9, "#fd8d3c", "50–90%", "50–90%"),
+    (0.99, "#d94801", "90–99%", "90–99%"),
+    (math.inf, "#7f2704", "满负荷", "full"),
+)
+DEMAND_BINS = (
+    (0.0, "#ffffff", "0%", "0%"),
+    (0.25, "#dadaeb", "≤ 25%", "≤ 25%"),
+    (0.5, "#bcbddc", "25–50%", "25–50%"),
+    (0.75, "#9e9ac8", "50–75%", "50–75%"),
+    (0.999, "#756bb1", "75–99%", "75–99%"),
+    (math.inf, "#54278f", "100%", "100%"),
+)
+FLOW_SAMPLES_T = (0.5e6, 2e6, 10e6)
+
+
+def bin_colour(value: float, bins: tuple) -> str:
+    """The colour of the class ``value`` falls in (NaN counts as 0)."""
+    value = 0.0 if value is None or math.isnan(value) else value
+    for upper, colour, _zh, _en in bins:
+        if value <= upper:
+            return colour
+    return bins[-1][1]
+
+
+def flow_weight(tonnes: float) -> float:
+    """Line width in pixels for a corridor's tonnes per year; the same scale on every map, so maps compare."""
+    return round(1.2 + 3.0 * math.sqrt(max(tonnes, 0.0) / 1e6), 2)
+
+
+def map_css(no_basemap: bool) -> str:
+    """Page styles: popups, labels, marker shapes, title and legend boxes."""
+    background = ".leaflet-container{background:#eef2f5;}" if no_basemap else ""
+    return (
+        "<style>"
+        + background
+        + """
+.leaflet-container{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei","Microsoft YaHei","PingFang SC",
+ "Helvetica Neue",Arial,sans-serif;}
+.agg-pop{border-collapse:collapse;font-size:12px;}
+.agg-pop th{text-align:left;font-weight:500;color:#555;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap;}
+.agg-pop td{padding:1px 0;font-variant-numeric:tabular-nums;}
+.agg-pop-title{font-weight:600;font-size:13px;margin-bottom:4px;}
+.agg-area{transform:translate(-50%,-50%);white-space:nowrap;font-size:15px;font-weight:600;letter-spacing:1px;
+ text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none;}
+.agg-area-market{color:#5e3c7d;}
+.agg-area-supply{color:#7a5a1d;}
+.agg-tri{width:0;height:0;border-left:7px solid transparent;border-right:7px solid transparent;
+ border-bottom:12px solid #333;position:relative;}
+.agg-tri:after{content:"";position:absolute;left:-5px;top:3px;border-left:5px solid transparent;
+ border-right:5px solid transparent;border-bottom:8px solid var(--c);}
+.agg-sq{width:10px;height:10px;background:var(--c);border:2px solid #333;}
+.agg-swap{width:14px;height:14px;border-radius:50%;background:var(--c);border:1.5px solid #1b7a46;font-size:10px;
+ line-height:14px;text-align:center;color:#1b7a46;}
+.agg-box{position:fixed;z-index:1000;background:rgba(255,255,255,0.94);border:1px solid #c8ced6;border-radius:6px;
+ box-shadow:0 1px 4px rgba(0,0,0,0.15);padding:8px 12px;font-size:12px;color:#222;line-height:1.45;}
+.agg-title{top:10px;left:54px;max-width:460px;}
+.agg-title.agg-right{left:calc(50% + 54px);}
+.agg-delta{bottom:28px;left:10px;}
+.agg-delta table{border-collapse:collapse;font-variant-numeric:tabular-nums;}
+.agg-delta th,.agg-delta td{padding:1px 8px;text-align:right;border-bottom:1px solid #eee;}
+.agg-delta th:first-child,.agg-delta td:first-child{text-align:left;}
+.agg-title h1{font-size:17px;margin:0 0 4px 0;font-weight:700;}
+.agg-title .agg-kpis{display:grid;grid-template-columns:auto auto;column-gap:14px;}
+.agg-title .agg-kpis b{font-variant-numeric:tabular-nums;}
+.agg-met{color:#1a7f37;font-weight:600;}
+.agg-missed{color:#c62828;font-weight:600;}
+.agg-legend{bottom:28px;right:10px;max-width:330px;}
+.agg-legend h2{font-size:12px;margin:6px 0 2px 0;font-weight:700;}
+.agg-legend .agg-row{display:flex;align-items:center;flex-wrap:wrap;gap:3px 10px;margin:1px 0;}
+.agg-legend .agg-item{display:inline-flex;align-items:center;gap:4px;white-space:nowrap;}
+.agg-swatch{display:inline-block;flex:none;width:11px;height:11px;border-radius:50%;border:1px solid #555;}
+.agg-line{display:inline-block;flex:none;width:28px;border-radius:3px;}
+</style>"""
+    )
+
+
+_TITLE_WORDS = {
+    "year": ("年", ""),
+    "substitution": ("固废砂石替代量", "Substitution"),
+    "target": ("目标", "target"),
+    "met": ("已达成", "met"),
+    "missed": ("未达成", "missed"),
+    "rail_share": ("铁路运量占比", "Rail share (t)"),
+    "cost": ("平均到厂成本", "Delivered cost"),
+    "co2e": ("二氧化碳当量排放", "CO₂e"),
+    "nox": ("氮氧化物", "NOx"),
+    "unmet": ("未满足需求", "Unmet demand"),
+    "plan": ("砂石供应方案", "aggregate supply plan"),
+    "feasible": ("求解未证明最优", "solver stopped before proving optimality"),
+}
+
+
+def _w(key: str, lang: Lang) -> str:
+    zh, en = _TITLE_WORDS[key]
+    return zh if lang == "zh" else en
+
+
+def title_html(info: dict, side: str | None = None) -> str:
+    """The title block: scenario, year and headline KPIs (see ``maps._title`` for the fields).
+
+    ``side`` places it over the left (``a``) or right (``b``) map of a comparison.
+    """
+    lang = info["lang"]
+    e = html.escape
+    met = (
+        f'<span class="agg-met">✓ {_w("met", lang)}</span>'
+        if info["met"]
+        else (f'<span class="agg-missed">✗ {_w("missed", lang)}</span>')
+    )
+    heading = (
+        f"{e(info['scenario'])} · {info['year']}{_w('year', lang)} {_w('plan', lang)}"
+        if lang == "zh"
+        else f"{e(info['scenario'])} · {_w('plan', lang)} {info['year']}"
+    )
+    rows = [
+        (
+            _w("substitution", lang),
+            f"<b>{e(info['substitution'])}</b> ({_w('target', lang)} {e(info['target'])}) {met}",
+        ),
+        (_w("rail_share", lang), f"<b>{e(info['rail_share'])}</b>"),
+        (_w("cost", lang), f"<b>{e(info['cost'])}</b>"),
+        (_w("co2e", lang), f"<b>{e(info['co2e'])}</b>"),
+        (_w("nox", lang), f"<b>{e(info['nox'])}</b>"),
+    ]
+    if info.get("unmet"):
+        rows.append((_w("unmet", lang), f'<b class="agg-missed">{e(info["unmet"])}</b>'))
+    cells = "".join(f"<span>{k}</span><span>{v}</span>" for k, v in rows)
+    note = "" if info["status"] == "optimal" else f'<div class="agg-missed">{_w("feasible", lang)}</div>'
+    where = {
+        None: ("agg-title", "agg-title"),
+        "a": ("agg-title", "agg-title-a"),
+        "b": ("agg-title agg-right", "agg-title-b"),
+    }
+    css, ident = where[side]
+    return f'<div class="agg-box {css}" id="{ident}"><h1>{heading}</h1><div class="agg-kpis">{cells}</div>{note}</div>'
+
+
+_LEGEND_WORDS = {
+    "flows": ("运输流(线宽=运量)", "Flows (width = tonnes/yr)"),
+    "rail": ("铁路", "rail"),
+    "bet": ("纯电动货车", "battery-electric truck"),
+    "diesel": ("柴油货车", "diesel truck"),
+    "bases": ("砂石基地(大小=产能,颜色=利用率)", "Bases (size = capacity, colour = utilisation)"),
+    "demand": ("需求点(颜色=固废砂石占比)", "Demand (colour = share from solid waste)"),
+    "unmet": ("红圈:有未满足需求", "red ring: unmet demand"),
+    "capacity": ("铁路区段/站场/换电站利用率", "Rail sections, terminals, swap stations: utilisation"),
+    "unused": ("未使用", "unused"),
+    "symbols": ("▲ 装车站 ■ 卸车场 ⚡ 换电站", "▲ loading station ■ unloading yard ⚡ battery-swap station"),
+    "areas": ("虚线:市界(紫:需求城市 棕:供应城市)", "dashed: city boundaries (purple: markets, brown: supply)"),
+}
+
+
+def legend_html(lang: Lang) -> str:
+    """The legend box, in ``lang``."""
+
+    def w(key: str) -> str:
+        zh, en = _LEGEND_WORDS[key]
+        return zh if lang == "zh" else en
+
+    def item(mark: str, label: str) -> str:
+        return f'<span class="agg-item">{mark}{label}</span>'
+
+    def swatches(bins: tuple) -> str:
+        marks = (
+            item(f'<span class="agg-swatch" style="background:{colour}"></span>', zh if lang == "zh" else en)
+            for _upper, colour, zh, en in bins
+        )
+        return f'<div class="agg-row">{"".join(marks)}</div>'
+
+    def sample(t: float) -> str:
+        label = f"{t / 1e4:,.0f} 万吨/年" if lang == "zh" else f"{t / 1e6:g} Mt/yr"
+        return item(f'<span class="agg-line" style="height:{flow_weight(t):.0f}px;background:#777"></span>', label)
+
+    modes = "".join(
+        item(f'<span class="agg-line" style="height:5px;background:{MODE_COLOURS[m]}"></span>', w(m))
+        for m in ("rail", "bet", "diesel")
+    )
+    widths = "".join(sample(t) for t in FLOW_SAMPLES_T)
+    unused = item('<span class="agg-line" style="height:2px;background:#9aa3ad"></span>', w("unused"))
+    return (
+        '<div class="agg-box agg-legend" id="agg-legend">'
+        f'<h2>{w("flows")}</h2><div class="agg-row">{modes}</div><div class="agg-row">{widths}</div>'
+        f"<h2>{w('bases')}</h2>{swatches(BASE_BINS)}"
+        f"<h2>{w('demand')}</h2>{swatches(DEMAND_BINS)}<div>{w('unmet')}</div>"
+        f'<h2>{w("capacity")}</h2>{swatches(UTILISATION_BINS)}<div class="agg-row">{unused}</div>'
+        f"<div>{w('symbols')}</div><div>{w('areas')}</div>"
+        "</div>"
+    )
+
+
+def delta_html(name_a: str, name_b: str, rows: list[tuple[str, str, str, str]], lang: Lang) -> str:
+    """The comparison's table of KPI differences (B - A)."""
+    e = html.escape
+    head = "方案对比" if lang == "zh" else "Comparison"
+    cols = f"<tr><th></th><th>A: {e(name_a)}</th><th>B: {e(name_b)}</th><th>B − A</th></tr>"
+    body = "".join(
+        f"<tr><td>{e(k)}</td><td>{e(a)}</td><td>{e(b)}</td><td><b>{e(d)}</b></td></tr>" for k, a, b, d in rows
+    )
+    return (
+        f'<div class="agg-box agg-delta" id="agg-delta"><h2 style="font-size:13px;margin:0 0 4px 0">{head}</h2>'
+        f"<table>{cols}{body}</table></div>"
+    )
