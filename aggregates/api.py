@@ -337,12 +337,14 @@ def map_options(outputs: Outputs, **overrides) -> MapOptions:
 
 
 def publish_map(scenario: Scenario, run_dir: str | Path) -> Path | None:
-    """Copy a run's map to the scenario's ``outputs.maps_dir`` as ``<name>.html``; None when that is off."""
-    from aggregates.viz.publish import publish_map as copy_map
+    """Copy a run's maps to the scenario's ``outputs.maps_dir`` as ``<name>.html`` (and the other language's
+    ``<name>.<lang>.html``); None when that is off."""
+    from aggregates.viz.publish import publish_map as copy_maps
 
-    if scenario.outputs.maps_dir is None:
+    outputs = scenario.outputs
+    if outputs.maps_dir is None:
         return None
-    return copy_map(Path(run_dir) / "map.html", scenario.outputs.maps_dir, scenario.name)
+    return copy_maps(run_dir, outputs.maps_dir, scenario.name, outputs.lang)
 
 
 def run_outputs(run_dir: str | Path) -> Outputs:

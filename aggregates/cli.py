@@ -345,7 +345,7 @@ def map_(
     offline: Annotated[
         bool | None,
         typer.Option(
-            "--offline/--online", help="Embed scripts and styles (default: only with basemap none).", show_default=False
+            "--offline/--online", help="Embed scripts and styles (default: unless --basemap osm).", show_default=False
         ),
     ] = None,
     year: Annotated[int | None, typer.Option(help="Year to draw (default: first year with a target).")] = None,

@@ -331,7 +331,7 @@ class Outputs(_Strict):
     basemap: Literal["none", "osm", "tianditu", "gaode"] = Field(
         "none", description="map background: none works with no network at all"
     )
-    offline: bool | None = Field(None, description="embed map scripts and styles; default: only with basemap none")
+    offline: bool | None = Field(None, description="embed map scripts and styles; default: unless basemap osm")
     tianditu_key: str | None = Field(None, description="Tianditu API key (or the TIANDITU_KEY environment variable)")
     year: int | None = Field(None, description="year the map shows; default: the first year with a target")
     maps_dir: Path | None = Field(

@@ -203,6 +203,19 @@ class Renderer:
             context.close()
         return Rendered(screenshot=png, requests=tuple(requests), console_errors=tuple(errors), seconds=seconds)
 
+    def follow(self, html_path: str | os.PathLike[str], selector: str, *, timeout_s: float = 30.0) -> str:
+        """Open a local page, click ``selector`` and return the URL of the page it leads to."""
+        context = self._browser.new_context(service_workers="block")
+        try:
+            page = context.new_page()
+            page.set_default_timeout(timeout_s * 1000)
+            page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+            with page.expect_navigation():
+                page.click(selector)
+            return page.url
+        finally:
+            context.close()
+
 
 def render_page(html_path: str | os.PathLike[str], png_path: str | os.PathLike[str], **options: object) -> Rendered:
     """:meth:`Renderer.render` in a browser started for this one page (about 0.3 s more).

@@ -109,13 +109,16 @@ class MapOptions:
     basemap
         ``none`` (no tiles, works with no network), ``osm``, ``tianditu`` or ``gaode``.
     offline
-        Embed the JavaScript and CSS in the page; ``None``: only without a basemap.
+        Embed the JavaScript and CSS in the page; ``None``: unless the basemap is ``osm``.
     tianditu_key
         Tianditu API key; otherwise read from the ``TIANDITU_KEY`` environment variable.
     year
         The year drawn; ``None``: the first year with a substitution target.
     simplify_deg
         Display simplification of lines, in degrees (~100 m per 0.001).
+    switch
+        A link in the title block to the same map in the other language, a sibling file:
+        ``("add", "en")`` on ``x.html`` goes to ``x.en.html``, ``("strip", "en")`` back.
     """
 
     lang: Lang = "zh"
@@ -124,11 +127,17 @@ class MapOptions:
     tianditu_key: str | None = None
     year: int | None = None
     simplify_deg: float = 0.001
+    switch: tuple[str, str] | None = None
 
     @property
     def embeds(self) -> bool:
-        """Whether the page carries its own scripts and styles."""
-        return self.offline if self.offline is not None else self.basemap == "none"
+        """Whether the page carries its own scripts and styles.
+
+        By default everywhere but on OpenStreetMap: with no basemap the page must work with no network,
+        and the Chinese basemaps are for users in China, where the foreign CDNs folium loads from are
+        often unreachable.
+        """
+        return self.offline if self.offline is not None else self.basemap != "osm"
 
     def checked(self) -> MapOptions:
         """These options, validated.
@@ -222,7 +231,7 @@ def supply_map(run: Run, options: MapOptions | None = None, m=None):
     add_plan_layers(m, run, year, options, project)
     lib = _lib_of(m)
     lib.LayerControl(collapsed=False, position="topright").add_to(m)
-    m.get_root().html.add_child(Element(title_html(_title(run, year, options.lang))))
+    m.get_root().html.add_child(Element(title_html({**_title(run, year, options.lang), "switch": options.switch})))
     m.get_root().html.add_child(Element(legend_html(options.lang)))
     _fit(m, run, project)
     return m
@@ -648,14 +657,14 @@ def _title(run: Run, year: int, lang: Lang) -> dict:
     }
 
 
-def _fit(m, run: Run, project) -> None:
+def _fit(m, run: Run, project, legend_px: int = 250) -> None:
     points = pd.concat([run.layers["bases"].geometry, run.layers["demand"].geometry])
     xy = np.array([_latlon(p, project) for p in points])
     # Keep the plan clear of the title block (top left) and the legend (bottom right).
     m.fit_bounds(
         [[xy[:, 0].min(), xy[:, 1].min()], [xy[:, 0].max(), xy[:, 1].max()]],
         padding_top_left=(20, 120),
-        padding_bottom_right=(250, 20),
+        padding_bottom_right=(legend_px, 20),
     )
 
 
@@ -744,7 +753,7 @@ def comparison_map(run_a: Run, run_b: Run, options: MapOptions | None = None):
             tile.add_to(m)
         add_plan_layers(m, run, year, options, project)
         lib.LayerControl(collapsed=True, position="topright").add_to(m)
-        _fit(m, run, project)
+        _fit(m, run, project, legend_px=20)
     root = dual.get_root()
     root.header.add_child(Element(map_css(options.basemap == "none")))
     for side, run in (("a", run_a), ("b", run_b)):
@@ -752,5 +761,5 @@ def comparison_map(run_a: Run, run_b: Run, options: MapOptions | None = None):
     root.html.add_child(
         Element(delta_html(run_a.name, run_b.name, kpi_deltas(run_a, run_b, year, options.lang), options.lang))
     )
-    root.html.add_child(Element(legend_html(options.lang)))
+    root.html.add_child(Element(legend_html(options.lang, open_=False)))
     return dual

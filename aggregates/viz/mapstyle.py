@@ -80,11 +80,15 @@ def map_css(no_basemap: bool) -> str:
  box-shadow:0 1px 4px rgba(0,0,0,0.15);padding:8px 12px;font-size:12px;color:#222;line-height:1.45;}
 .agg-title{top:10px;left:54px;max-width:460px;}
 .agg-title.agg-right{left:calc(50% + 54px);}
-.agg-delta{bottom:28px;left:10px;}
-.agg-delta table{border-collapse:collapse;font-variant-numeric:tabular-nums;}
-.agg-delta th,.agg-delta td{padding:1px 8px;text-align:right;border-bottom:1px solid #eee;}
-.agg-delta th:first-child,.agg-delta td:first-child{text-align:left;}
+.agg-delta{position:fixed;top:0;left:0;right:0;z-index:1001;background:#fff;border-bottom:1px solid #c8ced6;
+ padding:4px 12px;font-size:12.5px;overflow:auto;}
+.agg-delta table{border-collapse:collapse;font-variant-numeric:tabular-nums;width:100%;}
+.agg-delta th,.agg-delta td{padding:1px 10px;text-align:right;border-bottom:1px solid #eee;white-space:nowrap;}
+.agg-delta tr > th:first-child{text-align:left;}
+.agg-delta-head{font-size:14px;}
+.agg-legend summary{cursor:pointer;font-weight:700;font-size:12px;}
 .agg-title h1{font-size:17px;margin:0 0 4px 0;font-weight:700;}
+.agg-lang{font-size:12px;font-weight:500;margin-left:10px;color:#1f5fa8;text-decoration:none;}
 .agg-title .agg-kpis{display:grid;grid-template-columns:auto auto;column-gap:14px;}
 .agg-title .agg-kpis b{font-variant-numeric:tabular-nums;}
 .agg-met{color:#1a7f37;font-weight:600;}
@@ -157,7 +161,27 @@ def title_html(info: dict, side: str | None = None) -> str:
         "b": ("agg-title agg-right", "agg-title-b"),
     }
     css, ident = where[side]
-    return f'<div class="agg-box {css}" id="{ident}"><h1>{heading}</h1><div class="agg-kpis">{cells}</div>{note}</div>'
+    switch = _language_switch(info.get("switch")) if info.get("switch") else ""
+    return (
+        f'<div class="agg-box {css}" id="{ident}"><h1>{heading}{switch}</h1><div class="agg-kpis">{cells}</div>'
+        f"{note}</div>"
+    )
+
+
+def _language_switch(switch: tuple[str, str]) -> str:
+    """A link to the same map in the other language, a sibling file: ``x.html`` <-> ``x.<lang>.html``.
+
+    ``switch`` is (``add`` or ``strip``, language code of the other page); the link works from any folder
+    the pair is copied to, with no network.
+    """
+    how, other = switch
+    suffix = f".{other}.html"
+    add, strip = f"p.replace(/\\.html$/, '{suffix}')", f"p.slice(0, -{len(suffix)}) + '.html'"
+    target = add if how == "add" else strip
+    target_lang = other if how == "add" else ("zh" if other == "en" else "en")
+    label = "English" if target_lang == "en" else "中文"
+    script = f"var p = location.href.split(/[?#]/)[0]; location.href = {target}; return false;"
+    return f' <a class="agg-lang" id="agg-lang" href="#" onclick="{script}">{label} ›</a>'
 
 
 _LEGEND_WORDS = {
@@ -175,8 +199,8 @@ _LEGEND_WORDS = {
 }
 
 
-def legend_html(lang: Lang) -> str:
-    """The legend box, in ``lang``."""
+def legend_html(lang: Lang, *, open_: bool = True) -> str:
+    """The legend box, in ``lang``; a click on its heading folds it away (``open_``: unfolded at first)."""
 
     def w(key: str) -> str:
         zh, en = _LEGEND_WORDS[key]
@@ -204,24 +228,36 @@ def legend_html(lang: Lang) -> str:
     unused = item('<span class="agg-line" style="height:2px;background:#9aa3ad"></span>', w("unused"))
     return (
         '<div class="agg-box agg-legend" id="agg-legend">'
+        f"<details{' open' if open_ else ''}><summary>{'图例' if lang == 'zh' else 'Legend'}</summary>"
         f'<h2>{w("flows")}</h2><div class="agg-row">{modes}</div><div class="agg-row">{widths}</div>'
         f"<h2>{w('bases')}</h2>{swatches(BASE_BINS)}"
         f"<h2>{w('demand')}</h2>{swatches(DEMAND_BINS)}<div>{w('unmet')}</div>"
         f'<h2>{w("capacity")}</h2>{swatches(UTILISATION_BINS)}<div class="agg-row">{unused}</div>'
         f"<div>{w('symbols')}</div><div>{w('areas')}</div>"
-        "</div>"
+        "</details></div>"
     )
+
+
+DELTA_STRIP_PX = 104
 
 
 def delta_html(name_a: str, name_b: str, rows: list[tuple[str, str, str, str]], lang: Lang) -> str:
-    """The comparison's table of KPI differences (B - A)."""
+    """The comparison's strip above the two maps: each KPI for A and B, and B - A.
+
+    ``rows`` are (KPI, A, B, B - A) as formatted strings; the page's maps start below the strip.
+    """
     e = html.escape
     head = "方案对比" if lang == "zh" else "Comparison"
-    cols = f"<tr><th></th><th>A: {e(name_a)}</th><th>B: {e(name_b)}</th><th>B − A</th></tr>"
-    body = "".join(
-        f"<tr><td>{e(k)}</td><td>{e(a)}</td><td>{e(b)}</td><td><b>{e(d)}</b></td></tr>" for k, a, b, d in rows
-    )
+    kpis = "".join(f"<th>{e(k)}</th>" for k, *_ in rows)
+    a = "".join(f"<td>{e(v)}</td>" for _k, v, _b, _d in rows)
+    b = "".join(f"<td>{e(v)}</td>" for _k, _a, v, _d in rows)
+    d = "".join(f"<td><b>{e(v)}</b></td>" for *_x, v in rows)
     return (
-        f'<div class="agg-box agg-delta" id="agg-delta"><h2 style="font-size:13px;margin:0 0 4px 0">{head}</h2>'
-        f"<table>{cols}{body}</table></div>"
+        f"<style>.folium-map{{top:{DELTA_STRIP_PX}px !important;height:calc(100% - {DELTA_STRIP_PX}px) !important;}}"
+        ".folium-map + .folium-map{border-left:2px solid #7b8794;}"
+        f".agg-title{{top:{DELTA_STRIP_PX + 10}px;}}</style>"
+        f'<div class="agg-delta" id="agg-delta" style="height:{DELTA_STRIP_PX}px"><table>'
+        f'<tr><th class="agg-delta-head">{head}</th>{kpis}</tr>'
+        f"<tr><th>A: {e(name_a)}</th>{a}</tr><tr><th>B: {e(name_b)}</th>{b}</tr>"
+        f"<tr><th>B − A</th>{d}</tr></table></div>"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from aggregates.viz.maps import MapOptions, headline_year, save_html, supply_map
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 
 def write_visuals(folder: str | Path, options: MapOptions, *, charts: bool = True, report: bool = True) -> list[Path]:
     """Write ``map.html``, and optionally ``charts/`` and ``report.html``, into a run folder.
+
+    The map is written in both languages: ``map.html`` in ``options.lang`` and ``map.<other>.html``
+    in the other, each linking to the other from its title block.
 
     Parameters
     ----------
@@ -39,8 +43,10 @@ def write_visuals(folder: str | Path, options: MapOptions, *, charts: bool = Tru
     folder = Path(folder)
     run = read_run(folder)
     year = headline_year(run, options.year)
-    map_path = save_html(supply_map(run, options), folder / "map.html")
-    written = [map_path]
+    other = other_lang(options.lang)
+    map_path = save_html(supply_map(run, replace(options, switch=("add", other))), folder / "map.html")
+    translated = replace(options, lang=other, switch=("strip", other))
+    written = [map_path, save_html(supply_map(run, translated), folder / f"map.{other}.html")]
     if charts:
         written += write_charts(run.plan, folder, lang=options.lang, year=year)
     if report:
@@ -50,11 +56,26 @@ def write_visuals(folder: str | Path, options: MapOptions, *, charts: bool = Tru
     return written
 
 
-def publish_map(map_file: str | Path, maps_dir: str | Path, name: str) -> Path:
-    """Copy a map to ``maps_dir/<name>.html`` through a temporary file (never half-written)."""
-    target = Path(maps_dir) / f"{name}.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(map_file, tmp)
-    tmp.replace(target)
-    return target
+def other_lang(lang: str) -> str:
+    """The other of the two languages."""
+    return "en" if lang == "zh" else "zh"
+
+
+def publish_map(run_dir: str | Path, maps_dir: str | Path, name: str, lang: str) -> Path:
+    """Copy a run's maps to ``maps_dir/<name>.html`` and ``<name>.<other>.html``, each through a temporary file.
+
+    Returns
+    -------
+    Path
+        The main map's copy.
+    """
+    maps_dir, run_dir = Path(maps_dir), Path(run_dir)
+    maps_dir.mkdir(parents=True, exist_ok=True)
+    other = other_lang(lang)
+    pairs = [("map.html", f"{name}.html"), (f"map.{other}.html", f"{name}.{other}.html")]
+    for source, target in pairs:
+        if (run_dir / source).is_file():
+            tmp = maps_dir / f".{target}.tmp"
+            shutil.copyfile(run_dir / source, tmp)
+            tmp.replace(maps_dir / target)
+    return maps_dir / pairs[0][1]

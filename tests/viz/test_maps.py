@@ -274,6 +274,19 @@ def test_default_map_renders_offline_in_chromium(default_map, renderer, tmp_path
     assert shot.seconds < 10  # the target is 3 s (README reports the measured time); generous for loaded CI machines
 
 
+def test_language_links_lead_to_each_other_in_chromium(tiny_run, renderer):
+    # optimize writes map.html (zh) and map.en.html; maps/ gets tiny.html and tiny.en.html; each links to the other.
+    pairs = [
+        (tiny_run / "map.html", tiny_run / "map.en.html"),
+        (tiny_run.parent / "maps" / "tiny.en.html", tiny_run.parent / "maps" / "tiny.html"),
+    ]
+    for start, target in pairs:
+        assert renderer.follow(start, "#agg-lang") == target.resolve().as_uri()
+    zh, en = (tiny_run / "map.html").read_text(), (tiny_run / "map.en.html").read_text()
+    assert ">English ›</a>" in zh and ">中文 ›</a>" in en
+    assert "Aggregate bases" in en and _has(zh, "砂石基地")
+
+
 def test_report_renders_offline_in_chromium(default_map, renderer, tmp_path):
     shot = renderer.render(default_map / "report.html", tmp_path / "report.png", width=1300, height=2000)
     assert not shot.requests, shot.requests
