@@ -84,9 +84,10 @@ _FIELDS = {
     "delivered": ("平均到厂成本", "average delivered cost"),
     "co2e_per_t": ("单位碳排放", "CO2e per tonne"),
     "tonnes": ("运量", "tonnes"),
-    "tkm": ("周转量(本段)", "t-km on this stretch"),
-    "cost": ("运输成本(本段,按距离分摊)", "transport cost on this stretch (by distance)"),
-    "co2e": ("碳排放(本段,按距离分摊)", "CO2e on this stretch (by distance)"),
+    "tkm": ("本段周转量", "t-km on this stretch"),
+    "cost": ("本段运输成本*", "transport cost here*"),
+    "co2e": ("本段碳排放*", "CO2e here*"),
+    "apportioned": ("*各流向的总量按距离分摊到本段", "*each flow's total shared out over its route by distance"),
     "flows": ("流向数", "flows"),
     "from_to": ("起讫", "from / to"),
     "load": ("负荷", "load"),
@@ -95,6 +96,7 @@ _FIELDS = {
     "kind": ("类型", "kind"),
     "swaps": ("换电次数", "swaps"),
     "not_built": ("未建(本方案未选)", "not built in this plan"),
+    "built_new": ("新建(本方案选中)", "new, built in this plan"),
 }
 
 
@@ -439,18 +441,21 @@ def _short_list(ids: str, names: dict, lang: Lang, most: int = 4) -> str:
 
 
 def _corridor_info(row, mode: str, names: dict, lang: Lang) -> str:
-    return _rows(
-        [
-            (_word(_FIELDS["tonnes"], lang, True), fmt.tonnes_per_year(row.tonnes, lang)),
-            (_word(_FIELDS["tkm"], lang, True), fmt.tkm(row.tkm, lang)),
-            (_word(_FIELDS["cost"], lang, True), fmt.yuan(row.transport_cost_yuan, lang)),
-            (_word(_FIELDS["co2e"], lang, True), fmt.co2e(row.co2e_t, lang)),
-            (_word(_FIELDS["delivered"], lang, True), fmt.per_t(row.delivered_cost_yuan_per_t, lang)),
-            (_word(_FIELDS["flows"], lang, True), f"{row.flows}"),
-            (_word(_FIELDS["suppliers"], lang, True), _short_list(row.bases, names, lang)),
-            (_word(_FIELDS["demand"], lang, True), _short_list(row.nodes, names, lang)),
-        ],
-        title=both(mode, lang),
+    return (
+        _rows(
+            [
+                (_word(_FIELDS["tonnes"], lang, True), fmt.tonnes_per_year(row.tonnes, lang)),
+                (_word(_FIELDS["tkm"], lang, True), fmt.tkm(row.tkm, lang)),
+                (_word(_FIELDS["cost"], lang, True), fmt.yuan(row.transport_cost_yuan, lang)),
+                (_word(_FIELDS["co2e"], lang, True), fmt.co2e(row.co2e_t, lang)),
+                (_word(_FIELDS["delivered"], lang, True), fmt.per_t(row.delivered_cost_yuan_per_t, lang)),
+                (_word(_FIELDS["flows"], lang, True), f"{row.flows}"),
+                (_word(_FIELDS["suppliers"], lang, True), _short_list(row.bases, names, lang)),
+                (_word(_FIELDS["demand"], lang, True), _short_list(row.nodes, names, lang)),
+            ],
+            title=both(mode, lang),
+        )
+        + f'<div class="agg-note">{html.escape(_word(_FIELDS["apportioned"], lang, True))}</div>'
     )
 
 
@@ -556,11 +561,18 @@ def _chain_list(by_chain: pd.Series | None, lang: Lang) -> str:
     return "; ".join(f"{text(c, lang)} {fmt.tonnes(t, lang)}" for c, t in ordered.items())
 
 
+def _status(row, lang: Lang) -> str:
+    """A base's status as the plan leaves it: existing, or a candidate the plan builds."""
+    if row.status == "candidate" and row.level >= 0:
+        return _word(_FIELDS["built_new"], lang, True)
+    return both(row.status, lang)
+
+
 def _base_popup(row, by_chain: pd.Series | None, lang: Lang) -> str:
     rows = [
         (_word(_FIELDS["city"], lang, True), both(row.city, lang)),
         (_word(_FIELDS["feedstock"], lang, True), both(row.feedstock, lang)),
-        (_word(_FIELDS["status"], lang, True), both(row.status, lang)),
+        (_word(_FIELDS["status"], lang, True), _status(row, lang)),
         (_word(_FIELDS["level"], lang, True), f"{row.level}"),
         (_word(_FIELDS["capacity"], lang, True), fmt.tonnes_per_year(row.capacity_t, lang)),
         (_word(_FIELDS["utilisation"], lang, True), fmt.share(row.utilisation)),
@@ -630,11 +642,10 @@ def _demand_popup(row: pd.Series, suppliers: pd.Series | None, names: dict, lang
         rows.append((_word(_FIELDS["delivered"], lang, True), fmt.per_t(row["delivered"], lang)))
         rows.append((_word(_FIELDS["co2e_per_t"], lang, True), f"{row['co2e_per_t']:,.1f} kg CO₂e/t"))
     if suppliers is not None and not suppliers.empty:
-        for base, t in suppliers.sort_values(ascending=False).items():
+        label = _word(_FIELDS["suppliers"], lang, True)
+        for i, (base, t) in enumerate(suppliers.sort_values(ascending=False).items()):
             zh, en = names.get(base, (base, base))
-            rows.append(
-                (_word(_FIELDS["suppliers"], lang, True), f"{zh if lang == 'zh' else en}: {fmt.tonnes(t, lang)}")
-            )
+            rows.append((label if i == 0 else "", f"{zh if lang == 'zh' else en}: {fmt.tonnes(t, lang)}"))
     title = f"{row['name_zh']} {row['name']}" if lang == "zh" else row["name"]
     return _rows(rows, title=title)
 

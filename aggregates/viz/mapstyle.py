@@ -62,7 +62,12 @@ def map_css(no_basemap: bool) -> str:
 .leaflet-container{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei","Microsoft YaHei","PingFang SC",
  "Helvetica Neue",Arial,sans-serif;}
 .agg-pop{border-collapse:collapse;font-size:12px;}
-.agg-pop th{text-align:left;font-weight:500;color:#555;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap;}
+.leaflet-container .leaflet-tooltip{white-space:normal;width:max-content;max-width:480px;}
+.agg-pop th,.agg-pop td{white-space:normal;}
+.agg-pop th{min-width:150px;}
+.agg-pop td{min-width:110px;overflow-wrap:anywhere;}
+.agg-note{font-size:11px;color:#666;margin-top:3px;}
+.agg-pop th{text-align:left;font-weight:500;color:#555;padding:1px 8px 1px 0;vertical-align:top;max-width:190px;}
 .agg-pop td{padding:1px 0;font-variant-numeric:tabular-nums;}
 .agg-pop-title{font-weight:600;font-size:13px;margin-bottom:4px;}
 .agg-area{transform:translate(-50%,-50%);white-space:nowrap;font-size:15px;font-weight:600;letter-spacing:1px;

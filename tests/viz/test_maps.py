@@ -152,6 +152,9 @@ def test_offline_map_embeds_everything_and_has_every_layer(tiny_run):
     assert 'id="agg-title"' in page and 'id="agg-legend"' in page
     # Popups are Chinese with English beside it; the tiny region's base is "测试b-one" / "B-One".
     assert _has(page, "测试b-one B-One") and _has(page, "产能 capacity")
+    # b-one exists; the candidate b-two is not built in this plan and sits in its own (hidden) layer.
+    assert _has(page, "已建 (existing)")
+    assert _has(page, "测试b-two B-Two · 未建(本方案未选) not built in this plan")
 
 
 def test_title_block_carries_the_headline_kpis(tiny_run):
@@ -254,6 +257,9 @@ def test_default_map_is_small_and_aggregated(default_map):
     drawn = page.count('"mode": "rail"') + page.count('"mode": "bet"') + page.count('"mode": "diesel"')
     year = flows[flows["year"] == 2022]
     assert 0 < drawn < len(year) * 3  # corridors, not every piece of every flow
+    # The default plan builds candidate bases: their popups say so.
+    built = gpd.read_file(default_map / "plan.gpkg", layer="bases").query("year == 2022 and status == 'candidate'")
+    assert (built["level"] >= 0).any() and _has(page, "新建(本方案选中) new, built in this plan")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
