@@ -78,6 +78,7 @@ COPIED_FILES = (
     "road_nodes.geojson",
     "swap_stations.geojson",
     "calibration_road.csv",
+    "boundaries.geojson",
 )
 
 
