@@ -254,6 +254,24 @@ def _truck_trips(f: pd.DataFrame, inst: Instance, own_siding: set[str]) -> float
     return float((f["tonnes"] * legs / f["chain"].map(payload)).sum())
 
 
+def _intensities(f: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per chain, per net tonne-km of the whole door-to-door chain (first/last miles included):
+    WTW and TTW CO2e, NOx and PM in g/t-km, for comparison with published figures (FACTS §6.2)."""
+    out = {}
+    for chain, g in f.groupby("chain"):
+        tkm = float(g["tkm_road"].sum() + g["tkm_rail"].sum())
+        if tkm <= 0:
+            continue
+        out[chain] = {
+            "tkm": round(tkm),
+            "co2e_g_per_tkm": round(float(g["co2e_t"].sum()) * 1e6 / tkm, 2),
+            "co2e_ttw_g_per_tkm": round(float(g["co2e_ttw_t"].sum()) * 1e6 / tkm, 2),
+            "nox_g_per_tkm": round(float(g["nox_kg"].sum()) * 1e3 / tkm, 4),
+            "pm_g_per_tkm": round(float(g["pm_kg"].sum()) * 1e3 / tkm, 5),
+        }
+    return out
+
+
 def _year_kpis(inst, sol, t, f, b, d, own_siding) -> dict:
     pb, sc = inst.problem, inst.scenario
     waste = float(f["tonnes"].sum())
@@ -295,6 +313,7 @@ def _year_kpis(inst, sol, t, f, b, d, own_siding) -> dict:
         "trains_per_day": round(float(f.loc[rail, "tonnes"].sum()) / sc.rail.net_t_per_train / days_rail, 1),
         "truck_trips_per_day": round(_truck_trips(f, inst, own_siding) / days_truck, 0),
         "by_chain_mt": {c: round(float(v) / MT, 4) for c, v in f.groupby("chain")["tonnes"].sum().items()},
+        "intensity_by_chain": _intensities(f),
         "by_city_mt": {c: round(float(v) / MT, 4) for c, v in b.groupby("city")["output_t"].sum().items()},
         "to_city_mt": {c: round(float(v) / MT, 4) for c, v in d.groupby("city")["solid_waste_t"].sum().items()},
         "bases_open": int((b["level"] >= 0).sum()),
