@@ -293,11 +293,19 @@ def _no_plan_message(inputs: Inputs, solution: Solution) -> str:
 def write_plan(result: Optimized, out_dir: str | Path, *, visuals: bool = True) -> Path:
     """Write an optimisation run's files to ``out_dir`` (all or nothing); see :mod:`aggregates.outputs`.
 
+    The fleet the plan needs is sized (:func:`aggregates.fleet.sizing.plan_fleet`) and written as
+    ``fleet.csv``, with each year's summary under ``years.<year>.fleet`` in ``kpis.json``.
     With ``visuals`` the folder also gets ``map.html``, ``charts/`` and ``report.html`` as the
     scenario's ``outputs`` section asks, made from the written plan before the folder is moved into place.
     """
+    from dataclasses import replace
+
+    from aggregates.fleet.sizing import plan_fleet, with_fleet_kpis
     from aggregates.network.geometry import route_geometries
     from aggregates.outputs import write_run
+
+    fleet = plan_fleet(result.plan, result.instance)
+    plan = replace(result.plan, kpis=with_fleet_kpis(result.plan.kpis, fleet))
 
     def along_routes(flows: pd.DataFrame) -> list:
         routes = result.instance.routes.iloc[flows["route"].to_numpy()]
@@ -310,13 +318,14 @@ def write_plan(result: Optimized, out_dir: str | Path, *, visuals: bool = True) 
         write_visuals(folder, map_options(outputs), charts=outputs.charts, report=outputs.report)
 
     return write_run(
-        result.plan,
+        plan,
         result.inputs.scenario,
         out_dir,
         points=result.inputs.region.points(),
         flow_geometry=along_routes,
         display_layers=display_layers(result.inputs.region),
         extras=add_visuals if visuals else None,
+        fleet=fleet.table,
     )
 
 
@@ -347,6 +356,11 @@ def publish_map(scenario: Scenario, run_dir: str | Path) -> Path | None:
     return copy_maps(run_dir, outputs.maps_dir, scenario.name, outputs.lang)
 
 
+def load_scenario_outputs(config: str | Path, overrides: list[str] | None = None) -> Outputs:
+    """The ``outputs`` settings of a scenario file (after ``extends`` and overrides)."""
+    return load_scenario(config, overrides).outputs
+
+
 def run_outputs(run_dir: str | Path) -> Outputs:
     """The ``outputs`` settings a run folder was written with (from its ``scenario.yaml``).
 
@@ -371,7 +385,7 @@ def make_map(run_dirs: list[str | Path], out: str | Path, options: MapOptions) -
     from aggregates.viz.run import read_run
 
     runs = [read_run(folder) for folder in run_dirs]
-    page = supply_map(runs[0], options) if len(runs) == 1 else comparison_map(runs[0], runs[1], options)
+    page = supply_map(runs[0], options) if len(runs) == 1 else comparison_map(runs, options)
     return save_html(page, out)
 
 

@@ -21,6 +21,7 @@ from rich.table import Table
 from aggregates import api
 from aggregates.errors import AggregatesError, InputError
 from aggregates.outputs import check_out_dir
+from aggregates.viz.maps import MAX_COMPARED
 
 app = typer.Typer(
     help="Plan the supply of tailings and waste-rock aggregate to Beijing, Tianjin and Xiong'an.",
@@ -318,7 +319,8 @@ def optimize(
     api.write_plan(result, folder)
     published = api.publish_map(inputs.scenario, folder)
     if json_:
-        _print_json({**result.plan.kpis, "out_dir": str(folder), "map": str(published or folder / "map.html")})
+        written = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))  # with the fleet sizing
+        _print_json({**written, "out_dir": str(folder), "map": str(published or folder / "map.html")})
         return
     _print_summary(result, folder)
     shown = [folder / "map.html", *([published] if published else []), folder / "report.html"]
@@ -331,7 +333,8 @@ def map_(
     run_dirs: Annotated[
         list[Path],
         typer.Argument(
-            help="Run folder written by 'aggregates optimize'; give two to compare them.", show_default=False
+            help="Run folder written by 'aggregates optimize'; give 2 to 6 to compare them side by side.",
+            show_default=False,
         ),
     ],
     out_file: Annotated[
@@ -355,8 +358,8 @@ def map_(
     verbose: VerboseOpt = False,
 ) -> None:
     """Draw a run's plan as an interactive map, or two runs side by side with their KPI differences."""
-    if len(run_dirs) > 2:
-        raise InputError(f"give one run folder, or two to compare; got {len(run_dirs)}")
+    if len(run_dirs) > MAX_COMPARED:
+        raise InputError(f"give one run folder, or 2 to {MAX_COMPARED} to compare; got {len(run_dirs)}")
     options = api.map_options(
         api.run_outputs(run_dirs[0]),
         lang=lang,
@@ -369,6 +372,98 @@ def map_(
     target = out_file or Path("maps") / ("-vs-".join(names) + ".html")
     written = api.make_map(run_dirs, target, options)
     out.print(f"map written to {written} ({written.stat().st_size / 1e6:.1f} MB)")
+
+
+_COMPARE_ROWS = (
+    ("substitution, Mt", "substitution_mt", 1),
+    ("target met", "target_met", None),
+    ("cost, billion yuan", "cost_yuan", 1e-9),
+    ("cost, yuan/t", "cost_yuan_per_t", 1),
+    ("CO2e (WTW), kt", "co2e_t", 1e-3),
+    ("NOx, t", "nox_t", 1),
+    ("PM, t", "pm_t", 1),
+    ("rail share of t", "rail_share_t", 100),
+    ("truck-km, million", "truck_km", 1e-6),
+    ("rail t-km, billion", "tkm_rail", 1e-9),
+    ("trains/day", "trains_per_day", 1),
+    ("truck trips/day", "truck_trips_per_day", 1),
+    ("battery-electric trucks", "nev_trucks", 1),
+    ("diesel trucks", "diesel_trucks", 1),
+    ("swaps/day", "swaps_per_day", 1),
+)
+
+
+def _compare_cell(value, scale) -> str:
+    if scale is None:
+        return "yes" if value else "[red]no[/]"
+    if value is None or value != value:
+        return "-"
+    return f"{value * scale:,.1f}" + ("%" if scale == 100 else "")
+
+
+@app.command()
+@_handled
+def compare(
+    configs: Annotated[list[Path], typer.Argument(help="Two or more scenario files.", show_default=False)],
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: runs/compare-<names>/).", show_default=False),
+    ] = None,
+    year: Annotated[int | None, typer.Option(help="Year compared (default: first year with a target).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Scenarios solved at once (default: the machine's cores).", show_default=False)
+    ] = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Solve several scenarios and compare them: table, per-corridor breakdown, charts, synchronised map."""
+    from aggregates.compare import compare as run_compare
+    from aggregates.compare import comparison_json, scenario_names
+
+    overrides = list(set_ or [])
+    names = scenario_names(configs, overrides) if len(configs) >= 2 else []
+    folder = out_dir or Path("runs") / ("compare-" + "-".join(names))
+    check_out_dir(folder)
+    options = api.map_options(api.load_scenario_outputs(configs[0], overrides))
+    if json_ or verbose:
+        result = run_compare(configs, folder, options, overrides=overrides, year=year, workers=workers)
+    else:
+        with err.status(f"solving {len(configs)} scenarios", spinner="dots") as status:
+            done: list[str] = []
+
+            def on_done(what: str) -> None:
+                done.append(Path(what).name)
+                status.update(f"[bold]solved {len(done)} of {len(configs)}[/] [dim]{', '.join(done)}[/]")
+
+            result = run_compare(
+                configs, folder, options, overrides=overrides, year=year, workers=workers, on_done=on_done
+            )
+    if json_:
+        rows = comparison_json(result)
+        for row in rows:
+            if "run_dir" in row:
+                row["out_dir"] = str(folder / row.pop("run_dir"))
+        _print_json(rows)
+    else:
+        _print_comparison(result, folder)
+    if result.failed:
+        raise typer.Exit(3)
+
+
+def _print_comparison(result, folder: Path) -> None:
+    table = Table(title=f"Scenarios compared, {result.year}", title_justify="left")
+    table.add_column("")
+    for name in result.table["scenario"]:
+        table.add_column(name, justify="right")
+    for label, key, scale in _COMPARE_ROWS:
+        table.add_row(label, *[_compare_cell(v, scale) for v in result.table[key]])
+    out.print(table)
+    for failure in result.failed:
+        out.print(f"[yellow]no plan:[/] {failure.config}: {failure.message.splitlines()[0]}")
+    out.print(
+        f"written to {folder}: comparison.csv, corridors.csv, comparison.json, charts/, map.html, one run folder each"
+    )
 
 
 def main() -> None:

@@ -341,6 +341,58 @@ class Outputs(_Strict):
     report: bool = Field(True, description="write report.html (KPIs, charts, map, tables)")
 
 
+class Fleet(_Strict):
+    """Fleet and operations sizing from a plan (README, "Fleet and operations sizing").
+
+    Train size and days a year come from ``rail`` (``net_t_per_train``, ``operating_days``, ``speed_kmh``),
+    truck payloads, range, swap time and days a year from ``trucks``.
+    """
+
+    wagons_per_train: int = Field(50, ge=1, description="flat wagons per aggregate train [FACTS §7, S10-S12]")
+    containers_per_wagon: int = Field(2, ge=1, description="open-top boxes per wagon [FACTS §7: 50 x 2 = 100]")
+    train_loading_hours: float = Field(6.0, gt=0, description="to load a whole train [FACTS §7: < 6 h, S70]")
+    train_unloading_hours: float = Field(
+        6.0, gt=0, description="to unload a whole train [assumed: as loading; gantry lifts, FACTS §3.2]"
+    )
+    terminal_dwell_hours: float = Field(
+        12.0, ge=0, description="waiting, shunting and inspection per round trip, both ends together [assumed]"
+    )
+    yard_hours_per_day: float = Field(
+        20.0, gt=0, le=24, description="hours a day a loading or unloading track works [assumed]"
+    )
+    box_staging_hours: float = Field(
+        12.0, ge=0, description="hours a box waits in a yard between truck and train, per truck end [assumed]"
+    )
+    wagon_spare: float = Field(0.10, ge=0, description="wagons held in reserve and repair, share [assumed]")
+    container_spare: float = Field(0.10, ge=0, description="boxes held in reserve and repair, share [assumed]")
+    truck_speed_loaded_kmh: float = Field(
+        50.0, gt=0, description="door-to-door average, loaded [assumed; network speeds 65/45/40/30 by road class]"
+    )
+    truck_speed_empty_kmh: float = Field(60.0, gt=0, description="door-to-door average, empty [assumed]")
+    truck_load_minutes: float = Field(
+        30.0, ge=0, description="loading a truck, queue included (loader or gantry lift) [assumed]"
+    )
+    truck_unload_minutes: float = Field(
+        30.0, ge=0, description="unloading a truck, queue included (tipping or gantry lift) [assumed]"
+    )
+    shift_hours: float = Field(8.0, gt=0, le=24, description="driver shift [assumed]")
+    shifts_per_day: float = Field(2.0, gt=0, le=3, description="shifts a truck works a day [assumed]")
+    truck_availability: float = Field(
+        0.85, gt=0, le=1, description="share of trucks not in maintenance or repair [assumed]"
+    )
+    driver_days_per_year: float = Field(
+        250.0, gt=0, le=366, description="shifts a driver works a year: 5-day week less holidays [assumed]"
+    )
+
+    @model_validator(mode="after")
+    def _shifts_fit(self) -> Fleet:
+        if self.shift_hours * self.shifts_per_day > 24:
+            raise ValueError(
+                f"shift_hours x shifts_per_day must be <= 24, got {self.shift_hours:g} x {self.shifts_per_day:g}"
+            )
+        return self
+
+
 class Scenario(_Strict):
     """A validated scenario. Build with :func:`load_scenario`."""
 
@@ -358,6 +410,7 @@ class Scenario(_Strict):
     policies: Policies = Policies()
     solver: Solver = Solver()
     outputs: Outputs = Outputs()
+    fleet: Fleet = Fleet()
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("years")

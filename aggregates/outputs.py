@@ -1,8 +1,9 @@
 """Write an optimisation run to a folder, all or nothing.
 
 Files (README, "Outputs"): ``flows.csv``, ``bases.csv``, ``demand.csv``,
-``resources.csv``, ``kpis.json``, ``plan.gpkg`` (bases, demand nodes and flows
-drawn along their routes), ``plan.xlsx`` (the same tables) and
+``resources.csv``, ``fleet.csv`` (when given a fleet table), ``kpis.json``,
+``plan.gpkg`` (bases, demand nodes and flows drawn along their routes),
+``plan.xlsx`` (the same tables) and
 ``scenario.yaml`` (the config as resolved). Everything is written to a
 temporary sibling folder first and moved into place at the end, so a failed
 run never leaves a half-written folder behind.
@@ -59,6 +60,7 @@ def write_run(
     flow_geometry: Callable[[pd.DataFrame], list] | None = None,
     display_layers: dict[str, gpd.GeoDataFrame] | None = None,
     extras: Callable[[Path], None] | None = None,
+    fleet: pd.DataFrame | None = None,
 ) -> Path:
     """Write a plan's files to ``out_dir`` atomically.
 
@@ -83,6 +85,10 @@ def write_run(
         Called with the temporary folder once the plan's files are in it, to
         add files made from them (map, charts, report) before the folder is
         moved into place.
+    fleet
+        The fleet table (:func:`aggregates.fleet.sizing.size_fleet`), written as
+        ``fleet.csv`` and a ``fleet`` sheet of ``plan.xlsx``; its summary belongs in
+        ``plan.kpis`` already.
 
     Returns
     -------
@@ -98,7 +104,7 @@ def write_run(
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
     try:
-        _write_all(plan, scenario, tmp, points, flow_geometry)
+        _write_all(plan, scenario, tmp, points, flow_geometry, fleet)
         for name, layer in (display_layers or {}).items():
             layer.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG")
         if extras is not None:
@@ -117,13 +123,20 @@ def _umask() -> int:
     return mask
 
 
-def _write_all(plan: Plan, scenario: Scenario, folder: Path, points: pd.DataFrame, flow_geometry) -> None:
-    for name, table in plan.tables().items():
+def _write_all(
+    plan: Plan, scenario: Scenario, folder: Path, points: pd.DataFrame, flow_geometry, fleet: pd.DataFrame | None
+) -> None:
+    for name, table in _tables(plan, fleet).items():
         table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     (folder / "kpis.json").write_text(json.dumps(plan.kpis, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _write_scenario(scenario, folder / "scenario.yaml")
     _write_gpkg(plan, folder / "plan.gpkg", points, flow_geometry)
-    _write_xlsx(plan, folder / "plan.xlsx")
+    _write_xlsx(plan, folder / "plan.xlsx", fleet)
+
+
+def _tables(plan: Plan, fleet: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    tables = plan.tables()
+    return tables if fleet is None else {**tables, "fleet": fleet}
 
 
 def _swap_into_place(tmp: Path, out_dir: Path) -> None:
@@ -177,10 +190,10 @@ def kpi_table(kpis: dict) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("kpi").reset_index()
 
 
-def _write_xlsx(plan: Plan, path: Path) -> None:
+def _write_xlsx(plan: Plan, path: Path, fleet: pd.DataFrame | None = None) -> None:
     solver = {k: v for k, v in plan.kpis.items() if not isinstance(v, dict)}
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
         kpi_table(plan.kpis).to_excel(xl, sheet_name="kpis", index=False)
         pd.DataFrame(list(solver.items()), columns=["field", "value"]).to_excel(xl, sheet_name="run", index=False)
-        for name, table in plan.tables().items():
+        for name, table in _tables(plan, fleet).items():
             table.to_excel(xl, sheet_name=name, index=False)

@@ -204,12 +204,27 @@ def write_charts(plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | 
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name in CHART_NAMES:
-        png, page = out / f"{name}.png", out / f"{name}.html"
-        png.write_bytes(_png(png_charts[name]))
-        page.write_text(chart_page(titles[name], {"chart": charts[name]}, lang), encoding="utf-8")
-        written += [png, page]
+        written += save_chart(charts[name], png_charts[name], out, name, titles[name], lang)
     log.info("charts: %d files written to %s", len(written), out)
     return written
+
+
+def save_chart(
+    chart: alt.TopLevelMixin, png_chart: alt.TopLevelMixin, folder: Path, name: str, title: str, lang: Lang
+) -> list[Path]:
+    """Write ``folder/<name>.png`` (from ``png_chart``) and a self-contained ``folder/<name>.html`` (from ``chart``)."""
+    png, page = folder / f"{name}.png", folder / f"{name}.html"
+    png.write_bytes(_png(png_chart))
+    page.write_text(chart_page(title, {"chart": chart}, lang), encoding="utf-8")
+    return [png, page]
+
+
+def png_lang(lang: Lang) -> Lang:
+    """The language PNGs can be drawn in here: Chinese needs a CJK font (warned about when missing)."""
+    if lang == "zh" and not has_cjk_font():
+        log.warning("no Chinese (CJK) font found: chart PNGs are drawn with English labels (Debian: fonts-wqy-zenhei)")
+        return "en"
+    return lang
 
 
 def _png(chart: alt.TopLevelMixin) -> bytes:
@@ -314,6 +329,11 @@ def _charts(plan: Plan, lang: Lang, year: int, note: str) -> dict[str, alt.TopLe
     }
     titles = chart_titles(lang, year)
     return {name: _style(makers[name](), titles[name], note) for name in CHART_NAMES}
+
+
+def style_chart(chart: alt.TopLevelMixin, title: str, note: str = "") -> alt.TopLevelMixin:
+    """The project's chart look: font, title, axes, legend at the bottom."""
+    return _style(chart, title, note)
 
 
 def _style(chart: alt.TopLevelMixin, title: str, note: str) -> alt.TopLevelMixin:

@@ -41,13 +41,16 @@ from aggregates.viz.mapstyle import (
     bin_colour,
     delta_html,
     flow_weight,
+    grid_css,
     legend_html,
     map_css,
+    strip_px,
     title_html,
 )
 from aggregates.viz.run import Run
 
 BASEMAPS = ("none", "osm", "tianditu", "gaode")
+MAX_COMPARED = 6
 TIANDITU_ENV = "TIANDITU_KEY"
 MARKETS = ("Beijing", "Tianjin", "Xiong'an")
 
@@ -715,9 +718,16 @@ _DELTA_ROWS = (
 )
 
 
-def kpi_deltas(run_a: Run, run_b: Run, year: int, lang: Lang) -> list[tuple[str, str, str, str]]:
-    """Headline KPIs of two runs in one year: (name, A, B, B - A), formatted in ``lang``."""
-    a, b = run_a.plan.kpis["years"][str(year)], run_b.plan.kpis["years"][str(year)]
+def kpi_table(runs: list[Run], year: int, lang: Lang) -> list[tuple[str, list[str], list[str]]]:
+    """Headline KPIs of several runs in one year, formatted in ``lang``.
+
+    Returns
+    -------
+    list of (name, values, differences)
+        One entry per KPI: its name, its value in each run, and each later run's difference
+        from the first (with unit).
+    """
+    per_run = [run.plan.kpis["years"][str(year)] for run in runs]
     rows = []
     for key, zh, en, scale, unit_zh, unit_en, digits in _DELTA_ROWS:
         if lang == "en" and key == "substitution_mt":
@@ -725,52 +735,90 @@ def kpi_deltas(run_a: Run, run_b: Run, year: int, lang: Lang) -> list[tuple[str,
         if lang == "en" and key == "co2e_t":
             scale = 1e-3
         unit = unit_zh if lang == "zh" else unit_en
-        va, vb = a.get(key, 0.0) * scale, b.get(key, 0.0) * scale
-        shown = (f"{va:,.{digits}f}", f"{vb:,.{digits}f}")
-        if key == "rail_share_t":
-            shown = (f"{va:,.{digits}f}%", f"{vb:,.{digits}f}%")
-        rows.append((zh if lang == "zh" else en, *shown, f"{vb - va:+,.{digits}f} {unit}".strip()))
+        values = [k.get(key, 0.0) * scale for k in per_run]
+        percent = "%" if key == "rail_share_t" else ""
+        shown = [f"{v:,.{digits}f}{percent}" for v in values]
+        deltas = [f"{v - values[0]:+,.{digits}f} {unit}".strip() for v in values[1:]]
+        rows.append((zh if lang == "zh" else en, shown, deltas))
     return rows
 
 
-def comparison_map(run_a: Run, run_b: Run, options: MapOptions | None = None):
-    """Two runs side by side on synchronised maps, with a table of KPI differences (B - A).
+def _synchronised(lib, maps: list):
+    """An element that keeps every map's view in step with every other's (Leaflet.Sync, embedded when offline)."""
+    from importlib import import_module
+
+    from jinja2 import Template
+
+    mixin = import_module(f"{lib.__name__}.elements").JSCSSMixin
+    sync_js = import_module(f"{lib.__name__}.plugins").DualMap.default_js
+
+    class Synchronised(mixin):
+        _template = Template(
+            "{% macro script(this, kwargs) %}{% for a, b in this.pairs %}{{ a }}.sync({{ b }});{% endfor %}"
+            "{% endmacro %}"
+        )
+        default_js = sync_js
+
+        def __init__(self, members: list):
+            super().__init__()
+            self._name = "Synchronised"
+            names = [m.get_name() for m in members]
+            self.pairs = [(a, b) for a in names for b in names if a != b]
+
+    return Synchronised(maps)
+
+
+def comparison_map(runs: list[Run], options: MapOptions | None = None):
+    """Several runs side by side on synchronised maps, under a strip of their KPIs and differences.
 
     Parameters
     ----------
-    run_a, run_b
-        Runs read with :func:`aggregates.viz.run.read_run`; drawn left and right.
+    runs
+        Two to six runs read with :func:`aggregates.viz.run.read_run`, drawn left to right (three per row);
+        the first is the reference the differences are taken from.
     options
-        As for :func:`supply_map`; the year must be in both runs.
+        As for :func:`supply_map`; the year must be in every run.
 
     Returns
     -------
-    folium.plugins.DualMap
-        The pair of maps (save with :func:`save_html`).
+    branca.element.Figure
+        The page (save with :func:`save_html`).
     """
+    if not 2 <= len(runs) <= MAX_COMPARED:
+        raise InputError(f"a comparison map shows 2 to {MAX_COMPARED} runs, got {len(runs)}")
     options = (options or MapOptions()).checked()
-    year = headline_year(run_a, options.year)
-    headline_year(run_b, year)
+    year = headline_year(runs[0], options.year)
+    for run in runs[1:]:
+        headline_year(run, year)
     lib = _folium(options.embeds)
-    from importlib import import_module
-
-    dual = import_module(f"{lib.__name__}.plugins").DualMap(
-        location=[39.9, 116.9], zoom_start=8, tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5
-    )
+    figure = Figure()
     project = _projector(options)
-    for side, run in (("a", run_a), ("b", run_b)):
-        m = dual.m1 if side == "a" else dual.m2
+    columns = min(len(runs), 3)
+    rows = -(-len(runs) // columns)
+    maps = []
+    for i, run in enumerate(runs):
+        place = {"width": f"{100 / columns:.4f}%", "height": f"{100 / rows:.4f}%"}
+        place |= {"left": f"{100 * (i % columns) / columns:.4f}%", "top": f"{100 * (i // columns) / rows:.4f}%"}
+        m = lib.Map(
+            location=[39.9, 116.9], zoom_start=8, tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5,
+            position="absolute", **place,
+        )  # fmt: skip
+        figure.add_child(m)
         for tile in _tile_layers(lib, options):
             tile.add_to(m)
         add_plan_layers(m, run, year, options, project)
         lib.LayerControl(collapsed=True, position="topright").add_to(m)
-        _fit(m, run, project, legend_px=20)
-    root = dual.get_root()
-    root.header.add_child(Element(map_css(options.basemap == "none")))
-    for side, run in (("a", run_a), ("b", run_b)):
-        root.html.add_child(Element(title_html(_title(run, year, options.lang), side=side)))
-    root.html.add_child(
-        Element(delta_html(run_a.name, run_b.name, kpi_deltas(run_a, run_b, year, options.lang), options.lang))
-    )
-    root.html.add_child(Element(legend_html(options.lang, open_=False)))
-    return dual
+        _fit(m, runs[0], project, legend_px=20)
+        maps.append(m)
+    figure.add_child(_synchronised(lib, maps))
+    figure.header.add_child(Element(map_css(options.basemap == "none")))
+    strip = strip_px(len(runs))
+    figure.header.add_child(Element(grid_css([m.get_name() for m in maps], columns, rows, strip)))
+    for i, run in enumerate(runs):
+        slot = (i % columns, i // columns, columns, rows)
+        title = title_html(_title(run, year, options.lang), slot=slot, ident=f"agg-title-{chr(97 + i)}", strip=strip)
+        figure.html.add_child(Element(title))
+    names = [run.name for run in runs]
+    figure.html.add_child(Element(delta_html(names, kpi_table(runs, year, options.lang), options.lang, strip)))
+    figure.html.add_child(Element(legend_html(options.lang, open_=False)))
+    return figure

@@ -84,7 +84,6 @@ def map_css(no_basemap: bool) -> str:
 .agg-box{position:fixed;z-index:1000;background:rgba(255,255,255,0.94);border:1px solid #c8ced6;border-radius:6px;
  box-shadow:0 1px 4px rgba(0,0,0,0.15);padding:8px 12px;font-size:12px;color:#222;line-height:1.45;}
 .agg-title{top:10px;left:54px;max-width:460px;}
-.agg-title.agg-right{left:calc(50% + 54px);}
 .agg-delta{position:fixed;top:0;left:0;right:0;z-index:1001;background:#fff;border-bottom:1px solid #c8ced6;
  padding:4px 12px;font-size:12.5px;overflow:auto;}
 .agg-delta table{border-collapse:collapse;font-variant-numeric:tabular-nums;width:100%;}
@@ -129,10 +128,13 @@ def _w(key: str, lang: Lang) -> str:
     return zh if lang == "zh" else en
 
 
-def title_html(info: dict, side: str | None = None) -> str:
+def title_html(
+    info: dict, slot: tuple[int, int, int, int] | None = None, ident: str = "agg-title", strip: int = 0
+) -> str:
     """The title block: scenario, year and headline KPIs (see ``maps._title`` for the fields).
 
-    ``side`` places it over the left (``a``) or right (``b``) map of a comparison.
+    ``slot`` = (column, row, columns, rows) places it over one map of a comparison grid whose maps start
+    ``strip`` pixels down.
     """
     lang = info["lang"]
     e = html.escape
@@ -160,17 +162,30 @@ def title_html(info: dict, side: str | None = None) -> str:
         rows.append((_w("unmet", lang), f'<b class="agg-missed">{e(info["unmet"])}</b>'))
     cells = "".join(f"<span>{k}</span><span>{v}</span>" for k, v in rows)
     note = "" if info["status"] == "optimal" else f'<div class="agg-missed">{_w("feasible", lang)}</div>'
-    where = {
-        None: ("agg-title", "agg-title"),
-        "a": ("agg-title", "agg-title-a"),
-        "b": ("agg-title agg-right", "agg-title-b"),
-    }
-    css, ident = where[side]
+    style = "" if slot is None else f' style="{_slot_position(*slot, strip)}"'
     switch = _language_switch(info.get("switch")) if info.get("switch") else ""
     return (
-        f'<div class="agg-box {css}" id="{ident}"><h1>{heading}{switch}</h1><div class="agg-kpis">{cells}</div>'
+        f'<div class="agg-box agg-title" id="{ident}"{style}><h1>{heading}{switch}</h1><div class="agg-kpis">{cells}</div>'
         f"{note}</div>"
     )
+
+
+def _slot_position(column: int, row: int, columns: int, rows: int, strip: int) -> str:
+    """CSS placing a box at the top left of one map of a comparison grid (below the KPI strip)."""
+    height = f"(100% - {strip}px) / {rows}"
+    return f"left:calc({100 * column / columns:.4f}% + 54px);top:calc({strip + 10}px + {height} * {row});"
+
+
+def grid_css(map_ids: list[str], columns: int, rows: int, strip: int) -> str:
+    """Page styles placing the maps of a comparison in a grid below the KPI strip, with thin dividers."""
+    height = f"(100% - {strip}px) / {rows}"
+    line = "2px solid #7b8794"
+    rules = [
+        f"#{name}{{top:calc({strip}px + {height} * {i // columns}) !important;height:calc({height}) !important;"
+        f"border-left:{line if i % columns else '0'};border-top:{line if i >= columns else '0'};}}"
+        for i, name in enumerate(map_ids)
+    ]
+    return "<style>" + "".join(rules) + "</style>"
 
 
 def _language_switch(switch: tuple[str, str]) -> str:
@@ -243,26 +258,24 @@ def legend_html(lang: Lang, *, open_: bool = True) -> str:
     )
 
 
-DELTA_STRIP_PX = 104
+def strip_px(runs: int) -> int:
+    """Height of the comparison's KPI strip: a header row, a row per run and one per difference (scrolls past 200)."""
+    return min(16 + 22 * 2 * runs, 200)
 
 
-def delta_html(name_a: str, name_b: str, rows: list[tuple[str, str, str, str]], lang: Lang) -> str:
-    """The comparison's strip above the two maps: each KPI for A and B, and B - A.
+def delta_html(names: list[str], rows: list[tuple[str, list[str], list[str]]], lang: Lang, strip: int) -> str:
+    """The comparison's strip above the maps: each KPI for every run (A, B, ...) and each run minus A.
 
-    ``rows`` are (KPI, A, B, B - A) as formatted strings; the page's maps start below the strip.
+    ``rows`` come from ``maps.kpi_table``: (KPI, values per run, differences of runs 2.. from run 1).
     """
     e = html.escape
     head = "方案对比" if lang == "zh" else "Comparison"
-    kpis = "".join(f"<th>{e(k)}</th>" for k, *_ in rows)
-    a = "".join(f"<td>{e(v)}</td>" for _k, v, _b, _d in rows)
-    b = "".join(f"<td>{e(v)}</td>" for _k, _a, v, _d in rows)
-    d = "".join(f"<td><b>{e(v)}</b></td>" for *_x, v in rows)
-    return (
-        f"<style>.folium-map{{top:{DELTA_STRIP_PX}px !important;height:calc(100% - {DELTA_STRIP_PX}px) !important;}}"
-        ".folium-map + .folium-map{border-left:2px solid #7b8794;}"
-        f".agg-title{{top:{DELTA_STRIP_PX + 10}px;}}</style>"
-        f'<div class="agg-delta" id="agg-delta" style="height:{DELTA_STRIP_PX}px"><table>'
-        f'<tr><th class="agg-delta-head">{head}</th>{kpis}</tr>'
-        f"<tr><th>A: {e(name_a)}</th>{a}</tr><tr><th>B: {e(name_b)}</th>{b}</tr>"
-        f"<tr><th>B − A</th>{d}</tr></table></div>"
-    )
+    letters = [chr(65 + i) for i in range(len(names))]
+    lines = [f'<tr><th class="agg-delta-head">{head}</th>' + "".join(f"<th>{e(k)}</th>" for k, *_ in rows) + "</tr>"]
+    for i, (letter, name) in enumerate(zip(letters, names, strict=True)):
+        cells = "".join(f"<td>{e(values[i])}</td>" for _k, values, _d in rows)
+        lines.append(f"<tr><th>{letter}: {e(name)}</th>{cells}</tr>")
+    for i, letter in enumerate(letters[1:]):
+        cells = "".join(f"<td><b>{e(deltas[i])}</b></td>" for _k, _v, deltas in rows)
+        lines.append(f"<tr><th>{letter} − A</th>{cells}</tr>")
+    return f'<div class="agg-delta" id="agg-delta" style="height:{strip}px"><table>{"".join(lines)}</table></div>'

@@ -82,6 +82,7 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
         "plan.gpkg",
         "plan.xlsx",
         "scenario.yaml",
+        "fleet.csv",
         "map.html",
         "map.en.html",
         "charts",

@@ -1,0 +1,180 @@
+"""Charts of a scenario comparison: headline KPIs, mode split and emission intensities per scenario.
+
+Same look, colours and units as the run charts (:mod:`aggregates.viz.charts`); written as PNG and
+self-contained HTML into ``<comparison folder>/charts/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+
+from aggregates.viz.charts import (
+    CHAIN_COLOURS,
+    MT,
+    png_lang,
+    save_chart,
+    style_chart,
+    unit,
+)
+from aggregates.viz.labels import Lang, check_lang, text
+
+COMPARE_CHARTS = ("kpis", "mode_split", "intensity")
+# Scenario colours: none of them a chain's colour (blue, green, orange), so the two never read alike.
+SCENARIO_COLOURS = ("#41566e", "#8e6bb0", "#5fa39a", "#b5517a", "#c49a3a", "#7b8794")
+_TITLES = {
+    "kpis": ("方案主要指标对比", "Scenarios: headline figures"),
+    "mode_split": ("方案运输方式结构对比", "Scenarios: tonnes by transport chain"),
+    "intensity": ("各运输方式排放强度(门到门)", "Emission intensity by chain (door to door)"),
+}
+_PANELS = {
+    "cost_yuan_per_t": ("到厂成本 (元/吨)", "delivered cost (yuan/t)"),
+    "co2e": ("二氧化碳当量 ({u})", "CO2e ({u})"),
+    "nox_t": ("氮氧化物 (吨)", "NOx (t)"),
+    "rail_share_pct": ("铁路运量占比 (%)", "rail share of tonnes (%)"),
+    "co2e_g_per_tkm": ("二氧化碳当量 (克/吨公里)", "CO2e (g/t-km)"),
+    "nox_g_per_tkm": ("氮氧化物 (克/吨公里)", "NOx (g/t-km)"),
+}
+
+
+def _w(pair: tuple[str, str], lang: Lang) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def kpi_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
+    """Long table of the headline figures: one row per scenario and measure."""
+    co2e = unit("co2e", lang)
+    rows = []
+    for row in comparison.table.itertuples():
+        values = {
+            "cost_yuan_per_t": row.cost_yuan_per_t,
+            "co2e": co2e.of(row.co2e_t),
+            "nox_t": row.nox_t,
+            "rail_share_pct": 100 * row.rail_share_t,
+        }
+        for key, value in values.items():
+            label = _w(_PANELS[key], lang).format(u=co2e.name)
+            rows.append({"scenario": row.scenario, "measure": label, "value": float(value)})
+    return pd.DataFrame(rows, columns=["scenario", "measure", "value"])
+
+
+def mode_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
+    """Tonnes by chain per scenario in the language's unit (万吨 or Mt)."""
+    t = unit("tonnes", lang)
+    rows = [
+        {"scenario": run.name, "chain": chain, "label": text(chain, lang), "value": t.of(mt * MT), "order": i}
+        for run in comparison.runs
+        for i, chain in enumerate(CHAIN_COLOURS)
+        if (mt := run.plan.kpis["years"][str(comparison.year)].get("by_chain_mt", {}).get(chain, 0.0)) > 0
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "chain", "label", "value", "order"])
+
+
+def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
+    """CO2e and NOx per t-km of each chain in each scenario (``intensity_by_chain`` of the KPIs)."""
+    rows = []
+    for run in comparison.runs:
+        by_chain = run.plan.kpis["years"][str(comparison.year)].get("intensity_by_chain", {})
+        for chain, v in by_chain.items():
+            for key in ("co2e_g_per_tkm", "nox_g_per_tkm"):
+                rows.append(
+                    {
+                        "scenario": run.name,
+                        "chain": text(chain, lang),
+                        "measure": _w(_PANELS[key], lang),
+                        "value": float(v[key]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["scenario", "chain", "measure", "value"])
+
+
+def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevelMixin]:
+    """The comparison's charts by name (``COMPARE_CHARTS``), styled."""
+    lang = check_lang(lang)
+    scenarios = [run.name for run in comparison.runs]
+    specs = {
+        "kpis": _kpi_chart(kpi_data(comparison, lang), scenarios),
+        "mode_split": _mode_chart(mode_data(comparison, lang), scenarios, lang),
+        "intensity": _intensity_chart(intensity_data(comparison, lang), scenarios, lang),
+    }
+    title = f" {comparison.year}" if lang == "en" else f" ({comparison.year}年)"
+    return {name: style_chart(chart, _w(_TITLES[name], lang) + title) for name, chart in specs.items()}
+
+
+def _kpi_chart(data: pd.DataFrame, scenarios: list[str]) -> alt.TopLevelMixin:
+    base = alt.Chart(data).encode(
+        x=alt.X("scenario:N", sort=scenarios, title=None, axis=alt.Axis(labelAngle=0, labelLimit=200)),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format=",.0f")),
+        tooltip=["scenario:N", "measure:N", alt.Tooltip("value:Q", format=",.1f")],
+    )
+    bars = base.mark_bar(color="#41566e", width={"band": 0.6})
+    labels = base.mark_text(dy=-6, fontSize=11).encode(text=alt.Text("value:Q", format=",.1f"))
+    return (
+        alt.layer(bars, labels, data=data)
+        .properties(width=max(110 * len(scenarios), 180), height=180)
+        .facet(facet=alt.Facet("measure:N", title=None, sort=list(dict.fromkeys(data["measure"]))), columns=4)
+        .resolve_scale(y="independent")
+    )
+
+
+def _mode_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> alt.TopLevelMixin:
+    chains = [c for c in CHAIN_COLOURS if c in set(data["chain"])]
+    colour = alt.Color(
+        "label:N",
+        title=None,
+        scale=alt.Scale(domain=[text(c, lang) for c in chains], range=[CHAIN_COLOURS[c] for c in chains]),
+        sort=[text(c, lang) for c in chains],
+    )
+    t = unit("tonnes", lang)
+    return (
+        alt.Chart(data)
+        .mark_bar(width={"band": 0.6})
+        .encode(
+            x=alt.X("scenario:N", sort=scenarios, title=None, axis=alt.Axis(labelAngle=0, labelLimit=200)),
+            y=alt.Y("value:Q", stack="zero", title=f"{text('substitution', lang)} ({t.name})"),
+            color=colour,
+            order=alt.Order("order:Q"),
+            tooltip=["scenario:N", "label:N", alt.Tooltip("value:Q", format=t.d3())],
+        )
+        .properties(width=max(110 * len(scenarios), 240), height=300)
+    )
+
+
+def _intensity_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> alt.TopLevelMixin:
+    present = [c for c in CHAIN_COLOURS if text(c, lang) in set(data["chain"])]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("chain:N", title=None, sort=[text(c, lang) for c in present], axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("scenario:N", sort=scenarios),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color(
+                "scenario:N",
+                sort=scenarios,
+                title=None,
+                scale=alt.Scale(
+                    domain=scenarios, range=[SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i in range(len(scenarios))]
+                ),
+            ),
+            tooltip=["scenario:N", "chain:N", "measure:N", alt.Tooltip("value:Q", format=",.3f")],
+        )
+        .properties(width=max(40 * len(present) * len(scenarios), 320), height=220)
+        .facet(row=alt.Row("measure:N", title=None))
+        .resolve_scale(y="independent")
+    )
+
+
+def write_compare_charts(comparison, folder: str | Path, lang: Lang = "zh") -> list[Path]:
+    """Write ``charts/<name>.png`` and ``charts/<name>.html`` for each of ``COMPARE_CHARTS``."""
+    charts = compare_chart_specs(comparison, lang)
+    drawn = png_lang(lang)
+    pngs = charts if drawn == lang else compare_chart_specs(comparison, drawn)
+    out = Path(folder) / "charts"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in COMPARE_CHARTS:
+        written += save_chart(charts[name], pngs[name], out, name, _w(_TITLES[name], lang), lang)
+    return written
