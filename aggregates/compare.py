@@ -13,11 +13,8 @@ import json
 import logging
 import multiprocessing
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from aggregates.errors import AggregatesError, InfeasibleError, InputError
+from aggregates.outputs import atomic_folder
 from aggregates.viz.run import Run, read_run
 
 log = logging.getLogger(__name__)
@@ -238,22 +236,6 @@ def corridor_table(runs: Sequence[Run], year: int) -> pd.DataFrame:
         table["transport_yuan_per_t"] = (table["transport_cost_yuan"] / table["tonnes"]).round(2)
         table["co2e_kg_per_t"] = (table["co2e_t"] * 1000 / table["tonnes"]).round(3)
     return table
-
-
-@contextmanager
-def atomic_folder(out_dir: Path):
-    """Yield a temporary sibling of ``out_dir`` that replaces it when the block ends without error."""
-    out_dir = Path(out_dir)
-    out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.resolve().parent))
-    try:
-        yield tmp
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def write_comparison(comparison: Comparison, folder: Path, options) -> list[Path]:

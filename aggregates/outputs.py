@@ -16,7 +16,8 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -96,6 +97,28 @@ def write_run(
         The folder written.
     """
     out_dir = Path(out_dir)
+    with atomic_folder(out_dir) as tmp:
+        _write_all(plan, scenario, tmp, points, flow_geometry, fleet)
+        for name, layer in (display_layers or {}).items():
+            layer.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG")
+        if extras is not None:
+            extras(tmp)
+    log.info("wrote %s", out_dir)
+    return out_dir
+
+
+@contextmanager
+def atomic_folder(out_dir: str | Path) -> Iterator[Path]:
+    """Yield a new temporary sibling folder of ``out_dir`` that replaces ``out_dir`` when the block succeeds.
+
+    On any error the temporary folder is removed and ``out_dir`` is left as it was.
+
+    Raises
+    ------
+    InputError
+        When the folder cannot be created.
+    """
+    out_dir = Path(out_dir)
     parent = out_dir.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -104,17 +127,11 @@ def write_run(
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot create the output folder: {exc.strerror}") from None
     try:
-        _write_all(plan, scenario, tmp, points, flow_geometry, fleet)
-        for name, layer in (display_layers or {}).items():
-            layer.to_file(tmp / "plan.gpkg", layer=name, driver="GPKG")
-        if extras is not None:
-            extras(tmp)
+        yield tmp
         _swap_into_place(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    log.info("wrote %s", out_dir)
-    return out_dir
 
 
 def _umask() -> int:
