@@ -466,6 +466,269 @@ def _print_comparison(result, folder: Path) -> None:
     )
 
 
+# --- add to aggregates/cli.py (after the `compare` command, before `main`) -------------------------
+# Needs no new top-level import: aggregates.sweep is imported inside each command (it pulls in the
+# solver only when used), and `from aggregates.config import load_scenario` likewise.
+
+WorkersOpt = Annotated[
+    int | None, typer.Option(help="Solves at once (default: the machine's cores).", show_default=False)
+]
+YearOpt = Annotated[int | None, typer.Option(help="Year planned and reported (default: first year with a target).")]
+SingleYearOpt = Annotated[
+    bool, typer.Option("--single-year", help="Plan only that year (about 10x faster) instead of the whole horizon.")
+]
+
+
+def _sweep_folder(config: Path, overrides: list[str], out_dir: Path | None, suffix: str) -> tuple[Path, str]:
+    """The output folder (default runs/<name>-<suffix>/, checked before solving) and the charts' language."""
+    from aggregates.config import load_scenario
+
+    scenario = load_scenario(config, overrides)
+    folder = out_dir or Path("runs") / f"{scenario.name}-{suffix}"
+    check_out_dir(folder)
+    return folder, scenario.outputs.lang
+
+
+def _with_progress(what: str, quiet: bool, run: Callable) -> object:
+    """``run(on_done)`` with a spinner on stderr counting the solves (none when ``quiet``)."""
+    if quiet:
+        return run(None)
+    with err.status(f"[bold]{what}[/]", spinner="dots") as status:
+
+        def on_done(done: int, total: int) -> None:
+            status.update(f"[bold]{what}[/] [dim]solved {done} of {total}[/]")
+
+        return run(on_done)
+
+
+_SWEEP_CHAINS = ("diesel_truck", "bet_truck", "rail_bet", "rail_diesel")
+_MIX_HEADER = "Mt by diesel / BET / rail+BET / rail+diesel"
+
+
+def _mix_cell(row) -> str:
+    return " / ".join(_fmt(row[f"mt_{c}"]) for c in _SWEEP_CHAINS)
+
+
+@app.command()
+@_handled
+def pareto(
+    config: ConfigArg,
+    points: Annotated[int, typer.Option(help="Points on the front, both ends included (at least 2).")] = 6,
+    year: YearOpt = None,
+    caps: Annotated[
+        str | None,
+        typer.Option(help="Caps in kt CO2e to solve instead of evenly spaced ones, e.g. 900,1000.", show_default=False),
+    ] = None,
+    gap: Annotated[
+        float, typer.Option(help="Relative MIP gap of every solve; the MACs need a tighter one than optimize's.")
+    ] = 1e-5,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: runs/<name>-pareto/).", show_default=False)
+    ] = None,
+    workers: WorkersOpt = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The cost-CO2e Pareto front of one year: cap CO2e, minimise cost; mode mix and marginal abatement cost."""
+    from aggregates import sweep
+
+    overrides = list(set_ or [])
+    folder, lang = _sweep_folder(config, overrides, out_dir, "pareto")
+    caps_kt = [float(c) for c in sweep.parse_values(caps)] if caps else None
+
+    def run(on_done):
+        return sweep.pareto_front(
+            config,
+            overrides,
+            points=points,
+            year=year,
+            caps_kt=caps_kt,
+            relative_gap=gap,
+            workers=workers,
+            on_done=on_done,
+        )
+
+    front = _with_progress("tracing the Pareto front", json_ or verbose, run)
+    sweep.write_sweep(folder, pareto=front, lang=lang)
+    if json_:
+        _print_json({"year": front.year, "out_dir": str(folder), "points": sweep.json_records(front.points)})
+        return
+    table = Table(title=f"cost-CO2e Pareto front {front.year}; system cost = supply + natural purchase + penalties")
+    table.add_column("point", no_wrap=True)
+    for name in ("cap, kt", "CO2e, kt", "system cost, bn yuan", "MAC, yuan/t CO2e", "rail", "NOx, t"):
+        table.add_column(name, justify="right")
+    table.add_column(_MIX_HEADER, justify="right", no_wrap=True)
+    for _, r in front.points.iterrows():
+        name = f"P{r['point']} {r['kind'].replace('_', ' ')}"
+        cap = _fmt(r["cap_kt"]) if r["cap_kt"] == r["cap_kt"] else "-"
+        if r["status"] == "infeasible":
+            table.add_row(name, cap, "[red]no plan[/]")
+            continue
+        table.add_row(
+            name + ("" if r["on_front"] else " [dim](dominated)[/]"),
+            cap,
+            _fmt(r["co2e_t"] / 1000),
+            _fmt(r["system_cost_yuan"] / 1e9, 3),
+            _fmt(r["mac_yuan_per_t"], 0) if r["mac_yuan_per_t"] == r["mac_yuan_per_t"] else "-",
+            f"{r['rail_share_t']:.0%}",
+            _fmt(r["nox_t"], 0),
+            _mix_cell(r),
+        )
+    out.print(table)
+    out.print(f"written to {folder}: points.csv, charts/pareto.png, charts/pareto.html")
+
+
+@app.command()
+@_handled
+def sensitivity(
+    config: ConfigArg,
+    param: Annotated[
+        str,
+        typer.Option(
+            help="diesel_price, electricity_price, rail_tariff, carbon_price, grid_factor, demand_growth, "
+            "or any config key path (e.g. trucks.bet.range_km).",
+            show_default=False,
+        ),
+    ],
+    values: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated values, e.g. 0,100,200,400 (for rail_tariff, grid_factor and other tables: "
+            "multipliers).",
+            show_default=False,
+        ),
+    ],
+    year: YearOpt = None,
+    single_year: SingleYearOpt = False,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: runs/<name>-sensitivity-<param>/).", show_default=False),
+    ] = None,
+    workers: WorkersOpt = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """How the plan's mode split, cost and emissions respond to one parameter: one solve per value."""
+    from aggregates import sweep
+
+    overrides = list(set_ or [])
+    folder, lang = _sweep_folder(config, overrides, out_dir, f"sensitivity-{param}")
+    parsed = sweep.parse_values(values)
+
+    def run(on_done):
+        return sweep.sensitivity(
+            config,
+            overrides,
+            param=param,
+            values=parsed,
+            year=year,
+            single_year=single_year,
+            workers=workers,
+            on_done=on_done,
+        )
+
+    rows = _with_progress(f"solving {len(parsed)} values of {param}", json_ or verbose, run)
+    sweep.write_sweep(folder, sensitivity=rows, lang=lang)
+    if json_:
+        _print_json({"param": param, "out_dir": str(folder), "rows": sweep.json_records(rows)})
+        return
+    key = rows["key"].iloc[0]
+    table = Table(title=f"sensitivity to {param} ({key}), {int(rows['year'].iloc[0])}")
+    table.add_column(param, justify="right", no_wrap=True)
+    for name in ("system cost, bn yuan", "cost, yuan/t", "CO2e, kt", "NOx, t", "substitution, Mt", "rail"):
+        table.add_column(name, justify="right")
+    table.add_column(_MIX_HEADER, justify="right", no_wrap=True)
+    failed = []
+    for _, r in rows.iterrows():
+        if r["status"] == "infeasible":
+            table.add_row(str(r["value"]), "[red]no plan[/]")
+            failed.append(f"{param} = {r['value']}: {r['message'].splitlines()[-1].strip(' -')}")
+            continue
+        table.add_row(
+            str(r["value"]),
+            _fmt(r["system_cost_yuan"] / 1e9, 3),
+            _fmt(r["cost_yuan_per_t"], 2),
+            _fmt(r["co2e_t"] / 1000),
+            _fmt(r["nox_t"], 0),
+            _fmt(r["substitution_mt"]),
+            f"{r['rail_share_t']:.1%}",
+            _mix_cell(r),
+        )
+    out.print(table)
+    for line in failed:
+        out.print(f"[yellow]no plan:[/] {line}", highlight=False)
+    out.print(f"written to {folder}: sensitivity.csv, charts/sensitivity.png, charts/sensitivity.html")
+
+
+@app.command()
+@_handled
+def tornado(
+    config: ConfigArg,
+    metric: Annotated[
+        str, typer.Option(help="Figure compared: system_cost_yuan, cost_yuan, co2e_t, nox_t, rail_share_t, ...")
+    ] = "system_cost_yuan",
+    range_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--range",
+            help="PARAM=LOW,HIGH (repeatable); default: the six aliases at the scenario's value -/+ 20 % "
+            "(carbon price 0 and 200).",
+            show_default=False,
+        ),
+    ] = None,
+    year: YearOpt = None,
+    single_year: SingleYearOpt = False,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: runs/<name>-tornado/).", show_default=False)
+    ] = None,
+    workers: WorkersOpt = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Which parameter moves the plan most: each at its low and high value, against the base run."""
+    from aggregates import sweep
+    from aggregates.viz.tradeoff_charts import metric_label, metric_unit
+
+    overrides = list(set_ or [])
+    folder, lang = _sweep_folder(config, overrides, out_dir, "tornado")
+    ranges = sweep.parse_ranges(range_) if range_ else None
+
+    def run(on_done):
+        return sweep.tornado(
+            config,
+            overrides,
+            params=ranges,
+            metric=metric,
+            year=year,
+            single_year=single_year,
+            workers=workers,
+            on_done=on_done,
+        )
+
+    rows = _with_progress("solving each parameter's low and high value", json_ or verbose, run)
+    sweep.write_sweep(folder, tornado=rows, lang=lang)
+    if json_:
+        _print_json({"metric": metric, "out_dir": str(folder), "rows": sweep.json_records(rows)})
+        return
+    shown = metric_unit(metric, "en")
+    table = Table(title=f"tornado: {metric_label(metric, 'en')}, base run {rows['base'].iloc[0] * shown.factor:,.2f}")
+    for name in ("parameter", "low", "high", "at low", "at high", "swing"):
+        table.add_column(name, justify="right" if name != "parameter" else "left")
+    for _, r in rows.iterrows():
+        cells = [r["at_low"], r["at_high"], r["swing"]]
+        table.add_row(
+            r["param"],
+            str(r["low"]),
+            str(r["high"]),
+            *("[red]no plan[/]" if v != v else f"{v * shown.factor:,.2f}" for v in cells),
+        )
+    out.print(table)
+    out.print(f"written to {folder}: tornado.csv, charts/tornado.png, charts/tornado.html")
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

@@ -81,3 +81,34 @@ def test_bad_override_exit_2(tiny_config):
     result = runner.invoke(app, ["network", str(tiny_config), "--set", "trucks.bet.range_km=none"])
     assert result.exit_code == 2
     assert "trucks.bet.range_km" in result.output
+
+
+SWEEP_SETS = ["--set", "target.mt_per_yr=3", "--set", "target.from_year=2021"]
+
+
+def test_pareto_command_writes_points_and_charts(tiny_config, tmp_path):
+    out = tmp_path / "front"
+    args = ["pareto", str(tiny_config), "--points", "3", "--workers", "1", "--out", str(out), "--json", *SWEEP_SETS]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["year"] == 2021 and [p["kind"] for p in doc["points"]] == ["min_cost", "cap", "min_co2e"]
+    assert (out / "points.csv").is_file() and (out / "charts" / "pareto.png").is_file()
+
+
+def test_sensitivity_and_tornado_commands(tiny_config, tmp_path):
+    args = ["sensitivity", str(tiny_config), "--param", "carbon_price", "--values", "0,5000", "--workers", "1"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "s"), *SWEEP_SETS])
+    assert result.exit_code == 0, result.output
+    assert "sensitivity to carbon_price" in result.stdout
+    args = ["tornado", str(tiny_config), "--range", "carbon_price=0,5000", "--metric", "co2e_t", "--workers", "1"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path / "t"), "--json", *SWEEP_SETS])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["rows"][0]["param"] == "carbon_price"
+
+
+def test_sweep_commands_reject_bad_input(tiny_config):
+    result = runner.invoke(app, ["sensitivity", str(tiny_config), "--param", "nope", "--values", "1"])
+    assert result.exit_code == 2 and "not a parameter" in result.output
+    result = runner.invoke(app, ["pareto", str(tiny_config), "--points", "1"])
+    assert result.exit_code == 2 and "at least 2" in result.output
