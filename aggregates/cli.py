@@ -502,7 +502,7 @@ def _with_progress(what: str, quiet: bool, run: Callable) -> object:
 
 
 _SWEEP_CHAINS = ("diesel_truck", "bet_truck", "rail_bet", "rail_diesel")
-_MIX_HEADER = "Mt by diesel / BET / rail+BET / rail+diesel"
+_MIX_HEADER = "Mt: diesel / BET / rail+BET / rail+diesel"
 
 
 def _mix_cell(row) -> str:
@@ -558,7 +558,7 @@ def pareto(
     table.add_column("point", no_wrap=True)
     for name in ("cap, kt", "CO2e, kt", "system cost, bn yuan", "MAC, yuan/t CO2e", "rail", "NOx, t"):
         table.add_column(name, justify="right")
-    table.add_column(_MIX_HEADER, justify="right", no_wrap=True)
+    table.add_column(_MIX_HEADER, justify="right")
     for _, r in front.points.iterrows():
         name = f"P{r['point']} {r['kind'].replace('_', ' ')}"
         cap = _fmt(r["cap_kt"]) if r["cap_kt"] == r["cap_kt"] else "-"
@@ -639,7 +639,7 @@ def sensitivity(
     table.add_column(param, justify="right", no_wrap=True)
     for name in ("system cost, bn yuan", "cost, yuan/t", "CO2e, kt", "NOx, t", "substitution, Mt", "rail"):
         table.add_column(name, justify="right")
-    table.add_column(_MIX_HEADER, justify="right", no_wrap=True)
+    table.add_column(_MIX_HEADER, justify="right")
     failed = []
     for _, r in rows.iterrows():
         if r["status"] == "infeasible":
