@@ -14,7 +14,11 @@ Chains:
 
 The result is a tidy table (:data:`COLUMNS`), one row per feasible option.
 Energy is kept by carrier and province so that CO2e can be computed for any
-year's grid factor (:func:`co2e_kg_per_t`).
+year's grid factor (:func:`co2e_kg_per_t`). The rail leg's share of the kWh is
+kept beside the totals (``rail_kwh_<province>_per_t``) so that CO2e, NOx and PM
+can be split by leg: road (first, last mile or direct haul), rail and hub
+(handling at transfers), see :func:`co2e_kg_per_t_by_leg` and
+:func:`exhaust_g_per_t_by_leg`.
 """
 
 from __future__ import annotations
@@ -32,7 +36,8 @@ from aggregates.network.legs import PROVINCES, Leg, RailLeg, rail_leg, truck_leg
 log = logging.getLogger(__name__)
 
 TRUCK_OF_CHAIN = {"diesel_truck": "diesel", "bet_truck": "bet", "rail_bet": "bet", "rail_diesel": "diesel"}
-KWH_COLUMNS = {p: f"kwh_{p.lower()}_per_t" for p in PROVINCES}
+KWH_COLUMNS = {p: f"kwh_{p.lower()}_per_t" for p in PROVINCES}  # all legs, at the plug
+RAIL_KWH_COLUMNS = {p: f"rail_kwh_{p.lower()}_per_t" for p in PROVINCES}  # of which the rail leg
 COLUMNS = (
     "base",
     "node",
@@ -45,6 +50,7 @@ COLUMNS = (
     "truck_diesel_l_per_t",
     "rail_diesel_kg_per_t",
     *KWH_COLUMNS.values(),
+    *RAIL_KWH_COLUMNS.values(),
     "transfers",
     "nox_g_per_t",
     "pm_g_per_t",
@@ -107,6 +113,7 @@ def _direct_rows(network: Network, chain: str, ends: _Ends) -> list[dict]:
                 "truck_diesel_l_per_t": rate.diesel_l * km,
                 "rail_diesel_kg_per_t": 0.0,
                 **{KWH_COLUMNS[p]: float(leg.kwh[p][i, j]) for p in PROVINCES},
+                **dict.fromkeys(RAIL_KWH_COLUMNS.values(), 0.0),
                 "transfers": 0,
                 "nox_g_per_t": rate.nox_g * km,
                 "pm_g_per_t": rate.pm_g * km,
@@ -171,10 +178,8 @@ def _rail_rows(network: Network, chain: str, ends: _Ends, rail: RailLeg) -> list
     for i, j in zip(*np.nonzero(np.isfinite(cost)), strict=True):
         li, ui = int(arg_l[i, j]), int(arg_u[i, j])
         km_road = float(first.km[i, li] + last.km[ui, j])
-        kwh = {
-            p: float(first.kwh[p][i, li] + last.kwh[p][ui, j] + rr.kwh_electric * rail.electric_km[p][li, ui])
-            for p in PROVINCES
-        }
+        rail_kwh = {p: float(rr.kwh_electric * rail.electric_km[p][li, ui]) for p in PROVINCES}
+        kwh = {p: float(first.kwh[p][i, li] + last.kwh[p][ui, j] + rail_kwh[p]) for p in PROVINCES}
         rail_diesel = float(rr.diesel_kg * rail.diesel_km[li, ui])
         rows.append(
             {
@@ -189,6 +194,7 @@ def _rail_rows(network: Network, chain: str, ends: _Ends, rail: RailLeg) -> list
                 "truck_diesel_l_per_t": rate.diesel_l * km_road,
                 "rail_diesel_kg_per_t": rail_diesel,
                 **{KWH_COLUMNS[p]: kwh[p] for p in PROVINCES},
+                **{RAIL_KWH_COLUMNS[p]: rail_kwh[p] for p in PROVINCES},
                 "transfers": 2,
                 "nox_g_per_t": rate.nox_g * km_road + rr.nox_g_diesel * rail.diesel_km[li, ui],
                 "pm_g_per_t": rate.pm_g * km_road + rr.pm_g_diesel * rail.diesel_km[li, ui],
@@ -271,3 +277,57 @@ def co2e_kg_per_t(options: pd.DataFrame, scenario: Scenario, year: int, basis: s
     for province, column in KWH_COLUMNS.items():
         total = total + options[column] * em.grid_factor(province, year)
     return total + options["transfers"] * em.handling_kg_per_t
+
+
+def co2e_kg_per_t_by_leg(options: pd.DataFrame, scenario: Scenario, year: int, basis: str = "wtw") -> pd.DataFrame:
+    """CO2e per tonne of each option split by leg: columns ``road``, ``rail``, ``hub``.
+
+    ``road`` is the truck part (direct haul, or first and last mile), empty
+    returns included; ``rail`` the train haul (traction energy per gross t-km,
+    empty wagons back included via ``rail.gross_per_net``); ``hub`` the handling
+    at transfers (well-to-wheel only: no exhaust is attributed to it). Each
+    leg's electricity is charged at the grid factor of the province where it is
+    drawn in ``year``, less ``emissions.green_power_share``. The three columns
+    sum to :func:`co2e_kg_per_t` of the same basis.
+
+    Parameters
+    ----------
+    options
+        A route-options table; without ``rail_kwh_*`` columns all electricity
+        counts as road.
+    scenario, year, basis
+        As for :func:`co2e_kg_per_t`.
+    """
+    em = scenario.emissions
+    ttw = basis == "ttw"
+    road = options["truck_diesel_l_per_t"] * (em.diesel_ttw_kg_per_l if ttw else em.diesel_wtw_kg_per_l)
+    rail = options["rail_diesel_kg_per_t"] * (em.diesel_ttw_kg_per_kg if ttw else em.diesel_wtw_kg_per_kg)
+    if not ttw:
+        for province, column in KWH_COLUMNS.items():
+            factor = em.grid_factor(province, year)
+            rail_kwh = options.get(RAIL_KWH_COLUMNS[province], 0.0)
+            road = road + (options[column] - rail_kwh) * factor
+            rail = rail + rail_kwh * factor
+    hub = options["transfers"] * (0.0 if ttw else em.handling_kg_per_t)
+    return pd.DataFrame({"road": road, "rail": rail, "hub": hub * 1.0}, index=options.index)
+
+
+def exhaust_g_per_t_by_leg(options: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """NOx and PM per tonne of each option split by leg: ``nox_road``, ``nox_rail``, ``pm_road``, ``pm_rail``.
+
+    Rail exhaust is the diesel locomotives' (kg of fuel x g per kg of fuel);
+    the road part is the rest (truck exhaust per km, empty return included).
+    Electric traction and hubs emit none.
+    """
+    rail = scenario.rail
+    nox_rail = options["rail_diesel_kg_per_t"] * rail.locomotive_nox_g_per_kg_fuel
+    pm_rail = options["rail_diesel_kg_per_t"] * rail.locomotive_pm_g_per_kg_fuel
+    return pd.DataFrame(
+        {
+            "nox_road": options["nox_g_per_t"] - nox_rail,
+            "nox_rail": nox_rail,
+            "pm_road": options["pm_g_per_t"] - pm_rail,
+            "pm_rail": pm_rail,
+        },
+        index=options.index,
+    )

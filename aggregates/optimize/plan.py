@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from aggregates.network.routes import TRUCK_OF_CHAIN, co2e_kg_per_t_by_leg, exhaust_g_per_t_by_leg
 from aggregates.optimize.build import MT, RAIL_CHAINS, Instance
 from aggregates.optimize.model import Solution
 
@@ -82,6 +83,7 @@ def _flows(inst: Instance, sol: Solution) -> pd.DataFrame:
     co2e = np.array([routes[f"co2e_kg_per_t_{y}"].iloc[i] for i, y in zip(r, years, strict=True)])
     co2e_ttw = np.array([routes[f"co2e_ttw_kg_per_t_{y}"].iloc[i] for i, y in zip(r, years, strict=True)])
     production = pb.base_production_cost[pb.route_base[r]]
+    legs = _leg_columns(inst, row, years, tonnes)
     frame = pd.DataFrame(
         {
             "year": years,
@@ -97,6 +99,7 @@ def _flows(inst: Instance, sol: Solution) -> pd.DataFrame:
             "co2e_ttw_t": tonnes * co2e_ttw / 1000.0,
             "nox_kg": tonnes * row["nox_g_per_t"] / 1000.0,
             "pm_kg": tonnes * row["pm_g_per_t"] / 1000.0,
+            **legs,
             "km_road": row["km_road"],
             "km_rail": row["km_rail"],
             "tkm_road": tonnes * row["km_road"],
@@ -109,6 +112,33 @@ def _flows(inst: Instance, sol: Solution) -> pd.DataFrame:
     )
     frame = frame.sort_values(["year", "base", "node", "product", "chain"], kind="mergesort").reset_index(drop=True)
     return _round(frame)
+
+
+def _leg_columns(inst: Instance, row: pd.DataFrame, years: np.ndarray, tonnes: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-flow emissions by leg (road, rail, hub); they sum to the flow's totals.
+
+    CO2e in t (WTW, and TTW for road and rail; hubs have no exhaust), NOx and
+    PM in kg. The grid factor is the flow's year's.
+    """
+    sc = inst.scenario
+    wtw = pd.DataFrame(0.0, index=row.index, columns=["road", "rail", "hub"])
+    for year in np.unique(years):
+        at = years == year
+        wtw.loc[at] = co2e_kg_per_t_by_leg(row.loc[at], sc, int(year)).to_numpy()
+    ttw = co2e_kg_per_t_by_leg(row, sc, int(years[0]) if len(years) else 0, basis="ttw")
+    exhaust = exhaust_g_per_t_by_leg(row, sc)
+    kt = tonnes / 1000.0
+    return {
+        "co2e_road_t": kt * wtw["road"].to_numpy(),
+        "co2e_rail_t": kt * wtw["rail"].to_numpy(),
+        "co2e_hub_t": kt * wtw["hub"].to_numpy(),
+        "co2e_ttw_road_t": kt * ttw["road"].to_numpy(),
+        "co2e_ttw_rail_t": kt * ttw["rail"].to_numpy(),
+        "nox_road_kg": kt * exhaust["nox_road"].to_numpy(),
+        "nox_rail_kg": kt * exhaust["nox_rail"].to_numpy(),
+        "pm_road_kg": kt * exhaust["pm_road"].to_numpy(),
+        "pm_rail_kg": kt * exhaust["pm_rail"].to_numpy(),
+    }
 
 
 def _bases(inst: Instance, sol: Solution, flows: pd.DataFrame) -> pd.DataFrame:
@@ -272,6 +302,32 @@ def _intensities(f: pd.DataFrame) -> dict[str, dict[str, float]]:
     return out
 
 
+LEG_INTENSITY = {"road_diesel": "road", "road_bet": "road", "rail": "rail"}
+
+
+def _leg_intensities(f: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per mode leg, per net tonne-km of that leg only: road by truck type (direct
+    hauls and first/last miles, empty returns included) and rail (the train haul).
+    WTW and TTW CO2e, NOx and PM in g/t-km, for comparison with published per-mode
+    figures (FACTS §6.2). Hub handling is in no leg (``co2e_hub_t`` in the flows)."""
+    truck = f["chain"].map(TRUCK_OF_CHAIN)
+    groups = {"road_diesel": f[truck == "diesel"], "road_bet": f[truck == "bet"], "rail": f}
+    out = {}
+    for name, g in groups.items():
+        leg = LEG_INTENSITY[name]
+        tkm = float(g[f"tkm_{leg}"].sum())
+        if tkm <= 0:
+            continue
+        out[name] = {
+            "tkm": round(tkm),
+            "co2e_g_per_tkm": round(float(g[f"co2e_{leg}_t"].sum()) * 1e6 / tkm, 2),
+            "co2e_ttw_g_per_tkm": round(float(g[f"co2e_ttw_{leg}_t"].sum()) * 1e6 / tkm, 2),
+            "nox_g_per_tkm": round(float(g[f"nox_{leg}_kg"].sum()) * 1e3 / tkm, 4),
+            "pm_g_per_tkm": round(float(g[f"pm_{leg}_kg"].sum()) * 1e3 / tkm, 5),
+        }
+    return out
+
+
 def _year_kpis(inst, sol, t, f, b, d, own_siding) -> dict:
     pb, sc = inst.problem, inst.scenario
     waste = float(f["tonnes"].sum())
@@ -314,6 +370,7 @@ def _year_kpis(inst, sol, t, f, b, d, own_siding) -> dict:
         "truck_trips_per_day": round(_truck_trips(f, inst, own_siding) / days_truck, 0),
         "by_chain_mt": {c: round(float(v) / MT, 4) for c, v in f.groupby("chain")["tonnes"].sum().items()},
         "intensity_by_chain": _intensities(f),
+        "intensity_by_leg": _leg_intensities(f),
         "by_city_mt": {c: round(float(v) / MT, 4) for c, v in b.groupby("city")["output_t"].sum().items()},
         "to_city_mt": {c: round(float(v) / MT, 4) for c, v in d.groupby("city")["solid_waste_t"].sum().items()},
         "bases_open": int((b["level"] >= 0).sum()),

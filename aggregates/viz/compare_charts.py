@@ -27,7 +27,7 @@ SCENARIO_COLOURS = ("#41566e", "#8e6bb0", "#5fa39a", "#b5517a", "#c49a3a", "#7b8
 _TITLES = {
     "kpis": ("方案主要指标对比", "Scenarios: headline figures"),
     "mode_split": ("方案运输方式结构对比", "Scenarios: tonnes by transport chain"),
-    "intensity": ("各运输方式排放强度(门到门)", "Emission intensity by chain (door to door)"),
+    "intensity": ("各运输环节排放强度", "Emission intensity by leg"),
 }
 _PANELS = {
     "cost_yuan_per_t": ("到厂成本 (元/吨)", "delivered cost (yuan/t)"),
@@ -72,22 +72,32 @@ def mode_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "chain", "label", "value", "order"])
 
 
+_LEGS = {
+    "rail": ("铁路干线", "rail line haul"),
+    "road_diesel": ("公路 柴油货车", "road, diesel"),
+    "road_bet": ("公路 纯电动货车", "road, battery-electric"),
+}
+
+
 def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
-    """CO2e and NOx per t-km of each chain in each scenario (``intensity_by_chain`` of the KPIs)."""
+    """CO2e (WTW) and NOx per t-km of each leg type (rail line haul, diesel and battery-electric road) per
+    scenario (``intensity_by_leg`` of the KPIs; hubs are in no leg)."""
     rows = []
     for run in comparison.runs:
-        by_chain = run.plan.kpis["years"][str(comparison.year)].get("intensity_by_chain", {})
-        for chain, v in by_chain.items():
+        by_leg = run.plan.kpis["years"][str(comparison.year)].get("intensity_by_leg", {})
+        for leg in _LEGS:
+            if leg not in by_leg:
+                continue
             for key in ("co2e_g_per_tkm", "nox_g_per_tkm"):
                 rows.append(
                     {
                         "scenario": run.name,
-                        "chain": text(chain, lang),
+                        "leg": _w(_LEGS[leg], lang),
                         "measure": _w(_PANELS[key], lang),
-                        "value": float(v[key]),
+                        "value": float(by_leg[leg][key]),
                     }
                 )
-    return pd.DataFrame(rows, columns=["scenario", "chain", "measure", "value"])
+    return pd.DataFrame(rows, columns=["scenario", "leg", "measure", "value"])
 
 
 def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevelMixin]:
@@ -143,12 +153,12 @@ def _mode_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> alt.Top
 
 
 def _intensity_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> alt.TopLevelMixin:
-    present = [c for c in CHAIN_COLOURS if text(c, lang) in set(data["chain"])]
+    legs = [_w(_LEGS[k], lang) for k in _LEGS if _w(_LEGS[k], lang) in set(data["leg"])]
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("chain:N", title=None, sort=[text(c, lang) for c in present], axis=alt.Axis(labelAngle=0)),
+            x=alt.X("leg:N", title=None, sort=legs, axis=alt.Axis(labelAngle=0, labelLimit=220)),
             xOffset=alt.XOffset("scenario:N", sort=scenarios),
             y=alt.Y("value:Q", title=None),
             color=alt.Color(
@@ -159,9 +169,9 @@ def _intensity_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> al
                     domain=scenarios, range=[SCENARIO_COLOURS[i % len(SCENARIO_COLOURS)] for i in range(len(scenarios))]
                 ),
             ),
-            tooltip=["scenario:N", "chain:N", "measure:N", alt.Tooltip("value:Q", format=",.3f")],
+            tooltip=["scenario:N", "leg:N", "measure:N", alt.Tooltip("value:Q", format=",.3f")],
         )
-        .properties(width=max(40 * len(present) * len(scenarios), 320), height=220)
+        .properties(width=max(170 * len(legs), 60 * len(legs) * len(scenarios)), height=200)
         .facet(row=alt.Row("measure:N", title=None))
         .resolve_scale(y="independent")
     )

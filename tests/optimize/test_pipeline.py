@@ -175,6 +175,20 @@ def test_default_region_meets_100_mt_every_year_from_2022(default_run):
     assert 55 < per_tkm(road) < 70  # g CO2e per t-km, FACTS §6.2: 57-68
 
 
+def test_default_region_leg_intensities_match_the_sourced_ranges(default_run):
+    # FACTS §6.2, g CO2e WTW per net t-km: diesel truck 57-68, BET 63-90 on the
+    # North China / Hebei grid, electric rail 8-18, diesel rail 15-25.
+    legs = default_run.plan.kpis["years"]["2022"]["intensity_by_leg"]
+    diesel, bet, rail = legs["road_diesel"], legs["road_bet"], legs["rail"]
+    assert 57 <= diesel["co2e_g_per_tkm"] <= 68
+    assert 63 <= bet["co2e_g_per_tkm"] <= 90
+    assert 8 <= rail["co2e_g_per_tkm"] <= 25
+    assert rail["co2e_g_per_tkm"] * 3 < min(diesel["co2e_g_per_tkm"], bet["co2e_g_per_tkm"])  # several times lower
+    assert abs(bet["co2e_g_per_tkm"] / diesel["co2e_g_per_tkm"] - 1) < 0.4  # BET close to diesel on this grid
+    assert bet["nox_g_per_tkm"] == 0 and bet["pm_g_per_tkm"] == 0 < diesel["pm_g_per_tkm"]
+    assert bet["co2e_ttw_g_per_tkm"] == 0 < rail["co2e_ttw_g_per_tkm"] < diesel["co2e_ttw_g_per_tkm"]
+
+
 def test_default_region_resources_within_capacity(default_run):
     r = default_run.plan.resources
     assert (r["load"] <= r["capacity"] * (1 + 1e-6) + 1).all()
