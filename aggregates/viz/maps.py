@@ -65,6 +65,7 @@ _LAYER_NAMES = {
     "bases": ("砂石基地", "Aggregate bases"),
     "candidates": ("未建候选基地", "Candidate bases not built"),
     "demand": ("需求点", "Demand nodes"),
+    "coverage": ("覆盖范围(近距离供应占比)", "Coverage (share supplied from near bases)"),
 }
 _FIELDS = {
     "city": ("城市", "city"),
@@ -100,6 +101,8 @@ _FIELDS = {
     "swaps": ("换电次数", "swaps"),
     "not_built": ("未建(本方案未选)", "not built in this plan"),
     "built_new": ("新建(本方案选中)", "new, built in this plan"),
+    "near": ("近距离基地供应", "supplied from near bases"),
+    "near_share": ("近距离供应占需求", "share of demand from near bases"),
 }
 
 
@@ -121,6 +124,9 @@ class MapOptions:
         The year drawn; ``None``: the first year with a substitution target.
     simplify_deg
         Display simplification of lines, in degrees (~100 m per 0.001).
+    coverage_rule
+        (km, hours): the coverage layer counts a delivery as near when its route is at most this long
+        or this fast (None: no limit of that kind).
     switch
         A link in the title block to the same map in the other language, a sibling file:
         ``("add", "en")`` on ``x.html`` goes to ``x.en.html``, ``("strip", "en")`` back.
@@ -133,6 +139,7 @@ class MapOptions:
     year: int | None = None
     simplify_deg: float = 0.001
     switch: tuple[str, str] | None = None
+    coverage_rule: tuple[float | None, float | None] = (300.0, 8.0)
 
     @property
     def embeds(self) -> bool:
@@ -312,6 +319,7 @@ def add_plan_layers(m, run: Run, year: int, options: MapOptions, project: Callab
     unbuilt.add_to(m)
     built.add_to(m)
     _demand(lib, run, year, lang, project).add_to(m)
+    _coverage(lib, run, year, lang, project, options.coverage_rule).add_to(m)
     return m
 
 
@@ -627,6 +635,56 @@ def _demand(lib, run: Run, year: int, lang: Lang, project):
             fill_opacity=0.9,
             tooltip=name + (" ⚠" if unmet else ""),
             popup=lib.Popup(_demand_popup(row, by_node.get(node), names, lang), max_width=380),
+        ).add_to(group)
+    return group
+
+
+def coverage_shares(run: Run, year: int, rule: tuple[float | None, float | None]) -> pd.DataFrame:
+    """Per demand node: demand, the tonnes delivered from bases within the rule, and their share of demand.
+
+    A delivery is near when its route's km (road + rail) is at most ``rule[0]`` or its hours at most
+    ``rule[1]`` (either limit may be None).
+    """
+    km, hours = rule
+    flows = run.plan.flows[run.plan.flows["year"] == year]
+    near = np.zeros(len(flows), dtype=bool)
+    if km is not None:
+        near |= (flows["km_road"] + flows["km_rail"]).to_numpy() <= km
+    if hours is not None:
+        near |= flows["hours"].to_numpy() <= hours
+    within = flows[near].groupby("node")["tonnes"].sum()
+    demand = run.plan.demand[run.plan.demand["year"] == year].groupby("node")["demand_t"].sum()
+    out = pd.DataFrame({"demand_t": demand, "near_t": within.reindex(demand.index).fillna(0.0)})
+    return out.assign(share=(out["near_t"] / out["demand_t"].replace(0, np.nan)).fillna(0.0))
+
+
+def _coverage(lib, run: Run, year: int, lang: Lang, project, rule: tuple[float | None, float | None]):
+    group = lib.FeatureGroup(name=layer_name("coverage", lang), show=False)
+    shares = coverage_shares(run, year, rule)
+    points = _node_summary(run, year)
+    km, hours = rule
+    limits = " / ".join(
+        part
+        for part in (f"≤ {km:g} km" if km is not None else "", f"≤ {hours:g} h" if hours is not None else "")
+        if part
+    )
+    for node, row in shares.iterrows():
+        if node not in points.index:
+            continue
+        place = points.loc[node]
+        name = f"{place['name_zh']} {place['name']}" if lang == "zh" else place["name"]
+        rows = [
+            (_word(_FIELDS["demand"], lang, True), fmt.tonnes_per_year(row["demand_t"], lang)),
+            (_word(_FIELDS["near"], lang, True) + f" ({limits})", fmt.tonnes(row["near_t"], lang)),
+            (_word(_FIELDS["near_share"], lang, True), fmt.share(row["share"])),
+        ]
+        lib.CircleMarker(
+            _latlon(place["geometry"], project),
+            radius=float(7 + 1.6 * np.sqrt(row["demand_t"] / 1e6)),
+            color=bin_colour(row["share"], DEMAND_BINS),
+            weight=5,
+            fill=False,
+            tooltip=lib.Tooltip(_rows(rows, title=name), sticky=True),
         ).add_to(group)
     return group
 

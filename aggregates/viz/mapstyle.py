@@ -212,6 +212,10 @@ _LEGEND_WORDS = {
     "bases": ("砂石基地(大小=产能,颜色=利用率)", "Bases (size = capacity, colour = utilisation)"),
     "demand": ("需求点(颜色=固废砂石占比)", "Demand (colour = share from solid waste)"),
     "unmet": ("红圈:有未满足需求", "red ring: unmet demand"),
+    "coverage": (
+        "覆盖范围图层(默认关闭):圆环颜色=近距离基地供应占需求比例,色阶同上",
+        "coverage layer (off by default): ring colour = share of demand from near bases, same scale",
+    ),
     "capacity": ("铁路区段/站场/换电站利用率", "Rail sections, terminals, swap stations: utilisation"),
     "unused": ("未使用", "unused"),
     "symbols": ("▲ 装车站 ■ 卸车场 ⚡ 换电站", "▲ loading station ■ unloading yard ⚡ battery-swap station"),
@@ -251,7 +255,7 @@ def legend_html(lang: Lang, *, open_: bool = True) -> str:
         f"<details{' open' if open_ else ''}><summary>{'图例' if lang == 'zh' else 'Legend'}</summary>"
         f'<h2>{w("flows")}</h2><div class="agg-row">{modes}</div><div class="agg-row">{widths}</div>'
         f"<h2>{w('bases')}</h2>{swatches(BASE_BINS)}"
-        f"<h2>{w('demand')}</h2>{swatches(DEMAND_BINS)}<div>{w('unmet')}</div>"
+        f"<h2>{w('demand')}</h2>{swatches(DEMAND_BINS)}<div>{w('unmet')}</div><div>{w('coverage')}</div>"
         f'<h2>{w("capacity")}</h2>{swatches(UTILISATION_BINS)}<div class="agg-row">{unused}</div>'
         f"<div>{w('symbols')}</div><div>{w('areas')}</div>"
         "</details></div>"

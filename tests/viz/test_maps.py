@@ -207,6 +207,25 @@ def test_comparison_map_is_synchronised_with_kpi_deltas(tiny_run, tmp_path):
     assert not REMOTE.search(page)
 
 
+def test_coverage_layer_counts_deliveries_within_the_rule(tiny_run):
+    from aggregates.viz.maps import coverage_shares
+
+    run = read_run(tiny_run)
+    flows = run.plan.flows.query("year == 2021")
+    demand = run.plan.demand.query("year == 2021").groupby("node")["demand_t"].sum()
+    km = (flows["km_road"] + flows["km_rail"]).groupby(flows["node"]).max()
+    # A limit above every route counts all solid-waste deliveries; one below every route counts none.
+    wide = coverage_shares(run, 2021, (float(km.max()) + 1, None))
+    assert wide["near_t"].to_dict() == pytest.approx(
+        flows.groupby("node")["tonnes"].sum().reindex(demand.index).fillna(0).to_dict()
+    )
+    assert (wide["share"] <= 1 + 1e-9).all()
+    narrow = coverage_shares(run, 2021, (0.5, 0.01))
+    assert (narrow["near_t"] == 0).all() and (narrow["share"] == 0).all()
+    page = supply_map(run).get_root().render()
+    assert _has(page, "覆盖范围(近距离供应占比)") and _has(page, "近距离供应占需求")
+
+
 def test_map_composes_onto_an_existing_map(tiny_run):
     import offlinefolium
 
