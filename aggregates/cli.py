@@ -729,6 +729,120 @@ def tornado(
     out.print(f"written to {folder}: tornado.csv, charts/tornado.png, charts/tornado.html")
 
 
+def _coverage_sites(inputs: api.Inputs, sites_file, name, lat, lon, tonnes, product, years) -> list:
+    from aggregates.coverage import Site, parse_years, read_sites
+
+    default = parse_years(years, (min(inputs.scenario.years),))
+    if sites_file is not None:
+        if lat is not None or lon is not None:
+            raise InputError("give either --sites FILE or --lat/--lon, not both")
+        return [(f"{sites_file} row {i}", site) for i, site in read_sites(sites_file, default)]
+    if lat is None or lon is None or tonnes is None or product is None:
+        raise InputError(
+            "one site needs --lat, --lon, --tonnes and --product (e.g. --lat 39.03 --lon 115.95 "
+            "--tonnes 300000 --product sand), or give --sites FILE"
+        )
+    label = name or f"site at {lat:g}, {lon:g}"
+    return [(f"site '{label}'", Site(label, lat, lon, tonnes, product, default))]
+
+
+def _print_coverage(report, top: int = 10) -> None:
+    rule = report.rule
+    from aggregates.coverage import rule_text
+
+    for r in report.results:
+        s = r.site
+        colour = {"covered": "green", "partly": "yellow", "not": "red"}[r.status]
+        out.print(
+            f"[bold]{s.name}[/]: [{colour}]{'covered' if r.covered else r.status + ' covered'}[/]: "
+            f"{r.share_covered:.0%} of {s.tonnes:,.0f} t/yr {s.product} ({', '.join(map(str, s.years))}) from "
+            f"solid-waste bases {rule_text(rule)} (rule: {rule.share:.0%}); joined to {r.snap_node} "
+            f"({r.snap_km:.1f} km)"
+        )
+        if r.reason:
+            out.print(f"  why: {r.reason}")
+        table = Table(title=f"supply options for {s.name} (cheapest {min(top, len(r.options))} of {len(r.options)})")
+        for col in ("base", "chain"):
+            table.add_column(col, no_wrap=True)
+        for col in ("yuan/t", "hours", "km", "kg CO2e/t", "residual t/yr", "near"):
+            table.add_column(col, justify="right")
+        for o in r.options.head(top).itertuples():
+            table.add_row(
+                o.base,
+                o.chain,
+                f"{o.delivered_cost_yuan_per_t:.1f}",
+                f"{o.hours:.1f}",
+                f"{o.km:.0f}",
+                f"{o.co2e_kg_per_t:.2f}",
+                f"{o.residual_capacity_t:,.0f}",
+                "yes" if o.within_rule else "no",
+            )
+        out.print(table)
+        if len(r.mix):
+            parts = ", ".join(f"{m.base} by {m.chain} {m.tonnes:,.0f} t" for m in r.mix.itertuples())
+            out.print(
+                f"  cheapest near mix: {parts}; {r.mix_mean('delivered_cost_yuan_per_t'):.1f} yuan/t, "
+                f"{r.mix_mean('co2e_kg_per_t'):.2f} kg CO2e/t, {r.mix_mean('hours'):.1f} h"
+            )
+        if r.plan_supply is not None:
+            p = r.plan_supply
+            out.print(
+                f"  the optimised plan itself gave it {p['solid_waste_t']:,.0f} t/yr solid waste "
+                f"({p['suppliers'] or 'none'}), {p['natural_t']:,.0f} t/yr natural, {p['unmet_t']:,.0f} t/yr unmet"
+            )
+    out.print(f"residual capacity from {report.residual_source}; swap stations are not counted")
+
+
+@app.command()
+@_handled
+def coverage(
+    config: ConfigArg,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", help="Run folder whose residual capacity to use (default: optimise with the site)."),
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="Site name.")] = None,
+    lat: Annotated[float | None, typer.Option(help="Site latitude, WGS 84 degrees.")] = None,
+    lon: Annotated[float | None, typer.Option(help="Site longitude, WGS 84 degrees.")] = None,
+    sites: Annotated[
+        Path | None, typer.Option("--sites", help="CSV or GeoJSON with name, lat, lon, tonnes, product[, years].")
+    ] = None,
+    tonnes: Annotated[float | None, typer.Option(help="Tonnes a year the site needs.")] = None,
+    product: Annotated[str | None, typer.Option(help="Product: sand or coarse.")] = None,
+    years: Annotated[str | None, typer.Option(help="Years, e.g. 2024 or 2024,2025 (default: first).")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="With --sites: output folder (default: runs/coverage-<file stem>/).")
+    ] = None,
+    set_: SetOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Can a site (or a list of sites) be supplied from near solid-waste bases? With numbers and a mix."""
+    from aggregates.coverage import coverage_report, result_dict, write_sites_report
+
+    inputs = api.load_inputs(config, set_)
+    listed = _coverage_sites(inputs, sites, name, lat, lon, tonnes, product, years)
+    folder = out_dir or (Path("runs") / f"coverage-{sites.stem}" if sites is not None else None)
+    if folder is not None:
+        check_out_dir(folder)
+    if json_ or verbose or plan is not None:
+        report = coverage_report(inputs, listed, plan)
+    else:
+        with err.status("optimising with the site(s) added", spinner="dots") as status:
+            report = coverage_report(inputs, listed, None, on_stage=lambda t: status.update(f"[bold]{t}[/]"))
+    if folder is not None:
+        write_sites_report(report, inputs.region, folder)
+    if json_:
+        data = [result_dict(r, report.rule) for r in report.results]
+        for item in data:
+            item["residual_source"] = report.residual_source
+        _print_json(data if sites is not None else data[0])
+        return
+    _print_coverage(report)
+    if folder is not None:
+        out.print(f"written to {folder}: coverage.csv, coverage.html")
+
+
 def main() -> None:
     """Entry point of the console script."""
     app()

@@ -285,6 +285,25 @@ class Coverage(_Strict):
         return self
 
 
+class CoverageCheck(_Strict):
+    """The rule ``aggregates coverage`` answers with (a question asked of a plan, not a model constraint).
+
+    A site is covered when at least ``share`` of its tonnage can come from bases whose route to it is
+    within ``within_km`` route km (road + rail) or within ``within_hours`` door-to-door hours.
+    """
+
+    share: float = Field(0.9, gt=0, le=1, description="least share of the site's tonnage from near bases")
+    within_km: float | None = Field(300.0, gt=0, description="route km (road + rail) from the base; null: no km limit")
+    within_hours: float | None = Field(8.0, gt=0, description="door-to-door hours from the base; null: no hour limit")
+    max_snap_km: float = Field(30.0, gt=0, description="farthest a site may be from a road junction of the network")
+
+    @model_validator(mode="after")
+    def _limit(self) -> CoverageCheck:
+        if self.within_km is None and self.within_hours is None:
+            raise ValueError("set within_km or within_hours (or both)")
+        return self
+
+
 ZONE_NAMES = ("beijing_6th_ring", "beijing_5th_ring", "xiongan", "diesel_restricted")
 
 
@@ -411,6 +430,7 @@ class Scenario(_Strict):
     solver: Solver = Solver()
     outputs: Outputs = Outputs()
     fleet: Fleet = Fleet()
+    coverage_check: CoverageCheck = CoverageCheck()
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("years")

@@ -126,7 +126,8 @@ class MapOptions:
         Display simplification of lines, in degrees (~100 m per 0.001).
     coverage_rule
         (km, hours): the coverage layer counts a delivery as near when its route is at most this long
-        or this fast (None: no limit of that kind).
+        or this fast (None in either place: no limit of that kind); default: the run's
+        ``coverage_check`` settings (300 km or 8 h when it has none).
     switch
         A link in the title block to the same map in the other language, a sibling file:
         ``("add", "en")`` on ``x.html`` goes to ``x.en.html``, ``("strip", "en")`` back.
@@ -139,7 +140,7 @@ class MapOptions:
     year: int | None = None
     simplify_deg: float = 0.001
     switch: tuple[str, str] | None = None
-    coverage_rule: tuple[float | None, float | None] = (300.0, 8.0)
+    coverage_rule: tuple[float | None, float | None] | None = None
 
     @property
     def embeds(self) -> bool:
@@ -319,7 +320,7 @@ def add_plan_layers(m, run: Run, year: int, options: MapOptions, project: Callab
     unbuilt.add_to(m)
     built.add_to(m)
     _demand(lib, run, year, lang, project).add_to(m)
-    _coverage(lib, run, year, lang, project, options.coverage_rule).add_to(m)
+    _coverage(lib, run, year, lang, project, options.coverage_rule or run_coverage_rule(run)).add_to(m)
     return m
 
 
@@ -637,6 +638,12 @@ def _demand(lib, run: Run, year: int, lang: Lang, project):
             popup=lib.Popup(_demand_popup(row, by_node.get(node), names, lang), max_width=380),
         ).add_to(group)
     return group
+
+
+def run_coverage_rule(run: Run) -> tuple[float | None, float | None]:
+    """(km, hours) of the ``coverage_check`` the run's scenario was written with; (300, 8) without one."""
+    check = run.scenario.get("coverage_check") or {}
+    return check.get("within_km", 300.0), check.get("within_hours", 8.0)
 
 
 def coverage_shares(run: Run, year: int, rule: tuple[float | None, float | None]) -> pd.DataFrame:
