@@ -381,7 +381,8 @@ def run_outputs(run_dir: str | Path) -> Outputs:
 
 def make_map(run_dirs: list[str | Path], out: str | Path, options: MapOptions) -> Path:
     """Draw one run, or two side by side, from their run folders, and write the HTML page to ``out``."""
-    from aggregates.viz.maps import comparison_map, save_html, supply_map
+    from aggregates.viz.comparison_map import comparison_map
+    from aggregates.viz.maps import save_html, supply_map
     from aggregates.viz.run import read_run
 
     runs = [read_run(folder) for folder in run_dirs]

@@ -21,7 +21,7 @@ from rich.table import Table
 from aggregates import api
 from aggregates.errors import AggregatesError, InputError
 from aggregates.outputs import check_out_dir
-from aggregates.viz.maps import MAX_COMPARED
+from aggregates.viz.comparison_map import MAX_COMPARED
 
 app = typer.Typer(
     help="Plan the supply of tailings and waste-rock aggregate to Beijing, Tianjin and Xiong'an.",

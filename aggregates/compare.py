@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from aggregates.config import CHAINS
 from aggregates.errors import AggregatesError, InfeasibleError, InputError
+from aggregates.network.routes import TRUCK_OF_CHAIN
 from aggregates.outputs import atomic_folder
 from aggregates.viz.run import Run, read_run
 
@@ -44,7 +43,6 @@ TABLE_KPIS = (
     "truck_trips_per_day",
 )
 FLEET_KPIS = ("nev_trucks", "diesel_trucks", "wagons", "containers")
-TRUCK_OF_CHAIN = {"diesel_truck": "diesel", "rail_diesel": "diesel", "bet_truck": "bet", "rail_bet": "bet"}
 
 
 @dataclass(frozen=True)
@@ -137,14 +135,14 @@ def solve_scenarios(
     tuple
         The run folders of the scenarios that have a plan (in the order given) and the failures.
     """
+    from aggregates.sweep import variant_pool
+
     names = scenario_names(configs, overrides)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(configs)))
     jobs = [(str(c), list(overrides), str(folder / n)) for c, n in zip(configs, names, strict=True)]
-    if workers == 1:
-        results = [_reported(solve_scenario(*job), on_done) for job in jobs]
-    else:
-        # spawn, not fork: the CLI's progress thread must not be copied into the workers.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with variant_pool(workers, len(jobs)) as pool:
+        if pool is None:
+            results = [_reported(solve_scenario(*job), on_done) for job in jobs]
+        else:
             futures = [pool.submit(solve_scenario, *job) for job in jobs]
             results = [_reported(f.result(), on_done) for f in futures]
     runs = [Path(where) for where, code, _ in results if code == 0]
@@ -189,7 +187,7 @@ def _row(run: Run, year: int) -> dict:
     row["truck_km"] = round(truck_km(flows, run.scenario))
     row["swaps_per_day"] = round(swaps_per_day(run, year), 1)
     row |= {key: fleet.get(key, np.nan) for key in FLEET_KPIS}
-    row |= {f"{chain}_mt": k.get("by_chain_mt", {}).get(chain, 0.0) for chain in TRUCK_OF_CHAIN}
+    row |= {f"{chain}_mt": k.get("by_chain_mt", {}).get(chain, 0.0) for chain in CHAINS}
     return row
 
 
@@ -241,7 +239,8 @@ def corridor_table(runs: Sequence[Run], year: int) -> pd.DataFrame:
 def write_comparison(comparison: Comparison, folder: Path, options) -> list[Path]:
     """Write ``comparison.csv``, ``corridors.csv``, ``comparison.json``, ``charts/`` and ``map.html``."""
     from aggregates.viz.compare_charts import write_compare_charts
-    from aggregates.viz.maps import MAX_COMPARED, comparison_map, save_html
+    from aggregates.viz.comparison_map import MAX_COMPARED, comparison_map
+    from aggregates.viz.maps import save_html
 
     written = []
     for name, table in (("comparison", comparison.table), ("corridors", comparison.corridors)):

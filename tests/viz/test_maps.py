@@ -16,9 +16,10 @@ from shapely.geometry import LineString
 from typer.testing import CliRunner
 
 from aggregates.cli import app
+from aggregates.viz.comparison_map import comparison_map
 from aggregates.viz.corridors import corridors
 from aggregates.viz.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from aggregates.viz.maps import MapOptions, comparison_map, save_html, supply_map
+from aggregates.viz.maps import MapOptions, save_html, supply_map
 from aggregates.viz.run import read_run
 
 ROOT = Path(__file__).resolve().parents[2]

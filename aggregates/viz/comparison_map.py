@@ -1,0 +1,146 @@
+"""Several runs side by side: synchronised maps under a strip of their KPIs and differences.
+
+``comparison_map(runs)`` draws 2 to ``MAX_COMPARED`` runs with :func:`aggregates.viz.maps.add_plan_layers`,
+three per row, keeps their views in step (Leaflet.Sync, embedded when offline) and puts each run's
+headline KPIs, and each one's difference from the first, in a strip above them.
+"""
+
+from __future__ import annotations
+
+from branca.element import Element, Figure
+
+from aggregates.errors import InputError
+from aggregates.viz.labels import Lang
+from aggregates.viz.maps import (
+    MapOptions,
+    add_plan_layers,
+    fit_plan,
+    folium_lib,
+    headline_year,
+    projector,
+    tile_layers,
+    title_info,
+)
+from aggregates.viz.mapstyle import delta_html, grid_css, legend_html, map_css, strip_px, title_html
+from aggregates.viz.run import Run
+
+MAX_COMPARED = 6
+
+_DELTA_ROWS = (
+    # (kpi key, zh, en, scale, unit zh, unit en, digits)
+    ("substitution_mt", "替代量", "Substitution", 100.0, "万吨", "Mt", 0),
+    ("rail_share_t", "铁路占比", "Rail share", 100.0, "个百分点", "pp", 1),
+    ("cost_yuan_per_t", "到厂成本", "Delivered cost", 1.0, "元/吨", "yuan/t", 1),
+    ("co2e_t", "CO₂e", "CO₂e", 1e-4, "万吨", "kt", 1),
+    ("nox_t", "NOx", "NOx", 1.0, "吨", "t", 0),
+    ("trains_per_day", "每日列车", "Trains/day", 1.0, "列", "", 1),
+    ("truck_trips_per_day", "每日货车车次", "Truck trips/day", 1.0, "车次", "", 0),
+)
+
+
+def kpi_table(runs: list[Run], year: int, lang: Lang) -> list[tuple[str, list[str], list[str]]]:
+    """Headline KPIs of several runs in one year, formatted in ``lang``.
+
+    Returns
+    -------
+    list of (name, values, differences)
+        One entry per KPI: its name, its value in each run, and each later run's difference
+        from the first (with unit).
+    """
+    per_run = [run.plan.kpis["years"][str(year)] for run in runs]
+    rows = []
+    for key, zh, en, scale, unit_zh, unit_en, digits in _DELTA_ROWS:
+        if lang == "en" and key == "substitution_mt":
+            scale = 1.0
+        if lang == "en" and key == "co2e_t":
+            scale = 1e-3
+        unit = unit_zh if lang == "zh" else unit_en
+        values = [k.get(key, 0.0) * scale for k in per_run]
+        percent = "%" if key == "rail_share_t" else ""
+        shown = [f"{v:,.{digits}f}{percent}" for v in values]
+        deltas = [f"{v - values[0]:+,.{digits}f} {unit}".strip() for v in values[1:]]
+        rows.append((zh if lang == "zh" else en, shown, deltas))
+    return rows
+
+
+def _synchronised(lib, maps: list):
+    """An element that keeps every map's view in step with every other's (Leaflet.Sync, embedded when offline)."""
+    from importlib import import_module
+
+    from jinja2 import Template
+
+    mixin = import_module(f"{lib.__name__}.elements").JSCSSMixin
+    sync_js = import_module(f"{lib.__name__}.plugins").DualMap.default_js
+
+    class Synchronised(mixin):
+        _template = Template(
+            "{% macro script(this, kwargs) %}{% for a, b in this.pairs %}{{ a }}.sync({{ b }});{% endfor %}"
+            "{% endmacro %}"
+        )
+        default_js = sync_js
+
+        def __init__(self, members: list):
+            super().__init__()
+            self._name = "Synchronised"
+            names = [m.get_name() for m in members]
+            self.pairs = [(a, b) for a in names for b in names if a != b]
+
+    return Synchronised(maps)
+
+
+def comparison_map(runs: list[Run], options: MapOptions | None = None):
+    """Several runs side by side on synchronised maps, under a strip of their KPIs and differences.
+
+    Parameters
+    ----------
+    runs
+        Two to six runs read with :func:`aggregates.viz.run.read_run`, drawn left to right (three per row);
+        the first is the reference the differences are taken from.
+    options
+        As for :func:`supply_map`; the year must be in every run.
+
+    Returns
+    -------
+    branca.element.Figure
+        The page (save with :func:`save_html`).
+    """
+    if not 2 <= len(runs) <= MAX_COMPARED:
+        raise InputError(f"a comparison map shows 2 to {MAX_COMPARED} runs, got {len(runs)}")
+    options = (options or MapOptions()).checked()
+    year = headline_year(runs[0], options.year)
+    for run in runs[1:]:
+        headline_year(run, year)
+    lib = folium_lib(options.embeds)
+    figure = Figure()
+    project = projector(options)
+    columns = min(len(runs), 3)
+    rows = -(-len(runs) // columns)
+    maps = []
+    for i, run in enumerate(runs):
+        place = {"width": f"{100 / columns:.4f}%", "height": f"{100 / rows:.4f}%"}
+        place |= {"left": f"{100 * (i % columns) / columns:.4f}%", "top": f"{100 * (i // columns) / rows:.4f}%"}
+        m = lib.Map(
+            location=[39.9, 116.9], zoom_start=8, tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5,
+            position="absolute", **place,
+        )  # fmt: skip
+        figure.add_child(m)
+        for tile in tile_layers(lib, options):
+            tile.add_to(m)
+        add_plan_layers(m, run, year, options, project)
+        lib.LayerControl(collapsed=True, position="topright").add_to(m)
+        fit_plan(m, runs[0], project, legend_px=20)
+        maps.append(m)
+    figure.add_child(_synchronised(lib, maps))
+    figure.header.add_child(Element(map_css(options.basemap == "none")))
+    strip = strip_px(len(runs))
+    figure.header.add_child(Element(grid_css([m.get_name() for m in maps], columns, rows, strip)))
+    for i, run in enumerate(runs):
+        slot = (i % columns, i // columns, columns, rows)
+        title = title_html(
+            title_info(run, year, options.lang), slot=slot, ident=f"agg-title-{chr(97 + i)}", strip=strip
+        )
+        figure.html.add_child(Element(title))
+    names = [run.name for run in runs]
+    figure.html.add_child(Element(delta_html(names, kpi_table(runs, year, options.lang), options.lang, strip)))
+    figure.html.add_child(Element(legend_html(options.lang, open_=False)))
+    return figure
