@@ -186,10 +186,7 @@ def pareto_data(points: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
             "substitution_mt": front["substitution_mt"],
         }
     )
-    for chain in CHAIN_COLOURS:
-        if f"mt_{chain}" in front:
-            data[f"mt_{chain}"] = front[f"mt_{chain}"].to_numpy()
-    return data.reset_index(drop=True)
+    return _with_chain_tonnes(data, front)
 
 
 def pareto_chart(points: pd.DataFrame, lang: Lang = "zh", year: int | None = None, note: str = "") -> alt.TopLevelMixin:
@@ -259,9 +256,14 @@ def sensitivity_data(table: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
             "substitution_mt": solved["substitution_mt"],
         }
     )
+    return _with_chain_tonnes(data, solved)
+
+
+def _with_chain_tonnes(data: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """``data`` with the ``mt_<chain>`` columns of ``rows`` that are present, index reset."""
     for chain in CHAIN_COLOURS:
-        if f"mt_{chain}" in solved:
-            data[f"mt_{chain}"] = solved[f"mt_{chain}"].to_numpy()
+        if f"mt_{chain}" in rows:
+            data[f"mt_{chain}"] = rows[f"mt_{chain}"].to_numpy()
     return data.reset_index(drop=True)
 
 
