@@ -1,3 +1,55 @@
-"""aggregates: supply planning for tailings and waste-rock aggregate in Jing-Jin-Ji."""
+"""aggregates: supply planning for tailings and waste-rock aggregate in Jing-Jin-Ji.
+
+The public API, in memory from end to end::
+
+    import aggregates as ag
+    scenario = ag.load_scenario("configs/default.yaml", overrides=["years=[2022]"])
+    result = ag.solve(scenario)             # writes nothing
+    result.plan.year(2022).substitution_mt  # typed, with units
+    print(result.plan.summary())            # what the CLI prints
+    result.write("runs/x")                  # the same files as the CLI
+    ag.supply_map(result)                   # a folium map from memory, composable (m=...)
+
+Everything else lives in the subpackages; see docs/ARCHITECTURE.md.
+"""
+
+from aggregates.config import Scenario, load_scenario
+from aggregates.data.reading import read_region
+from aggregates.data.region import Region
+from aggregates.errors import AggregatesError, ConfigError, InfeasibleError, InputError, NetworkError, RegionError
+from aggregates.network.options import RouteOptions
+from aggregates.pipeline import InputCache, Progress, Result, read_run, solve
+from aggregates.plan import FleetSummary, Intensity, Plan, SolveInfo, YearKPIs
+from aggregates.viz.comparison_map import comparison_map
+from aggregates.viz.maps import MapOptions, save_html, supply_map
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "AggregatesError",
+    "ConfigError",
+    "FleetSummary",
+    "InfeasibleError",
+    "InputCache",
+    "InputError",
+    "Intensity",
+    "MapOptions",
+    "NetworkError",
+    "Plan",
+    "Progress",
+    "Region",
+    "RegionError",
+    "Result",
+    "RouteOptions",
+    "Scenario",
+    "SolveInfo",
+    "YearKPIs",
+    "__version__",
+    "comparison_map",
+    "load_scenario",
+    "read_region",
+    "read_run",
+    "save_html",
+    "solve",
+    "supply_map",
+]

@@ -59,6 +59,19 @@ REGION_TITLE = "Beijing-Tianjin-Hebei (Jing-Jin-Ji)"
 BBOX = (113.0, 38.3, 120.2, 42.5)  # min_lon, min_lat, max_lon, max_lat
 PRODUCTS = ("sand", "coarse")
 YEARS = (2021, 2022, 2023, 2024, 2025)
+# Region facts the package reads from region.yaml (schema columns with choices_from name them).
+PROVINCES = ("Beijing", "Tianjin", "Hebei")
+SUPPLY_CITIES = ("Zhangjiakou", "Chengde", "Tangshan")
+DEMAND_CITIES = ("Beijing", "Tianjin", "Xiong'an")
+# Truck-restriction zones and the zones nested inside each: Beijing's 6th ring contains its 5th.
+ZONES = {"beijing_6th_ring": ("beijing_5th_ring",), "beijing_5th_ring": (), "xiongan": ()}
+REGION_LISTS = {
+    "products": PRODUCTS,
+    "provinces": PROVINCES,
+    "supply_cities": SUPPLY_CITIES,
+    "demand_cities": DEMAND_CITIES,
+    "zone_names": ("none", *ZONES),
+}
 
 MATCH_RADIUS_KM = 25.0  # a GeoNames town of the same name must lie this close
 ADMIN1_PROVINCE = {"22": "Beijing", "28": "Tianjin", "10": "Hebei"}
@@ -932,8 +945,9 @@ def validate_layer(layer, rows: list[dict], ids: dict[str, set], point_ids: set)
                 continue
             if col.kind == "str" and col.required and not v:
                 problems.append(f"{label}: {col.name} is empty")
-            if col.choices and v not in col.choices:
-                problems.append(f"{label}: {col.name}={v!r} not in {col.choices}")
+            choices = col.choices or REGION_LISTS.get(getattr(col, "choices_from", None) or "")
+            if choices and v not in choices:
+                problems.append(f"{label}: {col.name}={v!r} not in {choices}")
             if col.kind in ("float", "int"):
                 if col.minimum is not None and v < col.minimum:
                     problems.append(f"{label}: {col.name}={v} < {col.minimum}")
@@ -1054,6 +1068,12 @@ def region_yaml() -> str:
         f"bbox: [{', '.join(str(x) for x in BBOX)}]\n"
         f"products: [{', '.join(PRODUCTS)}]\n"
         f"years: [{', '.join(str(y) for y in YEARS)}]\n"
+        "# provinces: grid-factor keys, in the order energy is reported\n"
+        f"provinces: [{', '.join(PROVINCES)}]\n"
+        f"supply_cities: [{', '.join(SUPPLY_CITIES)}]\n"
+        f"demand_cities: [{', '.join(DEMAND_CITIES)}]\n"
+        "# truck-restriction zones, each with the zones nested inside it (a policy on a zone covers them)\n"
+        "zones:\n" + "".join(f"  {z}: [{', '.join(inner)}]\n" for z, inner in ZONES.items())
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from aggregates.data.region import _check_crs, _layer_path, _read_table
+from aggregates.data.reading import check_crs, layer_path, read_table
 from aggregates.data.schema import STR, Column, Layer
 from aggregates.data.validate import check_columns, check_unique_ids, row_label
 from aggregates.errors import RegionError, problems_error
@@ -89,14 +89,14 @@ def read_boundaries(region_dir: Path) -> gpd.GeoDataFrame:
     region's SOURCES.md).
     """
     folder = Path(region_dir)
-    path = _layer_path(folder, BOUNDARIES)
+    path = layer_path(folder, BOUNDARIES)
     if path is None:
         log.info("boundaries: no %s in %s", BOUNDARIES.filename, folder)
         return _empty()
     problems: list[str] = []
-    table = _read_table(path, BOUNDARIES, problems)
+    table = read_table(path, BOUNDARIES, problems)
     if table is not None:
-        _check_crs(BOUNDARIES, table, problems)
+        check_crs(BOUNDARIES, table, problems)
         _check_geometry(table, problems)
         table = check_columns(BOUNDARIES, table, problems)
         check_unique_ids(BOUNDARIES, table, problems)

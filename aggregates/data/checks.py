@@ -7,8 +7,10 @@ import itertools
 import pandas as pd
 
 from aggregates.data import schema
-from aggregates.data.schema import Layer, RegionMeta
+from aggregates.data.region import RegionMeta
+from aggregates.data.schema import Layer
 from aggregates.data.validate import row_label
+from aggregates.vocab import PRODUCTS
 
 _BY_NAME = {layer.name: layer for layer in schema.LAYERS}
 
@@ -87,7 +89,7 @@ def _check_loading_terminals(tables: dict[str, pd.DataFrame], problems: list[str
 
 
 def _check_demand(tables: dict[str, pd.DataFrame], meta: RegionMeta | None, problems: list[str]) -> None:
-    products = set(meta.products) if meta else set(schema.PRODUCTS)
+    products = set(meta.products) if meta else set(PRODUCTS)
     demand = tables["demand"]
     accepts: dict[str, set[str]] = {}
     for index, row in demand.iterrows():

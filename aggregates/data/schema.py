@@ -9,7 +9,7 @@ A region folder holds:
 ==========================  ===========  ============================================
 file                        geometry     one row per
 ==========================  ===========  ============================================
-``region.yaml``             --           the region: name, bounding box, products
+``region.yaml``             --           the region: name, bbox, products, provinces, cities, zones
 ``bases.geojson``           Point        tailings / waste-rock aggregate base
 ``base_levels.csv``         --           capacity level of a base
 ``demand.geojson``          Point        demand node (district, zone or project)
@@ -31,7 +31,7 @@ By convention they carry a prefix: ``b-`` bases, ``d-`` demand, ``t-`` terminals
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 STR = "str"
 FLOAT = "float"
@@ -62,6 +62,10 @@ class Column:
     references
         Name of the layer whose ids this column must match, or ``"point"`` for
         any point layer.
+    choices_from
+        Name of a list in ``region.yaml`` whose values the column must take
+        (``provinces``, ``supply_cities``, ...); a region that leaves the list out
+        accepts any value.
     """
 
     name: str
@@ -73,6 +77,7 @@ class Column:
     choices: tuple[str, ...] | None = None
     required: bool = True
     references: str | None = None
+    choices_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ PROVINCE = _c(
     "province",
     STR,
     "province-level division the point lies in (selects the grid emission factor)",
-    choices=("Beijing", "Tianjin", "Hebei"),
+    choices_from="provinces",
 )
 SOURCE = _c("source", STR, "source tag, explained in SOURCES.md")
 
@@ -115,10 +120,6 @@ FEEDSTOCKS = (
     "waste_rock",
     "mixed_tailings",
 )
-PRODUCTS = ("sand", "coarse")
-SUPPLY_CITIES = ("Zhangjiakou", "Chengde", "Tangshan")
-DEMAND_CITIES = ("Beijing", "Tianjin", "Xiong'an")
-ZONES = ("none", "beijing_6th_ring", "beijing_5th_ring", "xiongan")
 
 BASES = Layer(
     "bases",
@@ -128,7 +129,7 @@ BASES = Layer(
     (
         _c("id", STR, "unique id, prefix b-"),
         *NAMES,
-        _c("city", STR, "prefecture-level city", choices=SUPPLY_CITIES),
+        _c("city", STR, "prefecture-level city", choices_from="supply_cities"),
         _c("county", STR, "county or district"),
         PROVINCE,
         _c("feedstock", STR, "feedstock type", choices=FEEDSTOCKS),
@@ -174,11 +175,11 @@ DEMAND = Layer(
     (
         _c("id", STR, "unique id, prefix d-"),
         *NAMES,
-        _c("city", STR, "market the node belongs to", choices=DEMAND_CITIES),
+        _c("city", STR, "market the node belongs to", choices_from="demand_cities"),
         _c("district", STR, "district or county"),
         PROVINCE,
         _c("accepts", STR, "products accepted, separated by ';' (sand;coarse)"),
-        _c("zone", STR, "truck-restriction zone the node lies in", choices=ZONES),
+        _c("zone", STR, "truck-restriction zone the node lies in, or none", choices_from="zone_names"),
         _c("diesel_restricted", BOOL, "diesel trucks restricted (night only / China VI only) at this node"),
         SOURCE,
     ),
@@ -192,7 +193,7 @@ DEMAND_YEARS = Layer(
     (
         _c("node_id", STR, "id of the demand node", references="demand"),
         _c("year", INT, "calendar year", minimum=1990, maximum=2100),
-        _c("product", STR, "product", choices=PRODUCTS),
+        _c("product", STR, "product", choices_from="products"),
         _c("demand_mt", FLOAT, "demand, Mt/yr", minimum=0),
     ),
     id_column=None,
@@ -321,14 +322,3 @@ LAYERS: tuple[Layer, ...] = (
 )
 
 POINT_LAYERS = ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations")
-
-
-@dataclass(frozen=True)
-class RegionMeta:
-    """Contents of ``region.yaml``."""
-
-    name: str
-    bbox: tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
-    products: tuple[str, ...] = PRODUCTS
-    description: str = ""
-    extra: dict = field(default_factory=dict)

@@ -9,10 +9,14 @@ the reader gathers every problem of every file and raises once.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from aggregates.data.schema import BOOL, FLOAT, INT, STR, Column, Layer
+
+if TYPE_CHECKING:
+    from aggregates.data.region import RegionMeta
 
 _TRUE = {"true", "yes", "1", "t", "y"}
 _FALSE = {"false", "no", "0", "f", "n"}
@@ -81,7 +85,7 @@ def _range_problem(column: Column, value: float) -> str | None:
     return None
 
 
-def _value_problem(column: Column, raw: object) -> tuple[object, str | None]:
+def _value_problem(column: Column, raw: object, choices: tuple[str, ...] | None) -> tuple[object, str | None]:
     """Convert one cell; return (value, problem or None)."""
     if _is_blank(raw):
         return None, ("is empty; give " + _EXPECTED[column.kind]) if column.required else None
@@ -90,13 +94,21 @@ def _value_problem(column: Column, raw: object) -> tuple[object, str | None]:
         return None, f"expected {_EXPECTED[column.kind]}, got {raw!r}"
     if column.kind in (FLOAT, INT):
         return value, _range_problem(column, value)
-    if column.choices is not None and value not in column.choices:
-        return value, f"must be one of {', '.join(column.choices)}; got {value!r}"
+    if choices and value not in choices:
+        where = f" (region.yaml {column.choices_from})" if column.choices_from else ""
+        return value, f"must be one of {', '.join(choices)}{where}; got {value!r}"
     return value, None
 
 
-def check_columns(layer: Layer, table: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
-    """Check that the columns are exactly the schema's, then every cell.
+def allowed_values(column: Column, meta: RegionMeta | None) -> tuple[str, ...] | None:
+    """The values a text column may take: its own choices, or the region's list it names (None: any)."""
+    if column.choices_from is not None:
+        return getattr(meta, column.choices_from) or None if meta is not None else None
+    return column.choices
+
+
+def check_columns(layer: Layer, table: pd.DataFrame, problems: list[str], meta: RegionMeta | None = None) -> pd.DataFrame:
+    """Check that the columns are exactly the schema's, then every cell (text choices from ``meta``).
 
     Returns the table with each schema column converted to its type (missing
     columns are added empty so later checks can run).
@@ -119,8 +131,9 @@ def check_columns(layer: Layer, table: pd.DataFrame, problems: list[str]) -> pd.
             out[column.name] = None
             continue
         converted = []
+        choices = allowed_values(column, meta)
         for index, raw in zip(out.index, out[column.name], strict=True):
-            value, problem = _value_problem(column, raw)
+            value, problem = _value_problem(column, raw, choices)
             if problem:
                 problems.append(f"{layer.filename} {row_label(layer, out, index)}: {column.name} {problem}")
             converted.append(value)

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aggregates.config import Scenario
-
-TRUCKS = ("diesel", "bet")
+from aggregates.config import Rail, Trucks
 
 
 @dataclass(frozen=True)
@@ -29,17 +27,16 @@ class TruckRates:
     minimum_charge_yuan: float
 
 
-def truck_rates(scenario: Scenario, truck: str) -> TruckRates:
+def truck_rates(trucks: Trucks, truck: str) -> TruckRates:
     """Cost and emission rates of a truck type, per tonne and loaded km.
 
     Parameters
     ----------
-    scenario
-        Supplies the truck parameters and the toll rate.
+    trucks
+        The scenario's truck parameters and toll rate.
     truck
         ``"diesel"`` or ``"bet"``.
     """
-    trucks = scenario.trucks
     spec = trucks.diesel if truck == "diesel" else trucks.bet
     payload = spec.payload_t
     both_ways = 2.0 * spec.operating_cost_yuan_per_km
@@ -78,13 +75,12 @@ class RailRates:
     pm_g_diesel: float
 
 
-def rail_rates(scenario: Scenario) -> RailRates:
+def rail_rates(rail: Rail) -> RailRates:
     """Tariff and traction rates of rail, per net tonne-km.
 
     The tariff is 基价1 + 基价2 x km by rate class, with the electrification
     surcharge on electrified km and the scenario's negotiated discount.
     """
-    rail = scenario.rail
     keep = 1.0 - rail.tariff_discount
     gross = rail.gross_per_net / 1e4  # per 10^4 gross t-km -> per net t-km
     diesel_kg = rail.diesel_kg_per_10k_gross_tkm * gross
@@ -99,6 +95,6 @@ def rail_rates(scenario: Scenario) -> RailRates:
     )
 
 
-def speed_kmh(scenario: Scenario, road_kind: str) -> float:
+def speed_kmh(trucks: Trucks, road_kind: str) -> float:
     """Average loaded speed of a heavy truck on a road class."""
-    return scenario.trucks.speed_kmh[road_kind]
+    return trucks.speed_kmh[road_kind]

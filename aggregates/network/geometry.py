@@ -27,7 +27,7 @@ import shapely
 from aggregates.errors import NetworkError
 from aggregates.network.graph import Network
 from aggregates.network.paths import LinkGraph, Trees, shortest_trees, walk
-from aggregates.network.routes import TRUCK_OF_CHAIN
+from aggregates.vocab import TRUCK_OF_CHAIN
 
 NEEDED = ("base", "node", "chain", "loading_terminal", "unloading_terminal", "resources")
 

@@ -25,10 +25,11 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from aggregates.config import Scenario
+from aggregates.config import Rail, Scenario, Trucks
 from aggregates.data.region import Region
-from aggregates.network.costs import TRUCKS, RailRates, TruckRates, rail_rates, speed_kmh, truck_rates
+from aggregates.network.costs import RailRates, TruckRates, rail_rates, speed_kmh, truck_rates
 from aggregates.network.paths import LinkGraph
+from aggregates.vocab import TRUCKS
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,11 @@ class Network:
 
     Attributes
     ----------
-    region, scenario
-        What it was built from.
+    region
+        What it was built on.
+    trucks, rail_spec
+        The scenario sections it was built with (rates, range, speeds): a network serves
+        every scenario with the same two sections.
     road_ids
         Ids of the road graph's nodes (road nodes and every site on a road link).
     road
@@ -58,13 +62,14 @@ class Network:
     """
 
     region: Region
-    scenario: Scenario
+    trucks: Trucks
+    rail_spec: Rail
     road_ids: tuple[str, ...]
     road: dict[str, LinkGraph]
-    truck: dict[str, TruckRates]
+    truck_rates: dict[str, TruckRates]
     station_ids: tuple[str, ...]
     rail: LinkGraph
-    rail_rate: RailRates
+    rail_rates: RailRates
     links: pd.DataFrame
 
     def road_index(self, ids) -> np.ndarray:
@@ -77,11 +82,10 @@ class Network:
         lookup = {k: i for i, k in enumerate(self.station_ids)}
         return np.array([lookup[i] for i in ids], dtype=int)
 
-    def summary(self) -> dict:
-        """Counts a user checks first: nodes, links by kind, sites, components."""
+    def summary(self, year: int) -> dict:
+        """Counts a user checks first: nodes, links by kind, sites, components; demand by city in ``year``."""
         region = self.region
-        first = min(self.scenario.years)
-        dy = region.demand_years[region.demand_years["year"] == first]
+        dy = region.demand_years[region.demand_years["year"] == year]
         by_city = dy.merge(region.demand[["id", "city"]], left_on="node_id", right_on="id")
         demand_by_city = by_city.groupby("city")["demand_mt"].sum().round(3)
         nodes = pd.unique(pd.concat([self.links["u"], self.links["v"]]))
@@ -99,7 +103,7 @@ class Network:
             "rail_km": round(float(region.rail_segments["length_km"].sum()), 1),
             "bases_by_city": {k: int(v) for k, v in region.bases["city"].value_counts().sort_index().items()},
             "demand_mt_by_city": {k: float(v) for k, v in demand_by_city.items()},
-            "demand_year": first,
+            "demand_year": year,
             "components": component_count(self.links),
         }
 
@@ -112,12 +116,12 @@ def component_count(links: pd.DataFrame) -> int:
     return int(connected_components(matrix, directed=False)[0])
 
 
-def _road_graph(region: Region, scenario: Scenario, ids: tuple[str, ...], rates: TruckRates) -> LinkGraph:
+def _road_graph(region: Region, trucks: Trucks, ids: tuple[str, ...], rates: TruckRates) -> LinkGraph:
     roads = region.roads
     index = {k: i for i, k in enumerate(ids)}
     km = roads["length_km"].to_numpy(float)
     toll = roads["toll"].to_numpy(bool)
-    hours = km / np.array([speed_kmh(scenario, k) for k in roads["kind"]])
+    hours = km / np.array([speed_kmh(trucks, k) for k in roads["kind"]])
     cost = km * rates.cost_yuan + np.where(toll, km * rates.toll_yuan, 0.0)
     return LinkGraph.build(
         len(ids),
@@ -128,7 +132,7 @@ def _road_graph(region: Region, scenario: Scenario, ids: tuple[str, ...], rates:
     )
 
 
-def _rail_graph(region: Region, scenario: Scenario, rates: RailRates) -> tuple[tuple[str, ...], LinkGraph]:
+def _rail_graph(region: Region, spec: Rail, rates: RailRates) -> tuple[tuple[str, ...], LinkGraph]:
     seg = region.rail_segments
     ids = tuple(sorted(region.rail_stations["id"]))
     index = {k: i for i, k in enumerate(ids)}
@@ -140,7 +144,7 @@ def _rail_graph(region: Region, scenario: Scenario, rates: RailRates) -> tuple[t
         [index[a] for a in seg["from_station"]],
         [index[b] for b in seg["to_station"]],
         cost,
-        {"km": km, "electric_km": np.where(electric, km, 0.0), "hours": km / scenario.rail.speed_kmh},
+        {"km": km, "electric_km": np.where(electric, km, 0.0), "hours": km / spec.speed_kmh},
     )
     return ids, graph
 
@@ -212,25 +216,26 @@ def build_network(region: Region, scenario: Scenario) -> Network:
     Parameters
     ----------
     region
-        A validated region (:func:`aggregates.data.region.read_region`).
+        A validated region (:func:`aggregates.data.reading.read_region`).
     scenario
-        Supplies truck, rail and handling rates.
+        Supplies truck, rail and handling rates (its ``trucks`` and ``rail`` sections).
 
     Returns
     -------
     Network
         The graph, ready for :func:`aggregates.network.routes.route_options`.
     """
+    trucks, spec = scenario.trucks, scenario.rail
     ids = road_node_ids(region)
-    truck = {t: truck_rates(scenario, t) for t in TRUCKS}
-    road = {t: _road_graph(region, scenario, ids, truck[t]) for t in TRUCKS}
-    rail_rate = rail_rates(scenario)
-    station_ids, rail = _rail_graph(region, scenario, rail_rate)
+    truck = {t: truck_rates(trucks, t) for t in TRUCKS}
+    road = {t: _road_graph(region, trucks, ids, truck[t]) for t in TRUCKS}
+    rail_rate = rail_rates(spec)
+    station_ids, rail = _rail_graph(region, spec, rail_rate)
     links = pd.concat(
         [*_road_links(region, road, ids), _rail_links(region, rail, station_ids), _transfer_links(region)],
         ignore_index=True,
     )
-    network = Network(region, scenario, ids, road, truck, station_ids, rail, rail_rate, links)
+    network = Network(region, trucks, spec, ids, road, truck, station_ids, rail, rail_rate, links)
     log.info(
         "network: %d road nodes, %d rail stations, %d links (%s)",
         len(ids),

@@ -26,8 +26,6 @@ from scipy.sparse.csgraph import dijkstra
 from aggregates.network.graph import Network
 from aggregates.network.paths import path_sums, shortest_trees, walk
 
-PROVINCES = ("Beijing", "Tianjin", "Hebei")
-
 
 @dataclass
 class Leg:
@@ -43,7 +41,7 @@ class Leg:
     swaps: np.ndarray | None = None  # swaps per round trip
 
     @classmethod
-    def empty(cls, origins: list[str], targets: list[str]) -> Leg:
+    def empty(cls, origins: list[str], targets: list[str], provinces: tuple[str, ...]) -> Leg:
         shape = (len(origins), len(targets))
         nan = np.full(shape, np.nan)
         return cls(
@@ -52,7 +50,7 @@ class Leg:
             nan.copy(),
             nan.copy(),
             nan.copy(),
-            {p: np.zeros(shape) for p in PROVINCES},
+            {p: np.zeros(shape) for p in provinces},
             {},
             np.zeros(shape),
         )
@@ -68,7 +66,7 @@ def diesel_leg(network: Network, origins: list[str], targets: list[str]) -> Leg:
     graph = network.road["diesel"]
     o, t = network.road_index(origins), network.road_index(targets)
     trees = shortest_trees(graph, o)
-    leg = Leg.empty(origins, targets)
+    leg = Leg.empty(origins, targets, network.region.provinces)
     leg.cost = trees.dist[:, t]
     leg.km = path_sums(graph, trees, "km")[:, t]
     leg.hours = path_sums(graph, trees, "hours")[:, t]
@@ -79,7 +77,7 @@ def diesel_leg(network: Network, origins: list[str], targets: list[str]) -> Leg:
 def _finish(leg: Leg, network: Network) -> None:
     """Apply the minimum charge and mark unreachable pairs as NaN."""
     bad = ~np.isfinite(leg.cost)
-    leg.cost = np.where(bad, np.nan, np.maximum(leg.cost, network.scenario.trucks.minimum_charge_yuan_per_t))
+    leg.cost = np.where(bad, np.nan, np.maximum(leg.cost, network.trucks.minimum_charge_yuan_per_t))
     leg.km = np.where(bad, np.nan, leg.km)
     leg.hours = np.where(bad, np.nan, leg.hours)
 
@@ -123,7 +121,7 @@ def bet_leg(network: Network, origins: list[str], targets: list[str], *, target_
         Whether trucks can charge at the targets (terminals yes, demand nodes
         no); without, the last hop is limited to half the range.
     """
-    bet = network.scenario.trucks.bet
+    bet = network.trucks.bet
     hops = _bet_hops(network, origins, targets)
     n_o, n_p, n_t = len(origins), len(hops.points), len(targets)
     last_limit = bet.range_km if target_charges else bet.range_km / 2.0
@@ -145,11 +143,11 @@ def bet_leg(network: Network, origins: list[str], targets: list[str], *, target_
 
 
 def _bet_leg_from_paths(network, origins, targets, hops: _Hops, dist, pred) -> Leg:
-    bet = network.scenario.trucks.bet
-    rate = network.truck["bet"]
+    bet = network.trucks.bet
+    rate = network.truck_rates["bet"]
     province = _province_of(network)
     n_p = len(hops.points)
-    leg = Leg.empty(origins, targets)
+    leg = Leg.empty(origins, targets, network.region.provinces)
     for i in range(len(origins)):
         for j in range(len(targets)):
             node = n_p + j
@@ -208,7 +206,7 @@ def rail_leg(network: Network) -> RailLeg:
     graph = network.rail
     trees = shortest_trees(graph, network.station_index(loading["station"]))
     to = network.station_index(unloading["station"])
-    tariff = network.rail_rate.base_yuan + trees.dist[:, to]
+    tariff = network.rail_rates.base_yuan + trees.dist[:, to]
     handling = (
         loading["handling_cost_yuan_per_t"].to_numpy()[:, None]
         + unloading["handling_cost_yuan_per_t"].to_numpy()[None, :]
@@ -225,7 +223,7 @@ def rail_leg(network: Network) -> RailLeg:
         np.where(np.isnan(cost), np.nan, km),
         np.where(np.isnan(cost), np.nan, hours),
         np.zeros(cost.shape),
-        {p: np.zeros(cost.shape) for p in PROVINCES},
+        {p: np.zeros(cost.shape) for p in network.region.provinces},
         {},
     )
     _fill_sections(network, leg, trees, to)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from aggregates.optimize.build import Instance
-from aggregates.optimize.model import Solution
+from aggregates.optimize.instance import Instance
+from aggregates.optimize.solve import Solution
 from aggregates.optimize.problem import Problem
 
 FULL = 0.999  # a limit counts as binding at 99.9 % use

@@ -30,7 +30,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from aggregates.optimize.plan import Plan
+from aggregates.plan import Plan
 from aggregates.viz.labels import Lang, check_lang, text
 
 log = logging.getLogger(__name__)
@@ -114,38 +114,6 @@ def unit(quantity: Quantity, lang: Lang) -> Unit:
     return Unit(per, text(f"{quantity}_unit", lang), digits)
 
 
-def years(plan: Plan) -> list[int]:
-    """The plan's years, ascending."""
-    return sorted(int(y) for y in plan.kpis.get("years", {}))
-
-
-def headline_year(plan: Plan, year: int | None = None) -> int:
-    """The year a chart or report of one year shows.
-
-    Parameters
-    ----------
-    plan
-        The plan.
-    year
-        Asked for; ``None`` picks the first year with a target (``target_mt > 0``), else
-        the first year.
-
-    Raises
-    ------
-    ValueError
-        When ``year`` is not a planning year, or the plan has none.
-    """
-    known = years(plan)
-    if not known:
-        raise ValueError("the plan has no years in its KPIs; re-run 'aggregates optimize'")
-    if year is not None:
-        if int(year) not in known:
-            raise ValueError(f"year must be one of {', '.join(map(str, known))}, got {year}")
-        return int(year)
-    targeted = [y for y in known if plan.kpis["years"][str(y)].get("target_mt", 0) > 0]
-    return (targeted or known)[0]
-
-
 def chart_specs(plan: Plan, lang: Lang = "zh", year: int | None = None) -> dict[str, alt.TopLevelMixin]:
     """The plan's charts, by name (``CHART_NAMES``).
 
@@ -156,7 +124,7 @@ def chart_specs(plan: Plan, lang: Lang = "zh", year: int | None = None) -> dict[
     lang
         ``"zh"`` or ``"en"`` for titles, axes, legends and tooltips.
     year
-        Year of the output-by-base chart; default: see :func:`headline_year`.
+        Year of the output-by-base chart; default: :meth:`aggregates.plan.Plan.headline_year`.
 
     Returns
     -------
@@ -164,7 +132,7 @@ def chart_specs(plan: Plan, lang: Lang = "zh", year: int | None = None) -> dict[
         ``substitution``, ``output``, ``mode_split``, ``cost`` and ``emissions``: configured
         Altair charts with their data inline (``chart.to_dict()`` is a Vega-Lite spec).
     """
-    return _charts(plan, check_lang(lang), headline_year(plan, year), note="")
+    return _charts(plan, check_lang(lang), plan.headline_year(year), note="")
 
 
 def write_charts(plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | None = None) -> list[Path]:
@@ -182,7 +150,7 @@ def write_charts(plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | 
     lang
         ``"zh"`` or ``"en"``.
     year
-        Year of the output-by-base chart; default: see :func:`headline_year`.
+        Year of the output-by-base chart; default: :meth:`aggregates.plan.Plan.headline_year`.
 
     Returns
     -------
@@ -190,7 +158,7 @@ def write_charts(plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | 
         The files written, PNG then HTML for each chart in ``CHART_NAMES`` order.
     """
     lang = check_lang(lang)
-    year = headline_year(plan, year)
+    year = plan.headline_year(year)
     charts = _charts(plan, lang, year, note="")
     png_charts = charts
     if lang == "zh" and not has_cjk_font():
@@ -360,7 +328,7 @@ def _style(chart: alt.TopLevelMixin, title: str, note: str) -> alt.TopLevelMixin
 
 def _width(plan: Plan, share: float = 1.0) -> int:
     """Width of a chart with a year axis: a fixed step per year, not narrower than ``MIN_WIDTH``."""
-    return round(share * max(BAR_STEP * len(years(plan)), MIN_WIDTH))
+    return round(share * max(BAR_STEP * len(plan.years), MIN_WIDTH))
 
 
 def _year_axis(lang: Lang) -> alt.X:
@@ -401,8 +369,8 @@ def substitution_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
     """
     t = unit("tonnes", lang)
     rows = []
-    for year in years(plan):
-        k = plan.kpis["years"][str(year)]
+    for year in plan.years:
+        k = plan.year(year).to_dict()
         status = "no_target" if k["target_mt"] <= 0 else ("met" if k["target_met"] else "missed")
         common = {
             "year": str(year),
@@ -556,8 +524,8 @@ def mode_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
     """
     t = unit("tonnes", lang)
     rows = []
-    for year in years(plan):
-        k = plan.kpis["years"][str(year)]
+    for year in plan.years:
+        k = plan.year(year).to_dict()
         by_chain = k.get("by_chain_mt", {})
         total = sum(by_chain.values())
         for order, chain in enumerate(_chains_present(by_chain)):
@@ -632,8 +600,8 @@ def cost_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
     """
     money = unit("money", lang)
     rows = []
-    for year in years(plan):
-        k = plan.kpis["years"][str(year)]
+    for year in plan.years:
+        k = plan.year(year).to_dict()
         values = {part: float(k.get(f"{part}_yuan", 0.0)) for part in COST_PARTS}
         for order, part in enumerate(COST_PARTS):
             tonnes = (k["natural_mt"] if part == "natural_cost" else k["substitution_mt"]) * MT

@@ -64,10 +64,10 @@ def mode_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     """Tonnes by chain per scenario in the language's unit (万吨 or Mt)."""
     t = unit("tonnes", lang)
     rows = [
-        {"scenario": run.name, "chain": chain, "label": text(chain, lang), "value": t.of(mt * MT), "order": i}
+        {"scenario": run.plan.name, "chain": chain, "label": text(chain, lang), "value": t.of(mt * MT), "order": i}
         for run in comparison.runs
         for i, chain in enumerate(CHAIN_COLOURS)
-        if (mt := run.plan.kpis["years"][str(comparison.year)].get("by_chain_mt", {}).get(chain, 0.0)) > 0
+        if (mt := run.plan.year(comparison.year).chain_mt(chain)) > 0
     ]
     return pd.DataFrame(rows, columns=["scenario", "chain", "label", "value", "order"])
 
@@ -84,17 +84,17 @@ def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     scenario (``intensity_by_leg`` of the KPIs; hubs are in no leg)."""
     rows = []
     for run in comparison.runs:
-        by_leg = run.plan.kpis["years"][str(comparison.year)].get("intensity_by_leg", {})
+        by_leg = run.plan.year(comparison.year).intensity_by_leg
         for leg in _LEGS:
             if leg not in by_leg:
                 continue
             for key in ("co2e_g_per_tkm", "nox_g_per_tkm"):
                 rows.append(
                     {
-                        "scenario": run.name,
+                        "scenario": run.plan.name,
                         "leg": _w(_LEGS[leg], lang),
                         "measure": _w(_PANELS[key], lang),
-                        "value": float(by_leg[leg][key]),
+                        "value": float(getattr(by_leg[leg], key)),
                     }
                 )
     return pd.DataFrame(rows, columns=["scenario", "leg", "measure", "value"])
@@ -103,7 +103,7 @@ def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
 def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevelMixin]:
     """The comparison's charts by name (``COMPARE_CHARTS``), styled."""
     lang = check_lang(lang)
-    scenarios = [run.name for run in comparison.runs]
+    scenarios = [run.plan.name for run in comparison.runs]
     specs = {
         "kpis": _kpi_chart(kpi_data(comparison, lang), scenarios),
         "mode_split": _mode_chart(mode_data(comparison, lang), scenarios, lang),

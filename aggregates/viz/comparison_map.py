@@ -11,18 +11,17 @@ from branca.element import Element, Figure
 
 from aggregates.errors import InputError
 from aggregates.viz.labels import Lang
+from aggregates.viz.layers import Drawable
 from aggregates.viz.maps import (
     MapOptions,
     add_plan_layers,
     fit_plan,
     folium_lib,
-    headline_year,
     projector,
     tile_layers,
     title_info,
 )
 from aggregates.viz.mapstyle import delta_html, grid_css, legend_html, map_css, strip_px, title_html
-from aggregates.viz.run import Run
 
 MAX_COMPARED = 6
 
@@ -38,7 +37,7 @@ _DELTA_ROWS = (
 )
 
 
-def kpi_table(runs: list[Run], year: int, lang: Lang) -> list[tuple[str, list[str], list[str]]]:
+def kpi_table(runs: list[Drawable], year: int, lang: Lang) -> list[tuple[str, list[str], list[str]]]:
     """Headline KPIs of several runs in one year, formatted in ``lang``.
 
     Returns
@@ -47,7 +46,7 @@ def kpi_table(runs: list[Run], year: int, lang: Lang) -> list[tuple[str, list[st
         One entry per KPI: its name, its value in each run, and each later run's difference
         from the first (with unit).
     """
-    per_run = [run.plan.kpis["years"][str(year)] for run in runs]
+    per_run = [run.plan.year(year) for run in runs]
     rows = []
     for key, zh, en, scale, unit_zh, unit_en, digits in _DELTA_ROWS:
         if lang == "en" and key == "substitution_mt":
@@ -55,7 +54,7 @@ def kpi_table(runs: list[Run], year: int, lang: Lang) -> list[tuple[str, list[st
         if lang == "en" and key == "co2e_t":
             scale = 1e-3
         unit = unit_zh if lang == "zh" else unit_en
-        values = [k.get(key, 0.0) * scale for k in per_run]
+        values = [getattr(k, key) * scale for k in per_run]
         percent = "%" if key == "rail_share_t" else ""
         shown = [f"{v:,.{digits}f}{percent}" for v in values]
         deltas = [f"{v - values[0]:+,.{digits}f} {unit}".strip() for v in values[1:]]
@@ -88,13 +87,13 @@ def _synchronised(lib, maps: list):
     return Synchronised(maps)
 
 
-def comparison_map(runs: list[Run], options: MapOptions | None = None):
+def comparison_map(runs: list[Drawable], options: MapOptions | None = None):
     """Several runs side by side on synchronised maps, under a strip of their KPIs and differences.
 
     Parameters
     ----------
     runs
-        Two to six runs read with :func:`aggregates.viz.run.read_run`, drawn left to right (three per row);
+        Two to six plans with their layers (:class:`aggregates.Result`), drawn left to right (three per row);
         the first is the reference the differences are taken from.
     options
         As for :func:`supply_map`; the year must be in every run.
@@ -107,9 +106,9 @@ def comparison_map(runs: list[Run], options: MapOptions | None = None):
     if not 2 <= len(runs) <= MAX_COMPARED:
         raise InputError(f"a comparison map shows 2 to {MAX_COMPARED} runs, got {len(runs)}")
     options = (options or MapOptions()).checked()
-    year = headline_year(runs[0], options.year)
+    year = runs[0].plan.headline_year(options.year)
     for run in runs[1:]:
-        headline_year(run, year)
+        run.plan.headline_year(year)
     lib = folium_lib(options.embeds)
     figure = Figure()
     project = projector(options)
@@ -140,7 +139,7 @@ def comparison_map(runs: list[Run], options: MapOptions | None = None):
             title_info(run, year, options.lang), slot=slot, ident=f"agg-title-{chr(97 + i)}", strip=strip
         )
         figure.html.add_child(Element(title))
-    names = [run.name for run in runs]
+    names = [run.plan.name for run in runs]
     figure.html.add_child(Element(delta_html(names, kpi_table(runs, year, options.lang), options.lang, strip)))
     figure.html.add_child(Element(legend_html(options.lang, open_=False)))
     return figure

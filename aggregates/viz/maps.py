@@ -29,6 +29,8 @@ import pandas as pd
 from branca.element import Element, Figure
 
 from aggregates.errors import InputError
+from aggregates.files import write_text
+from aggregates.vocab import Nearness
 from aggregates.viz import fmt
 from aggregates.viz.corridors import MODES, corridors
 from aggregates.viz.gcj02 import shift_geometry
@@ -44,7 +46,7 @@ from aggregates.viz.mapstyle import (
     map_css,
     title_html,
 )
-from aggregates.viz.run import Run
+from aggregates.viz.layers import Drawable
 
 BASEMAPS = ("none", "osm", "tianditu", "gaode")
 TIANDITU_ENV = "TIANDITU_KEY"
@@ -121,9 +123,8 @@ class MapOptions:
     simplify_deg
         Display simplification of lines, in degrees (~100 m per 0.001).
     coverage_rule
-        (km, hours): the coverage layer counts a delivery as near when its route is at most this long
-        or this fast (None in either place: no limit of that kind); default: the run's
-        ``coverage_check`` settings (300 km or 8 h when it has none).
+        When the coverage layer counts a delivery as near; default: the run's scenario's
+        ``coverage_check`` rule.
     switch
         A link in the title block to the same map in the other language, a sibling file:
         ``("add", "en")`` on ``x.html`` goes to ``x.en.html``, ``("strip", "en")`` back.
@@ -136,7 +137,7 @@ class MapOptions:
     year: int | None = None
     simplify_deg: float = 0.001
     switch: tuple[str, str] | None = None
-    coverage_rule: tuple[float | None, float | None] | None = None
+    coverage_rule: Nearness | None = None
 
     @property
     def embeds(self) -> bool:
@@ -198,29 +199,13 @@ def layer_name(key: str, lang: Lang) -> str:
     return _word(_LAYER_NAMES[key], lang)
 
 
-def headline_year(run: Run, year: int | None = None) -> int:
-    """``year`` if the run has it, else the first year with a substitution target (the charts' rule).
-
-    Raises
-    ------
-    InputError
-        When ``year`` is not one of the run's years.
-    """
-    from aggregates.viz.charts import headline_year as plan_year
-
-    try:
-        return plan_year(run.plan, year)
-    except ValueError:
-        raise InputError(f"{run.folder}: --year {year} is not in this run; its years are {run.years}") from None
-
-
-def supply_map(run: Run, options: MapOptions | None = None, m=None):
+def supply_map(run: Drawable, options: MapOptions | None = None, m=None):
     """Draw one year of a run.
 
     Parameters
     ----------
     run
-        A run read with :func:`aggregates.viz.run.read_run`.
+        A plan with its map layers (an :class:`aggregates.Result`, solved or read from a run folder).
     options
         Language, basemap, year; see :class:`MapOptions`.
     m
@@ -233,7 +218,7 @@ def supply_map(run: Run, options: MapOptions | None = None, m=None):
         The map (``offlinefolium.Map`` when embedding its scripts).
     """
     options = (options or MapOptions()).checked()
-    year = headline_year(run, options.year)
+    year = run.plan.headline_year(options.year)
     project = projector(options)
     if m is None:
         m = new_map(options)
@@ -298,25 +283,25 @@ def _latlon(geometry, project) -> list[float]:
     return [round(point.y, 5), round(point.x, 5)]
 
 
-def add_plan_layers(m, run: Run, year: int, options: MapOptions, project: Callable | None = None):
+def add_plan_layers(m, run: Drawable, year: int, options: MapOptions, project: Callable | None = None):
     """Add a run's layers for ``year`` to an existing map (no controls, title or legend)."""
     project = project or projector(options)
     lang = options.lang
     lib = _lib_of(m)
     resources = run.plan.resources[run.plan.resources["year"] == year].set_index("resource")
     layers = run.layers
-    _boundaries(lib, layers["boundaries"], lang, project).add_to(m)
+    _boundaries(lib, layers.boundaries, lang, project).add_to(m)
     for group in _flows(lib, run, year, lang, project, options.simplify_deg):
         group.add_to(m)
     # Drawn over the flows: a used section's utilisation shows as a dashed line along its blue rail flow.
-    _rail_lines(lib, layers["rail_segments"], resources, lang, project, options.simplify_deg).add_to(m)
-    _terminals(lib, layers["terminals"], resources, lang, project).add_to(m)
-    _swap_stations(lib, layers["swap_stations"], resources, lang, project).add_to(m)
+    _rail_lines(lib, layers.rail_segments, resources, lang, project, options.simplify_deg).add_to(m)
+    _terminals(lib, layers.terminals, resources, lang, project).add_to(m)
+    _swap_stations(lib, layers.swap_stations, resources, lang, project).add_to(m)
     built, unbuilt = _bases(lib, run, year, lang, project)
     unbuilt.add_to(m)
     built.add_to(m)
     _demand(lib, run, year, lang, project).add_to(m)
-    _coverage(lib, run, year, lang, project, options.coverage_rule or run_coverage_rule(run)).add_to(m)
+    _coverage(lib, run, year, lang, project, options.coverage_rule or run.plan.scenario.coverage_check.nearness).add_to(m)
     return m
 
 
@@ -404,9 +389,9 @@ def _rail_lines(lib, rail: gpd.GeoDataFrame, resources: pd.DataFrame, lang: Lang
     return group
 
 
-def _flows(lib, run: Run, year: int, lang: Lang, project, simplify_deg: float) -> list:
-    flows = run.layers["flows"]
-    lines = corridors(flows[flows["year"] == year], run.layers["rail_segments"], simplify_deg=simplify_deg)
+def _flows(lib, run: Drawable, year: int, lang: Lang, project, simplify_deg: float) -> list:
+    flows = run.layers.flows
+    lines = corridors(flows[flows["year"] == year], run.layers.rail_segments, simplify_deg=simplify_deg)
     names = _names(run)
     groups = []
     for mode in MODES:
@@ -432,7 +417,7 @@ def _flows(lib, run: Run, year: int, lang: Lang, project, simplify_deg: float) -
     return groups
 
 
-def _names(run: Run) -> dict[str, tuple[str, str]]:
+def _names(run: Drawable) -> dict[str, tuple[str, str]]:
     """Display names (zh, en) of bases and demand nodes by id."""
     names = {}
     for table, key in ((run.plan.bases, "base"), (run.plan.demand, "node")):
@@ -525,10 +510,10 @@ def _chains_by_site(flows: pd.DataFrame, key: str) -> dict[str, pd.Series]:
     return {site: part.groupby("chain")["tonnes"].sum() for site, part in flows.groupby(key)}
 
 
-def _bases(lib, run: Run, year: int, lang: Lang, project):
+def _bases(lib, run: Drawable, year: int, lang: Lang, project):
     built = lib.FeatureGroup(name=layer_name("bases", lang))
     unbuilt = lib.FeatureGroup(name=layer_name("candidates", lang), show=False)
-    points = run.layers["bases"]
+    points = run.layers.bases
     bases = points[points["year"] == year].sort_values("base")
     flows = run.plan.flows[run.plan.flows["year"] == year]
     chains = _chains_by_site(flows, "base")
@@ -596,8 +581,8 @@ def _base_popup(row, by_chain: pd.Series | None, lang: Lang) -> str:
     return _rows(rows, title=title)
 
 
-def _node_summary(run: Run, year: int) -> pd.DataFrame:
-    demand = run.layers["demand"]
+def _node_summary(run: Drawable, year: int) -> pd.DataFrame:
+    demand = run.layers.demand
     part = demand[demand["year"] == year]
     weighted = part.assign(
         cost_x=part["delivered_cost_yuan_per_t"].fillna(0) * part["solid_waste_t"],
@@ -614,7 +599,7 @@ def _node_summary(run: Run, year: int) -> pd.DataFrame:
     ).sort_index()
 
 
-def _demand(lib, run: Run, year: int, lang: Lang, project):
+def _demand(lib, run: Drawable, year: int, lang: Lang, project):
     group = lib.FeatureGroup(name=layer_name("demand", lang))
     flows = run.plan.flows[run.plan.flows["year"] == year]
     by_node = {node: part.groupby("base")["tonnes"].sum() for node, part in flows.groupby("node")}
@@ -636,41 +621,20 @@ def _demand(lib, run: Run, year: int, lang: Lang, project):
     return group
 
 
-def run_coverage_rule(run: Run) -> tuple[float | None, float | None]:
-    """(km, hours) of the ``coverage_check`` the run's scenario was written with; (300, 8) without one."""
-    check = run.scenario.get("coverage_check") or {}
-    return check.get("within_km", 300.0), check.get("within_hours", 8.0)
-
-
-def coverage_shares(run: Run, year: int, rule: tuple[float | None, float | None]) -> pd.DataFrame:
-    """Per demand node: demand, the tonnes delivered from bases within the rule, and their share of demand.
-
-    A delivery is near when its route's km (road + rail) is at most ``rule[0]`` or its hours at most
-    ``rule[1]`` (either limit may be None).
-    """
-    km, hours = rule
+def coverage_shares(run: Drawable, year: int, rule: Nearness) -> pd.DataFrame:
+    """Per demand node: demand, the tonnes delivered from bases within the rule, and their share of demand."""
     flows = run.plan.flows[run.plan.flows["year"] == year]
-    near = np.zeros(len(flows), dtype=bool)
-    if km is not None:
-        near |= (flows["km_road"] + flows["km_rail"]).to_numpy() <= km
-    if hours is not None:
-        near |= flows["hours"].to_numpy() <= hours
-    within = flows[near].groupby("node")["tonnes"].sum()
+    within = flows[rule.of_routes(flows)].groupby("node")["tonnes"].sum()
     demand = run.plan.demand[run.plan.demand["year"] == year].groupby("node")["demand_t"].sum()
     out = pd.DataFrame({"demand_t": demand, "near_t": within.reindex(demand.index).fillna(0.0)})
     return out.assign(share=(out["near_t"] / out["demand_t"].replace(0, np.nan)).fillna(0.0))
 
 
-def _coverage(lib, run: Run, year: int, lang: Lang, project, rule: tuple[float | None, float | None]):
+def _coverage(lib, run: Drawable, year: int, lang: Lang, project, rule: Nearness):
     group = lib.FeatureGroup(name=layer_name("coverage", lang), show=False)
     shares = coverage_shares(run, year, rule)
     points = _node_summary(run, year)
-    km, hours = rule
-    limits = " / ".join(
-        part
-        for part in (f"≤ {km:g} km" if km is not None else "", f"≤ {hours:g} h" if hours is not None else "")
-        if part
-    )
+    limits = rule.short()
     for node, row in shares.iterrows():
         if node not in points.index:
             continue
@@ -714,26 +678,26 @@ def _demand_popup(row: pd.Series, suppliers: pd.Series | None, names: dict, lang
     return _rows(rows, title=title)
 
 
-def title_info(run: Run, year: int, lang: Lang) -> dict:
-    k = run.plan.kpis["years"][str(year)]
+def title_info(run: Drawable, year: int, lang: Lang) -> dict:
+    k = run.plan.year(year)
     return {
-        "scenario": run.name,
+        "scenario": run.plan.name,
         "year": year,
         "lang": lang,
-        "substitution": fmt.tonnes_per_year(k["substitution_mt"] * 1e6, lang),
-        "target": fmt.tonnes_per_year(k["target_mt"] * 1e6, lang) if k.get("target_mt", 0) > 0 else "–",
-        "met": bool(k.get("target_met", True)),
-        "rail_share": fmt.share(k["rail_share_t"]),
-        "cost": fmt.per_t(k["cost_yuan_per_t"], lang),
-        "co2e": fmt.co2e(k["co2e_t"], lang),
-        "nox": fmt.kg(k["nox_t"] * 1e3, lang, "NOx"),
-        "unmet": fmt.tonnes(k["unmet_mt"] * 1e6, lang) if k.get("unmet_mt", 0) > 0 else None,
-        "status": run.plan.status,
+        "substitution": fmt.tonnes_per_year(k.substitution_mt * 1e6, lang),
+        "target": fmt.tonnes_per_year(k.target_mt * 1e6, lang) if k.target_mt > 0 else "–",
+        "met": bool(k.target_met),
+        "rail_share": fmt.share(k.rail_share_t),
+        "cost": fmt.per_t(k.cost_yuan_per_t, lang),
+        "co2e": fmt.co2e(k.co2e_t, lang),
+        "nox": fmt.kg(k.nox_t * 1e3, lang, "NOx"),
+        "unmet": fmt.tonnes(k.unmet_mt * 1e6, lang) if k.unmet_mt > 0 else None,
+        "status": run.plan.solve.status,
     }
 
 
-def fit_plan(m, run: Run, project, legend_px: int = 250) -> None:
-    points = pd.concat([run.layers["bases"].geometry, run.layers["demand"].geometry])
+def fit_plan(m, run: Drawable, project, legend_px: int = 250) -> None:
+    points = pd.concat([run.layers.bases.geometry, run.layers.demand.geometry])
     xy = np.array([_latlon(p, project) for p in points])
     # Keep the plan clear of the title block (top left) and the legend (bottom right).
     m.fit_bounds(
@@ -758,10 +722,5 @@ def stable_ids(page: str) -> str:
 
 def save_html(page, path: str | Path) -> Path:
     """Write a map or figure to ``path`` through a temporary file, so a failure leaves no partial page."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     root = page.get_root() if not isinstance(page, Figure) else page
-    tmp.write_text(stable_ids(root.render()), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_text(path, stable_ids(root.render()))

@@ -1,23 +1,43 @@
-"""Everything a run folder shows a person: map, charts, report.
-
-``write_visuals`` is what ``aggregates optimize`` calls on the (still
-temporary) run folder, and ``publish_map`` copies the map to ``maps/``.
-"""
+"""Everything a run folder shows a person: maps in both languages, charts, report; and copies for ``maps/``."""
 
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from aggregates.viz.maps import MapOptions, headline_year, save_html, supply_map
-from aggregates.viz.run import read_run
+from aggregates.config import Outputs
+from aggregates.files import copy_file
+from aggregates.viz.charts import write_charts
+from aggregates.viz.layers import Drawable
+from aggregates.viz.maps import MapOptions, save_html, supply_map
+from aggregates.viz.report import write_report
 
 log = logging.getLogger(__name__)
 
 
-def write_visuals(folder: str | Path, options: MapOptions, *, charts: bool = True, report: bool = True) -> list[Path]:
+def map_options(outputs: Outputs, **overrides) -> MapOptions:
+    """Map options from a scenario's ``outputs`` section, with command-line ``overrides`` (None: keep).
+
+    Raises
+    ------
+    InputError
+        For an unknown language or basemap, or Tianditu without a key.
+    """
+    fields = {
+        "lang": outputs.lang,
+        "basemap": outputs.basemap,
+        "offline": outputs.offline,
+        "tianditu_key": outputs.tianditu_key,
+        "year": outputs.year,
+    }
+    fields.update({k: v for k, v in overrides.items() if v is not None})
+    return MapOptions(**fields).checked()
+
+
+def write_visuals(
+    run: Drawable, folder: str | Path, options: MapOptions, *, charts: bool = True, report: bool = True
+) -> list[Path]:
     """Write ``map.html``, and optionally ``charts/`` and ``report.html``, into a run folder.
 
     The map is written in both languages: ``map.html`` in ``options.lang`` and ``map.<other>.html``
@@ -25,8 +45,10 @@ def write_visuals(folder: str | Path, options: MapOptions, *, charts: bool = Tru
 
     Parameters
     ----------
+    run
+        The plan with its map layers (a :class:`aggregates.Result`).
     folder
-        A run folder with the plan's files (see :func:`aggregates.viz.run.read_run`).
+        Where to write (the run folder being written).
     options
         Language, basemap and year of the map; charts and report use the same language and year.
     charts, report
@@ -37,14 +59,11 @@ def write_visuals(folder: str | Path, options: MapOptions, *, charts: bool = Tru
     list of Path
         The files written.
     """
-    from aggregates.viz.charts import write_charts
-    from aggregates.viz.report import write_report
-
     folder = Path(folder)
-    run = read_run(folder)
-    year = headline_year(run, options.year)
+    year = run.plan.headline_year(options.year)
     other = other_lang(options.lang)
-    map_path = save_html(supply_map(run, replace(options, switch=("add", other))), folder / "map.html")
+    map_page = supply_map(run, replace(options, switch=("add", other)))
+    map_path = save_html(map_page, folder / "map.html")
     translated = replace(options, lang=other, switch=("strip", other))
     written = [map_path, save_html(supply_map(run, translated), folder / f"map.{other}.html")]
     if charts:
@@ -61,7 +80,7 @@ def other_lang(lang: str) -> str:
     return "en" if lang == "zh" else "zh"
 
 
-def publish_map(run_dir: str | Path, maps_dir: str | Path, name: str, lang: str) -> Path:
+def publish_maps(run_dir: str | Path, maps_dir: str | Path, name: str, lang: str) -> Path:
     """Copy a run's maps to ``maps_dir/<name>.html`` and ``<name>.<other>.html``, each through a temporary file.
 
     Returns
@@ -70,12 +89,9 @@ def publish_map(run_dir: str | Path, maps_dir: str | Path, name: str, lang: str)
         The main map's copy.
     """
     maps_dir, run_dir = Path(maps_dir), Path(run_dir)
-    maps_dir.mkdir(parents=True, exist_ok=True)
     other = other_lang(lang)
     pairs = [("map.html", f"{name}.html"), (f"map.{other}.html", f"{name}.{other}.html")]
     for source, target in pairs:
         if (run_dir / source).is_file():
-            tmp = maps_dir / f".{target}.tmp"
-            shutil.copyfile(run_dir / source, tmp)
-            tmp.replace(maps_dir / target)
+            copy_file(run_dir / source, maps_dir / target)
     return maps_dir / pairs[0][1]

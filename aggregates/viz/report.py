@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from aggregates.optimize.plan import Plan
+from aggregates.plan import Plan
 from aggregates.viz import fmt
-from aggregates.viz.charts import MT, Unit, chart_specs, embed_script, headline_year, unit, vega_bundle, years
+from aggregates.viz.charts import MT, Unit, chart_specs, embed_script, unit, vega_bundle
 from aggregates.viz.labels import Lang, check_lang, text
 
 BINDING_UTILISATION = 0.99
@@ -76,7 +76,7 @@ def report_html(plan: Plan, *, lang: Lang = "zh", map_html: str | None = None, y
         A whole HTML page (the plan's folium map) to embed in an ``<iframe srcdoc>``; none if ``None``.
     year
         The headline year of the KPI cards, the output chart and the tables; default: the first
-        year with a target (see :func:`aggregates.viz.charts.headline_year`).
+        year with a target (see :meth:`aggregates.plan.Plan.headline_year`).
 
     Returns
     -------
@@ -84,9 +84,9 @@ def report_html(plan: Plan, *, lang: Lang = "zh", map_html: str | None = None, y
         The page; all data values are HTML-escaped.
     """
     lang = check_lang(lang)
-    year = headline_year(plan, year)
+    year = plan.headline_year(year)
     charts = {f"chart-{name}": chart for name, chart in chart_specs(plan, lang, year).items()}
-    title = f"{text('report_title', lang)}: {plan.scenario}"
+    title = f"{text('report_title', lang)}: {plan.name}"
     body = [
         f"<h1>{_e(title)}</h1>",
         _meta(plan, lang, year),
@@ -172,11 +172,11 @@ def _target_word(k: dict, lang: Lang) -> tuple[str, str]:
 
 def _meta(plan: Plan, lang: Lang, year: int) -> str:
     parts = [
-        f"{text('scenario', lang)}: {plan.scenario}",
-        f"{text('solver_status', lang)}: {plan.status}",
+        f"{text('scenario', lang)}: {plan.name}",
+        f"{text('solver_status', lang)}: {plan.solve.status}",
         f"{text('headline_year', lang)}: {year}",
     ]
-    gap = plan.kpis.get("mip_gap")
+    gap = plan.solve.mip_gap
     if gap is not None:
         parts[1] += f" (gap {fmt_percent(gap, 2)})"
     return f'<p class="meta">{" · ".join(_e(p) for p in parts)}</p>'
@@ -218,7 +218,7 @@ def card_values(k: dict, lang: Lang) -> dict[str, str]:
 
 
 def _cards(plan: Plan, lang: Lang, year: int) -> str:
-    k = plan.kpis["years"][str(year)]
+    k = plan.year(year).to_dict()
     v, word = card_values(k, lang), _target_word(k, lang)
     target = f"{text('target', lang)} {v['target']} · " if k["target_mt"] > 0 else ""
     cards = [
@@ -290,9 +290,9 @@ def _kpi_rows(lang: Lang) -> list[tuple[str, Callable[[dict], str]]]:
 
 
 def _kpi_table(plan: Plan, lang: Lang) -> str:
-    known = years(plan)
+    known = plan.years
     headers = [(text("year", lang), False), *((str(y), True) for y in known)]
-    rows = [[title, *(value(plan.kpis["years"][str(y)]) for y in known)] for title, value in _kpi_rows(lang)]
+    rows = [[title, *(value(plan.year(y).to_dict()) for y in known)] for title, value in _kpi_rows(lang)]
     return _table(headers, rows)
 
 
@@ -395,12 +395,8 @@ def _demand_table(plan: Plan, lang: Lang, year: int) -> str:
 
 
 def _resources_table(plan: Plan, lang: Lang, year: int) -> str:
-    r = plan.resources
-    r = r[(r["year"] == year) & (r["utilisation"] >= BINDING_UTILISATION)]
+    r = plan.binding_resources(year, BINDING_UTILISATION).head(BINDING_ROWS)
     price = "shadow_price_yuan_per_unit"
-    if price not in r:
-        r = r.assign(**{price: float("nan")})
-    r = r.sort_values([price, "resource"], ascending=[False, True], na_position="last").head(BINDING_ROWS)
     if not len(r):
         return f'<p class="note">{_e(text("no_binding_resources", lang))}</p>'
     headers = [

@@ -3,7 +3,8 @@
 Units inside the problem: Mt for quantities, million yuan for money, Mt CO2e
 for emissions (a cost in yuan/t times a flow in Mt is million yuan). The
 :class:`Instance` keeps the tables needed to turn a solution back into tidy,
-labelled results (:mod:`aggregates.optimize.plan`).
+labelled results (:mod:`aggregates.plan`). Inputs are trusted: the pipeline checks
+that a scenario fits its region before building (``aggregates.pipeline.inputs``).
 """
 
 from __future__ import annotations
@@ -17,19 +18,9 @@ from scipy import sparse
 
 from aggregates.config import Scenario
 from aggregates.data.region import Region
-from aggregates.errors import ConfigError
-from aggregates.network.routes import co2e_kg_per_t
+from aggregates.network.options import RouteOptions
 from aggregates.optimize.problem import CoverageRule, Problem, ShareRule
-
-MT = 1e6
-DIESEL_CHAINS = ("diesel_truck", "rail_diesel")
-RAIL_CHAINS = ("rail_bet", "rail_diesel")
-# A policy zone covers the nodes of the zones nested inside it.
-ZONE_MEMBERS = {
-    "beijing_6th_ring": ("beijing_6th_ring", "beijing_5th_ring"),
-    "beijing_5th_ring": ("beijing_5th_ring",),
-    "xiongan": ("xiongan",),
-}
+from aggregates.vocab import DIESEL_CHAINS, MT, RAIL_CHAINS
 
 
 @dataclass(frozen=True)
@@ -41,8 +32,11 @@ class Instance:
     problem
         The arrays the core solves.
     routes
-        Route options (one row per route index of the problem) with per-year
-        ``co2e_kg_per_t_<year>`` and ``co2e_ttw_kg_per_t_<year>`` columns.
+        The route options, one per route index of the problem.
+    route_co2e_kg
+        (routes, years) well-to-wheel kg CO2e per tonne, at each year's grid factors.
+    route_co2e_ttw_kg
+        (routes,) tank-to-wheel kg CO2e per tonne (the same every year).
     bases, nodes
         Attribute tables in the problem's order (id, names, city, ...).
     levels
@@ -55,15 +49,22 @@ class Instance:
     """
 
     problem: Problem
-    routes: pd.DataFrame
+    routes: RouteOptions
+    route_co2e_kg: np.ndarray
+    route_co2e_ttw_kg: np.ndarray
     bases: pd.DataFrame
     nodes: pd.DataFrame
     levels: pd.DataFrame
     resources: pd.DataFrame
     scenario: Scenario
 
+    @property
+    def own_siding(self) -> set[str]:
+        """Bases that load trains at their own siding (no first-mile truck leg)."""
+        return set(self.bases.loc[self.bases["own_siding"].astype(bool), "id"])
 
-def build_instance(region: Region, scenario: Scenario, options: pd.DataFrame) -> Instance:
+
+def build_instance(region: Region, scenario: Scenario, options: RouteOptions) -> Instance:
     """Assemble the allocation problem of a scenario.
 
     Parameters
@@ -71,86 +72,94 @@ def build_instance(region: Region, scenario: Scenario, options: pd.DataFrame) ->
     region
         The validated region.
     scenario
-        The validated scenario (target, prices, policies).
+        The validated scenario (target, prices, policies), checked against the region.
     options
         Route options from :func:`aggregates.network.routes.route_options`.
 
     Returns
     -------
     Instance
-
-    Raises
-    ------
-    ConfigError
-        When a natural-aggregate price is missing for a product of the region.
     """
     years = tuple(scenario.years)
     products = tuple(region.meta.products)
-    _check_prices(scenario, products)
     bases = region.bases.drop(columns="geometry").reset_index(drop=True)
     nodes = region.demand.drop(columns="geometry").reset_index(drop=True)
     levels = region.base_levels.sort_values(["base_id", "level"], kind="mergesort").reset_index(drop=True)
-    routes = _routes_with_co2e(options, scenario, years)
-    base_pos = {b: i for i, b in enumerate(bases["id"])}
-    node_pos = {d: i for i, d in enumerate(nodes["id"])}
-    resources, use = _resources(region, scenario, routes)
-    n_t = len(years)
+    co2e = np.column_stack([options.co2e_kg_per_t(scenario.emissions, y) for y in years])
+    ttw = options.co2e_kg_per_t(scenario.emissions, years[0], basis="ttw")
+    resources, use = _resources(region, scenario, options)
     problem = Problem(
         years=years,
         bases=tuple(bases["id"]),
         nodes=tuple(nodes["id"]),
         products=products,
-        level_base=levels["base_id"].map(base_pos).to_numpy(int),
-        level_number=levels["level"].to_numpy(int),
-        level_capacity=levels["capacity_mt_per_yr"].to_numpy(float),
-        level_fixed_cost=levels["fixed_cost_myuan_per_yr"].to_numpy(float),
-        base_open_required=(bases["status"] == "existing").to_numpy(bool),
-        base_yield=np.column_stack([bases[f"yield_{p}"].to_numpy(float) for p in products]),
-        base_stock=bases["stock_mt"].to_numpy(float),
-        base_arising=bases["arising_mt_per_yr"].to_numpy(float),
-        base_production_cost=bases["production_cost_yuan_per_t"].to_numpy(float),
-        demand=_demand(region, nodes, products, years) * _demand_factor(nodes, scenario)[:, None, None],
-        natural_cost=_natural_cost(scenario, len(nodes), products, n_t),
-        unmet_penalty=scenario.prices.unmet_penalty_yuan_per_t,
-        route_base=routes["base"].map(base_pos).to_numpy(int),
-        route_node=routes["node"].map(node_pos).to_numpy(int),
-        route_cost=routes["cost_yuan_per_t"].to_numpy(float),
-        route_co2e=np.column_stack([routes[f"co2e_kg_per_t_{y}"].to_numpy(float) / 1000.0 for y in years]),
-        route_open=np.repeat(_route_allowed(routes, nodes, scenario)[:, None], n_t, axis=1),
-        node_accepts=_accepts(nodes, products),
+        **_level_arrays(levels, bases),
+        **_base_arrays(bases, products),
+        **_demand_arrays(region, scenario, nodes, products, years),
+        **_route_arrays(options, bases, nodes, region, scenario, co2e / 1000.0),
         resources=tuple(resources["id"]),
         resource_use=use,
         resource_capacity=resources[[f"capacity_{y}" for y in years]].to_numpy(float)
         / resources["scale"].to_numpy()[:, None],
-        target=np.array([scenario.target.for_year(y) for y in years]),
-        target_hard=scenario.target.hard,
-        shortfall_penalty=scenario.target.shortfall_penalty_yuan_per_t,
-        carbon_price=np.array([scenario.prices.carbon_price(y) for y in years]),
-        emissions_cap=_emissions_cap(scenario, years),
-        year_weight=(1.0 + scenario.prices.discount_rate) ** -(np.array(years) - years[0]),
-        allow_closing=scenario.policies.allow_closing,
-        share_rules=_share_rules(routes, scenario),
-        coverage_rules=_coverage_rules(routes, scenario),
+        **_scenario_arrays(scenario, years),
+        share_rules=_share_rules(options, scenario),
+        coverage_rules=_coverage_rules(options, scenario),
     )
-    return Instance(problem, routes, bases, nodes, levels, resources, scenario)
+    return Instance(problem, options, co2e, ttw, bases, nodes, levels, resources, scenario)
 
 
-def _check_prices(scenario: Scenario, products: tuple[str, ...]) -> None:
-    missing = [p for p in products if p not in scenario.prices.natural_yuan_per_t]
-    if missing and scenario.prices.natural_allowed:
-        raise ConfigError(
-            f"{scenario.source_file}: prices.natural_yuan_per_t has no price for product(s) {missing} of the "
-            f"region; add them, e.g. --set prices.natural_yuan_per_t.{missing[0]}=150"
-        )
+def _level_arrays(levels: pd.DataFrame, bases: pd.DataFrame) -> dict:
+    base_pos = {b: i for i, b in enumerate(bases["id"])}
+    return {
+        "level_base": levels["base_id"].map(base_pos).to_numpy(int),
+        "level_number": levels["level"].to_numpy(int),
+        "level_capacity": levels["capacity_mt_per_yr"].to_numpy(float),
+        "level_fixed_cost": levels["fixed_cost_myuan_per_yr"].to_numpy(float),
+    }
 
 
-def _routes_with_co2e(options: pd.DataFrame, scenario: Scenario, years: tuple[int, ...]) -> pd.DataFrame:
-    routes = options.reset_index(drop=True).copy()
-    ttw = co2e_kg_per_t(routes, scenario, years[0], basis="ttw")
-    for y in years:
-        routes[f"co2e_kg_per_t_{y}"] = co2e_kg_per_t(routes, scenario, y)
-        routes[f"co2e_ttw_kg_per_t_{y}"] = ttw
-    return routes
+def _base_arrays(bases: pd.DataFrame, products: tuple[str, ...]) -> dict:
+    return {
+        "base_open_required": (bases["status"] == "existing").to_numpy(bool),
+        "base_yield": np.column_stack([bases[f"yield_{p}"].to_numpy(float) for p in products]),
+        "base_stock": bases["stock_mt"].to_numpy(float),
+        "base_arising": bases["arising_mt_per_yr"].to_numpy(float),
+        "base_production_cost": bases["production_cost_yuan_per_t"].to_numpy(float),
+    }
+
+
+def _demand_arrays(region: Region, scenario: Scenario, nodes: pd.DataFrame, products, years) -> dict:
+    return {
+        "demand": _demand(region, nodes, products, years) * _demand_factor(nodes, scenario)[:, None, None],
+        "natural_cost": _natural_cost(scenario, len(nodes), products, len(years)),
+        "unmet_penalty": scenario.prices.unmet_penalty_yuan_per_t,
+        "node_accepts": _accepts(nodes, products),
+    }
+
+
+def _route_arrays(options: RouteOptions, bases, nodes, region: Region, scenario: Scenario, co2e_mt) -> dict:
+    base_pos = {b: i for i, b in enumerate(bases["id"])}
+    node_pos = {d: i for i, d in enumerate(nodes["id"])}
+    table = options.table
+    return {
+        "route_base": table["base"].map(base_pos).to_numpy(int),
+        "route_node": table["node"].map(node_pos).to_numpy(int),
+        "route_cost": table["cost_yuan_per_t"].to_numpy(float),
+        "route_co2e": co2e_mt,
+        "route_open": np.repeat(_route_allowed(options, region, scenario)[:, None], len(scenario.years), axis=1),
+    }
+
+
+def _scenario_arrays(scenario: Scenario, years: tuple[int, ...]) -> dict:
+    return {
+        "target": np.array([scenario.target.for_year(y) for y in years]),
+        "target_hard": scenario.target.hard,
+        "shortfall_penalty": scenario.target.shortfall_penalty_yuan_per_t,
+        "carbon_price": np.array([scenario.prices.carbon_price(y) for y in years]),
+        "emissions_cap": _emissions_cap(scenario, years),
+        "year_weight": (1.0 + scenario.prices.discount_rate) ** -(np.array(years) - years[0]),
+        "allow_closing": scenario.policies.allow_closing,
+    }
 
 
 def _demand(region: Region, nodes: pd.DataFrame, products, years) -> np.ndarray:
@@ -168,13 +177,6 @@ def _demand(region: Region, nodes: pd.DataFrame, products, years) -> np.ndarray:
 def _demand_factor(nodes: pd.DataFrame, scenario: Scenario) -> np.ndarray:
     """Per-node demand multiplier from the scenario's ``demand`` section."""
     scale = scenario.demand
-    unknown = [f"by_city.{c}" for c in scale.by_city if c not in set(nodes["city"])]
-    unknown += [f"by_node.{n}" for n in scale.by_node if n not in set(nodes["id"])]
-    if unknown:
-        raise ConfigError(
-            f"{scenario.source_file}: demand: {', '.join(unknown)} match no demand node of the region "
-            f"(cities: {sorted(set(nodes['city']))})"
-        )
     city = nodes["city"].map(lambda c: scale.by_city.get(c, 1.0)).to_numpy(float)
     node = nodes["id"].map(lambda n: scale.by_node.get(n, 1.0)).to_numpy(float)
     return scale.factor * city * node
@@ -191,17 +193,13 @@ def _natural_cost(scenario: Scenario, n_nodes: int, products, n_t: int) -> np.nd
     return np.broadcast_to(np.array(per_product)[None, :, None], (n_nodes, len(products), n_t)).copy()
 
 
-def _route_allowed(routes: pd.DataFrame, nodes: pd.DataFrame, scenario: Scenario) -> np.ndarray:
-    """Zero-emission zones close the routes that deliver by diesel truck into them."""
-    zones = scenario.policies.zero_emission_zones
-    banned = np.zeros(len(nodes), dtype=bool)
-    for zone in zones:
-        if zone == "diesel_restricted":
-            banned |= nodes["diesel_restricted"].to_numpy(bool)
-        else:
-            banned |= nodes["zone"].isin(ZONE_MEMBERS[zone]).to_numpy()
-    banned_nodes = set(nodes["id"][banned])
-    closed = routes["chain"].isin(DIESEL_CHAINS) & routes["node"].isin(banned_nodes)
+def _route_allowed(options: RouteOptions, region: Region, scenario: Scenario) -> np.ndarray:
+    """Zero-emission zones close the routes that deliver by diesel truck into them (and the zones nested inside)."""
+    banned: set[str] = set()
+    for zone in scenario.policies.zero_emission_zones:
+        banned |= region.zone_nodes(zone)
+    table = options.table
+    closed = table["chain"].isin(DIESEL_CHAINS) & table["node"].isin(banned)
     return ~closed.to_numpy()
 
 
@@ -210,31 +208,25 @@ def _emissions_cap(scenario: Scenario, years) -> np.ndarray:
     return np.array([np.inf if c is None else c / 1000.0 for c in caps])  # kt -> Mt
 
 
-def _share_rules(routes: pd.DataFrame, scenario: Scenario) -> tuple[ShareRule, ...]:
+def _share_rules(options: RouteOptions, scenario: Scenario) -> tuple[ShareRule, ...]:
     rule = scenario.policies.min_rail_share
     if rule.share <= 0:
         return ()
+    routes = options.table
     scope = (routes["great_circle_km"] > rule.above_km).to_numpy()
     rail = routes["chain"].isin(RAIL_CHAINS).to_numpy()
     return (ShareRule(f"min_rail_share above {rule.above_km:g} km", rule.share, scope, scope & rail),)
 
 
-def _coverage_rules(routes: pd.DataFrame, scenario: Scenario) -> tuple[CoverageRule, ...]:
+def _coverage_rules(options: RouteOptions, scenario: Scenario) -> tuple[CoverageRule, ...]:
     rule = scenario.policies.coverage
     if rule.share <= 0:
         return ()
-    covering = np.ones(len(routes), dtype=bool)
-    limits = []
-    if rule.within_km is not None:
-        covering &= ((routes["km_road"] + routes["km_rail"]) <= rule.within_km).to_numpy()
-        limits.append(f"{rule.within_km:g} km")
-    if rule.within_hours is not None:
-        covering &= (routes["hours"] <= rule.within_hours).to_numpy()
-        limits.append(f"{rule.within_hours:g} h")
-    return (CoverageRule(f"coverage within {' and '.join(limits)}", rule.share, covering),)
+    nearness = rule.nearness
+    return (CoverageRule(f"coverage {nearness.text()}", rule.share, nearness.of_routes(options.table)),)
 
 
-def _resources(region: Region, scenario: Scenario, routes: pd.DataFrame) -> tuple[pd.DataFrame, sparse.csr_matrix]:
+def _resources(region: Region, scenario: Scenario, options: RouteOptions) -> tuple[pd.DataFrame, sparse.csr_matrix]:
     """Capacitated resources the routes use and the (E, R) use matrix.
 
     Rows are scaled so that the problem's coefficients are O(1): terminals and
@@ -253,6 +245,7 @@ def _resources(region: Region, scenario: Scenario, routes: pd.DataFrame) -> tupl
         per_year = s.capacity_swaps_per_day * trucks.operating_days * infra.swap_capacity_factor
         rows.append((s.id, "swap_station", s.name_en, "swaps/yr", per_year))
     table = pd.DataFrame(rows, columns=["id", "kind", "name", "unit", "capacity"])
+    routes = options.table
     used = sorted({e for items in routes["resources"] for e in items})
     table = table[table["id"].isin(used)].sort_values("id", kind="mergesort").reset_index(drop=True)
     for y in years:

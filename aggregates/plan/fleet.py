@@ -27,16 +27,15 @@ trains and yards, ``trucks.operating_days`` for trucks and swaps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from aggregates.config import Scenario
-from aggregates.network.routes import TRUCK_OF_CHAIN
-from aggregates.optimize.build import RAIL_CHAINS, Instance
-from aggregates.optimize.plan import Plan
+from aggregates.plan.kpis import FleetSummary
+from aggregates.vocab import RAIL_CHAINS, TRUCK_GROUPS, TRUCK_OF_CHAIN
 
 KINDS = ("train_corridor", "yard", "trucks", "swap_station")
 COLUMNS = (
@@ -62,33 +61,7 @@ COLUMNS = (
     "swaps_per_day",
     "depot_swaps_per_day",
 )
-TRUCK_GROUPS = {
-    "diesel_truck": "diesel trucks, direct haul",
-    "bet_truck": "battery-electric trucks, direct haul",
-    "rail_diesel": "diesel trucks, first and last mile of rail",
-    "rail_bet": "battery-electric trucks, first and last mile of rail",
-}
 COUNT_COLUMNS = ("wagons", "containers", "tracks", "trucks", "driver_shifts", "drivers")
-SUMMARY_KEYS = (
-    "rail_operating_days",
-    "truck_operating_days",
-    "trains_per_day",
-    "trains_per_calendar_day",
-    "trainsets",
-    "wagons",
-    "containers",
-    "yard_tracks",
-    "nev_trucks",
-    "diesel_trucks",
-    "truck_trips_per_day",
-    "truck_hours_per_day",
-    "swaps_per_day",
-    "depot_swaps_per_day",
-    "driver_shifts_per_day",
-    "drivers",
-)
-
-
 @dataclass(frozen=True)
 class Fleet:
     """The fleet and operations a plan needs.
@@ -99,47 +72,25 @@ class Fleet:
         One row per year and item, columns :data:`COLUMNS` (README, "Fleet and
         operations sizing"); what does not apply to a kind is empty.
     summaries
-        Per year: the headline figures (:data:`SUMMARY_KEYS`).
+        Per year: the headline figures.
     days
         Operating days a year of trains and of trucks, the basis of every per-day figure.
     """
 
     table: pd.DataFrame
-    summaries: dict[int, dict] = field(default_factory=dict)
+    summaries: dict[int, FleetSummary] = field(default_factory=dict)
     days: tuple[float, float] = (365.0, 365.0)
 
-    def summary(self, year: int) -> dict:
+    def summary(self, year: int) -> FleetSummary:
         """Headline figures of one year; zero fleet for a year with no flows."""
         if year in self.summaries:
-            return dict(self.summaries[year])
-        rail_days, truck_days = self.days
-        return {k: 0 for k in SUMMARY_KEYS} | {"rail_operating_days": rail_days, "truck_operating_days": truck_days}
-
-
-def plan_fleet(plan: Plan, instance: Instance) -> Fleet:
-    """Size the fleet of a solved plan; see :func:`size_fleet`.
-
-    Parameters
-    ----------
-    plan
-        The solved plan (flows and resources).
-    instance
-        What was solved: routes (swaps per trip), bases (own sidings), scenario.
-    """
-    own_siding = instance.bases.loc[instance.bases["own_siding"].astype(bool), "id"]
-    return size_fleet(
-        plan.flows,
-        instance.routes,
-        instance.scenario,
-        resources=plan.resources,
-        own_siding=own_siding,
-        years=instance.problem.years,
-    )
+            return self.summaries[year]
+        return FleetSummary.idle(*self.days)
 
 
 def size_fleet(
     flows: pd.DataFrame,
-    routes: pd.DataFrame,
+    swaps_per_trip: Sequence[float],
     scenario: Scenario,
     *,
     resources: pd.DataFrame | None = None,
@@ -154,9 +105,9 @@ def size_fleet(
         The plan's flows table: ``year``, ``base``, ``chain``, ``tonnes`` (per year),
         ``km_road`` (first plus last mile for rail chains), ``km_rail``,
         ``loading_terminal``, ``unloading_terminal`` and ``route`` (row of ``routes``).
-    routes
-        Route options with ``swaps_per_trip`` (en-route battery swaps per round trip,
-        all truck legs together).
+    swaps_per_trip
+        Per route option (the flows' ``route``): en-route battery swaps per round trip,
+        all truck legs together.
     scenario
         Train size, operating days, truck payloads and range, and the ``fleet`` section.
     resources
@@ -172,7 +123,7 @@ def size_fleet(
     -------
     Fleet
     """
-    ops = flow_operations(flows, routes, scenario, set(own_siding))
+    ops = flow_operations(flows, swaps_per_trip, scenario, set(own_siding))
     names = _terminal_names(resources)
     corridors = _corridors(ops, scenario, names)
     parts = [
@@ -205,13 +156,13 @@ def train_cycle_hours(km_rail: np.ndarray | float, scenario: Scenario) -> np.nda
 
 
 def flow_operations(
-    flows: pd.DataFrame, routes: pd.DataFrame, scenario: Scenario, own_siding: set[str]
+    flows: pd.DataFrame, swaps_per_trip: Sequence[float], scenario: Scenario, own_siding: set[str]
 ) -> pd.DataFrame:
     """Per flow and year: truck loads, loaded trips, truck-hours, swaps and box-hours.
 
     Parameters
     ----------
-    flows, routes, scenario
+    flows, swaps_per_trip, scenario
         As for :func:`size_fleet`.
     own_siding
         Bases with their own siding.
@@ -234,7 +185,7 @@ def flow_operations(
     out["legs"] = 1 + first_mile.astype(int)
     out["loads"] = out["tonnes"] / payload
     out["trips"] = out["loads"] * out["legs"]
-    en_route = routes["swaps_per_trip"].to_numpy(float)[out["route"].to_numpy(int)] if len(out) else 0.0
+    en_route = np.asarray(swaps_per_trip, float)[out["route"].to_numpy(int)] if len(out) else 0.0
     km = out["km_road"].to_numpy(float)
     batteries = np.where(out["truck"] == "bet", 2 * km / bet.range_km, 0.0)
     depot = np.maximum(batteries - en_route, 0.0)  # origins swap what the stations on the way do not
@@ -406,7 +357,7 @@ def _tidy(table: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
-def _summary(table: pd.DataFrame, scenario: Scenario) -> dict:
+def _summary(table: pd.DataFrame, scenario: Scenario) -> FleetSummary:
     rail_days, truck_days = scenario.rail.operating_days, scenario.trucks.operating_days
     corridors = table[table["kind"] == "train_corridor"]
     trucks = table[table["kind"] == "trucks"]
@@ -415,35 +366,21 @@ def _summary(table: pd.DataFrame, scenario: Scenario) -> dict:
     def count(frame: pd.DataFrame, column: str) -> int:
         return int(frame[column].fillna(0).sum())
 
-    return {
-        "rail_operating_days": rail_days,
-        "truck_operating_days": truck_days,
-        "trains_per_day": round(trains, 2),
-        "trains_per_calendar_day": round(trains * rail_days / 365.0, 2),
-        "trainsets": round(float(corridors["trainsets"].sum()), 2),
-        "wagons": count(corridors, "wagons"),
-        "containers": count(corridors, "containers"),
-        "yard_tracks": count(table[table["kind"] == "yard"], "tracks"),
-        "nev_trucks": count(trucks[trucks["truck"] == "bet"], "trucks"),
-        "diesel_trucks": count(trucks[trucks["truck"] == "diesel"], "trucks"),
-        "truck_trips_per_day": round(float(trucks["per_day"].sum()), 1),
-        "truck_hours_per_day": round(float(trucks["hours_per_day"].sum()), 1),
-        "swaps_per_day": round(float(trucks["swaps_per_day"].sum()), 1),
-        "depot_swaps_per_day": round(float(trucks["depot_swaps_per_day"].sum()), 1),
-        "driver_shifts_per_day": count(trucks, "driver_shifts"),
-        "drivers": count(trucks, "drivers"),
-    }
-
-
-def with_fleet_kpis(kpis: dict, fleet: Fleet) -> dict:
-    """A copy of a plan's KPIs with each year's fleet summary under ``years.<year>.fleet``.
-
-    Parameters
-    ----------
-    kpis
-        The plan's KPIs (``Plan.kpis``); left unchanged.
-    fleet
-        From :func:`size_fleet` or :func:`plan_fleet`.
-    """
-    years = {y: {**values, "fleet": fleet.summary(int(y))} for y, values in kpis.get("years", {}).items()}
-    return {**kpis, "years": years}
+    return FleetSummary(
+        rail_operating_days=rail_days,
+        truck_operating_days=truck_days,
+        trains_per_day=round(trains, 2),
+        trains_per_calendar_day=round(trains * rail_days / 365.0, 2),
+        trainsets=round(float(corridors["trainsets"].sum()), 2),
+        wagons=count(corridors, "wagons"),
+        containers=count(corridors, "containers"),
+        yard_tracks=count(table[table["kind"] == "yard"], "tracks"),
+        nev_trucks=count(trucks[trucks["truck"] == "bet"], "trucks"),
+        diesel_trucks=count(trucks[trucks["truck"] == "diesel"], "trucks"),
+        truck_trips_per_day=round(float(trucks["per_day"].sum()), 1),
+        truck_hours_per_day=round(float(trucks["hours_per_day"].sum()), 1),
+        swaps_per_day=round(float(trucks["swaps_per_day"].sum()), 1),
+        depot_swaps_per_day=round(float(trucks["depot_swaps_per_day"].sum()), 1),
+        driver_shifts_per_day=count(trucks, "driver_shifts"),
+        drivers=count(trucks, "drivers"),
+    )

@@ -1,0 +1,47 @@
+"""Scenario configs: the sections, the scenario, and how files become scenarios.
+
+Import from here: ``from aggregates.config import Scenario, load_scenario``.
+"""
+
+from aggregates.config.emissions import Emissions
+from aggregates.config.loading import apply_overrides, load_scenario, parse_override, scenario_from_dict
+from aggregates.config.planning import (
+    Coverage,
+    DemandScale,
+    Infrastructure,
+    Policies,
+    Prices,
+    RailShare,
+    Solver,
+    Target,
+)
+from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
+from aggregates.config.scenario import Scenario, format_validation, set_paths
+from aggregates.config.transport import BetTruck, DieselTruck, Rail, TariffClass, Trucks
+
+__all__ = [
+    "BetTruck",
+    "Coverage",
+    "CoverageCheck",
+    "DemandScale",
+    "DieselTruck",
+    "Emissions",
+    "Fleet",
+    "Infrastructure",
+    "Outputs",
+    "Policies",
+    "Prices",
+    "Rail",
+    "RailShare",
+    "Scenario",
+    "Solver",
+    "Target",
+    "TariffClass",
+    "Trucks",
+    "apply_overrides",
+    "format_validation",
+    "load_scenario",
+    "parse_override",
+    "scenario_from_dict",
+    "set_paths",
+]

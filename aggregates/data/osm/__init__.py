@@ -1,0 +1,162 @@
+"""Build a region's road layer from OpenStreetMap with osmnx.
+
+The road layer of a region is two tables (see :mod:`aggregates.data.schema`):
+``road_nodes`` (Point) and ``roads`` (LineString). This module makes both from
+an OSM extract, so the rest of the pipeline runs unchanged on a real network:
+
+1. read a local ``.osm`` (XML) or ``.osm.pbf`` file, offline (a ``.pbf`` is
+   first cut down to the selected highway ways, their nodes and named place
+   nodes, and written as XML to a temporary folder with pyosmium); or, only
+   with ``allow_download=True``, download a bounding box from Overpass;
+2. keep the truck-relevant highway classes (motorway, trunk, primary,
+   secondary, tertiary and their ``_link`` ramps by default);
+3. treat every way as two-way, keep the largest connected component, and
+   simplify the topology with osmnx, splitting links where the highway class,
+   ``ref`` or ``toll`` tag changes;
+4. write one road node per graph node and one road link per node pair
+   (parallel links are merged, the shortest kept);
+5. join every point feature (bases, terminals, demand nodes, swap stations) to
+   its nearest road node with an ``access`` link.
+
+Simplification
+--------------
+The network is undirected: aggregate trucks run loaded one way and empty the
+other, and the model prices a link the same in both directions. ``oneway``
+tags are therefore ignored. A dual carriageway mapped as two one-way ways
+stays as two (near-)parallel links; a one-way ramp can be driven both ways.
+This overstates connectivity at a few interchanges, by a few hundred metres
+at most, and never invents a road that does not exist.
+
+Data from OpenStreetMap is (c) OpenStreetMap contributors, ODbL 1.0.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from aggregates.data.osm.graph import Dropped, road_graph, road_kind
+from aggregates.data.osm.reading import DEFAULT, DEFAULT_HIGHWAYS, DOWNLOAD, check_highways, load_osm_graph, pbf_to_xml
+from aggregates.data.osm.tables import (
+    access_links,
+    check_points,
+    nearest_province,
+    concat_sorted,
+    place_table,
+    road_links_from_graph,
+    road_nodes_from_graph,
+    utm_crs,
+)
+
+LOGGER = logging.getLogger("aggregates.data.osm")
+
+def build_osm_road_layer(
+    source: str | Path,
+    points: pd.DataFrame,
+    *,
+    province_of: Callable[[float, float], str] | None = None,
+    max_snap_km: float = 5.0,
+    highway_filter: Iterable[str] = DEFAULT,
+    allow_download: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+    access_circuity: float = 1.3,
+    place_radius_km: float = 5.0,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Build the ``road_nodes`` and ``roads`` tables of a region from OSM.
+
+    Parameters
+    ----------
+    source
+        Path to a local ``.osm`` (XML) or ``.osm.pbf`` file, or the string
+        ``"download"`` (honoured only with ``allow_download=True``).
+    points
+        The point features to join to the network: a DataFrame with columns
+        ``id``, ``lon``, ``lat`` (bases, terminals, demand nodes, swap stations).
+    province_of
+        Callable ``(lon, lat) -> province`` for the road nodes; default: the province
+        of the nearest point (``points`` then needs a ``province`` column).
+    max_snap_km
+        Largest allowed straight distance from a point to its road node, km.
+    highway_filter
+        OSM ``highway`` values to keep.
+    allow_download
+        Allow ``source="download"`` to query Overpass over ``bbox``.
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)`` for a download.
+    access_circuity
+        Access link length = straight distance x this factor (at least 0.1 km).
+    place_radius_km
+        A road node is named after the nearest OSM place (city, town, suburb,
+        village, hamlet) within this distance, else ``"osm node <osmid>"``.
+
+    Returns
+    -------
+    road_nodes, roads
+        GeoDataFrames in EPSG:4326 with the columns of the schema, sorted by id.
+        ``roads`` holds the OSM links and the access links.
+
+    Raises
+    ------
+    RegionError
+        Download not allowed, file missing or unreadable, no road of the
+        selected classes, bad points, or points beyond ``max_snap_km``.
+    """
+    highways = check_highways(highway_filter)
+    check_points(points)
+    province_of = province_of or nearest_province(points)
+    raw = load_osm_graph(source, highway_filter=highways, allow_download=allow_download, bbox=bbox)
+    places = place_table(raw)
+    graph, dropped = road_graph(raw, highways)
+    nodes = road_nodes_from_graph(graph, places, province_of=province_of, place_radius_km=place_radius_km)
+    links = road_links_from_graph(graph)
+    access, max_snap = access_links(
+        points,
+        nodes,
+        max_snap_km=max_snap_km,
+        access_circuity=access_circuity,
+        dropped=dropped,
+    )
+    roads = concat_sorted([links, access])
+    _log_summary(nodes, links, dropped, len(access), max_snap)
+    return nodes, roads
+
+
+def _log_summary(
+    nodes: gpd.GeoDataFrame,
+    links: gpd.GeoDataFrame,
+    dropped: Dropped,
+    snapped: int,
+    max_snap: float,
+) -> None:
+    LOGGER.info(
+        "OSM road layer: %d nodes, %d links, %.1f km of road; dropped %d disconnected "
+        "fragment(s) (%d nodes, %.1f km); %d points snapped, max snap %.2f km",
+        len(nodes),
+        len(links),
+        float(links["length_km"].sum()),
+        dropped.components,
+        dropped.nodes,
+        dropped.km,
+        snapped,
+        max_snap,
+    )
+
+
+__all__ = [
+    "DEFAULT_HIGHWAYS",
+    "DOWNLOAD",
+    "Dropped",
+    "access_links",
+    "build_osm_road_layer",
+    "load_osm_graph",
+    "pbf_to_xml",
+    "road_graph",
+    "road_kind",
+    "road_links_from_graph",
+    "road_nodes_from_graph",
+    "utm_crs",
+]

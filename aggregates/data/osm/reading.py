@@ -1,0 +1,174 @@
+"""Reading OpenStreetMap: a local .osm / .osm.pbf file, or (only when allowed) an Overpass download."""
+
+from __future__ import annotations
+
+import tempfile
+import xml.sax
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+import networkx as nx
+import osmnx as ox
+
+from aggregates.errors import RegionError
+
+DOWNLOAD = "download"
+
+DEFAULT_HIGHWAYS: tuple[str, ...] = (
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+)
+
+DEFAULT = DEFAULT_HIGHWAYS
+
+_WAY_TAGS = ("highway", "ref", "name", "toll", "oneway")
+
+_NODE_TAGS = ("place", "name", "name:en", "name:zh")
+
+_PLACE_TYPES = frozenset({"city", "town", "suburb", "village", "hamlet"})
+
+def load_osm_graph(
+    source: str | Path,
+    *,
+    highway_filter: Iterable[str] = DEFAULT,
+    allow_download: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> nx.MultiDiGraph:
+    """Read the raw (unsimplified, all components) OSM graph.
+
+    Parameters
+    ----------
+    source
+        ``.osm`` / ``.osm.pbf`` path, or ``"download"``.
+    highway_filter
+        Highway values to keep when cutting down a ``.pbf`` or downloading.
+    allow_download
+        Whether ``"download"`` may touch the network.
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)`` for a download.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The osmnx graph, not yet filtered to ``highway_filter`` for XML input.
+    """
+    highways = check_highways(highway_filter)
+    if isinstance(source, str) and source == DOWNLOAD:
+        return _download_graph(bbox, highways, allow_download)
+    path = Path(source)
+    if not path.is_file():
+        raise RegionError(f"OSM file not found: {path}")
+    if path.name.lower().endswith(".pbf"):
+        with tempfile.TemporaryDirectory(prefix="aggregates-osm-") as tmp:
+            xml_path = pbf_to_xml(path, Path(tmp) / "extract.osm", highways)
+            return _read_xml(xml_path, shown=path)
+    return _read_xml(path, shown=path)
+
+def pbf_to_xml(pbf: Path, xml_path: Path, highway_filter: Iterable[str] = DEFAULT) -> Path:
+    """Write the road part of an ``.osm.pbf`` file as OSM XML, with pyosmium.
+
+    Keeps the ways whose ``highway`` tag is in ``highway_filter``, the nodes
+    they use, and the named place nodes (used to name road nodes).
+
+    Parameters
+    ----------
+    pbf
+        Input ``.osm.pbf`` file.
+    xml_path
+        Output ``.osm`` file (overwritten).
+    highway_filter
+        Highway values to keep.
+
+    Returns
+    -------
+    pathlib.Path
+        ``xml_path``.
+    """
+    osmium = _import_osmium()
+    highways = frozenset(highway_filter)
+    used: set[int] = set()
+    for way in osmium.FileProcessor(str(pbf), osmium.osm.WAY):
+        if way.tags.get("highway") in highways:
+            used.update(ref.ref for ref in way.nodes)
+    entities = osmium.osm.NODE | osmium.osm.WAY
+    with osmium.SimpleWriter(str(xml_path), overwrite=True) as writer:
+        for obj in osmium.FileProcessor(str(pbf), entities):
+            if obj.is_node() and (obj.id in used or is_named_place(obj.tags)):
+                writer.add_node(obj)
+            elif obj.is_way() and obj.tags.get("highway") in highways:
+                writer.add_way(obj)
+    return xml_path
+
+@contextmanager
+def osm_tags() -> Iterator[None]:
+    """Make osmnx keep the way and node tags this module reads."""
+    settings = ox.settings
+    old_way, old_node = settings.useful_tags_way, settings.useful_tags_node
+    settings.useful_tags_way = sorted(set(old_way) | set(_WAY_TAGS))
+    settings.useful_tags_node = sorted(set(old_node) | set(_NODE_TAGS))
+    try:
+        yield
+    finally:
+        settings.useful_tags_way, settings.useful_tags_node = old_way, old_node
+
+def _read_xml(path: Path, *, shown: Path) -> nx.MultiDiGraph:
+    """Read an OSM XML file into an unsimplified graph with all components."""
+    try:
+        with osm_tags():
+            return ox.graph_from_xml(path, simplify=False, retain_all=True)
+    except (ParseError, xml.sax.SAXException) as exc:
+        raise RegionError(f"cannot read OSM file {shown}: {exc}") from exc
+
+def _download_graph(
+    bbox: tuple[float, float, float, float] | None,
+    highways: tuple[str, ...],
+    allow_download: bool,
+) -> nx.MultiDiGraph:
+    """Download the road graph of ``bbox`` from Overpass (opt-in only)."""
+    if not allow_download:
+        raise RegionError(
+            'source "download" needs allow_download=True (it queries the Overpass '
+            "API over the network); give a local .osm or .osm.pbf file instead"
+        )
+    if bbox is None or len(bbox) != 4:
+        raise RegionError("source 'download' needs bbox=(min_lon, min_lat, max_lon, max_lat)")
+    road_filter = f'["highway"~"^({"|".join(highways)})$"]'
+    with osm_tags():
+        return ox.graph_from_bbox(
+            tuple(float(b) for b in bbox),
+            simplify=False,
+            retain_all=True,
+            custom_filter=road_filter,
+        )
+
+def _import_osmium() -> Any:
+    """Import pyosmium, with a clear error when it is missing."""
+    try:
+        import osmium
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RegionError("reading .osm.pbf needs pyosmium: pip install osmium (or give an .osm XML file)") from exc
+    return osmium
+
+def is_named_place(tags: Any) -> bool:
+    """Whether OSM tags describe a named settlement."""
+    return tags.get("place") in _PLACE_TYPES and bool(tags.get("name"))
+
+def check_highways(highway_filter: Iterable[str]) -> tuple[str, ...]:
+    """Validate and normalise the highway filter."""
+    if isinstance(highway_filter, str):
+        highway_filter = [highway_filter]
+    highways = tuple(sorted({str(h).strip() for h in highway_filter if str(h).strip()}))
+    if not highways:
+        raise RegionError("highway_filter is empty: name at least one OSM highway class")
+    return highways

@@ -1,0 +1,178 @@
+"""Run folders: a plan and its map layers written to files, and read back into the same types.
+
+Files (README, "Outputs"): ``flows.csv``, ``bases.csv``, ``demand.csv``, ``resources.csv``,
+``fleet.csv``, ``kpis.json``, ``scenario.yaml`` (the config as resolved), ``plan.gpkg`` (the
+map layers) and ``plan.xlsx`` (the same tables). :func:`write_plan_files` writes them into a
+folder the caller makes (e.g. with :func:`aggregates.files.atomic_folder`); :func:`read_run_folder`
+reads them back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import yaml
+
+from aggregates.config import Scenario, scenario_from_dict
+from aggregates.errors import AggregatesError, InputError
+from aggregates.plan import TABLES, Plan, SolveInfo, YearKPIs
+from aggregates.viz.layers import LAYER_NAMES, MapLayers
+from aggregates.vocab import MT
+
+RUN_FILES = (*(f"{name}.csv" for name in TABLES if name != "fleet"), "kpis.json", "plan.gpkg", "scenario.yaml")
+# Text columns of each table: read back as text (an empty cell is "", not a missing number).
+TEXT_COLUMNS = {
+    "flows": ("base", "node", "product", "chain", "loading_terminal", "unloading_terminal"),
+    "bases": ("base", "name", "name_zh", "city", "feedstock", "status"),
+    "demand": ("node", "name", "name_zh", "city", "product", "suppliers"),
+    "resources": ("resource", "kind", "name", "unit"),
+    "fleet": ("kind", "id", "name", "truck", "unit"),
+}
+COUNT_COLUMNS = {"fleet": ("wagons", "containers", "tracks", "trucks", "driver_shifts", "drivers")}
+
+
+def write_plan_files(plan: Plan, layers: MapLayers, folder: str | Path) -> Path:
+    """Write a plan's tables, ``kpis.json``, ``scenario.yaml``, ``plan.gpkg`` and ``plan.xlsx`` into ``folder``."""
+    folder = Path(folder)
+    for name, table in plan.tables().items():
+        table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    text = json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n"
+    (folder / "kpis.json").write_text(text, encoding="utf-8")
+    write_scenario(plan.scenario, folder / "scenario.yaml")
+    for name, layer in layers.items():
+        layer.to_file(folder / "plan.gpkg", layer=name, driver="GPKG")
+    _write_xlsx(plan, folder / "plan.xlsx")
+    return folder
+
+
+def write_scenario(scenario: Scenario, path: Path) -> None:
+    """The scenario as resolved (``extends`` and ``--set`` applied), ready to run again."""
+    data = scenario.model_dump(mode="json")
+    header = (
+        f"# Scenario '{scenario.name}' as resolved from {scenario.source_file} (extends and --set applied).\n"
+        "# Re-run it with: aggregates optimize <this file>\n"
+    )
+    path.write_text(header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def kpi_table(plan: Plan) -> pd.DataFrame:
+    """Per-year KPIs as a table: one row per KPI, one column per year (nested mappings flattened)."""
+    rows: dict[str, dict] = {}
+    for year, values in plan.to_json()["years"].items():
+        for key, value in values.items():
+            if isinstance(value, dict):
+                for sub, v in value.items():
+                    rows.setdefault(f"{key}.{sub}", {})[year] = v
+            else:
+                rows.setdefault(key, {})[year] = value
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("kpi").reset_index()
+
+
+def _write_xlsx(plan: Plan, path: Path) -> None:
+    solver = {k: v for k, v in plan.to_json().items() if not isinstance(v, dict)}
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        kpi_table(plan).to_excel(xl, sheet_name="kpis", index=False)
+        pd.DataFrame(list(solver.items()), columns=["field", "value"]).to_excel(xl, sheet_name="run", index=False)
+        for name, table in plan.tables().items():
+            table.to_excel(xl, sheet_name=name, index=False)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+def read_run_folder(folder: str | Path) -> tuple[Plan, MapLayers]:
+    """Read a run folder written by ``aggregates optimize`` (or :meth:`aggregates.Result.write`).
+
+    Raises
+    ------
+    InputError
+        When the folder or one of its files is missing or unreadable, saying
+        which and how to make it again.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such run folder; run 'aggregates optimize CONFIG --out {folder}' first")
+    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+    if missing:
+        raise InputError(
+            f"{folder}: not a complete run folder, missing {', '.join(missing)}; "
+            "re-run 'aggregates optimize' to write it again"
+        )
+    scenario = _read_scenario(folder / "scenario.yaml")
+    kpis = _read_json(folder / "kpis.json")
+    tables = {name: _read_table(folder, name) for name in TABLES}
+    plan = _plan(scenario, kpis, tables)
+    return plan, _read_layers(folder / "plan.gpkg")
+
+
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / f"{name}.csv"
+    if not path.is_file():  # fleet.csv came later than the other tables
+        return pd.DataFrame()
+    table = pd.read_csv(path)
+    for column in TEXT_COLUMNS.get(name, ()):
+        if column in table:
+            table[column] = table[column].fillna("").astype(object)
+    for column in COUNT_COLUMNS.get(name, ()):
+        if column in table:
+            table[column] = table[column].astype("Int64")
+    return table
+
+
+def _plan(scenario: Scenario, kpis: dict, tables: dict[str, pd.DataFrame]) -> Plan:
+    solve_fields = ("status", "detail", "objective_yuan", "bound_yuan", "mip_gap", "build_seconds", "solve_seconds")
+    try:
+        figures = {int(y): YearKPIs.from_dict(v) for y, v in kpis["years"].items()}
+        info = SolveInfo(**{k: kpis[k] for k in solve_fields}, model_size=kpis.get("model_size", {}))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"kpis.json: {exc}; re-run 'aggregates optimize' to write it again") from None
+    penalties = {year: _penalty(scenario, tables["demand"], k, year) for year, k in figures.items()}
+    return Plan(scenario, info, kpis=figures, penalty_yuan=penalties, **tables)
+
+
+def _penalty(scenario: Scenario, demand: pd.DataFrame, k: YearKPIs, year: int) -> float:
+    """Unmet demand and soft-target shortfall at their penalties, from the written tables (to the t)."""
+    unmet = float(demand.loc[demand["year"] == year, "unmet_t"].sum()) if len(demand) else 0.0
+    penalty = unmet * scenario.prices.unmet_penalty_yuan_per_t
+    if not scenario.target.hard:
+        penalty += max(k.target_mt - k.substitution_mt, 0.0) * MT * scenario.target.shortfall_penalty_yuan_per_t
+    return round(penalty)
+
+
+def _read_scenario(path: Path) -> Scenario:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a mapping of scenario keys, got {type(data).__name__}")
+    try:
+        return scenario_from_dict(data, str(path))
+    except AggregatesError as exc:
+        raise InputError(exc.message) from None
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON (line {exc.lineno}): re-run 'aggregates optimize'") from None
+    for key in ("status", "detail", "years"):
+        if key not in data:
+            raise InputError(f"{path}: field '{key}' is missing; re-run 'aggregates optimize' to write it again")
+    return data
+
+
+def _read_layers(path: Path) -> MapLayers:
+    present = {name for name, _kind in pyogrio.list_layers(path)}
+    missing = [name for name in LAYER_NAMES if name not in present]
+    if missing:
+        raise InputError(
+            f"{path}: layer(s) {', '.join(missing)} missing (written by an older version); "
+            "re-run 'aggregates optimize' to write the run again"
+        )
+    return MapLayers(**{name: gpd.read_file(path, layer=name).to_crs("EPSG:4326") for name in LAYER_NAMES})

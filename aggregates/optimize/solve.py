@@ -1,0 +1,314 @@
+"""Solve the allocation MILP and read the solution back as plain arrays.
+
+:func:`solve` takes a :class:`~aggregates.optimize.problem.Problem` and returns a
+:class:`Solution`; the problem is never modified and nothing is attached to it. The
+single place that turns a solver's termination into our status words is :func:`_status`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.math_opt.python import mathopt
+
+from aggregates.optimize.model import Built, build_model
+from aggregates.optimize.problem import Problem
+
+log = logging.getLogger(__name__)
+
+SOLVERS = {
+    "highs": mathopt.SolverType.HIGHS,
+    "scip": mathopt.SolverType.GSCIP,
+    "cp_sat": mathopt.SolverType.CP_SAT,
+}
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """How to solve. ``None`` means the solver's own default.
+
+    Attributes
+    ----------
+    solver
+        ``highs`` (default), ``scip`` or ``cp_sat``.
+    time_limit_s
+        Wall-clock limit of the MIP solve.
+    relative_gap
+        Stop when (primal - bound) / primal is at most this.
+    threads
+        Solver threads; 1 keeps runs reproducible.
+    seed
+        Random seed passed to the solver.
+    shadow_prices
+        Re-solve the LP with the integer choices fixed to get dual values.
+    presolve
+        Run the solver's MIP presolve. Off by default for HiGHS: on the scaled
+        instances its presolve took 355 of 359 s at 3x and did not finish at 10x,
+        while the same models solve in 15 s and 61 s without it (benchmarks/README.md).
+    """
+
+    solver: str = "highs"
+    time_limit_s: float | None = 120.0
+    relative_gap: float | None = 1e-3
+    threads: int | None = 1
+    seed: int | None = 0
+    shadow_prices: bool = True
+    presolve: bool = False
+
+
+@dataclass(frozen=True)
+class Duals:
+    """Shadow prices from the LP with integer choices fixed: objective decrease per unit of right-hand side.
+
+    A positive value on a capacity means one more unit of capacity would save
+    that much; values are per unit in the year itself (undiscounted).
+    """
+
+    resource: np.ndarray  # (E, T)
+    base_capacity: np.ndarray  # (B, T)
+    demand: np.ndarray  # (D, P, T): marginal cost of one more unit of demand
+    target: np.ndarray  # (T,): marginal cost of one more unit of target
+    emissions_cap: np.ndarray  # (T,)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What a solve produced, as arrays aligned with the problem's ids.
+
+    ``status`` is one of ``optimal``, ``feasible`` (a limit stopped the solver
+    with a plan in hand), ``infeasible``, ``unbounded``, ``no_solution`` or
+    ``error``; :attr:`has_plan` says whether the arrays hold a plan.
+    """
+
+    status: str
+    detail: str
+    objective: float
+    bound: float
+    mip_gap: float
+    build_seconds: float
+    solve_seconds: float
+    flow_route: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    flow_product: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    flow_year: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    flow: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    natural: np.ndarray | None = None  # (D, P, T)
+    unmet: np.ndarray | None = None  # (D, P, T)
+    processed: np.ndarray | None = None  # (B, T) feedstock processed
+    level: np.ndarray | None = None  # (B, T) level index into the problem's levels, -1 closed
+    shortfall: np.ndarray | None = None  # (T,) below a soft target
+    slack: dict[str, np.ndarray] = field(default_factory=dict)  # elastic mode: violation of each policy
+    duals: Duals | None = None
+    size: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def has_plan(self) -> bool:
+        return self.status in ("optimal", "feasible")
+
+
+def _params(settings: SolverSettings, lp: bool = False) -> mathopt.SolveParameters:
+    kw: dict = {}
+    if settings.time_limit_s is not None:
+        kw["time_limit"] = datetime.timedelta(seconds=settings.time_limit_s)
+    if settings.relative_gap is not None and not lp:
+        kw["relative_gap_tolerance"] = settings.relative_gap
+        kw["absolute_gap_tolerance"] = 0.0
+    if settings.seed is not None:
+        kw["random_seed"] = settings.seed
+    params = mathopt.SolveParameters(**kw)
+    name = "highs" if lp else settings.solver
+    if name == "highs" and not lp and not settings.presolve:
+        params.highs.string_options["presolve"] = "off"
+    if settings.threads is not None:
+        if name == "highs":
+            params.highs.int_options["threads"] = settings.threads
+        else:
+            params.threads = settings.threads
+    return params
+
+
+def _status(result: mathopt.SolveResult) -> tuple[str, str]:
+    """Our status word and a one-line detail for a MathOpt result."""
+    reason = result.termination.reason
+    detail = f"{reason.name.lower()}: {result.termination.detail}".strip(": ")
+    if reason == mathopt.TerminationReason.OPTIMAL:
+        return "optimal", detail
+    if reason in (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
+        return "infeasible", detail
+    if reason == mathopt.TerminationReason.UNBOUNDED:
+        return "unbounded", detail
+    if reason == mathopt.TerminationReason.FEASIBLE or result.has_primal_feasible_solution():
+        return "feasible", detail
+    if reason == mathopt.TerminationReason.NO_SOLUTION_FOUND:
+        return "no_solution", detail
+    return "error", detail
+
+
+def _gap(objective: float, bound: float) -> float:
+    if not (np.isfinite(objective) and np.isfinite(bound)):
+        return float("inf")
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def _values(result: mathopt.SolveResult, variables: list) -> np.ndarray:
+    if not variables:
+        return np.zeros(0)
+    return np.asarray(result.variable_values(variables), dtype=float)
+
+
+def _array(result, mapping: dict, shape: tuple) -> np.ndarray:
+    out = np.zeros(shape)
+    if mapping:
+        keys = list(mapping)
+        vals = _values(result, [mapping[k] for k in keys])
+        for k, v in zip(keys, vals, strict=True):
+            out[k] = v
+    return out
+
+
+def _clean(values: np.ndarray) -> np.ndarray:
+    """Drop solver noise: tiny magnitudes to 0, and a stable number of digits."""
+    values = np.where(np.abs(values) < 1e-9, 0.0, values)
+    return np.round(values, 9) + 0.0
+
+
+def _level_choice(pb: Problem, z: np.ndarray) -> np.ndarray:
+    """(B, T) chosen level index (-1: closed) from z values (L, T)."""
+    out = np.full((len(pb.bases), len(pb.years)), -1, dtype=int)
+    for lv, t in zip(*np.nonzero(z > 0.5), strict=True):
+        out[pb.level_base[lv], t] = lv
+    return out
+
+
+def _duals(pb: Problem, built: Built, z_values: np.ndarray, settings: SolverSettings) -> Duals | None:
+    """Fix the integer choices, re-solve the LP with HiGHS and read the dual values."""
+    m = built.model
+    for (lv, t), var in built.z.items():
+        v = float(round(z_values[lv, t]))
+        var.integer = False
+        var.lower_bound = v
+        var.upper_bound = v
+    result = mathopt.solve(m, mathopt.SolverType.HIGHS, params=_params(settings, lp=True))
+    if result.termination.reason != mathopt.TerminationReason.OPTIMAL or not result.has_dual_feasible_solution():
+        log.warning("shadow prices unavailable: LP re-solve ended %s", result.termination.reason.name)
+        return None
+    w = pb.year_weight
+
+    def read(kind: str, shape: tuple, year_axis: int) -> np.ndarray:
+        rows = built.rows.get(kind, {})
+        out = np.zeros(shape)
+        if rows:
+            keys = list(rows)
+            vals = result.dual_values([rows[k] for k in keys])
+            for k, v in zip(keys, vals, strict=True):
+                k = k if isinstance(k, tuple) else (k,)
+                out[k] = v / w[k[year_axis]]
+        return _clean(out)
+
+    n_t = len(pb.years)
+    return Duals(
+        resource=-read("resource", (len(pb.resources), n_t), 1),
+        base_capacity=-read("base_capacity", (len(pb.bases), n_t), 1),
+        demand=read("demand", (len(pb.nodes), len(pb.products), n_t), 2),
+        target=read("target", (n_t,), 0),
+        emissions_cap=-read("emissions_cap", (n_t,), 0),
+    )
+
+
+def solve(
+    problem: Problem,
+    settings: SolverSettings | None = None,
+    *,
+    elastic: bool = False,
+    elastic_penalty: float | None = None,
+    on_log: Callable[[str], None] | None = None,
+) -> Solution:
+    """Build the MILP of ``problem`` and solve it.
+
+    Parameters
+    ----------
+    problem
+        The arrays; optional ones take their neutral defaults.
+    settings
+        Solver choice and limits (default :class:`SolverSettings`).
+    elastic
+        Let the target, emissions caps, share and coverage rules be violated at
+        a large price, so that an infeasible problem still yields a plan that
+        shows which limits bind and by how much (:attr:`Solution.slack`).
+    elastic_penalty
+        Price per unit of violation; default 100 x the largest cost per unit.
+    on_log
+        Called with each line of the solver's log (for progress displays).
+
+    Returns
+    -------
+    Solution
+    """
+    settings = settings or SolverSettings()
+    if settings.solver not in SOLVERS:
+        raise ValueError(f"unknown solver {settings.solver!r}; choose one of {sorted(SOLVERS)}")
+    pb = problem.filled()
+    pb.check()
+    started = time.perf_counter()
+    built = build_model(pb, elastic, elastic_penalty)
+    build_s = time.perf_counter() - started
+    size = _model_size(built)
+    log.info("model: %(variables)d variables (%(integer_variables)d binary), %(constraints)d rows", size)
+    callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
+    t0 = time.perf_counter()
+    result = mathopt.solve(built.model, SOLVERS[settings.solver], params=_params(settings), msg_cb=callback)
+    solve_s = time.perf_counter() - t0
+    status, detail = _status(result)
+    log.info("solve: %s in %.2f s", detail, solve_s)
+    if status not in ("optimal", "feasible"):
+        return Solution(status, detail, float("nan"), float("nan"), float("inf"), build_s, solve_s, size=size)
+    return _read_solution(pb, built, result, settings, status, detail, build_s, solve_s, size)
+
+
+def _model_size(built: Built) -> dict[str, int]:
+    return {
+        "variables": len(list(built.model.variables())),
+        "integer_variables": len(built.z),
+        "constraints": len(list(built.model.linear_constraints())),
+    }
+
+
+def _read_solution(pb, built, result, settings, status, detail, build_s, solve_s, size) -> Solution:
+    objective = float(result.objective_value())
+    bound = float(result.termination.objective_bounds.dual_bound)
+    flow = _clean(_values(result, built.x))
+    keep = flow > 0
+    n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
+    z = _array(result, built.z, (len(pb.level_base), n_t))
+    slack = {name: _clean(_array(result, vars_, _slack_shape(vars_, n_t, n_d))) for name, vars_ in built.slack.items()}
+    duals = _duals(pb, built, z, settings) if settings.shadow_prices else None
+    return Solution(
+        status=status,
+        detail=detail,
+        objective=objective,
+        bound=bound if built.z else objective,
+        mip_gap=_gap(objective, bound) if built.z else 0.0,
+        build_seconds=build_s,
+        solve_seconds=solve_s,
+        flow_route=built.x_route[keep],
+        flow_product=built.x_product[keep],
+        flow_year=built.x_year[keep],
+        flow=flow[keep],
+        natural=_clean(_array(result, built.natural, (n_d, n_p, n_t))),
+        unmet=_clean(_array(result, built.unmet, (n_d, n_p, n_t))),
+        processed=_clean(_array(result, built.h, (n_b, n_t))),
+        level=_level_choice(pb, z),
+        shortfall=_clean(_array(result, built.shortfall, (n_t,))),
+        slack=slack,
+        duals=duals,
+        size=size,
+    )
+
+
+def _slack_shape(vars_: dict, n_t: int, n_d: int) -> tuple:
+    first = next(iter(vars_))
+    return (n_d, n_t) if isinstance(first, tuple) else (n_t,)

@@ -1,0 +1,9 @@
+"""The funnel every command goes through: load, check, solve, and results read back from run folders."""
+
+from aggregates.pipeline.cache import InputCache
+from aggregates.pipeline.inputs import check_fit, with_osm_roads
+from aggregates.pipeline.progress import Progress
+from aggregates.pipeline.result import Result, read_run
+from aggregates.pipeline.solving import solve, solver_settings
+
+__all__ = ["InputCache", "Progress", "Result", "check_fit", "read_run", "solve", "solver_settings", "with_osm_roads"]

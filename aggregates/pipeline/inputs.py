@@ -1,0 +1,126 @@
+"""Getting a scenario's inputs ready: its region (from a folder, OpenStreetMap or memory), checked to fit.
+
+A scenario and a region are each validated when read; :func:`check_fit` checks what ties
+them together (years, places and zones the scenario names, prices for the region's
+products), once, before anything is built, so the layers below can trust their inputs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scipy.spatial import cKDTree
+
+from aggregates.config import Scenario
+from aggregates.data.reading import read_region
+from aggregates.data.region import Region
+from aggregates.errors import ConfigError, RegionError, problems_error
+
+SNAPPED_LAYERS = ("bases", "demand", "terminals", "swap_stations")
+
+
+def check_fit(scenario: Scenario, region: Region) -> None:
+    """Raise if the scenario asks for what the region does not have.
+
+    Raises
+    ------
+    RegionError
+        When the region has no demand for a scenario year.
+    ConfigError
+        Listing every key that names an unknown city, node or zone, a product without a
+        natural-aggregate price, or a map year that is not planned.
+    """
+    _check_years(scenario, region)
+    problems = [*_demand_keys(scenario, region), *_zone_keys(scenario, region), *_other_keys(scenario, region)]
+    if problems:
+        raise problems_error(ConfigError, f"{scenario.origin}: {len(problems)} problem(s) with region {region.meta.name}:", problems)
+
+
+def _check_years(scenario: Scenario, region: Region) -> None:
+    have = set(region.years())
+    missing = [y for y in scenario.years if y not in have]
+    if missing:
+        raise RegionError(
+            f"{region.path / 'demand_years.csv'}: no demand for year(s) {missing}; the scenario asks for "
+            f"{scenario.years} and the region covers {sorted(have)}. Add rows for those years or change 'years' "
+            f"in the config."
+        )
+
+
+def _demand_keys(scenario: Scenario, region: Region) -> list[str]:
+    scale, demand = scenario.demand, region.demand
+    cities, nodes = set(demand["city"]), set(demand["id"])
+    unknown = [f"by_city.{c}" for c in scale.by_city if c not in cities]
+    unknown += [f"by_node.{n}" for n in scale.by_node if n not in nodes]
+    if not unknown:
+        return []
+    return [f"demand: {', '.join(unknown)} match no demand node of the region (cities: {sorted(cities)})"]
+
+
+def _zone_keys(scenario: Scenario, region: Region) -> list[str]:
+    known = region.policy_zones()
+    return [
+        f"policies.zero_emission_zones: '{zone}' is not a zone of the region; use one of {', '.join(known)} "
+        "(zones are listed in the region's region.yaml)"
+        for zone in scenario.policies.zero_emission_zones
+        if zone not in known
+    ]
+
+
+def _other_keys(scenario: Scenario, region: Region) -> list[str]:
+    problems = []
+    prices = scenario.prices
+    missing = [p for p in region.meta.products if p not in prices.natural_yuan_per_t]
+    if missing and prices.natural_allowed:
+        problems.append(
+            f"prices.natural_yuan_per_t has no price for product(s) {missing} of the region; add them, "
+            f"e.g. --set prices.natural_yuan_per_t.{missing[0]}=150"
+        )
+    year = scenario.outputs.year
+    if year is not None and year not in scenario.years:
+        problems.append(f"outputs.year {year} is not planned; the scenario's years are {scenario.years}")
+    return problems
+
+
+def with_osm_roads(
+    region: Region, source: str | Path, *, max_snap_km: float, allow_download: bool = False
+) -> Region:
+    """A copy of ``region`` whose road layer is built from OpenStreetMap (a file, or ``"download"``).
+
+    Raises
+    ------
+    RegionError
+        From :func:`aggregates.data.osm.build_osm_road_layer`: a missing or unreadable file,
+        download not allowed, or sites too far from any road.
+    """
+    # Deferred: osmnx, networkx and pyosmium load only when OSM roads are asked for.
+    from aggregates.data.osm import build_osm_road_layer  # noqa: PLC0415
+
+    known = region.points()
+    points = known[known["layer"].isin(SNAPPED_LAYERS)][["id", "lon", "lat"]].reset_index(drop=True)
+    tree = cKDTree(known[["lon", "lat"]].to_numpy())
+    provinces = known["province"].to_numpy()
+
+    def province_of(lon: float, lat: float) -> str:
+        # Nearest known site's province: the region carries no provincial boundaries.
+        return str(provinces[tree.query([lon, lat])[1]])
+
+    road_nodes, roads = build_osm_road_layer(
+        source,
+        points,
+        province_of=province_of,
+        max_snap_km=max_snap_km,
+        allow_download=allow_download,
+        bbox=region.meta.bbox,
+    )
+    return region.with_roads(road_nodes, roads)
+
+
+def region_of(scenario: Scenario, region: Region | str | Path | None) -> Region:
+    """The region a solve uses: the one given, else read from the scenario's ``region`` folder."""
+    if isinstance(region, Region):
+        return region
+    return read_region(region if region is not None else scenario.region)
+
+
+__all__ = ["check_fit", "region_of", "with_osm_roads"]

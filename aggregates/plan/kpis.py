@@ -1,0 +1,152 @@
+"""The figures of a plan as types: per-year KPIs, emission intensities, fleet summaries, solver facts.
+
+Each field carries its unit (``dataclasses.fields(YearKPIs)[i].metadata["unit"]``, from the KPI
+registry of :mod:`aggregates.vocab`). :meth:`YearKPIs.to_dict` gives exactly the mapping
+``kpis.json`` holds under ``years.<year>``, and :meth:`YearKPIs.from_dict` reads it back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from aggregates.vocab import KPIS
+
+
+def _unit(key: str, unit: str | None = None):
+    """A dataclass field whose metadata holds its unit (from the KPI registry unless given)."""
+    return field(metadata={"unit": unit if unit is not None else KPIS[key].unit})
+
+
+@dataclass(frozen=True)
+class Intensity:
+    """Emissions per net tonne-km of a chain (door to door) or a leg (that leg alone)."""
+
+    tkm: int = _unit("", "t-km")
+    co2e_g_per_tkm: float = _unit("", "g/t-km")
+    co2e_ttw_g_per_tkm: float = _unit("", "g/t-km")
+    nox_g_per_tkm: float = _unit("", "g/t-km")
+    pm_g_per_tkm: float = _unit("", "g/t-km")
+
+
+@dataclass(frozen=True)
+class FleetSummary:
+    """The fleet and operations one year of a plan needs (README, "Fleet and operations sizing").
+
+    Per-day figures are per operating day of their mode (``rail_operating_days`` for trains
+    and yards, ``truck_operating_days`` for trucks and swaps).
+    """
+
+    rail_operating_days: float = _unit("", "days/yr")
+    truck_operating_days: float = _unit("", "days/yr")
+    trains_per_day: float = _unit("", "trains/day")
+    trains_per_calendar_day: float = _unit("", "trains/day")
+    trainsets: float = _unit("", "trainsets")
+    wagons: int = _unit("wagons")
+    containers: int = _unit("containers")
+    yard_tracks: int = _unit("", "tracks")
+    nev_trucks: int = _unit("nev_trucks")
+    diesel_trucks: int = _unit("diesel_trucks")
+    truck_trips_per_day: float = _unit("", "trips/day")
+    truck_hours_per_day: float = _unit("", "truck-hours/day")
+    swaps_per_day: float = _unit("", "swaps/day")
+    depot_swaps_per_day: float = _unit("", "swaps/day")
+    driver_shifts_per_day: int = _unit("", "shifts/day")
+    drivers: int = _unit("", "drivers")
+
+    @classmethod
+    def idle(cls, rail_days: float, truck_days: float) -> FleetSummary:
+        """No fleet at all: a year with no flows."""
+        zeros = {f.name: 0 for f in fields(cls)}
+        return cls(**{**zeros, "rail_operating_days": rail_days, "truck_operating_days": truck_days})
+
+
+@dataclass(frozen=True)
+class YearKPIs:
+    """The headline figures of one planning year (README, "Outputs": ``kpis.json``).
+
+    Money in yuan, tonnes in Mt unless the name says otherwise, CO2e in t (well-to-wheel
+    unless ``ttw``), NOx and PM in t, shares as fractions. ``cost_yuan`` is the cost of the
+    solid-waste supply: fixed + production + transport.
+    """
+
+    substitution_mt: float = _unit("substitution_mt")
+    target_mt: float = _unit("target_mt")
+    target_met: bool = _unit("target_met")
+    demand_mt: float = _unit("demand_mt")
+    natural_mt: float = _unit("natural_mt")
+    unmet_mt: float = _unit("unmet_mt")
+    rail_share_t: float = _unit("rail_share_t")
+    rail_share_tkm: float = _unit("rail_share_tkm")
+    cost_yuan: int = _unit("cost_yuan")
+    cost_yuan_per_t: float = _unit("cost_yuan_per_t")
+    fixed_cost_yuan: int = _unit("fixed_cost_yuan")
+    production_cost_yuan: int = _unit("production_cost_yuan")
+    transport_cost_yuan: int = _unit("transport_cost_yuan")
+    carbon_cost_yuan: int = _unit("carbon_cost_yuan")
+    natural_cost_yuan: int = _unit("natural_cost_yuan")
+    co2e_t: float = _unit("co2e_t")
+    co2e_ttw_t: float = _unit("co2e_ttw_t")
+    co2e_kg_per_t: float = _unit("co2e_kg_per_t")
+    nox_t: float = _unit("nox_t")
+    pm_t: float = _unit("pm_t")
+    tkm_road: int = _unit("tkm_road")
+    tkm_rail: int = _unit("tkm_rail")
+    trains_per_day: float = _unit("trains_per_day")
+    truck_trips_per_day: float = _unit("truck_trips_per_day")
+    by_chain_mt: dict[str, float] = _unit("by_chain_mt")
+    intensity_by_chain: dict[str, Intensity] = _unit("intensity_by_chain")
+    intensity_by_leg: dict[str, Intensity] = _unit("intensity_by_leg")
+    by_city_mt: dict[str, float] = _unit("by_city_mt")
+    to_city_mt: dict[str, float] = _unit("to_city_mt")
+    bases_open: int = _unit("bases_open")
+    capacity_mt: float = _unit("capacity_mt")
+    fleet: FleetSummary | None = _unit("fleet")
+
+    @staticmethod
+    def unit(name: str) -> str:
+        """The unit of a field, e.g. ``YearKPIs.unit("co2e_t") == "t"``."""
+        return {f.name: f.metadata["unit"] for f in fields(YearKPIs)}[name]
+
+    def chain_mt(self, chain: str) -> float:
+        """Mt carried by ``chain`` (0 when unused)."""
+        return self.by_chain_mt.get(chain, 0.0)
+
+    def to_dict(self) -> dict:
+        """The mapping ``kpis.json`` holds for this year (the fleet left out when not sized)."""
+        data = asdict(self)
+        if self.fleet is None:
+            data.pop("fleet")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> YearKPIs:
+        """Read :meth:`to_dict`'s mapping back (``kpis.json``'s ``years.<year>``)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("intensity_by_chain", "intensity_by_leg"):
+            values[key] = {name: Intensity(**v) for name, v in values.get(key, {}).items()}
+        if values.get("fleet") is not None:
+            values["fleet"] = FleetSummary(**values["fleet"])
+        missing = known - set(values) - {"fleet"}
+        if missing:
+            raise ValueError(f"missing figure(s) {', '.join(sorted(missing))}")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    """How the plan was found: solver status, objective and bound, gap, times and model size."""
+
+    status: str
+    detail: str
+    objective_yuan: float = _unit("", "yuan")
+    bound_yuan: float = _unit("", "yuan")
+    mip_gap: float = _unit("mip_gap")
+    build_seconds: float = _unit("", "s")
+    solve_seconds: float = _unit("", "s")
+    model_size: dict[str, int] = field(default_factory=dict, metadata={"unit": "count"})
+
+    @property
+    def optimal(self) -> bool:
+        """Whether the solver proved the plan optimal within the requested gap."""
+        return self.status == "optimal"

@@ -1,0 +1,44 @@
+"""From a solved instance to a :class:`~aggregates.plan.plan.Plan`: tables, figures and the fleet it needs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aggregates.optimize.instance import Instance
+from aggregates.optimize.solve import Solution
+from aggregates.plan.figures import cap_shadow_prices, penalties_yuan, solve_info, year_figures
+from aggregates.plan.fleet import size_fleet
+from aggregates.plan.plan import Plan
+from aggregates.plan.tables import plan_tables
+
+
+def make_plan(instance: Instance, solution: Solution) -> Plan:
+    """Label a solution with the instance's ids, work out every year's figures and size the fleet.
+
+    Parameters
+    ----------
+    instance
+        What was solved.
+    solution
+        A solution with a plan (``solution.has_plan``).
+    """
+    tables = plan_tables(instance, solution)
+    fleet = size_fleet(
+        tables["flows"],
+        instance.routes.column("swaps_per_trip"),
+        instance.scenario,
+        resources=tables["resources"],
+        own_siding=instance.own_siding,
+        years=instance.problem.years,
+    )
+    figures = year_figures(instance, solution, tables)
+    kpis = {year: replace(k, fleet=fleet.summary(year)) for year, k in figures.items()}
+    return Plan(
+        scenario=instance.scenario,
+        solve=solve_info(solution),
+        fleet=fleet.table,
+        kpis=kpis,
+        penalty_yuan=penalties_yuan(instance, solution),
+        cap_shadow_price=cap_shadow_prices(instance, solution),
+        **tables,
+    )
