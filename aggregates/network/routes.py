@@ -23,7 +23,6 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from aggregates.network.graph import Network
 from aggregates.network.legs import Leg, RailLeg, rail_leg, truck_leg

@@ -64,10 +64,10 @@ def mode_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     """Tonnes by chain per scenario in the language's unit (万吨 or Mt)."""
     t = unit("tonnes", lang)
     rows = [
-        {"scenario": run.plan.name, "chain": chain, "label": text(chain, lang), "value": t.of(mt * MT), "order": i}
-        for run in comparison.runs
+        {"scenario": plan.name, "chain": chain, "label": text(chain, lang), "value": t.of(mt * MT), "order": i}
+        for plan in comparison.plans
         for i, chain in enumerate(CHAIN_COLOURS)
-        if (mt := run.plan.year(comparison.year).chain_mt(chain)) > 0
+        if (mt := plan.year(comparison.year).chain_mt(chain)) > 0
     ]
     return pd.DataFrame(rows, columns=["scenario", "chain", "label", "value", "order"])
 
@@ -83,15 +83,15 @@ def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     """CO2e (WTW) and NOx per t-km of each leg type (rail line haul, diesel and battery-electric road) per
     scenario (``intensity_by_leg`` of the KPIs; hubs are in no leg)."""
     rows = []
-    for run in comparison.runs:
-        by_leg = run.plan.year(comparison.year).intensity_by_leg
+    for plan in comparison.plans:
+        by_leg = plan.year(comparison.year).intensity_by_leg
         for leg in _LEGS:
             if leg not in by_leg:
                 continue
             for key in ("co2e_g_per_tkm", "nox_g_per_tkm"):
                 rows.append(
                     {
-                        "scenario": run.plan.name,
+                        "scenario": plan.name,
                         "leg": _w(_LEGS[leg], lang),
                         "measure": _w(_PANELS[key], lang),
                         "value": float(getattr(by_leg[leg], key)),
@@ -103,7 +103,7 @@ def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
 def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevelMixin]:
     """The comparison's charts by name (``COMPARE_CHARTS``), styled."""
     lang = check_lang(lang)
-    scenarios = [run.plan.name for run in comparison.runs]
+    scenarios = [plan.name for plan in comparison.plans]
     specs = {
         "kpis": _kpi_chart(kpi_data(comparison, lang), scenarios),
         "mode_split": _mode_chart(mode_data(comparison, lang), scenarios, lang),

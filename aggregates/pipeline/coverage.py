@@ -1,0 +1,78 @@
+"""Coverage checks through the funnel: residual room from a run folder, or from a new solve with the sites added."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from aggregates.analysis.coverage import Report, check_coverage, summary_table
+from aggregates.config import Scenario
+from aggregates.data.region import Region
+from aggregates.data.sites import Site
+from aggregates.files import atomic_folder
+from aggregates.network.options import RouteOptions
+from aggregates.pipeline.cache import InputCache
+from aggregates.pipeline.progress import Progress
+from aggregates.pipeline.result import read_run
+from aggregates.pipeline.solving import solve
+from aggregates.plan import Plan
+from aggregates.viz.coverage_map import coverage_map
+from aggregates.viz.maps import save_html
+
+
+def coverage(
+    scenario: Scenario,
+    sites: list[tuple[str, Site]],
+    *,
+    plan: str | Path | Plan | None = None,
+    region: Region | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cache: InputCache | None = None,
+) -> Report:
+    """Can each site be supplied from near solid-waste bases? (``aggregates coverage``)
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its ``coverage_check`` rule).
+    sites
+        (label for messages, site) pairs.
+    plan
+        A run folder or a plan whose residual capacity each site is checked against alone;
+        ``None``: solve the scenario again with every site added as demand.
+    region
+        The region (default: the scenario's).
+    on_progress, cache
+        As for :func:`aggregates.solve`.
+
+    Raises
+    ------
+    InputError
+        Listing every bad site field, and sites too far from the road network.
+    InfeasibleError
+        When the re-optimisation with the sites has no plan.
+    """
+    cache = cache or InputCache()
+    region = region if region is not None else cache.region(scenario.region)
+    if plan is not None:
+        given = plan if isinstance(plan, Plan) else read_run(plan).plan
+        report = check_coverage(scenario, region, sites, plan=given)
+        where = f"the plan in {plan}" if not isinstance(plan, Plan) else "the given plan"
+        return replace(report, residual_source=f"{where} (each site checked alone against it)")
+
+    def optimize(extended: Region) -> tuple[Plan, RouteOptions]:
+        result = solve(scenario, extended, on_progress=on_progress, cache=cache)
+        return result.plan, result.instance.routes
+
+    return check_coverage(scenario, region, sites, optimize=optimize)
+
+
+def write_coverage(report: Report, region: Region, out_dir: str | Path) -> Path:
+    """Write ``coverage.csv`` and the map ``coverage.html`` to ``out_dir`` (all or nothing)."""
+    out_dir = Path(out_dir)
+    with atomic_folder(out_dir) as tmp:
+        summary_table(report).to_csv(tmp / "coverage.csv", index=False, encoding="utf-8")
+        bases = {b.id: (b.geometry.y, b.geometry.x, b.name_en) for b in region.bases.itertuples()}
+        save_html(coverage_map(report, bases), tmp / "coverage.html")
+    return out_dir
