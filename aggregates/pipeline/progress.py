@@ -17,9 +17,8 @@ STAGES = {
     "writing up the plan": 0.95,
     "done": 1.0,
 }
-# A HiGHS MIP log row ends in "... BestBound BestSol Gap | Cuts InLp Confl. | LpIters Time": the gap is the
-# first percentage after the two bounds ("inf" before a plan is found).
-_GAP = re.compile(r"\s(-?[\d.]+(?:e[+-]?\d+)?|inf)\s+(-?[\d.]+(?:e[+-]?\d+)?|inf)\s+([\d.]+%|inf|Large)\s")
+# HiGHS's summary line: "Gap 0.0639% (tolerance: 0.1%)".
+_SUMMARY_GAP = re.compile(r"^\s*Gap\s+([\d.]+)%")
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,19 @@ class Reporter:
 
 
 def solver_gap(line: str) -> float | None:
-    """The relative gap in a HiGHS MIP log line (``12.5%`` -> 0.125), or None when the line has none."""
-    match = _GAP.search(f" {line} ")
-    if match is None or not match.group(3).endswith("%"):
+    """The relative gap in a HiGHS MIP log line (``12.5%`` -> 0.125), or None when the line has none.
+
+    A row of HiGHS's MIP table reads ``Proc. InQueue | Leaves Expl.% | BestBound BestSol Gap | ...``:
+    the gap is the third token after the explored percentage (``inf`` before a plan is found).
+    """
+    summary = _SUMMARY_GAP.match(line)
+    if summary:
+        return float(summary.group(1)) / 100.0
+    tokens = line.split()
+    explored = next((i for i, t in enumerate(tokens) if t.endswith("%")), None)
+    if explored is None or explored + 3 >= len(tokens) or not tokens[explored + 3].endswith("%"):
         return None
-    return float(match.group(3)[:-1]) / 100.0
+    try:
+        return float(tokens[explored + 3][:-1]) / 100.0
+    except ValueError:
+        return None

@@ -17,7 +17,7 @@ TABLES = ("flows", "bases", "demand", "resources", "fleet")
 BINDING = 0.99  # a capacity counts as binding from 99 % use
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Plan:
     """A solved allocation plan.
 
