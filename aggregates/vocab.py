@@ -41,7 +41,12 @@ CHAIN_LABELS: dict[str, tuple[str, str]] = {
     "rail_diesel": ("铁路 + 柴油短驳", "rail + diesel first/last mile"),
 }
 # Short names for narrow tables (CLI mix columns).
-CHAIN_SHORT: dict[str, str] = {"diesel_truck": "diesel", "bet_truck": "BET", "rail_bet": "rail+BET", "rail_diesel": "rail+diesel"}
+CHAIN_SHORT: dict[str, str] = {
+    "diesel_truck": "diesel",
+    "bet_truck": "BET",
+    "rail_bet": "rail+BET",
+    "rail_diesel": "rail+diesel",
+}
 TRUCK_GROUPS: dict[str, str] = {
     "diesel_truck": "diesel trucks, direct haul",
     "bet_truck": "battery-electric trucks, direct haul",

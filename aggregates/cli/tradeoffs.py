@@ -27,7 +27,9 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
 )
-from aggregates.sweep import pareto_front, sensitivity as run_sensitivity, tornado as run_tornado, write_sweep
+from aggregates.sweep import pareto_front, write_sweep
+from aggregates.sweep import sensitivity as run_sensitivity
+from aggregates.sweep import tornado as run_tornado
 from aggregates.viz.tradeoff_charts import metric_label, metric_unit
 from aggregates.vocab import CHAIN_SHORT, CHAINS
 

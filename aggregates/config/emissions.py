@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from aggregates.config.base import Strict
 
+
 def _grid_factors() -> dict[str, dict[int, float]]:
     # FACTS §6.1, MEE/NBS location-based factors, kg CO2 per kWh.
     return {
@@ -56,5 +57,3 @@ class Emissions(Strict):
         known = sorted(table)
         pick = max((y for y in known if y <= year), default=known[0])
         return table[pick] * (1.0 - self.green_power_share)
-
-

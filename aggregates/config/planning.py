@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from aggregates.config.base import Strict, non_negative
 from aggregates.vocab import Nearness
 
+
 class DemandScale(Strict):
     """Scale the region's demand without editing its files (growth, build-out peaks, sensitivity)."""
 
@@ -145,5 +146,3 @@ class Solver(Strict):
     seed: int = Field(0, ge=0, description="random seed")
     shadow_prices: bool = Field(True, description="LP re-solve with integer choices fixed, for shadow prices")
     presolve: bool = Field(False, description="MIP presolve; off because HiGHS's stalls on larger instances")
-
-

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from aggregates.config.base import Strict
 from aggregates.vocab import Nearness
 
+
 class Outputs(Strict):
     """What ``aggregates optimize`` writes besides the plan's tables: map, charts, report."""
 

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from aggregates.config.base import Strict
 
+
 class DieselTruck(Strict):
     """Diesel 6x4 tractor, 49 t GVW (FACTS §5.4, §6.2, §6.3)."""
 
@@ -115,5 +116,3 @@ class Rail(Strict):
     @property
     def tariff(self) -> TariffClass:
         return self.tariffs[self.tariff_class]
-
-

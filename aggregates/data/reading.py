@@ -131,7 +131,8 @@ def _zones(value: object, problems: list[str]) -> dict[str, tuple[str, ...]]:
     if value is None:
         return {}
     ok = isinstance(value, dict) and all(
-        isinstance(k, str) and isinstance(v, list | None) and all(isinstance(z, str) for z in v or []) for k, v in value.items()
+        isinstance(k, str) and isinstance(v, list | None) and all(isinstance(z, str) for z in v or [])
+        for k, v in value.items()
     )
     if not ok:
         problems.append(f"region.yaml: zones must map each zone to the zones nested inside it, got {value!r}")

@@ -14,6 +14,7 @@ from aggregates.errors import InputError
 
 SITE_FIELDS = ("name", "lat", "lon", "tonnes", "product", "years")
 
+
 @dataclass(frozen=True)
 class Site:
     """A construction project asking for aggregate.
@@ -39,11 +40,13 @@ class Site:
     product: str
     years: tuple[int, ...]
 
+
 def _number(text: str):
     try:
         return float(text)
     except (TypeError, ValueError):
         return text
+
 
 def _years(text, default: tuple[int, ...]):
     if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
@@ -52,6 +55,7 @@ def _years(text, default: tuple[int, ...]):
         return tuple(int(float(y)) for y in re.split(r"[;, ]+", str(text).strip()) if y)
     except ValueError:
         return None
+
 
 def parse_years(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     """Years from ``"2024"`` or ``"2024,2025"`` (``default`` when empty).
@@ -65,6 +69,7 @@ def parse_years(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     if years is None:
         raise InputError(f"--years: expected years like 2024 or 2024,2025, got {text!r}")
     return years
+
 
 def read_sites(path: str | Path, default_years: tuple[int, ...]) -> list[tuple[int, Site]]:
     """Sites from a CSV or GeoJSON file with columns name, lat, lon, tonnes, product[, years].

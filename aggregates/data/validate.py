@@ -107,7 +107,9 @@ def allowed_values(column: Column, meta: RegionMeta | None) -> tuple[str, ...] |
     return column.choices
 
 
-def check_columns(layer: Layer, table: pd.DataFrame, problems: list[str], meta: RegionMeta | None = None) -> pd.DataFrame:
+def check_columns(
+    layer: Layer, table: pd.DataFrame, problems: list[str], meta: RegionMeta | None = None
+) -> pd.DataFrame:
     """Check that the columns are exactly the schema's, then every cell (text choices from ``meta``).
 
     Returns the table with each schema column converted to its type (missing

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from aggregates.optimize.instance import Instance
-from aggregates.optimize.solve import Solution
 from aggregates.optimize.problem import Problem
+from aggregates.optimize.solve import Solution
 
 FULL = 0.999  # a limit counts as binding at 99.9 % use
 SHOWN = 4  # binding items named per kind

@@ -15,6 +15,7 @@ from ortools.math_opt.python import mathopt
 
 from aggregates.optimize.problem import Problem
 
+
 @dataclass
 class Built:
     """The MathOpt model and handles to its variables and rows."""
@@ -283,8 +284,6 @@ class Builder:
             big = min(float(total[d, t]), max_cap.get(b, 0.0))
             terms = [(self.x[i], 1.0) for i in pos] + [(self.z[lv, t], -big) for lv in by_base.get(b, [])]
             _row(self.m, terms, ub=0.0)
-
-
 
 
 def build_model(problem: Problem, elastic: bool = False, elastic_penalty: float | None = None) -> Built:

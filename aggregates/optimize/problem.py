@@ -1,7 +1,7 @@
 """The allocation problem as plain arrays: the input of the optimisation core.
 
 Everything here is numbers and ids, in any consistent units: the region
-adapter (:mod:`aggregates.optimize.build`) uses Mt for quantities, million yuan
+adapter (:mod:`aggregates.optimize.instance`) uses Mt for quantities, million yuan
 for money and Mt CO2e for emissions, so that a cost in yuan/t multiplies a
 flow in Mt to give million yuan. An explicit cost matrix (e.g. an OR-Library
 facility-location instance) fits the same type: one product, one year, one
@@ -13,7 +13,7 @@ Indices: ``b`` base, ``l`` capacity level, ``d`` demand node, ``p`` product,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -158,7 +158,7 @@ class Problem:
         n_t = len(self.years)
         n_e = len(self.resources)
         n_r = len(self.route_base)
-        return _replace(
+        return replace(
             self,
             resource_use=self.resource_use if self.resource_use is not None else sparse.csr_matrix((n_e, n_r)),
             resource_capacity=_or(self.resource_capacity, np.full((n_e, n_t), np.inf)),
@@ -206,9 +206,3 @@ class Problem:
 
 def _or(value, default):
     return default if value is None else value
-
-
-def _replace(problem: Problem, **changes) -> Problem:
-    from dataclasses import replace
-
-    return replace(problem, **changes)

@@ -33,7 +33,9 @@ def check_fit(scenario: Scenario, region: Region) -> None:
     _check_years(scenario, region)
     problems = [*_demand_keys(scenario, region), *_zone_keys(scenario, region), *_other_keys(scenario, region)]
     if problems:
-        raise problems_error(ConfigError, f"{scenario.origin}: {len(problems)} problem(s) with region {region.meta.name}:", problems)
+        raise problems_error(
+            ConfigError, f"{scenario.origin}: {len(problems)} problem(s) with region {region.meta.name}:", problems
+        )
 
 
 def _check_years(scenario: Scenario, region: Region) -> None:
@@ -82,9 +84,7 @@ def _other_keys(scenario: Scenario, region: Region) -> list[str]:
     return problems
 
 
-def with_osm_roads(
-    region: Region, source: str | Path, *, max_snap_km: float, allow_download: bool = False
-) -> Region:
+def with_osm_roads(region: Region, source: str | Path, *, max_snap_km: float, allow_download: bool = False) -> Region:
     """A copy of ``region`` whose road layer is built from OpenStreetMap (a file, or ``"download"``).
 
     Raises

@@ -33,7 +33,12 @@ def year_figures(inst: Instance, sol: Solution, tables: dict[str, pd.DataFrame])
     own_siding = inst.own_siding
     return {
         int(year): _year_kpis(
-            inst, sol, t, flows[flows["year"] == year], bases[bases["year"] == year], demand[demand["year"] == year],
+            inst,
+            sol,
+            t,
+            flows[flows["year"] == year],
+            bases[bases["year"] == year],
+            demand[demand["year"] == year],
             own_siding,
         )
         for t, year in enumerate(inst.problem.years)

@@ -62,6 +62,8 @@ COLUMNS = (
     "depot_swaps_per_day",
 )
 COUNT_COLUMNS = ("wagons", "containers", "tracks", "trucks", "driver_shifts", "drivers")
+
+
 @dataclass(frozen=True)
 class Fleet:
     """The fleet and operations a plan needs.

@@ -12,20 +12,20 @@ from dataclasses import asdict, dataclass, field, fields
 from aggregates.vocab import KPIS
 
 
-def _unit(key: str, unit: str | None = None):
-    """A dataclass field whose metadata holds its unit (from the KPI registry unless given)."""
-    return field(metadata={"unit": unit if unit is not None else KPIS[key].unit})
+def _unit(key: str, unit: str | None = None) -> dict[str, str]:
+    """Field metadata holding a unit (from the KPI registry unless given)."""
+    return {"unit": unit if unit is not None else KPIS[key].unit}
 
 
 @dataclass(frozen=True)
 class Intensity:
     """Emissions per net tonne-km of a chain (door to door) or a leg (that leg alone)."""
 
-    tkm: int = _unit("", "t-km")
-    co2e_g_per_tkm: float = _unit("", "g/t-km")
-    co2e_ttw_g_per_tkm: float = _unit("", "g/t-km")
-    nox_g_per_tkm: float = _unit("", "g/t-km")
-    pm_g_per_tkm: float = _unit("", "g/t-km")
+    tkm: int = field(metadata=_unit("", "t-km"))
+    co2e_g_per_tkm: float = field(metadata=_unit("", "g/t-km"))
+    co2e_ttw_g_per_tkm: float = field(metadata=_unit("", "g/t-km"))
+    nox_g_per_tkm: float = field(metadata=_unit("", "g/t-km"))
+    pm_g_per_tkm: float = field(metadata=_unit("", "g/t-km"))
 
 
 @dataclass(frozen=True)
@@ -36,22 +36,22 @@ class FleetSummary:
     and yards, ``truck_operating_days`` for trucks and swaps).
     """
 
-    rail_operating_days: float = _unit("", "days/yr")
-    truck_operating_days: float = _unit("", "days/yr")
-    trains_per_day: float = _unit("", "trains/day")
-    trains_per_calendar_day: float = _unit("", "trains/day")
-    trainsets: float = _unit("", "trainsets")
-    wagons: int = _unit("wagons")
-    containers: int = _unit("containers")
-    yard_tracks: int = _unit("", "tracks")
-    nev_trucks: int = _unit("nev_trucks")
-    diesel_trucks: int = _unit("diesel_trucks")
-    truck_trips_per_day: float = _unit("", "trips/day")
-    truck_hours_per_day: float = _unit("", "truck-hours/day")
-    swaps_per_day: float = _unit("", "swaps/day")
-    depot_swaps_per_day: float = _unit("", "swaps/day")
-    driver_shifts_per_day: int = _unit("", "shifts/day")
-    drivers: int = _unit("", "drivers")
+    rail_operating_days: float = field(metadata=_unit("", "days/yr"))
+    truck_operating_days: float = field(metadata=_unit("", "days/yr"))
+    trains_per_day: float = field(metadata=_unit("", "trains/day"))
+    trains_per_calendar_day: float = field(metadata=_unit("", "trains/day"))
+    trainsets: float = field(metadata=_unit("", "trainsets"))
+    wagons: int = field(metadata=_unit("wagons"))
+    containers: int = field(metadata=_unit("containers"))
+    yard_tracks: int = field(metadata=_unit("", "tracks"))
+    nev_trucks: int = field(metadata=_unit("nev_trucks"))
+    diesel_trucks: int = field(metadata=_unit("diesel_trucks"))
+    truck_trips_per_day: float = field(metadata=_unit("", "trips/day"))
+    truck_hours_per_day: float = field(metadata=_unit("", "truck-hours/day"))
+    swaps_per_day: float = field(metadata=_unit("", "swaps/day"))
+    depot_swaps_per_day: float = field(metadata=_unit("", "swaps/day"))
+    driver_shifts_per_day: int = field(metadata=_unit("", "shifts/day"))
+    drivers: int = field(metadata=_unit("", "drivers"))
 
     @classmethod
     def idle(cls, rail_days: float, truck_days: float) -> FleetSummary:
@@ -69,38 +69,38 @@ class YearKPIs:
     solid-waste supply: fixed + production + transport.
     """
 
-    substitution_mt: float = _unit("substitution_mt")
-    target_mt: float = _unit("target_mt")
-    target_met: bool = _unit("target_met")
-    demand_mt: float = _unit("demand_mt")
-    natural_mt: float = _unit("natural_mt")
-    unmet_mt: float = _unit("unmet_mt")
-    rail_share_t: float = _unit("rail_share_t")
-    rail_share_tkm: float = _unit("rail_share_tkm")
-    cost_yuan: int = _unit("cost_yuan")
-    cost_yuan_per_t: float = _unit("cost_yuan_per_t")
-    fixed_cost_yuan: int = _unit("fixed_cost_yuan")
-    production_cost_yuan: int = _unit("production_cost_yuan")
-    transport_cost_yuan: int = _unit("transport_cost_yuan")
-    carbon_cost_yuan: int = _unit("carbon_cost_yuan")
-    natural_cost_yuan: int = _unit("natural_cost_yuan")
-    co2e_t: float = _unit("co2e_t")
-    co2e_ttw_t: float = _unit("co2e_ttw_t")
-    co2e_kg_per_t: float = _unit("co2e_kg_per_t")
-    nox_t: float = _unit("nox_t")
-    pm_t: float = _unit("pm_t")
-    tkm_road: int = _unit("tkm_road")
-    tkm_rail: int = _unit("tkm_rail")
-    trains_per_day: float = _unit("trains_per_day")
-    truck_trips_per_day: float = _unit("truck_trips_per_day")
-    by_chain_mt: dict[str, float] = _unit("by_chain_mt")
-    intensity_by_chain: dict[str, Intensity] = _unit("intensity_by_chain")
-    intensity_by_leg: dict[str, Intensity] = _unit("intensity_by_leg")
-    by_city_mt: dict[str, float] = _unit("by_city_mt")
-    to_city_mt: dict[str, float] = _unit("to_city_mt")
-    bases_open: int = _unit("bases_open")
-    capacity_mt: float = _unit("capacity_mt")
-    fleet: FleetSummary | None = _unit("fleet")
+    substitution_mt: float = field(metadata=_unit("substitution_mt"))
+    target_mt: float = field(metadata=_unit("target_mt"))
+    target_met: bool = field(metadata=_unit("target_met"))
+    demand_mt: float = field(metadata=_unit("demand_mt"))
+    natural_mt: float = field(metadata=_unit("natural_mt"))
+    unmet_mt: float = field(metadata=_unit("unmet_mt"))
+    rail_share_t: float = field(metadata=_unit("rail_share_t"))
+    rail_share_tkm: float = field(metadata=_unit("rail_share_tkm"))
+    cost_yuan: int = field(metadata=_unit("cost_yuan"))
+    cost_yuan_per_t: float = field(metadata=_unit("cost_yuan_per_t"))
+    fixed_cost_yuan: int = field(metadata=_unit("fixed_cost_yuan"))
+    production_cost_yuan: int = field(metadata=_unit("production_cost_yuan"))
+    transport_cost_yuan: int = field(metadata=_unit("transport_cost_yuan"))
+    carbon_cost_yuan: int = field(metadata=_unit("carbon_cost_yuan"))
+    natural_cost_yuan: int = field(metadata=_unit("natural_cost_yuan"))
+    co2e_t: float = field(metadata=_unit("co2e_t"))
+    co2e_ttw_t: float = field(metadata=_unit("co2e_ttw_t"))
+    co2e_kg_per_t: float = field(metadata=_unit("co2e_kg_per_t"))
+    nox_t: float = field(metadata=_unit("nox_t"))
+    pm_t: float = field(metadata=_unit("pm_t"))
+    tkm_road: int = field(metadata=_unit("tkm_road"))
+    tkm_rail: int = field(metadata=_unit("tkm_rail"))
+    trains_per_day: float = field(metadata=_unit("trains_per_day"))
+    truck_trips_per_day: float = field(metadata=_unit("truck_trips_per_day"))
+    by_chain_mt: dict[str, float] = field(metadata=_unit("by_chain_mt"))
+    intensity_by_chain: dict[str, Intensity] = field(metadata=_unit("intensity_by_chain"))
+    intensity_by_leg: dict[str, Intensity] = field(metadata=_unit("intensity_by_leg"))
+    by_city_mt: dict[str, float] = field(metadata=_unit("by_city_mt"))
+    to_city_mt: dict[str, float] = field(metadata=_unit("to_city_mt"))
+    bases_open: int = field(metadata=_unit("bases_open"))
+    capacity_mt: float = field(metadata=_unit("capacity_mt"))
+    fleet: FleetSummary | None = field(metadata=_unit("fleet"))
 
     @staticmethod
     def unit(name: str) -> str:
@@ -139,11 +139,11 @@ class SolveInfo:
 
     status: str
     detail: str
-    objective_yuan: float = _unit("", "yuan")
-    bound_yuan: float = _unit("", "yuan")
-    mip_gap: float = _unit("mip_gap")
-    build_seconds: float = _unit("", "s")
-    solve_seconds: float = _unit("", "s")
+    objective_yuan: float = field(metadata=_unit("", "yuan"))
+    bound_yuan: float = field(metadata=_unit("", "yuan"))
+    mip_gap: float = field(metadata=_unit("mip_gap"))
+    build_seconds: float = field(metadata=_unit("", "s"))
+    solve_seconds: float = field(metadata=_unit("", "s"))
     model_size: dict[str, int] = field(default_factory=dict, metadata={"unit": "count"})
 
     @property

@@ -88,7 +88,9 @@ def summary_text(plan: Plan) -> str:
     width = [max(len(header[0]), *(len(label) for label, _ in rows))]
     width += [max(len(h), *(len(cells[i]) for _, cells in rows)) for i, h in enumerate(header[1:])]
     lines = [f"{plan.name}: substitution plan"]
-    lines.append("  ".join([header[0].ljust(width[0]), *(h.rjust(w) for h, w in zip(header[1:], width[1:], strict=True))]))
+    lines.append(
+        "  ".join([header[0].ljust(width[0]), *(h.rjust(w) for h, w in zip(header[1:], width[1:], strict=True))])
+    )
     for label, cells in rows:
         lines.append("  ".join([label.ljust(width[0]), *(c.rjust(w) for c, w in zip(cells, width[1:], strict=True))]))
     lines.append(solver_line(plan))

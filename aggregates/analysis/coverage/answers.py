@@ -9,6 +9,7 @@ import pandas as pd
 from aggregates.analysis.coverage.check import Coverage, Report
 from aggregates.config import CoverageCheck
 
+
 def result_dict(result: Coverage, rule: CoverageCheck, top: int = 10) -> dict:
     """One site's answer as plain JSON-ready data."""
     s = result.site
@@ -55,8 +56,10 @@ def result_dict(result: Coverage, rule: CoverageCheck, top: int = 10) -> dict:
         data["plan_supply"] = result.plan_supply
     return data
 
+
 def _rounded(value: float, digits: int):
     return None if math.isnan(value) else round(value, digits)
+
 
 def summary_table(report: Report) -> pd.DataFrame:
     """One row per site: the columns of ``coverage.csv``."""

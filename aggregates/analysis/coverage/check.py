@@ -30,6 +30,7 @@ from aggregates.plan import Plan
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Coverage:
     """The answer for one site.
@@ -78,6 +79,7 @@ class Coverage:
         t = self.mix["tonnes"].sum() if len(self.mix) else 0.0
         return float((self.mix[column] * self.mix["tonnes"]).sum() / t) if t > 0 else math.nan
 
+
 @dataclass(frozen=True)
 class Report:
     """Answers for one or more sites, with the rule and where residual capacity came from."""
@@ -85,6 +87,7 @@ class Report:
     results: list[Coverage]
     rule: CoverageCheck
     residual_source: str
+
 
 def site_options(region: Region, scenario: Scenario, nodes: list[str], year: int) -> pd.DataFrame:
     """Route options from every base to ``nodes`` with delivered cost (production included) and CO2e."""
@@ -97,6 +100,7 @@ def site_options(region: Region, scenario: Scenario, nodes: list[str], year: int
     options["co2e_kg_per_t"] = found.co2e_kg_per_t(scenario.emissions, year)
     options["km"] = options["km_road"] + options["km_rail"]
     return options
+
 
 Optimizer = Callable[[Region], tuple[Plan, RouteOptions]]
 

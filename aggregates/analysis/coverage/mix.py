@@ -12,6 +12,7 @@ from aggregates.data.sites import Site
 
 STATUSES = ("covered", "partly", "not")
 
+
 def cheapest_mix(cost: np.ndarray, groups: list[tuple[np.ndarray, float]], tonnes: float) -> np.ndarray:
     """Tonnes per option of the cheapest mix delivering as much of ``tonnes`` as the limits allow.
 
@@ -54,6 +55,7 @@ def cheapest_mix(cost: np.ndarray, groups: list[tuple[np.ndarray, float]], tonne
     )
     return np.clip(best.x, 0, None) if best.status == 0 else np.zeros(n)
 
+
 def _groups(options: pd.DataFrame, base_room: dict, resource_room: dict) -> list[tuple[np.ndarray, float]]:
     groups = []
     for base, index in options.groupby("base").indices.items():
@@ -65,6 +67,7 @@ def _groups(options: pd.DataFrame, base_room: dict, resource_room: dict) -> list
                 used.setdefault(e, []).append(i)
     groups += [(np.array(ix), resource_room[e]) for e, ix in sorted(used.items())]
     return groups
+
 
 def assess(
     site: Site, node: str, options: pd.DataFrame, base_room: dict, resource_room: dict, rule: CoverageCheck
@@ -85,6 +88,7 @@ def assess(
     share = min(float(mix["tonnes"].sum()) / site.tonnes, 1.0)  # solver dust below the mix's cut-off is not supply
     return options, mix, share, _reason(site, options, share, rule)
 
+
 def _reason(site: Site, options: pd.DataFrame, share: float, rule: CoverageCheck) -> str:
     if share >= rule.share - 1e-9:
         return ""
@@ -104,6 +108,7 @@ def _reason(site: Site, options: pd.DataFrame, share: float, rule: CoverageCheck
         f"({share:.0%} of {site.tonnes:,.0f} t/yr; the rule asks {rule.share:.0%}): their capacity or the rail "
         f"sections and yards on the way are taken"
     )
+
 
 def coverage_status(share: float, rule: CoverageCheck) -> str:
     if share >= rule.share - 1e-9:

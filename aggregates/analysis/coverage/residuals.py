@@ -16,6 +16,7 @@ from aggregates.vocab import MT
 
 CAPACITATED = ("terminal", "rail_section")  # swap stations are counted in swaps, not tonnes: left out
 
+
 def resource_capacity(region: Region, scenario: Scenario) -> dict[str, float]:
     """Tonnes a year each terminal and rail section can take (as the model counts them)."""
     rail, infra = scenario.rail, scenario.infrastructure
@@ -24,6 +25,7 @@ def resource_capacity(region: Region, scenario: Scenario) -> dict[str, float]:
         per_train = rail.net_t_per_train * rail.operating_days * infra.rail_capacity_factor
         cap[s.id] = s.capacity_trains_per_day * per_train
     return cap
+
 
 def base_residuals(bases: pd.DataFrame, region: Region, product: str, year: int) -> dict[str, float]:
     """Tonnes of ``product`` each base could still ship in ``year`` after a plan's ``bases`` table.
@@ -41,11 +43,13 @@ def base_residuals(bases: pd.DataFrame, region: Region, product: str, year: int)
         out[str(row.base)] = max(float(room), 0.0)
     return out
 
+
 def resource_residuals(resources: pd.DataFrame, capacity: dict[str, float], year: int) -> dict[str, float]:
     """Tonnes each terminal and rail section can still take in ``year`` after a plan's ``resources`` table."""
     load = resources[(resources["year"] == year) & resources["kind"].isin(CAPACITATED)]
     used = dict(zip(load["resource"], load["load"], strict=True))
     return {e: max(c - float(used.get(e, 0.0)), 0.0) for e, c in capacity.items()}
+
 
 def option_residuals(bases: pd.Series, resources: pd.Series, base_room: dict, resource_room: dict) -> np.ndarray:
     """Per option, the least residual of its base and of each capacitated resource on its way."""
@@ -55,6 +59,7 @@ def option_residuals(bases: pd.Series, resources: pd.Series, base_room: dict, re
         out.append(min(room))
     return np.array(out, dtype=float)
 
+
 @dataclass(frozen=True)
 class Room:
     """Residual capacity per year: by base (for one product) and by resource."""
@@ -62,11 +67,13 @@ class Room:
     bases: dict[int, dict[str, float]]
     resources: dict[int, dict[str, float]]
 
+
 def least_room(room: Room, years: tuple[int, ...]) -> tuple[dict, dict]:
     """The least residual over a site's years: the mix must fit in every one."""
     bases = {b: min(room.bases[y].get(b, 0.0) for y in years) for b in room.bases[years[0]]}
     res = {e: min(room.resources[y][e] for y in years) for e in room.resources[years[0]]}
     return bases, res
+
 
 def room_from_plan(plan: Plan, region: Region, scenario: Scenario, product: str, years) -> Room:
     """Residual capacity in each year after a plan that does not include the site."""
@@ -75,6 +82,7 @@ def room_from_plan(plan: Plan, region: Region, scenario: Scenario, product: str,
         {y: base_residuals(plan.bases, region, product, y) for y in years},
         {y: resource_residuals(plan.resources, capacity, y) for y in years},
     )
+
 
 def without_site(plan: Plan, routes: RouteOptions, node: str) -> Plan:
     """The plan's bases and resources tables with one node's own flows taken back out.
@@ -91,6 +99,7 @@ def without_site(plan: Plan, routes: RouteOptions, node: str) -> Plan:
         for e, n in Counter(routes.table["resources"].iloc[int(f.route)]).items():
             resources.loc[(resources["year"] == f.year) & (resources["resource"] == e), "load"] -= f.tonnes * n
     return replace(plan, bases=bases, resources=resources)
+
 
 def plan_supply(plan: Plan, node: str, years) -> dict:
     """What a plan delivered to a node over ``years``, tonnes a year on average, by source."""

@@ -17,6 +17,7 @@ from aggregates.data.sites import Site
 from aggregates.network.routes import great_circle_km
 from aggregates.vocab import MT
 
+
 def check_site(site: Site, region: Region, scenario: Scenario, where: str, plan_years=None) -> list[str]:
     """Problems with a site's fields, each naming ``where`` and the field; empty when valid."""
     problems = []
@@ -41,6 +42,7 @@ def check_site(site: Site, region: Region, scenario: Scenario, where: str, plan_
         problems.append(f"{where}: years must be among {list(allowed)}, got {list(site.years)}")
     return problems
 
+
 def node_id(name: str, taken: set[str]) -> str:
     """A stable demand-node id for a site name, unique among ``taken``."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:40] or "site"
@@ -50,6 +52,7 @@ def node_id(name: str, taken: set[str]) -> str:
         out, n = f"{base}-{n}", n + 1
     return out
 
+
 def snap(region: Region, lon: float, lat: float) -> tuple[str, float]:
     """The nearest road junction of the region and its straight distance in km."""
     nodes = region.road_nodes
@@ -57,9 +60,11 @@ def snap(region: Region, lon: float, lat: float) -> tuple[str, float]:
     i = int(np.argmin(km))
     return str(nodes["id"].iloc[i]), float(km[i])
 
+
 def _nearest(table: gpd.GeoDataFrame, column: str, lon: float, lat: float) -> str:
     km = great_circle_km(lon, lat, table.geometry.x.to_numpy(), table.geometry.y.to_numpy())
     return str(table[column].iloc[int(np.argmin(km))])
+
 
 def with_sites(region: Region, sites: list[Site], ids: list[str], circuity: float) -> Region:
     """A copy of ``region`` with the sites as demand nodes, each on an access link to its nearest junction.
@@ -107,8 +112,10 @@ def with_sites(region: Region, sites: list[Site], ids: list[str], circuity: floa
     years = pd.concat([region.demand_years, pd.DataFrame(year_rows)], ignore_index=True)
     return replace(region, demand=demand, demand_years=years, roads=roads)
 
+
 def _geo(rows: list[dict]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
 
 def too_far(region: Region, sites: list[tuple[str, Site]], max_km: float) -> list[str]:
     problems = []

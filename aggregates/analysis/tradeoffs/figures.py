@@ -41,6 +41,7 @@ METRICS = (
 
 CHAIN_COLUMNS = tuple(f"mt_{c}" for c in CHAINS)
 
+
 def summarise(plan: Plan, year: int) -> dict:
     """One year of a plan as a flat row of figures.
 
@@ -89,6 +90,7 @@ def empty_row(year: int, message: str = "") -> dict:
 
 # Wall-clock seconds differ from run to run; the files keep only what the same inputs always give.
 VOLATILE = ("seconds",)
+
 
 def json_records(table: pd.DataFrame) -> list[dict]:
     """A sweep table as JSON-ready rows (NaN as None, no timings)."""

@@ -40,6 +40,7 @@ COST_TOL_YUAN = 1.0
 # Headroom over the probe's CO2e for the low end's cap, so rounding cannot make it infeasible.
 CAP_HEADROOM_T = 1.0
 
+
 @dataclass(frozen=True)
 class ParetoFront:
     """A cost-CO2e Pareto front of one year.
@@ -65,6 +66,7 @@ class ParetoFront:
         front = self.points[self.points["on_front"]]
         return front.sort_values("co2e_t", ascending=False, kind="mergesort").reset_index(drop=True)
 
+
 def cap_tasks(high: float, low: float, points: int, caps: list[float] | None) -> list[tuple[str, float]]:
     """(kind, cap in kt) of the capped solves, loosest first: the low end and the caps between.
 
@@ -79,6 +81,7 @@ def cap_tasks(high: float, low: float, points: int, caps: list[float] | None) ->
     tasks = [("min_co2e", floor), *(("cap", round(float(c), 4)) for c in between)]
     return sorted(tasks, key=lambda task: -task[1])
 
+
 def checked_caps(caps_kt: Sequence[float] | None) -> list[float] | None:
     if caps_kt is None:
         return None
@@ -86,6 +89,7 @@ def checked_caps(caps_kt: Sequence[float] | None) -> list[float] | None:
     if bad or not caps_kt:
         raise InputError(f"--caps: expected positive numbers of kt CO2e, e.g. --caps 900,1000; got {list(caps_kt)}")
     return [float(c) for c in caps_kt]
+
 
 def with_front(table: pd.DataFrame) -> pd.DataFrame:
     """Number the points, flag those on the front and add the marginal abatement cost between them."""
@@ -109,6 +113,7 @@ def with_front(table: pd.DataFrame) -> pd.DataFrame:
     if (feasible & ~table["on_front"]).any():
         log.info("pareto: %d point(s) dominated by another solve's plan", int((feasible & ~table["on_front"]).sum()))
     return table
+
 
 def tornado_table(params: Mapping[str, tuple], scenario: Scenario, rows: list[dict], metric: str) -> pd.DataFrame:
     base = rows[0][metric]

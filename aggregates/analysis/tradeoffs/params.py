@@ -13,6 +13,7 @@ from aggregates.errors import InputError
 
 TORNADO_SPREAD = 0.2
 
+
 @dataclass(frozen=True)
 class Param:
     """A parameter that sensitivity and tornado runs vary.
@@ -32,6 +33,7 @@ class Param:
     scaled: bool = False
     meaning: str = ""
 
+
 PARAM_ALIASES: dict[str, Param] = {
     "diesel_price": Param("trucks.diesel.fuel_price_yuan_per_l", meaning="diesel price, yuan/L"),
     "electricity_price": Param(
@@ -43,6 +45,7 @@ PARAM_ALIASES: dict[str, Param] = {
     "grid_factor": Param("emissions.grid_kg_per_kwh", scaled=True, meaning="multiplier of every grid emission factor"),
     "demand_growth": Param("demand.factor", meaning="multiplier of every node's demand"),
 }
+
 
 def resolve_param(name: str, scenario: Scenario) -> Param:
     """The parameter an alias or a config key path names.
@@ -71,8 +74,10 @@ def resolve_param(name: str, scenario: Scenario) -> Param:
         )
     return Param(name, scaled=isinstance(value, Mapping) and _has_numbers(value))
 
+
 # Mappings whose keys the user chooses; a key not in them yet may still be set (``demand.by_city.Tianjin``).
 FREE_MAPPINGS = ("demand.by_city", "demand.by_node", "target.by_year", "prices.natural_yuan_per_t")
+
 
 def _lookup(data: Mapping, path: list[str]) -> tuple[bool, object]:
     """(whether ``path`` names a key of ``data``, its value or None)."""
@@ -88,10 +93,12 @@ def _lookup(data: Mapping, path: list[str]) -> tuple[bool, object]:
         node = node[keys[part]]
     return True, node
 
+
 def _has_numbers(value: object) -> bool:
     if isinstance(value, Mapping):
         return any(_has_numbers(v) for v in value.values())
     return isinstance(value, int | float) and not isinstance(value, bool)
+
 
 def _scaled(value: object, factor: float) -> object:
     if isinstance(value, Mapping):
@@ -99,6 +106,7 @@ def _scaled(value: object, factor: float) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value * factor
     return value
+
 
 def parse_values(text: str) -> list:
     """Comma-separated values as the CLI gives them (``"0,100,2.5e2"``): numbers, else read as YAML.
@@ -113,6 +121,7 @@ def parse_values(text: str) -> list:
         raise InputError(f"--values '{text}': expected comma-separated values, e.g. --values 0,100,200")
     return values
 
+
 def _read_value(part: str, text: str) -> object:
     # Numbers first: YAML 1.1 reads "2.5e2" as text.
     for number in (int, float):
@@ -124,6 +133,7 @@ def _read_value(part: str, text: str) -> object:
         return yaml.safe_load(part)
     except yaml.YAMLError:
         raise InputError(f"--values '{text}': cannot read '{part}' as a value") from None
+
 
 def parse_ranges(texts: Sequence[str]) -> dict[str, tuple]:
     """Tornado ranges as the CLI gives them (``["diesel_price=6.5,8.5", ...]``): parameter -> (low, high).
@@ -141,6 +151,7 @@ def parse_ranges(texts: Sequence[str]) -> dict[str, tuple]:
             raise InputError(f"--range '{text}': expected PARAM=LOW,HIGH, e.g. --range diesel_price=6.5,8.5")
         ranges[name.strip()] = tuple(values)
     return ranges
+
 
 def default_ranges(scenario: Scenario, spread: float = TORNADO_SPREAD) -> dict[str, tuple[float, float]]:
     """Low and high values of every alias for a tornado: the scenario's value -/+ ``spread``.

@@ -44,8 +44,8 @@ from aggregates.data.osm.reading import DEFAULT, DEFAULT_HIGHWAYS, DOWNLOAD, che
 from aggregates.data.osm.tables import (
     access_links,
     check_points,
-    nearest_province,
     concat_sorted,
+    nearest_province,
     place_table,
     road_links_from_graph,
     road_nodes_from_graph,
@@ -53,6 +53,7 @@ from aggregates.data.osm.tables import (
 )
 
 LOGGER = logging.getLogger("aggregates.data.osm")
+
 
 def build_osm_road_layer(
     source: str | Path,

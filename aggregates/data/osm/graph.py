@@ -22,6 +22,7 @@ class Dropped:
     nodes: int
     km: float
 
+
 _KIND_OF_CLASS = {
     "motorway": "expressway",
     "trunk": "expressway",
@@ -35,6 +36,7 @@ _TOLLED_CLASSES = frozenset({"motorway"})
 _TOLL_YES = frozenset({"yes", "true", "1"})
 
 _SPLIT_ON = ("highway", "ref", "toll")
+
 
 def road_graph(raw: nx.MultiDiGraph, highway_filter: Iterable[str] = DEFAULT) -> tuple[nx.MultiDiGraph, Dropped]:
     """Filter, make two-way, keep the largest component and simplify.
@@ -63,6 +65,7 @@ def road_graph(raw: nx.MultiDiGraph, highway_filter: Iterable[str] = DEFAULT) ->
     simple = ox.simplify_graph(kept, edge_attrs_differ=_SPLIT_ON)
     return simple, dropped
 
+
 def _two_way_roads(raw: nx.MultiDiGraph, highways: frozenset[str]) -> nx.MultiDiGraph:
     """Keep the selected highway edges, each present in both directions once."""
     graph = nx.MultiDiGraph(**raw.graph)
@@ -78,12 +81,14 @@ def _two_way_roads(raw: nx.MultiDiGraph, highways: frozenset[str]) -> nx.MultiDi
             graph.add_edge(a, b, **data)
     return graph
 
+
 def _largest_component(graph: nx.MultiDiGraph) -> tuple[nx.MultiDiGraph, Dropped]:
     """Keep the largest weakly connected component; report the rest."""
     components = sorted(nx.weakly_connected_components(graph), key=lambda c: (-len(c), min(c)))
     rest = set().union(*components[1:]) if len(components) > 1 else set()
     dropped = Dropped(len(components) - 1, len(rest), _km(graph.subgraph(rest)))
     return graph.subgraph(components[0]).copy(), dropped
+
 
 def _km(graph: nx.MultiDiGraph) -> float:
     """Road km of a two-way graph (each way counted once)."""
@@ -92,6 +97,7 @@ def _km(graph: nx.MultiDiGraph) -> float:
         seen[(min(u, v), max(u, v), data.get("osmid"))] = float(data.get("length", 0.0))
     return sum(seen.values()) / 1000.0
 
+
 def tag_values(value: Any) -> list[str]:
     """Tag value(s) as a sorted list of distinct non-empty strings."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -99,10 +105,12 @@ def tag_values(value: Any) -> list[str]:
     items = value if isinstance(value, list | tuple | set) else [value]
     return sorted({str(v).strip() for v in items if str(v).strip()})
 
+
 def highway_of(data: dict[str, Any]) -> str:
     """The most important highway value of a (merged) link."""
     values = tag_values(data.get("highway")) or ["unclassified"]
     return min(values, key=lambda h: (_CLASS_RANK.get(h.removesuffix("_link"), 9), h))
+
 
 def road_kind(highway: str) -> str:
     """Road layer kind of an OSM highway value.
@@ -120,6 +128,7 @@ def road_kind(highway: str) -> str:
     """
     return _KIND_OF_CLASS.get(highway.removesuffix("_link"), "provincial")
 
+
 def road_name(data: dict[str, Any]) -> str:
     """Route number (``ref``), else name, else ``unnamed``."""
     for tag in ("ref", "name"):
@@ -127,6 +136,7 @@ def road_name(data: dict[str, Any]) -> str:
         if values:
             return ";".join(values)
     return "unnamed"
+
 
 def is_tolled(data: dict[str, Any], highway: str) -> bool:
     """Toll tag if present (any ``yes`` wins), else tolled for motorways."""

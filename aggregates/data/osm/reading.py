@@ -11,6 +11,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import networkx as nx
+import osmium
 import osmnx as ox
 
 from aggregates.errors import RegionError
@@ -37,6 +38,7 @@ _WAY_TAGS = ("highway", "ref", "name", "toll", "oneway")
 _NODE_TAGS = ("place", "name", "name:en", "name:zh")
 
 _PLACE_TYPES = frozenset({"city", "town", "suburb", "village", "hamlet"})
+
 
 def load_osm_graph(
     source: str | Path,
@@ -75,6 +77,7 @@ def load_osm_graph(
             return _read_xml(xml_path, shown=path)
     return _read_xml(path, shown=path)
 
+
 def pbf_to_xml(pbf: Path, xml_path: Path, highway_filter: Iterable[str] = DEFAULT) -> Path:
     """Write the road part of an ``.osm.pbf`` file as OSM XML, with pyosmium.
 
@@ -95,7 +98,6 @@ def pbf_to_xml(pbf: Path, xml_path: Path, highway_filter: Iterable[str] = DEFAUL
     pathlib.Path
         ``xml_path``.
     """
-    osmium = _import_osmium()
     highways = frozenset(highway_filter)
     used: set[int] = set()
     for way in osmium.FileProcessor(str(pbf), osmium.osm.WAY):
@@ -110,6 +112,7 @@ def pbf_to_xml(pbf: Path, xml_path: Path, highway_filter: Iterable[str] = DEFAUL
                 writer.add_way(obj)
     return xml_path
 
+
 @contextmanager
 def osm_tags() -> Iterator[None]:
     """Make osmnx keep the way and node tags this module reads."""
@@ -122,6 +125,7 @@ def osm_tags() -> Iterator[None]:
     finally:
         settings.useful_tags_way, settings.useful_tags_node = old_way, old_node
 
+
 def _read_xml(path: Path, *, shown: Path) -> nx.MultiDiGraph:
     """Read an OSM XML file into an unsimplified graph with all components."""
     try:
@@ -129,6 +133,7 @@ def _read_xml(path: Path, *, shown: Path) -> nx.MultiDiGraph:
             return ox.graph_from_xml(path, simplify=False, retain_all=True)
     except (ParseError, xml.sax.SAXException) as exc:
         raise RegionError(f"cannot read OSM file {shown}: {exc}") from exc
+
 
 def _download_graph(
     bbox: tuple[float, float, float, float] | None,
@@ -152,17 +157,11 @@ def _download_graph(
             custom_filter=road_filter,
         )
 
-def _import_osmium() -> Any:
-    """Import pyosmium, with a clear error when it is missing."""
-    try:
-        import osmium
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise RegionError("reading .osm.pbf needs pyosmium: pip install osmium (or give an .osm XML file)") from exc
-    return osmium
 
 def is_named_place(tags: Any) -> bool:
     """Whether OSM tags describe a named settlement."""
     return tags.get("place") in _PLACE_TYPES and bool(tags.get("name"))
+
 
 def check_highways(highway_filter: Iterable[str]) -> tuple[str, ...]:
     """Validate and normalise the highway filter."""

@@ -34,6 +34,7 @@ ROAD_COLUMNS = (
 
 WGS84 = "EPSG:4326"
 
+
 def road_nodes_from_graph(
     graph: nx.MultiDiGraph,
     places: pd.DataFrame | None,
@@ -63,9 +64,7 @@ def road_nodes_from_graph(
     lon = np.array([graph.nodes[n]["x"] for n in osmids], dtype=float)
     lat = np.array([graph.nodes[n]["y"] for n in osmids], dtype=float)
     names_en, names_zh = _node_names(osmids, lon, lat, places, place_radius_km)
-    province = [
-        province_of(float(x), float(y)) for x, y in zip(lon, lat, strict=True)
-    ]
+    province = [province_of(float(x), float(y)) for x, y in zip(lon, lat, strict=True)]
     frame = pd.DataFrame(
         {
             "id": [_node_id(n) for n in osmids],
@@ -78,6 +77,7 @@ def road_nodes_from_graph(
     )
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=WGS84)
     return sorted_layer(gdf)
+
 
 def road_links_from_graph(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """One road link per node pair, id ``rd-osm-<u>-<v>`` with ``u < v``.
@@ -105,6 +105,7 @@ def road_links_from_graph(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
             best[pair] = (rank, u, v, data)
     rows = [_link_row(graph, u, v, data) for _, u, v, data in best.values()]
     return sorted_layer(layer_frame(rows, ROAD_COLUMNS))
+
 
 def access_links(
     points: pd.DataFrame,
@@ -159,6 +160,7 @@ def access_links(
     ]
     return sorted_layer(layer_frame(rows, ROAD_COLUMNS)), float(dist_km.max())
 
+
 def utm_crs(lon: float, lat: float) -> str:
     """The WGS 84 / UTM zone CRS holding a point, e.g. ``EPSG:32650``.
 
@@ -175,6 +177,7 @@ def utm_crs(lon: float, lat: float) -> str:
     zone = min(60, max(1, int((lon + 180.0) // 6.0) + 1))
     return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
 
+
 def check_points(points: pd.DataFrame) -> None:
     """Validate the points table: columns, unique ids, finite coordinates."""
     missing = [c for c in ("id", "lon", "lat") if c not in points.columns]
@@ -189,8 +192,10 @@ def check_points(points: pd.DataFrame) -> None:
     if bad:
         raise RegionError(f"points without valid lon/lat: {bad}")
 
+
 def _node_id(osmid: int) -> str:
     return f"r-osm-{osmid}"
+
 
 def _link_geometry(graph: nx.MultiDiGraph, u: int, v: int, data: dict[str, Any]) -> LineString:
     """Edge geometry drawn from the lower to the higher osmid."""
@@ -198,6 +203,7 @@ def _link_geometry(graph: nx.MultiDiGraph, u: int, v: int, data: dict[str, Any])
     if geom is None:
         geom = LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)])
     return geom if u < v else geom.reverse()
+
 
 def _link_row(graph: nx.MultiDiGraph, u: int, v: int, data: dict[str, Any]) -> dict[str, Any]:
     lo, hi = min(u, v), max(u, v)
@@ -214,6 +220,7 @@ def _link_row(graph: nx.MultiDiGraph, u: int, v: int, data: dict[str, Any]) -> d
         "geometry": _link_geometry(graph, u, v, data),
     }
 
+
 def _access_row(pid: Any, lon: float, lat: float, node: pd.Series, dist_km: float, circuity: float) -> dict[str, Any]:
     return {
         "id": f"rd-access-{pid}",
@@ -226,6 +233,7 @@ def _access_row(pid: Any, lon: float, lat: float, node: pd.Series, dist_km: floa
         "source": f"straight line to nearest OSM road node x {circuity:g}",
         "geometry": LineString([(float(lon), float(lat)), (node.geometry.x, node.geometry.y)]),
     }
+
 
 def _check_snap(ids: list[Any], dist_km: np.ndarray, max_snap_km: float, dropped: Dropped | None) -> None:
     """Raise one error naming every point beyond ``max_snap_km``."""
@@ -253,6 +261,7 @@ def _check_snap(ids: list[Any], dist_km: np.ndarray, max_snap_km: float, dropped
         )
     )
 
+
 def place_table(raw: nx.MultiDiGraph) -> pd.DataFrame:
     """Named settlements among the raw graph's nodes (lon, lat, names)."""
     rows = [
@@ -266,6 +275,7 @@ def place_table(raw: nx.MultiDiGraph) -> pd.DataFrame:
         if is_named_place(data)
     ]
     return pd.DataFrame(rows, columns=["lon", "lat", "name_en", "name_zh"])
+
 
 def _node_names(
     osmids: list[int],
@@ -287,10 +297,12 @@ def _node_names(
         names_zh[i] = f"{places['name_zh'].iat[j]} (osm node {osmids[i]})"
     return names_en, names_zh
 
+
 def _project(lon: np.ndarray, lat: np.ndarray, crs: str) -> np.ndarray:
     """Shapely points of lon/lat projected to ``crs``."""
     x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lon, lat)
     return shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+
 
 def layer_frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> gpd.GeoDataFrame:
     """GeoDataFrame in EPSG:4326 with the given columns (also when empty)."""
@@ -301,8 +313,10 @@ def layer_frame(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> gpd.Geo
         frame["length_km"] = frame["length_km"].astype(float)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
 
+
 def sorted_layer(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.sort_values("id", kind="stable").reset_index(drop=True)
+
 
 def concat_sorted(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     frames = [f for f in frames if not f.empty] or frames[:1]
