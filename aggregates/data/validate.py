@@ -95,7 +95,8 @@ def _value_problem(column: Column, raw: object, choices: tuple[str, ...] | None)
     if column.kind in (FLOAT, INT):
         return value, _range_problem(column, value)
     if choices and value not in choices:
-        where = f" (region.yaml {column.choices_from})" if column.choices_from else ""
+        key = {"zone_names": "zones"}.get(column.choices_from, column.choices_from)
+        where = f" (region.yaml {key})" if key else ""
         return value, f"must be one of {', '.join(choices)}{where}; got {value!r}"
     return value, None
 

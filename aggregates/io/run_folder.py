@@ -113,10 +113,11 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
     path = folder / f"{name}.csv"
     if not path.is_file():  # fleet.csv came later than the other tables
         return pd.DataFrame()
-    table = pd.read_csv(path)
-    for column in TEXT_COLUMNS.get(name, ()):
+    text = TEXT_COLUMNS.get(name, ())
+    table = pd.read_csv(path, dtype=dict.fromkeys(text, object))
+    for column in text:
         if column in table:
-            table[column] = table[column].fillna("").astype(object)
+            table[column] = table[column].fillna("")
     for column in COUNT_COLUMNS.get(name, ()):
         if column in table:
             table[column] = table[column].astype("Int64")

@@ -53,7 +53,7 @@ def coverage(
     InfeasibleError
         When the re-optimisation with the sites has no plan.
     """
-    cache = cache or InputCache()
+    cache = cache if cache is not None else InputCache()
     region = region if region is not None else cache.region(scenario.region)
     if plan is not None:
         given = plan if isinstance(plan, Plan) else read_run(plan).plan

@@ -62,7 +62,7 @@ def solve(
         the solver found no plan within its limits.
     """
     report = Reporter(on_progress)
-    cache = cache or InputCache()
+    cache = cache if cache is not None else InputCache()
     report.stage("reading the region")
     region = region if isinstance(region, Region) else cache.region(region or scenario.region)
     check_fit(scenario, region)
