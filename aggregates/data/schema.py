@@ -33,6 +33,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aggregates.vocab import PRODUCTS
+
 STR = "str"
 FLOAT = "float"
 INT = "int"
@@ -322,3 +324,37 @@ LAYERS: tuple[Layer, ...] = (
 )
 
 POINT_LAYERS = ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations")
+
+
+REGION_KEYS = {"zone_names": "zones"}  # a column's choices_from -> the region.yaml key that lists them
+
+
+def _rule(column: Column) -> str:
+    parts = []
+    if column.positive:
+        parts.append("> 0")
+    if column.minimum is not None:
+        parts.append(f">= {column.minimum:g}")
+    if column.maximum is not None:
+        parts.append(f"<= {column.maximum:g}")
+    if column.choices:
+        parts.append("one of " + ", ".join(column.choices))
+    if column.choices_from == "products":
+        parts.append(f"one of region.yaml `products` (default: {', '.join(PRODUCTS)})")
+    elif column.choices_from:
+        parts.append(f"one of region.yaml `{REGION_KEYS.get(column.choices_from, column.choices_from)}` (if listed)")
+    if column.references:
+        parts.append("id in any point layer" if column.references == "point" else f"id in {column.references}")
+    return "; ".join(parts)
+
+
+def markdown() -> str:
+    """The data model as Markdown: one table per layer (the README's "Data model" section is this text)."""
+    blocks = []
+    for layer in LAYERS:
+        shape = f", {layer.geometry}" if layer.geometry else ""
+        optional = " (optional)" if layer.optional else ""
+        rows = [f"| {c.name} | {c.kind} | {c.description} | {_rule(c)} |" for c in layer.columns]
+        head = f"**`{layer.filename}`**{optional}{shape}: {layer.description}"
+        blocks.append("\n".join([head, "", "| column | type | meaning | rule |", "|---|---|---|---|", *rows]))
+    return "\n\n".join(blocks) + "\n"
