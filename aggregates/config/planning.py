@@ -62,7 +62,7 @@ class Prices(Strict):
 
     natural_yuan_per_t: dict[str, float] = Field(
         default_factory=_natural_prices,
-        description="delivered price of natural sand and gravel by product [FACTS §5.6, low ends, unverified]",
+        description="delivered price of natural sand and gravel by product [FACTS §5.6: sand at the low end, coarse mid-range; unverified]",
     )
     natural_allowed: bool = Field(True, description="natural sand and gravel may cover demand (the status quo)")
     unmet_penalty_yuan_per_t: float = Field(

@@ -53,7 +53,7 @@ class Trucks(Strict):
         2.0, ge=0, description="6-axle truck toll on expressways, both directions [FACTS §5.4: 2-3]"
     )
     minimum_charge_yuan_per_t: float = Field(
-        12.0, ge=0, description="least a truck leg costs per tonne [FACTS §5.2/§5.3: 10-25]"
+        12.0, ge=0, description="least a truck leg costs per tonne [assumed; FACTS §5.2: 10-20 drayage, §5.3: 15-25]"
     )
     speed_kmh: dict[str, float] = Field(
         default_factory=lambda: {"expressway": 65.0, "national": 45.0, "provincial": 40.0, "access": 30.0},
