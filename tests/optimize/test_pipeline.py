@@ -69,6 +69,25 @@ def test_zone_names_come_from_the_region(tiny_config):
     assert "beijing_5th_ring, diesel_restricted" in caught.value.message
 
 
+def test_coverage_policy_counts_a_route_near_by_km_or_by_hours(tiny_config):
+    # The bases reach d-city by truck in 102-104 km and 1.6-1.8 h, d-far in 121-122 km and 2.2 h; by rail
+    # 116-138 km but 13-14 h. No route takes 1 h or less, so an AND rule would find none near; the one
+    # nearness rule (route km within 125 OR hours within 1) finds every truck route and the rail routes to
+    # d-city near. Each node must get half its demand over near routes.
+    sets = [*FEASIBLE, "policies.coverage={share: 0.5, within_km: 125, within_hours: 1.0}"]
+    result = run(tiny_config, sets)
+    (rule,) = result.instance.problem.coverage_rules
+    routes = result.instance.routes.table
+    km, hours = routes["km_road"] + routes["km_rail"], routes["hours"]
+    assert rule.name == "coverage within 125 km or 1 h"
+    assert list(rule.covering) == list((km <= 125) | (hours <= 1.0))
+    assert rule.covering.any() and not (hours <= 1.0).any()
+    flows = result.plan.flows.assign(near=rule.covering[result.plan.flows["route"].to_numpy(int)])
+    demand = result.plan.demand.groupby(["year", "node"])["demand_t"].sum()
+    near = flows[flows["near"]].groupby(["year", "node"])["tonnes"].sum().reindex(demand.index, fill_value=0.0)
+    assert (near >= 0.5 * demand - 1.0).all()
+
+
 def test_impossible_target_names_the_capacity(tiny_config):
     # Default target 100 Mt/yr from 2022; the two bases make at most 4 + 1 = 5 Mt/yr.
     with pytest.raises(InfeasibleError) as caught:

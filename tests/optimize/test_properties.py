@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from aggregates.optimize.solve import SolverSettings, solve
 from aggregates.optimize.problem import CoverageRule, Problem, ShareRule
+from aggregates.optimize.solve import SolverSettings, solve
 
 EXACT = SolverSettings(relative_gap=0.0, time_limit_s=10, shadow_prices=False)
 TOL = 1e-6  # relative, on objectives
