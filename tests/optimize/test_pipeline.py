@@ -152,6 +152,21 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
     assert json.loads(again.output)["objective_yuan"] == kpis["objective_yuan"]
 
 
+def test_run_folder_reads_back_as_the_same_plan(tiny_config, tmp_path):
+    result = run(tiny_config, [*FEASIBLE, "chains=[rail_bet, bet_truck]"])
+    folder = result.write(tmp_path / "run", visuals=False)
+    back = ag.read_run(folder)
+    assert back.folder == folder and back.region is None and back.instance is None
+    assert back.plan.to_json() == result.plan.to_json()
+    assert back.plan.summary() == result.plan.summary()
+    assert back.plan.scenario.model_dump() == result.plan.scenario.model_dump()
+    for name, table in result.plan.tables().items():
+        pd.testing.assert_frame_equal(back.plan.tables()[name], table, check_dtype=False, obj=name)
+    for name, layer in result.layers.items():
+        assert len(getattr(back.layers, name)) == len(layer), name
+    assert (back.layers.flows.geometry.geom_type == "LineString").all()
+
+
 def test_cli_infeasible_exit_3_leaves_nothing_behind(tiny_config, tmp_path):
     out = tmp_path / "run"
     result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out)])
