@@ -12,6 +12,7 @@ import pytest
 from tiny import write_config
 from typer.testing import CliRunner
 
+import aggregates as ag
 from aggregates.analysis.coverage import cheapest_mix, check_coverage
 from aggregates.cli.app import app
 from aggregates.config import Scenario, load_scenario
@@ -19,6 +20,7 @@ from aggregates.data.reading import read_region
 from aggregates.data.region import Region
 from aggregates.data.sites import Site, read_sites
 from aggregates.errors import InputError
+from aggregates.pipeline.coverage import coverage
 from aggregates.plan import Plan, SolveInfo, YearKPIs
 
 runner = CliRunner()
@@ -130,6 +132,20 @@ def test_bad_csv_row_names_row_and_field(tmp_path, inputs):
     sites = [(f"{path} row {i}", s) for i, s in read_sites(path, (2021,))]
     with pytest.raises(InputError, match=r"sites.csv row 2: lat must be a number, got 'forty'"):
         check_coverage(inputs.scenario, inputs.region, sites, plan=_plan(inputs.scenario, 2e6))
+
+
+def test_site_against_a_run_folder_and_a_new_solve(tmp_path, tiny_region):
+    # The tiny plan ships 3.18 Mt of b-one's 4 Mt/yr (the rest of its output is unsold sand, 0.36 Mt of room);
+    # 100,000 t of sand fits in that room, or in a new solve that includes the site.
+    scenario = load_scenario(write_config(tmp_path, tiny_region, FEASIBLE))
+    folder = ag.solve(scenario).write(tmp_path / "run", visuals=False)
+    site = [("site", Site("Near", 40.01, 116.42, 100_000, "sand", (2021,)))]
+    given = coverage(scenario, site, plan=folder)
+    assert given.residual_source == f"the plan in {folder} (each site checked alone against it)"
+    assert given.results[0].covered and given.results[0].plan_supply is None
+    again = coverage(scenario, site)
+    assert again.residual_source.startswith("a new optimisation of the scenario with the site(s) added")
+    assert again.results[0].covered and set(again.results[0].plan_supply) >= {"solid_waste_t", "natural_t"}
 
 
 def test_cli_json_one_site(tmp_path, tiny_region):

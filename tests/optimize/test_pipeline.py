@@ -152,8 +152,10 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
     assert json.loads(again.output)["objective_yuan"] == kpis["objective_yuan"]
 
 
-def test_run_folder_reads_back_as_the_same_plan(tiny_config, tmp_path):
-    result = run(tiny_config, [*FEASIBLE, "chains=[rail_bet, bet_truck]"])
+# All chains: a plan by diesel truck alone, whose terminal columns are empty; rail and BET: terminals used.
+@pytest.mark.parametrize("chains", [[], ["chains=[rail_bet, bet_truck]"]], ids=["diesel-only-plan", "rail-plan"])
+def test_run_folder_reads_back_as_the_same_plan(tiny_config, tmp_path, chains):
+    result = run(tiny_config, [*FEASIBLE, *chains])
     folder = result.write(tmp_path / "run", visuals=False)
     back = ag.read_run(folder)
     assert back.folder == folder and back.region is None and back.instance is None
