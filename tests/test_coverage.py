@@ -135,7 +135,7 @@ def test_bad_csv_row_names_row_and_field(tmp_path, inputs):
 
 
 def test_site_against_a_run_folder_and_a_new_solve(tmp_path, tiny_region):
-    # The tiny plan ships 3.18 Mt of b-one's 4 Mt/yr (the rest of its output is unsold sand, 0.36 Mt of room);
+    # The tiny plan runs b-one at 4 Mt/yr and sells 1.5 Mt of its 2.32 Mt of sand: 0.82 Mt of sand room.
     # 100,000 t of sand fits in that room, or in a new solve that includes the site.
     scenario = load_scenario(write_config(tmp_path, tiny_region, FEASIBLE))
     folder = ag.solve(scenario).write(tmp_path / "run", visuals=False)
