@@ -2,7 +2,7 @@
 
 The peer is what a user of folium would write first: the year's flows as one GeoJSON layer, one line per flow
 along its route (what ``GeoDataFrame.explore`` draws), plus the bases and demand nodes as circle markers, with the
-same scripts embedded (``folium-offline``) so both pages open with no network. Ours is ``aggregates.viz.maps``:
+same scripts embedded (``folium-offline``) so both pages open with no network. Ours is ``aggregates.supply_map``:
 flows merged into corridors, every other layer, popups, legend and title. Both are rendered in headless Chromium
 (Debian's ``chromium``, through ``tests/browser.py``) with the network blocked; render time runs from navigation
 start to the first frame painted after the load event with more than 50 SVG paths drawn.
@@ -17,7 +17,7 @@ Usage::
 
     python benchmarks/maps.py [--run RUN_DIR] [--year Y] [--repeat 5] [--json OUT]
 
-Without ``--run`` the default scenario is optimized into a temporary folder first (about 15 s).
+Without ``--run`` the default scenario is solved into a temporary folder first (about 15 s).
 """
 
 from __future__ import annotations
@@ -30,54 +30,55 @@ import tempfile
 import time
 from pathlib import Path
 
+import offlinefolium as folium
+
+import aggregates as ag
+from aggregates.viz.corridors import corridors, rail_pieces, route_pieces
+from aggregates.viz.maps import MapOptions, stable_ids, supply_map
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import Renderer  # noqa: E402
 
-from aggregates.viz.corridors import corridors, rail_pieces, route_pieces  # noqa: E402
-from aggregates.viz.maps import MapOptions, headline_year, stable_ids, supply_map  # noqa: E402
-from aggregates.viz.run import Run, read_run  # noqa: E402
-
 READY = "document.querySelectorAll('path').length > 50"
 
 
-def peer_map(run: Run, year: int) -> str:
+def peer_map(run: ag.Result, year: int) -> str:
     """The plain folium map: one line per flow, circle markers for bases and demand nodes."""
-    import offlinefolium as folium
-
     m = folium.Map(location=[39.9, 116.9], zoom_start=8, tiles=None)
-    flows = run.layers["flows"]
+    flows = run.layers.flows
     flows = flows[(flows["year"] == year) & (flows["tonnes"] > 0)]
     fields = ["base", "node", "product", "chain", "tonnes", "transport_cost_yuan", "co2e_t"]
     folium.GeoJson(flows[[*fields, "geometry"]].__geo_interface__, tooltip=folium.GeoJsonTooltip(fields=fields)).add_to(
         m
     )
     for name in ("bases", "demand"):
-        points = run.layers[name]
+        points = getattr(run.layers, name)
         for row in points[points["year"] == year].itertuples():
             folium.CircleMarker([row.geometry.y, row.geometry.x], radius=5, tooltip=str(row.name)).add_to(m)
     return stable_ids(m.get_root().render())
 
 
-def our_map(run: Run, year: int) -> str:
+def our_map(run: ag.Result, year: int) -> str:
     """The supply map of ``aggregates``."""
     return stable_ids(supply_map(run, MapOptions(year=year)).get_root().render())
 
 
-def stack(run: Run, year: int, merged: bool) -> int:
+def stack(run: ag.Result, year: int, merged: bool) -> int:
     """Most lines over one route piece: 1 when corridors are merged; else the most flows sharing a piece."""
-    flows = run.layers["flows"]
+    flows = run.layers.flows
     flows = flows[(flows["year"] == year) & (flows["tonnes"] > 0)].reset_index(drop=True)
+    rail = run.layers.rail_segments
     if merged:
-        lines = corridors(flows, run.layers["rail_segments"])
-        pieces = route_pieces(lines.assign(chain="diesel_truck"), rail_pieces(run.layers["rail_segments"]))
+        lines = corridors(flows, rail)
+        pieces = route_pieces(lines.assign(chain="diesel_truck"), rail_pieces(rail))
     else:
-        pieces = route_pieces(flows, rail_pieces(run.layers["rail_segments"]))
+        pieces = route_pieces(flows, rail_pieces(rail))
     return int(pieces.groupby("key")["flow"].nunique().max())
 
 
-def measure(name: str, make, run: Run, year: int, renderer: Renderer, folder: Path, repeat: int) -> dict:
+def measure(name: str, make, run: ag.Result, year: int, renderer: Renderer, folder: Path, repeat: int) -> dict:
     """Build, write and render one map ``repeat`` times."""
     start = time.perf_counter()
     page = make(run, year)
@@ -99,12 +100,9 @@ def measure(name: str, make, run: Run, year: int, renderer: Renderer, folder: Pa
 
 
 def default_run(folder: Path) -> Path:
-    """Optimize the default scenario into ``folder/run`` (no map copy to maps/)."""
-    from aggregates import api
-
-    inputs = api.load_inputs(ROOT / "configs" / "default.yaml", ["outputs.maps_dir=null"])
-    api.write_plan(api.optimize(inputs), folder / "run", visuals=False)
-    return folder / "run"
+    """Solve the default scenario into ``folder/run`` (tables and map layers; no maps written)."""
+    scenario = ag.load_scenario(ROOT / "configs" / "default.yaml", ["outputs.maps_dir=null"])
+    return ag.solve(scenario).write(folder / "run", visuals=False)
 
 
 def table(rows: list[dict]) -> str:
@@ -131,8 +129,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        run = read_run(args.run or default_run(folder))
-        year = headline_year(run, args.year)
+        run = ag.read_run(args.run or default_run(folder))
+        year = run.plan.headline_year(args.year)
         with Renderer() as renderer:
             rows = [
                 measure(name, make, run, year, renderer, folder, args.repeat)

@@ -1,6 +1,6 @@
 """OR-Library capacitated warehouse location (cap41 ... cap134): the core against published optima and PuLP/CBC.
 
-Every instance is solved through :func:`aggregates.optimize.model.solve` (HiGHS) and, in the same run, the
+Every instance is solved through :func:`aggregates.optimize.solve.solve` (HiGHS) and, in the same run, the
 same split-demand formulation is built with PuLP and solved by its bundled CBC::
 
     min  sum_i f_i y_i + sum_ij (c_ij / d_j) x_ij
@@ -13,8 +13,10 @@ Times are wall-clock seconds from the arrays to the objective value, model build
 
 Usage::
 
-    python benchmarks/orlib_cap.py --data ../shared/bench/orlib-cap [--json OUT] [--instances cap41,cap42]
-        [--no-peer] [--time-limit S]
+    python benchmarks/orlib_cap.py [--data FOLDER] [--json OUT] [--instances cap41,cap42] [--no-peer] [--time-limit S]
+
+``--data`` defaults to the full set in ``../shared/bench/orlib-cap`` beside the checkout when it is
+there, else to the six instances copied into the repository for the tests (``tests/data/orlib-cap``).
 """
 
 from __future__ import annotations
@@ -32,9 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from aggregates.optimize.matrix import facility_location_problem, read_orlib_cap
-from aggregates.optimize.model import SolverSettings, solve
+from aggregates.optimize.solve import SolverSettings, solve
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "bench" / "orlib-cap"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "bench" / "orlib-cap"  # all 37 + capa/capb/capc, beside the checkout
+BUNDLED_DATA = ROOT / "tests" / "data" / "orlib-cap"  # the six instances the tests use, in every clone
+DEFAULT_DATA = SHARED_DATA if (SHARED_DATA / "optimal.csv").is_file() else BUNDLED_DATA
 LARGE = re.compile(r"^(cap[abc])-(\d+)$")
 ABS_TOL, REL_TOL = 1e-3, 1e-9
 
@@ -112,7 +117,8 @@ def solve_core(arrays: tuple, time_limit: float) -> tuple[str, float, float]:
 def import_pulp():
     """The ``pulp`` module, or exit with how to install it."""
     try:
-        import pulp
+        # Deferred: PuLP is an optional extra ([bench]) and only the peer comparison needs it.
+        import pulp  # noqa: PLC0415
     except ImportError:
         sys.exit("PuLP is needed for the peer comparison: pip install -e '.[bench]' (or run with --no-peer)")
     return pulp
@@ -248,7 +254,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Solve the OR-Library CFLP instances cap41..cap134 through the core (HiGHS) and compare with "
         "their published optima and with the same model in PuLP/CBC. Exit code 1 if the core misses an optimum.",
     )
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder of capNN.txt and optimal.csv")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help=f"folder of capNN.txt and optimal.csv (default: the full set in {SHARED_DATA} when present, else "
+        f"the six instances copied into the repository, {BUNDLED_DATA.relative_to(ROOT)}; now: {DEFAULT_DATA})",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="write the results as JSON")
     parser.add_argument(
         "--instances",

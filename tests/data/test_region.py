@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import pytest
 from tiny import feature, mutated, write_region
 
-from aggregates.data.region import check_years, read_region
+from aggregates.config import Scenario
+from aggregates.data.reading import read_region
 from aggregates.errors import RegionError
+from aggregates.pipeline.inputs import check_fit
 
 
 def test_tiny_region_reads_with_types(tiny_region):
@@ -142,14 +145,12 @@ def test_missing_file_and_unreadable_file(tmp_path):
 
 def test_years_must_cover_the_scenario(tiny_region):
     region = read_region(tiny_region)
-    check_years(region, [2022, 2025])
+    check_fit(Scenario(name="years", region=tiny_region, years=[2022, 2025]), region)
     with pytest.raises(RegionError, match=r"no demand for year\(s\) \[2030\]"):
-        check_years(region, [2025, 2030])
+        check_fit(Scenario(name="years", region=tiny_region, years=[2025, 2030]), region)
 
 
 def test_geopackage_layer_is_read_like_geojson(tmp_path, tiny_region):
-    import geopandas as gpd
-
     gdf = gpd.read_file(tiny_region / "swap_stations.geojson")
     (tiny_region / "swap_stations.geojson").unlink()
     gdf.to_file(tiny_region / "swap_stations.gpkg", driver="GPKG")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregates import api
+import aggregates as ag
 from aggregates.config import Scenario
-from aggregates.fleet.sizing import COLUMNS, SUMMARY_KEYS, size_fleet
+from aggregates.plan import FleetSummary
+from aggregates.plan.fleet import COLUMNS, size_fleet
+
+SUMMARY_KEYS = tuple(f.name for f in fields(FleetSummary))
 
 # A 24 h train round trip: 6 h loading + 6 h unloading + 0 h dwell + 2 x 210 km / 35 km/h = 24 h.
 KM_24H = 210.0
@@ -38,8 +42,9 @@ def flow(chain, tonnes, *, km_road=0.0, km_rail=0.0, base="b", year=2022, route=
     }
 
 
-def routes(*swaps_per_trip: int) -> pd.DataFrame:
-    return pd.DataFrame({"swaps_per_trip": list(swaps_per_trip) or [0]})
+def routes(*swaps_per_trip: int) -> list[int]:
+    """En-route battery swaps per round trip of each route option (the flows' ``route``)."""
+    return list(swaps_per_trip) or [0]
 
 
 def rows(fleet, kind):
@@ -57,9 +62,9 @@ def test_one_corridor_24h_cycle():
     assert corridor["cycle_hours"] == pytest.approx(24.0)
     assert corridor["wagons"] == 137 and corridor["containers"] == 274
     s = fleet.summary(2022)
-    assert s["trains_per_day"] == 2.74 and s["trains_per_calendar_day"] == 2.74
+    assert s.trains_per_day == 2.74 and s.trains_per_calendar_day == 2.74
     # The last-mile trucks run 365 trips/day but take no time here (0 km, 0 min handling), so no trucks.
-    assert (s["wagons"], s["containers"], s["nev_trucks"], s["diesel_trucks"]) == (137, 274, 0, 0)
+    assert (s.wagons, s.containers, s.nev_trucks, s.diesel_trucks) == (137, 274, 0, 0)
     # Both yards see 2.74 trains/day x 6 h = 16.4 track-hours: one track of 20 h.
     yards = rows(fleet, "yard")
     assert list(yards["id"]) == ["L", "U"] and list(yards["tracks"]) == [1, 1]
@@ -78,8 +83,8 @@ def test_direct_diesel_trucks_and_drivers():
     assert t["hours_per_day"] == pytest.approx(501.792, abs=1e-3)
     assert (t["trucks"], t["driver_shifts"], t["drivers"]) == (37, 63, 76)
     s = fleet.summary(2022)
-    assert (s["diesel_trucks"], s["nev_trucks"], s["driver_shifts_per_day"], s["drivers"]) == (37, 0, 63, 76)
-    assert s["trains_per_day"] == 0 and s["wagons"] == 0 and s["swaps_per_day"] == 0
+    assert (s.diesel_trucks, s.nev_trucks, s.driver_shifts_per_day, s.drivers) == (37, 0, 63, 76)
+    assert s.trains_per_day == 0 and s.wagons == 0 and s.swaps_per_day == 0
 
 
 def test_battery_trucks_swap_on_the_way_and_at_the_origin():
@@ -112,7 +117,7 @@ def test_battery_trucks_swap_on_the_way_and_at_the_origin():
         1.0,
     )
     s = fleet.summary(2022)
-    assert (s["nev_trucks"], s["swaps_per_day"], s["depot_swaps_per_day"]) == (50, 200.0, 50.0)
+    assert (s.nev_trucks, s.swaps_per_day, s.depot_swaps_per_day) == (50, 200.0, 50.0)
 
 
 def test_rail_chain_boxes_include_truck_ends_and_staging():
@@ -161,15 +166,15 @@ def test_100_mt_all_by_rail(days, trains):
         ]
     )
     s = size_fleet(flows, routes(0), scenario(rail={"operating_days": days})).summary(2022)
-    assert s["trains_per_day"] == pytest.approx(trains, abs=0.01)
-    assert s["trains_per_calendar_day"] == pytest.approx(85.62, abs=0.01)
-    assert s["wagons"] > s["trainsets"] * 50 and s["containers"] > 2 * s["wagons"] / 1.1
+    assert s.trains_per_day == pytest.approx(trains, abs=0.01)
+    assert s.trains_per_calendar_day == pytest.approx(85.62, abs=0.01)
+    assert s.wagons > s.trainsets * 50 and s.containers > 2 * s.wagons / 1.1
 
 
 def test_table_has_the_documented_columns_even_when_empty():
     fleet = size_fleet(pd.DataFrame([flow("diesel_truck", 0.0)]).iloc[:0], routes(0), scenario(), years=[2022])
     assert list(fleet.table.columns) == list(COLUMNS) and fleet.table.empty
-    assert fleet.summary(2022)["wagons"] == 0 and fleet.summary(1999)["rail_operating_days"] == 330
+    assert fleet.summary(2022).wagons == 0 and fleet.summary(1999).rail_operating_days == 330
 
 
 CHAINS = ("diesel_truck", "bet_truck", "rail_bet", "rail_diesel")
@@ -206,7 +211,7 @@ def test_fleet_grows_with_tonnes(items, factor):
     small = size_fleet(*_flows(items), sc, own_siding=["own"]).summary(2022)
     large = size_fleet(*_flows(items, factor), sc, own_siding=["own"]).summary(2022)
     for key in (*COUNTS, "trains_per_day", "truck_trips_per_day", "swaps_per_day", "depot_swaps_per_day"):
-        assert large[key] >= small[key], key
+        assert getattr(large, key) >= getattr(small, key), key
 
 
 @settings(max_examples=30, deadline=None)
@@ -214,29 +219,29 @@ def test_fleet_grows_with_tonnes(items, factor):
 def test_zero_flows_need_no_fleet(items):
     zero = [(c, 0.0, *rest) for c, _, *rest in items]
     s = size_fleet(*_flows(zero), scenario()).summary(2022)
-    assert all(s[k] == 0 for k in SUMMARY_KEYS if not k.endswith("operating_days"))
+    assert all(getattr(s, k) == 0 for k in SUMMARY_KEYS if not k.endswith("operating_days"))
 
 
 @settings(max_examples=60, deadline=None)
 @given(flow_lists)
 def test_trains_and_trips_match_the_plan_kpis(items):
     # The plan's KPIs: trains_per_day = rail t / 3,200 / rail days; truck_trips_per_day = t x legs / payload /
-    # truck days with legs 1 for direct hauls, 2 for rail chains, 1 for rail from an own siding (plan._truck_trips).
+    # truck days with legs 1 for direct hauls, 2 for rail chains, 1 for rail from an own siding (plan.figures.truck_trips).
     sc = scenario()
     flows, r = _flows(items)
     s = size_fleet(flows, r, sc, own_siding=["own"]).summary(2022)
     rail = flows["chain"].str.startswith("rail")
-    assert s["trains_per_day"] == pytest.approx(flows.loc[rail, "tonnes"].sum() / 3200 / 330, abs=0.006)
+    assert s.trains_per_day == pytest.approx(flows.loc[rail, "tonnes"].sum() / 3200 / 330, abs=0.006)
     legs = rail.astype(int) * (flows["base"] != "own").astype(int) + 1
     payload = flows["chain"].map({"diesel_truck": 31.0, "rail_diesel": 31.0, "bet_truck": 28.0, "rail_bet": 28.0})
-    assert s["truck_trips_per_day"] == pytest.approx((flows["tonnes"] * legs / payload).sum() / 300, abs=0.06)
+    assert s.truck_trips_per_day == pytest.approx((flows["tonnes"] * legs / payload).sum() / 300, abs=0.06)
 
 
 def test_pipeline_writes_fleet_csv_and_kpis(tiny_config, tmp_path):
     # The tiny region with rail and battery-electric trucks only, so that trains, boxes and swaps all appear.
     sets = ["target.mt_per_yr=3", "target.from_year=2021", "chains=[rail_bet, bet_truck]"]
-    result = api.optimize(api.load_inputs(tiny_config, sets))
-    out = api.write_plan(result, tmp_path / "run", visuals=False)
+    result = ag.solve(ag.load_scenario(tiny_config, sets))
+    out = result.write(tmp_path / "run", visuals=False)
     fleet = pd.read_csv(out / "fleet.csv")
     assert list(fleet.columns) == list(COLUMNS)
     assert {"train_corridor", "yard", "trucks"} <= set(fleet["kind"])
@@ -247,4 +252,5 @@ def test_pipeline_writes_fleet_csv_and_kpis(tiny_config, tmp_path):
         assert f["trains_per_day"] == pytest.approx(values["trains_per_day"], abs=0.05)
         assert f["truck_trips_per_day"] == pytest.approx(values["truck_trips_per_day"], abs=0.5)
         assert f["wagons"] > 0 and f["containers"] > 0 and f["nev_trucks"] > 0, year
+        assert FleetSummary(**f) == result.plan.year(int(year)).fleet
     assert "fleet" in pd.read_excel(out / "plan.xlsx", sheet_name=None)

@@ -12,17 +12,15 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tiny import write_config, write_region
+from tiny import tiny_layers, write_config, write_region
 
 from aggregates.config import load_scenario
-from aggregates.data.region import read_region
+from aggregates.data.reading import read_region
 from aggregates.network.graph import build_network
 from aggregates.network.routes import route_options
 
 
 def _line_region(base_to_swap: float, swap_to_node: float) -> dict:
-    from tiny import tiny_layers
-
     layers = copy.deepcopy(tiny_layers())
     roads = layers["roads.geojson"]["features"]
     keep = []
@@ -45,7 +43,7 @@ def test_bet_option_exists_exactly_when_the_rule_allows(tmp_path_factory, s, res
     tmp = tmp_path_factory.mktemp("line")
     folder = write_region(tmp / "r", _line_region(s, rest))
     scenario = load_scenario(write_config(tmp, folder), [f"trucks.bet.range_km={range_km}", "chains=[bet_truck]"])
-    table = route_options(build_network(read_region(folder), scenario))
+    table = route_options(build_network(read_region(folder), scenario), list(scenario.chains)).table
     row = table[(table.base == "b-one") & (table.node == "d-city")]
     d = s + rest + 0.2  # access links of 0.1 km at both ends
     to_swap, from_swap = s + 0.2, rest + 0.2  # s-b hangs 0.1 km off r-b

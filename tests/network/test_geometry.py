@@ -12,12 +12,12 @@ import shapely
 from pyproj import Geod
 from tiny import mutated, write_config, write_region
 
-from aggregates.api import load_inputs, network_for
 from aggregates.config import load_scenario
-from aggregates.data.region import read_region
+from aggregates.data.reading import read_region
 from aggregates.network.geometry import route_geometries
 from aggregates.network.graph import build_network
 from aggregates.network.routes import route_options
+from aggregates.vocab import CHAINS
 
 CONFIG = Path(__file__).resolve().parents[2] / "configs" / "default.yaml"
 GEOD = Geod(ellps="WGS84")
@@ -26,6 +26,11 @@ BEND = (116.75, 40.10)  # an extra vertex on rd-bc in the bent tiny region
 
 def _network(folder, tmp_path):
     return build_network(read_region(folder), load_scenario(write_config(tmp_path, folder)))
+
+
+def _options(network) -> pd.DataFrame:
+    """Route options of every chain (the scenarios' default), as a table."""
+    return route_options(network, list(CHAINS)).table
 
 
 def _xy(network, ids) -> list[tuple[float, float]]:
@@ -44,7 +49,7 @@ def _km(line) -> float:
 @pytest.fixture
 def tiny(tmp_path, tiny_region):
     network = _network(tiny_region, tmp_path)
-    return network, route_options(network)
+    return network, _options(network)
 
 
 def _bend_and_flip(layers):
@@ -59,7 +64,7 @@ def _bend_and_flip(layers):
 @pytest.fixture
 def bent(tmp_path):
     network = _network(write_region(tmp_path / "bent", mutated(_bend_and_flip)), tmp_path)
-    return network, route_options(network)
+    return network, _options(network)
 
 
 def test_direct_diesel_runs_from_base_to_node_along_the_roads(tiny):
@@ -137,8 +142,9 @@ def test_empty_table_and_bad_input(tiny):
 
 @pytest.fixture(scope="module")
 def default():
-    network = network_for(load_inputs(CONFIG))
-    return network, route_options(network)
+    scenario = load_scenario(CONFIG)
+    network = build_network(read_region(scenario.region), scenario)
+    return network, _options(network)
 
 
 @pytest.fixture(scope="module")

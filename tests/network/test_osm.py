@@ -1,4 +1,4 @@
-"""Tests for aggregates.network.osm on a hand-written OSM fixture (offline).
+"""Tests for aggregates.data.osm on a hand-written OSM fixture (offline).
 
 The fixture ``tests/fixtures/osm/fixture.osm`` (and its ``.osm.pbf`` twin,
 written from it with pyosmium) holds 25 road nodes, 2 place nodes and 12 ways:
@@ -42,10 +42,12 @@ import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
+from aggregates.data import osm
+from aggregates.data.osm import build_osm_road_layer
+from aggregates.data.osm.graph import is_tolled
+from aggregates.data.osm.reading import osm_tags
 from aggregates.data.schema import ROAD_NODES, ROADS
 from aggregates.errors import RegionError
-from aggregates.network import osm
-from aggregates.network.osm import build_osm_road_layer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "osm"
 XML = FIXTURES / "fixture.osm"
@@ -53,11 +55,13 @@ PBF = FIXTURES / "fixture.osm.pbf"
 
 EARTH_RADIUS_M = 6_371_009  # the radius osmnx uses for great-circle lengths
 
+# Road nodes take the province of the nearest point unless province_of says otherwise.
 POINTS = pd.DataFrame(
     {
         "id": ["b-near3", "d-near24", "t-on1"],
         "lon": [116.381, 116.46, 116.3001],
         "lat": [39.705, 39.745, 39.7001],
+        "province": ["Hebei", "Hebei", "Hebei"],
     }
 )
 
@@ -170,7 +174,7 @@ def test_residential_service_and_fragment_are_filtered_out(nodes, roads):
 
 
 def test_road_graph_reports_dropped_fragment():
-    with osm._osm_tags():
+    with osm_tags():
         raw = ox.graph_from_xml(XML, simplify=False, retain_all=True)
     graph, dropped = osm.road_graph(raw)
     assert dropped.components == 1
@@ -226,9 +230,9 @@ def test_toll_and_kind_helpers():
     assert osm.road_kind("trunk_link") == "expressway"
     assert osm.road_kind("primary_link") == "national"
     assert osm.road_kind("tertiary") == "provincial"
-    assert osm._toll({"toll": "no"}, "motorway") is False
-    assert osm._toll({}, "trunk") is False
-    assert osm._toll({"toll": ["no", "yes"]}, "primary") is True
+    assert is_tolled({"toll": "no"}, "motorway") is False
+    assert is_tolled({}, "trunk") is False
+    assert is_tolled({"toll": ["no", "yes"]}, "primary") is True
 
 
 def test_geometry_follows_the_way_from_lower_osmid(roads, nodes):
@@ -264,6 +268,21 @@ def test_province_of_is_used():
     province = nodes.set_index("id")["province"]
     assert province["r-osm-3"] == "Beijing"
     assert province["r-osm-24"] == "Tianjin"
+
+
+def test_province_of_nearest_point_by_default():
+    # Node 3 lies 0.56 km from b-near3, node 24 0.56 km from d-near24; node 1 14 m from t-on1.
+    points = POINTS.assign(province=["Beijing", "Tianjin", "Hebei"])
+    nodes, _ = build_osm_road_layer(XML, points)
+    province = nodes.set_index("id")["province"]
+    assert (province["r-osm-3"], province["r-osm-24"], province["r-osm-1"]) == ("Beijing", "Tianjin", "Hebei")
+
+
+def test_points_without_province_need_province_of():
+    with pytest.raises(RegionError, match="'province' column"):
+        build_osm_road_layer(XML, POINTS.drop(columns="province"))
+    nodes, _ = build_osm_road_layer(XML, POINTS.drop(columns="province"), province_of=lambda lon, lat: "Tianjin")
+    assert set(nodes["province"]) == {"Tianjin"}
 
 
 def test_custom_highway_filter_keeps_only_motorways():
@@ -318,6 +337,7 @@ def test_points_too_far_raise_one_error_listing_all():
                     "id": ["s-far-east", "d-by-fragment"],
                     "lon": [116.90, 116.57],
                     "lat": [39.70, 39.86],
+                    "province": ["Hebei", "Hebei"],
                 }
             ),
         ],
@@ -339,7 +359,7 @@ def test_points_too_far_raise_one_error_listing_all():
 
 
 def test_larger_snap_limit_accepts_far_points():
-    points = pd.DataFrame({"id": ["s-far-east"], "lon": [116.90], "lat": [39.70]})
+    points = pd.DataFrame({"id": ["s-far-east"], "lon": [116.90], "lat": [39.70], "province": ["Hebei"]})
     _, roads = build_osm_road_layer(XML, points, max_snap_km=50)
     link = access(roads).loc["s-far-east"]
     assert link["to_node"] == "r-osm-5"
@@ -347,7 +367,8 @@ def test_larger_snap_limit_accepts_far_points():
 
 
 def test_no_points_gives_no_access_links():
-    _, roads = build_osm_road_layer(XML, POINTS.iloc[:0])
+    # Without points there is no nearest point to take a province from: province_of is needed.
+    _, roads = build_osm_road_layer(XML, POINTS.iloc[:0], province_of=lambda lon, lat: "Hebei")
     assert (roads["kind"] != "access").all()
     assert len(roads) == 9
 
@@ -450,9 +471,9 @@ def test_osmnx_settings_are_restored():
 
 
 def test_logs_one_summary_line(caplog):
-    with caplog.at_level(logging.INFO, logger="aggregates.network.osm"):
+    with caplog.at_level(logging.INFO, logger="aggregates.data.osm"):
         build_osm_road_layer(XML, POINTS)
-    lines = [r.getMessage() for r in caplog.records if r.name == "aggregates.network.osm"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "aggregates.data.osm"]
     assert len(lines) == 1
     assert "8 nodes, 9 links" in lines[0]
     assert "3 points snapped" in lines[0]

@@ -8,9 +8,9 @@ import pytest
 from tiny import feature, mutated, write_config, write_region
 
 from aggregates.config import load_scenario
-from aggregates.data.region import read_region
+from aggregates.data.reading import read_region
 from aggregates.network.graph import build_network
-from aggregates.network.routes import co2e_kg_per_t, route_options
+from aggregates.network.routes import route_options
 
 DIESEL_KM = (0.35 + 0.25) * 7.6 / 31 + 4.0 / 31  # yuan per t per loaded km, return included
 DIESEL_TOLL = 4.0 / 31
@@ -18,11 +18,15 @@ BET_KM = ((1.7 + 1.15) / 0.92 * 1.0 + 4.0) / 28
 BET_TOLL = 4.0 / 28
 
 
-def _options(folder, tmp_path, overrides=()):
+def _routes(folder, tmp_path, overrides=()):
     scenario = load_scenario(write_config(tmp_path, folder), list(overrides))
     network = build_network(read_region(folder), scenario)
-    table = route_options(network)
-    return network, table.set_index(["base", "node", "chain"])
+    return scenario, network, route_options(network, list(scenario.chains))
+
+
+def _options(folder, tmp_path, overrides=()):
+    _, network, options = _routes(folder, tmp_path, overrides)
+    return network, options.table.set_index(["base", "node", "chain"])
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def tiny(tmp_path, tiny_region):
 
 def test_network_summary(tiny):
     network, _ = tiny
-    s = network.summary()
+    s = network.summary(2021)
     # 9 road links in each of 2 truck layers; 2 rail sections; load x2 trucks,
     # unload x2 trucks and 1 swap link.
     assert s["edges"] == {"rail": 2, "road": 18, "transfer": 5}
@@ -54,8 +58,10 @@ def test_direct_diesel_by_hand(tiny):
     assert not t.loc[("b-one", "d-far", "diesel_truck")].restricted
 
 
-def test_battery_truck_must_swap_on_the_way(tiny):
-    _, t = tiny
+def test_battery_truck_must_swap_on_the_way(tmp_path, tiny_region):
+    _, _, options = _routes(tiny_region, tmp_path)
+    pair = options.between("b-one", "d-city")
+    t = pair.table.set_index(["base", "node", "chain"])
     row = t.loc[("b-one", "d-city", "bet_truck")]
     # 102 km there and back is beyond 120 km, so the truck swaps at s-b:
     # b-one -> s-b 51.5 km (<= 120), s-b -> d-city 51.5 km (<= 60, there and back).
@@ -66,7 +72,9 @@ def test_battery_truck_must_swap_on_the_way(tiny):
     assert row.resources == ("s-b",)
     assert row.hours == pytest.approx(3 / 30 + 100 / 65 + 6 / 60)
     kwh = (1.7 + 1.15) / 0.92 / 28 * 103
-    assert row.kwh_hebei_per_t == pytest.approx(kwh)  # charged at b-one and s-b, both in Hebei
+    bet = pair.table.index[pair.table["chain"] == "bet_truck"][0]
+    by_province = dict(zip(pair.provinces, pair.kwh[bet], strict=True))
+    assert by_province == pytest.approx({"Beijing": 0.0, "Hebei": kwh})  # charged at b-one and s-b, both in Hebei
 
 
 def test_battery_truck_beyond_range_has_no_option(tiny):
@@ -99,19 +107,23 @@ def test_rail_chain_by_hand(tiny):
     assert siding.km_road == 6
 
 
-def test_co2e_by_year_and_basis(tiny):
-    network, t = tiny
-    table = t.reset_index()
-    diesel = table[(table.base == "b-one") & (table.node == "d-city") & (table.chain == "diesel_truck")]
-    wtw = co2e_kg_per_t(diesel, network.scenario, 2022).iloc[0]
-    ttw = co2e_kg_per_t(diesel, network.scenario, 2022, basis="ttw").iloc[0]
+def _chain(options, base: str, node: str, chain: str):
+    pair = options.between(base, node)
+    return pair.take((pair.table["chain"] == chain).to_numpy())
+
+
+def test_co2e_by_year_and_basis(tmp_path, tiny_region):
+    scenario, _, options = _routes(tiny_region, tmp_path)
+    diesel = _chain(options, "b-one", "d-city", "diesel_truck")
+    wtw = diesel.co2e_kg_per_t(scenario.emissions, 2022)[0]
+    ttw = diesel.co2e_kg_per_t(scenario.emissions, 2022, basis="ttw")[0]
     assert wtw == pytest.approx(0.60 / 31 * 102 * 3.25)
     assert ttw == pytest.approx(0.60 / 31 * 102 * 2.68)
-    rail = table[(table.base == "b-two") & (table.node == "d-city") & (table.chain == "rail_bet")]
+    rail = _chain(options, "b-two", "d-city", "rail_bet")
     kwh_rail = 100 / 1e4 * 2.0 * 110  # all sections start in Hebei
     kwh_truck = (1.7 + 1.15) / 0.92 / 28 * 6  # last mile charged at t-unl, Beijing
     expected = kwh_rail * 0.7252 + kwh_truck * 0.5580 + 2 * 0.75
-    assert co2e_kg_per_t(rail, network.scenario, 2023).iloc[0] == pytest.approx(expected)
+    assert rail.co2e_kg_per_t(scenario.emissions, 2023)[0] == pytest.approx(expected)
 
 
 def test_first_mile_limit_spares_the_designated_station(tmp_path):

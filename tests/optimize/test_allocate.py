@@ -7,8 +7,8 @@ import pytest
 from scipy import sparse
 
 from aggregates.optimize.explain import precheck
-from aggregates.optimize.model import SolverSettings, solve
 from aggregates.optimize.problem import CoverageRule, Problem, ShareRule
+from aggregates.optimize.solve import SolverSettings, solve
 
 EXACT = SolverSettings(relative_gap=0.0, time_limit_s=20)
 

@@ -8,11 +8,12 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from tiny import write_config, write_region
 from typer.testing import CliRunner
 
-from aggregates import api
-from aggregates.cli import app
-from aggregates.errors import InfeasibleError
+import aggregates as ag
+from aggregates.cli.app import app
+from aggregates.errors import ConfigError, InfeasibleError
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -22,15 +23,15 @@ FEASIBLE = ["target.mt_per_yr=3", "target.from_year=2021"]
 
 
 def run(config, overrides):
-    return api.optimize(api.load_inputs(config, overrides))
+    return ag.solve(ag.load_scenario(config, overrides))
 
 
 def test_tiny_plan_meets_target_and_balances_demand(tiny_config):
     result = run(tiny_config, FEASIBLE)
-    kpis = result.plan.kpis
-    assert kpis["status"] == "optimal" and kpis["all_targets_met"]
-    for year in ("2021", "2022"):
-        assert kpis["years"][year]["substitution_mt"] >= 3.0 - 1e-6
+    plan = result.plan
+    assert plan.solve.status == "optimal" and plan.all_targets_met
+    for year in (2021, 2022):
+        assert plan.year(year).substitution_mt >= 3.0 - 1e-6
     d = result.plan.demand
     assert (d["solid_waste_t"] + d["natural_t"] + d["unmet_t"] - d["demand_t"]).abs().max() < 1.0
     b = result.plan.bases
@@ -39,15 +40,52 @@ def test_tiny_plan_meets_target_and_balances_demand(tiny_config):
     flows = result.plan.flows[result.plan.flows["year"] == 2022]
     parts = flows["transport_cost_yuan"].sum() + flows["production_cost_yuan"].sum()
     parts += b.loc[b["year"] == 2022, "fixed_cost_yuan"].sum()
-    assert kpis["years"]["2022"]["cost_yuan"] == pytest.approx(parts, abs=2)
+    assert plan.year(2022).cost_yuan == pytest.approx(parts, abs=2)
+    # What the CLI prints: cost in billion yuan.
+    cost = dict(plan.summary_rows())["cost, billion yuan"]
+    assert cost == [f"{plan.year(y).cost_yuan / 1e9:,.2f}" for y in (2021, 2022)]
+    assert "cost, billion yuan" in plan.summary()
 
 
-def test_zero_emission_zone_keeps_diesel_out(tiny_config):
-    result = run(
-        tiny_config, [*FEASIBLE, "policies.zero_emission_zones=[beijing_6th_ring]", "prices.carbon_yuan_per_t_co2e=0"]
-    )
+def test_zero_emission_zone_keeps_diesel_out(tmp_path):
+    # The zones come from the region: here region.yaml nests the 5th ring (d-city's zone) in a 6th.
+    folder = write_region(tmp_path / "zoned")
+    meta = folder / "region.yaml"
+    meta.write_text(meta.read_text() + "zones:\n  beijing_6th_ring: [beijing_5th_ring]\n  beijing_5th_ring: []\n")
+    sets = [*FEASIBLE, "policies.zero_emission_zones=[beijing_6th_ring]", "prices.carbon_yuan_per_t_co2e=0"]
+    result = run(write_config(tmp_path, folder), sets)
     into_city = result.plan.flows[result.plan.flows["node"] == "d-city"]
     assert len(into_city) and not into_city["chain"].isin(["diesel_truck", "rail_diesel"]).any()
+
+
+def test_zone_names_come_from_the_region(tiny_config):
+    # The tiny region.yaml lists no zones: the zones are the demand nodes' (beijing_5th_ring), plus diesel_restricted.
+    result = run(tiny_config, [*FEASIBLE, "policies.zero_emission_zones=[beijing_5th_ring]"])
+    into_city = result.plan.flows[result.plan.flows["node"] == "d-city"]
+    assert len(into_city) and not into_city["chain"].isin(["diesel_truck", "rail_diesel"]).any()
+    unknown = ag.load_scenario(tiny_config, [*FEASIBLE, "policies.zero_emission_zones=[beijing_6th_ring]"])
+    with pytest.raises(ConfigError, match="'beijing_6th_ring' is not a zone of the region; use one of") as caught:
+        ag.solve(unknown)
+    assert "beijing_5th_ring, diesel_restricted" in caught.value.message
+
+
+def test_coverage_policy_counts_a_route_near_by_km_or_by_hours(tiny_config):
+    # The bases reach d-city by truck in 102-104 km and 1.6-1.8 h, d-far in 121-122 km and 2.2 h; by rail
+    # 116-138 km but 13-14 h. No route takes 1 h or less, so an AND rule would find none near; the one
+    # nearness rule (route km within 125 OR hours within 1) finds every truck route and the rail routes to
+    # d-city near. Each node must get half its demand over near routes.
+    sets = [*FEASIBLE, "policies.coverage={share: 0.5, within_km: 125, within_hours: 1.0}"]
+    result = run(tiny_config, sets)
+    (rule,) = result.instance.problem.coverage_rules
+    routes = result.instance.routes.table
+    km, hours = routes["km_road"] + routes["km_rail"], routes["hours"]
+    assert rule.name == "coverage within 125 km or 1 h"
+    assert list(rule.covering) == list((km <= 125) | (hours <= 1.0))
+    assert rule.covering.any() and not (hours <= 1.0).any()
+    flows = result.plan.flows.assign(near=rule.covering[result.plan.flows["route"].to_numpy(int)])
+    demand = result.plan.demand.groupby(["year", "node"])["demand_t"].sum()
+    near = flows[flows["near"]].groupby(["year", "node"])["tonnes"].sum().reindex(demand.index, fill_value=0.0)
+    assert (near >= 0.5 * demand - 1.0).all()
 
 
 def test_impossible_target_names_the_capacity(tiny_config):
@@ -67,6 +105,7 @@ def test_infeasible_policy_is_explained_by_the_elastic_resolve(tiny_config):
     assert "emissions cap 2021 of 1 kt CO2e too tight: the plan needs" in caught.value.message
 
 
+@pytest.mark.slow
 def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
     sets = [arg for s in FEASIBLE for arg in ("--set", s)]
     first, second = tmp_path / "a", tmp_path / "b"
@@ -113,6 +152,23 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
     assert json.loads(again.output)["objective_yuan"] == kpis["objective_yuan"]
 
 
+# All chains: a plan by diesel truck alone, whose terminal columns are empty; rail and BET: terminals used.
+@pytest.mark.parametrize("chains", [[], ["chains=[rail_bet, bet_truck]"]], ids=["diesel-only-plan", "rail-plan"])
+def test_run_folder_reads_back_as_the_same_plan(tiny_config, tmp_path, chains):
+    result = run(tiny_config, [*FEASIBLE, *chains])
+    folder = result.write(tmp_path / "run", visuals=False)
+    back = ag.read_run(folder)
+    assert back.folder == folder and back.region is None and back.instance is None
+    assert back.plan.to_json() == result.plan.to_json()
+    assert back.plan.summary() == result.plan.summary()
+    assert back.plan.scenario.model_dump() == result.plan.scenario.model_dump()
+    for name, table in result.plan.tables().items():
+        pd.testing.assert_frame_equal(back.plan.tables()[name], table, check_dtype=False, obj=name)
+    for name, layer in result.layers.items():
+        assert len(getattr(back.layers, name)) == len(layer), name
+    assert (back.layers.flows.geometry.geom_type == "LineString").all()
+
+
 def test_cli_infeasible_exit_3_leaves_nothing_behind(tiny_config, tmp_path):
     out = tmp_path / "run"
     result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out)])
@@ -138,14 +194,16 @@ def test_cli_bad_out_exit_2_before_solving(tiny_config, tmp_path):
 
 def test_failed_write_keeps_the_previous_run(tiny_config, tmp_path, monkeypatch):
     out = tmp_path / "run"
-    sets = [arg for s in FEASIBLE for arg in ("--set", s)]
+    # Charts and report off: they take seconds and the failure is in the plan's own files.
+    quick = [*FEASIBLE, "outputs.charts=false", "outputs.report=false"]
+    sets = [arg for s in quick for arg in ("--set", s)]
     assert runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out), *sets]).exit_code == 0
     before = (out / "flows.csv").read_bytes()
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("aggregates.outputs._write_xlsx", broken)
+    monkeypatch.setattr("aggregates.io.run_folder._write_xlsx", broken)
     result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(out), *sets])
     assert result.exit_code != 0
     assert (out / "flows.csv").read_bytes() == before
@@ -159,13 +217,14 @@ def default_run():
     return run(ROOT / "configs" / "default.yaml", [])
 
 
+@pytest.mark.slow
 def test_default_region_meets_100_mt_every_year_from_2022(default_run):
-    kpis = default_run.plan.kpis
-    assert kpis["status"] == "optimal" and kpis["mip_gap"] <= 0.001
-    for year in ("2022", "2023", "2024", "2025"):
-        y = kpis["years"][year]
-        assert y["target_mt"] == 100.0 and y["substitution_mt"] >= 100.0 - 1e-6
-        assert y["unmet_mt"] == 0.0
+    plan = default_run.plan
+    assert plan.solve.status == "optimal" and plan.solve.mip_gap <= 0.001
+    for year in (2022, 2023, 2024, 2025):
+        y = plan.year(year)
+        assert y.target_mt == 100.0 and y.substitution_mt >= 100.0 - 1e-6
+        assert y.unmet_mt == 0.0
     # Sanity of the mode figures against the sourced intensities: rail chains far below trucks per tonne-km.
     f = default_run.plan.flows
     rail = f[f["chain"].str.startswith("rail")]
@@ -175,20 +234,22 @@ def test_default_region_meets_100_mt_every_year_from_2022(default_run):
     assert 55 < per_tkm(road) < 70  # g CO2e per t-km, FACTS §6.2: 57-68
 
 
+@pytest.mark.slow
 def test_default_region_leg_intensities_match_the_sourced_ranges(default_run):
     # FACTS §6.2, g CO2e WTW per net t-km: diesel truck 57-68, BET 63-90 on the
     # North China / Hebei grid, electric rail 8-18, diesel rail 15-25.
-    legs = default_run.plan.kpis["years"]["2022"]["intensity_by_leg"]
+    legs = default_run.plan.year(2022).intensity_by_leg
     diesel, bet, rail = legs["road_diesel"], legs["road_bet"], legs["rail"]
-    assert 57 <= diesel["co2e_g_per_tkm"] <= 68
-    assert 63 <= bet["co2e_g_per_tkm"] <= 90
-    assert 8 <= rail["co2e_g_per_tkm"] <= 25
-    assert rail["co2e_g_per_tkm"] * 3 < min(diesel["co2e_g_per_tkm"], bet["co2e_g_per_tkm"])  # several times lower
-    assert abs(bet["co2e_g_per_tkm"] / diesel["co2e_g_per_tkm"] - 1) < 0.4  # BET close to diesel on this grid
-    assert bet["nox_g_per_tkm"] == 0 and bet["pm_g_per_tkm"] == 0 < diesel["pm_g_per_tkm"]
-    assert bet["co2e_ttw_g_per_tkm"] == 0 < rail["co2e_ttw_g_per_tkm"] < diesel["co2e_ttw_g_per_tkm"]
+    assert 57 <= diesel.co2e_g_per_tkm <= 68
+    assert 63 <= bet.co2e_g_per_tkm <= 90
+    assert 8 <= rail.co2e_g_per_tkm <= 25
+    assert rail.co2e_g_per_tkm * 3 < min(diesel.co2e_g_per_tkm, bet.co2e_g_per_tkm)  # several times lower
+    assert abs(bet.co2e_g_per_tkm / diesel.co2e_g_per_tkm - 1) < 0.4  # BET close to diesel on this grid
+    assert bet.nox_g_per_tkm == 0 and bet.pm_g_per_tkm == 0 < diesel.pm_g_per_tkm
+    assert bet.co2e_ttw_g_per_tkm == 0 < rail.co2e_ttw_g_per_tkm < diesel.co2e_ttw_g_per_tkm
 
 
+@pytest.mark.slow
 def test_default_region_resources_within_capacity(default_run):
     r = default_run.plan.resources
     assert (r["load"] <= r["capacity"] * (1 + 1e-6) + 1).all()

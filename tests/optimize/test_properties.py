@@ -1,4 +1,4 @@
-"""Property-based tests of the allocation MILP (:func:`aggregates.optimize.model.solve`) on random small instances.
+"""Property-based tests of the allocation MILP (:func:`aggregates.optimize.solve.solve`) on random small instances.
 
 Generator (:func:`instances`): 1-4 bases with 1-3 capacity levels each (capacity rising with the level number, random
 fixed costs; the level arrays are shuffled so that a base's levels are not contiguous), 1-4 nodes, 1-2 products,
@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from aggregates.optimize.model import SolverSettings, solve
 from aggregates.optimize.problem import CoverageRule, Problem, ShareRule
+from aggregates.optimize.solve import SolverSettings, solve
 
 EXACT = SolverSettings(relative_gap=0.0, time_limit_s=10, shadow_prices=False)
 TOL = 1e-6  # relative, on objectives
