@@ -64,7 +64,7 @@ def test_plan_answers_questions(result):
     assert (binding["utilisation"] >= 0.99).all() and (binding["year"] == 2022).all()
     text = plan.summary()
     assert "substitution / target, Mt" in text and "solver optimal" in text
-    assert [label for label, _ in plan.summary_rows()][0] == "substitution / target, Mt"
+    assert next(label for label, _ in plan.summary_rows()) == "substitution / target, Mt"
 
 
 def test_write_then_read_run_round_trips_the_plan(tmp_path, result):

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aggregates.config import Coverage, CoverageCheck
-from aggregates.plan import YearKPIs
 from aggregates.pipeline.progress import solver_gap
+from aggregates.plan import YearKPIs
 from aggregates.vocab import CHAINS, KPIS, RAIL_CHAINS, TRUCK_OF_CHAIN, Nearness, headline_year
 
 
