@@ -407,6 +407,7 @@ def _solution_fields(plan) -> dict:
         "gap": solve.mip_gap,
         "status": solve.status,
         "objective_yuan": solve.objective_yuan,
+        "target_shadow_price_max": max((v for v in plan.target_shadow_price.values() if v == v), default=None),
         "least_shipped_mt": _least_shipped(plan),
     }
 

@@ -166,3 +166,14 @@ def cap_shadow_prices(inst: Instance, sol: Solution) -> dict[int, float]:
         capped = np.isfinite(float(pb.emissions_cap[t])) and sol.duals is not None
         out[int(year)] = round(float(sol.duals.emissions_cap[t]), 4) if capped else float("nan")
     return out
+
+
+def target_shadow_prices(inst: Instance, sol: Solution) -> dict[int, float]:
+    """Per year, what one more tonne of substitution target would cost (yuan/t; 0 when it does not bind,
+    NaN without a target or duals)."""
+    pb = inst.problem.filled()
+    out = {}
+    for t, year in enumerate(pb.years):
+        targeted = float(pb.target[t]) > 0 and sol.duals is not None
+        out[int(year)] = round(float(sol.duals.target[t]), 4) if targeted else float("nan")
+    return out

@@ -6,7 +6,13 @@ from dataclasses import replace
 
 from aggregates.optimize.instance import Instance
 from aggregates.optimize.solve import Solution
-from aggregates.plan.figures import cap_shadow_prices, penalties_yuan, solve_info, year_figures
+from aggregates.plan.figures import (
+    cap_shadow_prices,
+    penalties_yuan,
+    solve_info,
+    target_shadow_prices,
+    year_figures,
+)
 from aggregates.plan.fleet import size_fleet
 from aggregates.plan.plan import Plan
 from aggregates.plan.tables import plan_tables
@@ -40,5 +46,6 @@ def make_plan(instance: Instance, solution: Solution) -> Plan:
         kpis=kpis,
         penalty_yuan=penalties_yuan(instance, solution),
         cap_shadow_price=cap_shadow_prices(instance, solution),
+        target_shadow_price=target_shadow_prices(instance, solution),
         **tables,
     )

@@ -35,6 +35,13 @@ class Plan:
         Per year, what the model paid for unmet demand and a soft target's shortfall (yuan).
     cap_shadow_price
         Per year, what one more t CO2e under the emissions cap would save (yuan/t; NaN without a cap).
+    target_shadow_price
+        Per year, what one more tonne of substitution target would cost (yuan/t; 0 when it does not
+        bind, NaN without a target).
+
+    Shadow prices come from the LP re-solve with the integer choices fixed (``solver.shadow_prices``);
+    a plan read back from a run folder has them only in its tables (``resources.csv``, ``bases.csv``,
+    ``demand.csv``), so these two are NaN there.
     """
 
     scenario: Scenario
@@ -47,6 +54,7 @@ class Plan:
     kpis: dict[int, YearKPIs]
     penalty_yuan: dict[int, float] = field(default_factory=dict)
     cap_shadow_price: dict[int, float] = field(default_factory=dict)
+    target_shadow_price: dict[int, float] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

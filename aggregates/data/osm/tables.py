@@ -331,10 +331,12 @@ def nearest_province(points: pd.DataFrame) -> Callable[[float, float], str]:
     Raises
     ------
     RegionError
-        When ``points`` has no ``province`` column.
+        When ``points`` has no ``province`` column, or no rows.
     """
-    if "province" not in points.columns or points.empty:
+    if "province" not in points.columns:
         raise RegionError("the points need a 'province' column (or give province_of) to place road nodes in provinces")
+    if points.empty:
+        raise RegionError("there are no points to take road nodes' provinces from; give province_of")
     xy = points[["lon", "lat"]].to_numpy(float)
     names = points["province"].astype(str).to_numpy()
 
