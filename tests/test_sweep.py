@@ -35,7 +35,7 @@ from tiny import write_config, write_region
 from aggregates import api, sweep
 from aggregates.config import load_scenario
 from aggregates.errors import InfeasibleError, InputError
-from aggregates.viz import tradeoff_charts
+from aggregates.viz import charts as tradeoff_charts
 
 FEASIBLE = ["target.mt_per_yr=3", "target.from_year=2021"]
 MIN_COST_CO2E_T = 21_248.0

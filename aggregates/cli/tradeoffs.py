@@ -28,7 +28,7 @@ from aggregates.cli.app import (
     print_json,
 )
 from aggregates.sweep import pareto_front, sensitivity as run_sensitivity, tornado as run_tornado, write_sweep
-from aggregates.viz.tradeoff_charts import metric_label, metric_unit
+from aggregates.viz.charts import metric_label, metric_unit
 from aggregates.vocab import CHAIN_SHORT, CHAINS
 
 MIX_HEADER = "Mt: " + " / ".join(CHAIN_SHORT[c] for c in CHAINS)

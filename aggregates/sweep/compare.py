@@ -17,7 +17,7 @@ from aggregates.errors import AggregatesError, InfeasibleError, InputError
 from aggregates.files import atomic_folder
 from aggregates.pipeline import Result, solve
 from aggregates.sweep.executors import map_in_order, process_cache, worker_pool
-from aggregates.viz.compare_charts import write_compare_charts
+from aggregates.viz.charts import write_compare_charts
 from aggregates.viz.maps import MAX_COMPARED, MapOptions, comparison_map, save_html
 
 

@@ -22,8 +22,9 @@ import pandas as pd
 
 from aggregates.plan import Plan
 from aggregates.viz import fmt
-from aggregates.viz.charts import MT, Unit, chart_specs, embed_script, unit, vega_bundle
+from aggregates.viz.charts import Unit, chart_specs, embed_script, unit, vega_bundle
 from aggregates.viz.labels import Lang, check_lang, text
+from aggregates.vocab import MT
 
 BINDING_UTILISATION = 0.99
 BINDING_ROWS = 15

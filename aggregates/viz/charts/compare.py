@@ -1,6 +1,6 @@
 """Charts of a scenario comparison: headline KPIs, mode split and emission intensities per scenario.
 
-Same look, colours and units as the run charts (:mod:`aggregates.viz.charts`); written as PNG and
+Same look, colours and units as the run charts (:mod:`aggregates.viz.charts.plan`); written as PNG and
 self-contained HTML into ``<comparison folder>/charts/``.
 """
 
@@ -11,15 +11,11 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from aggregates.viz.charts import (
-    CHAIN_COLOURS,
-    MT,
-    png_lang,
-    save_chart,
-    style_chart,
-    unit,
-)
+from aggregates.viz.charts.page import write_chart_files
+from aggregates.viz.charts.style import CHAIN_COLOURS, colour_scale, style_chart
+from aggregates.viz.charts.units import unit
 from aggregates.viz.labels import Lang, check_lang, text
+from aggregates.vocab import MT
 
 COMPARE_CHARTS = ("kpis", "mode_split", "intensity")
 # Scenario colours: none of them a chain's colour (blue, green, orange), so the two never read alike.
@@ -100,8 +96,8 @@ def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scenario", "leg", "measure", "value"])
 
 
-def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevelMixin]:
-    """The comparison's charts by name (``COMPARE_CHARTS``), styled."""
+def compare_chart_specs(comparison, lang: Lang = "zh", note: str = "") -> dict[str, alt.TopLevelMixin]:
+    """The comparison's charts by name (``COMPARE_CHARTS``), styled; ``note`` goes under every title."""
     lang = check_lang(lang)
     scenarios = [plan.name for plan in comparison.plans]
     specs = {
@@ -110,7 +106,7 @@ def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevel
         "intensity": _intensity_chart(intensity_data(comparison, lang), scenarios, lang),
     }
     title = f" {comparison.year}" if lang == "en" else f" ({comparison.year}年)"
-    return {name: style_chart(chart, _w(_TITLES[name], lang) + title) for name, chart in specs.items()}
+    return {name: style_chart(chart, _w(_TITLES[name], lang) + title, note) for name, chart in specs.items()}
 
 
 def _kpi_chart(data: pd.DataFrame, scenarios: list[str]) -> alt.TopLevelMixin:
@@ -131,12 +127,7 @@ def _kpi_chart(data: pd.DataFrame, scenarios: list[str]) -> alt.TopLevelMixin:
 
 def _mode_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> alt.TopLevelMixin:
     chains = [c for c in CHAIN_COLOURS if c in set(data["chain"])]
-    colour = alt.Color(
-        "label:N",
-        title=None,
-        scale=alt.Scale(domain=[text(c, lang) for c in chains], range=[CHAIN_COLOURS[c] for c in chains]),
-        sort=[text(c, lang) for c in chains],
-    )
+    colour = colour_scale("label", CHAIN_COLOURS, lang, chains)
     t = unit("tonnes", lang)
     return (
         alt.Chart(data)
@@ -179,12 +170,5 @@ def _intensity_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> al
 
 def write_compare_charts(comparison, folder: str | Path, lang: Lang = "zh") -> list[Path]:
     """Write ``charts/<name>.png`` and ``charts/<name>.html`` for each of ``COMPARE_CHARTS``."""
-    charts = compare_chart_specs(comparison, lang)
-    drawn = png_lang(lang)
-    pngs = charts if drawn == lang else compare_chart_specs(comparison, drawn)
-    out = Path(folder) / "charts"
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in COMPARE_CHARTS:
-        written += save_chart(charts[name], pngs[name], out, name, _w(_TITLES[name], lang), lang)
-    return written
+    titles = {name: _w(_TITLES[name], lang) for name in COMPARE_CHARTS}
+    return write_chart_files(folder, lambda shown, note: compare_chart_specs(comparison, shown, note), titles, lang)

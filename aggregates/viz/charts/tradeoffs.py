@@ -1,28 +1,29 @@
 """Charts of trade-offs: the cost-CO2e Pareto front, one parameter's sensitivity, and a tornado.
 
-Pure functions: the tables of :mod:`aggregates.sweep` in, Altair charts out, with the look, chain
-colours and units of the run charts (:mod:`aggregates.viz.charts`). ``write_tradeoff_charts``
-writes each as ``charts/<name>.png`` and a self-contained ``charts/<name>.html``.
-
-Columns the charts read:
-
-* Pareto points: ``point``, ``kind``, ``cap_kt``, ``status``, ``on_front``, ``system_cost_yuan``,
-  ``cost_yuan``, ``co2e_t``, ``nox_t``, ``rail_share_t``, ``substitution_mt``,
-  ``mac_yuan_per_t`` and ``mt_<chain>`` per chain; only the points on the front are drawn.
-* Sensitivity: ``param``, ``value``, ``status``, the same figures and ``mt_<chain>``.
-* Tornado: ``param``, ``low``, ``high``, ``metric``, ``base``, ``delta_low``, ``delta_high``.
+Pure functions: the tables of :mod:`aggregates.sweep` in (read through
+:mod:`aggregates.viz.charts.tradeoff_data`), Altair charts out, with the look, chain colours and
+units of the run charts. ``write_tradeoff_charts`` writes each as ``charts/<name>.png`` and a
+self-contained ``charts/<name>.html``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 import altair as alt
 import pandas as pd
 
-from aggregates.viz.charts import AXIS_FORMAT, CHAIN_COLOURS, MT, png_lang, save_chart, style_chart, unit
+from aggregates.viz.charts.page import write_chart_files
+from aggregates.viz.charts.style import AXIS_FORMAT, CHAIN_COLOURS, colour_scale, style_chart
+from aggregates.viz.charts.tradeoff_data import (
+    chains_with_tonnes,
+    mix_data,
+    pareto_data,
+    sensitivity_data,
+    tornado_data,
+)
+from aggregates.viz.charts.units import metric_label, metric_unit, unit
 from aggregates.viz.labels import Lang, check_lang, text
 
 TRADEOFF_CHARTS = ("pareto", "sensitivity", "tornado")
@@ -31,99 +32,6 @@ MAC_COLOUR = "#8e6bb0"
 END_COLOURS = {"low": "#3f8fb5", "high": "#d9822b"}
 WIDTH = 520
 PANEL_HEIGHT = 260
-NO_FONT_NOTE = "English labels: no Chinese font was found on this machine"
-
-
-class MetricUnit(NamedTuple):
-    """How a tornado shows a figure: ``value * factor`` in ``name`` with the d3 ``format``."""
-
-    factor: float
-    name: str
-    format: str
-
-
-def metric_unit(metric: str, lang: Lang) -> MetricUnit:
-    """The unit a figure of :data:`aggregates.sweep.METRICS` is shown in."""
-    if metric.endswith("_yuan"):
-        money = unit("money", lang)
-        return MetricUnit(1 / money.per, money.name, money.d3())
-    if metric == "co2e_t":
-        co2e = unit("co2e", lang)
-        return MetricUnit(1 / co2e.per, co2e.name, co2e.d3())
-    if metric.endswith("_mt"):
-        tonnes = unit("tonnes", lang)
-        return MetricUnit(MT / tonnes.per, tonnes.name, tonnes.d3())
-    if metric.startswith("rail_share"):
-        return MetricUnit(100.0, "%", ",.1f")
-    if metric.endswith("_per_t"):
-        return MetricUnit(1.0, text("yuan_per_t" if "yuan" in metric else "kg_per_t", lang), ",.2f")
-    if metric in ("nox_t", "pm_t"):
-        return MetricUnit(1.0, text("t", lang), ",.1f")
-    return MetricUnit(1.0, "", ",.2f")
-
-
-def metric_label(metric: str, lang: Lang) -> str:
-    """A figure's name and unit, e.g. ``系统总成本 (亿元)`` or ``CO2e (kt)``."""
-    words = {
-        "system_cost_yuan": "system_cost",
-        "cost_yuan": "cost",
-        "cost_yuan_per_t": "cost_per_t",
-        "co2e_t": "co2e",
-        "nox_t": "nox",
-        "pm_t": "pm",
-        "rail_share_t": "rail_share",
-        "rail_share_tkm": "rail_share_tkm",
-        "substitution_mt": "substitution",
-        "trains_per_day": "trains_per_day",
-        "truck_trips_per_day": "truck_trips_per_day",
-    }
-    name = text(words.get(metric, metric), lang)
-    shown = metric_unit(metric, lang).name
-    return f"{name} ({shown})" if shown else name
-
-
-def _chains(frame: pd.DataFrame) -> list[str]:
-    """Chains with a ``mt_<chain>`` column carrying tonnes, in the run charts' drawing order."""
-    present = [c for c in CHAIN_COLOURS if f"mt_{c}" in frame and frame[f"mt_{c}"].fillna(0).gt(0).any()]
-    return present or [c for c in CHAIN_COLOURS if f"mt_{c}" in frame]
-
-
-def _chain_colour(chains: list[str], lang: Lang) -> alt.Color:
-    labels = [text(c, lang) for c in chains]
-    return alt.Color(
-        "label:N",
-        title=None,
-        scale=alt.Scale(domain=labels, range=[CHAIN_COLOURS[c] for c in chains]),
-        sort=labels,
-    )
-
-
-def mix_data(frame: pd.DataFrame, at: str, lang: Lang) -> pd.DataFrame:
-    """Long table of tonnes by chain: one row per row of ``frame`` and chain with tonnes.
-
-    Columns: ``at`` (copied from ``frame[at]``), ``chain``, ``label``, ``order``, ``tonnes`` (in
-    ``unit("tonnes", lang)``), ``share`` (of the row's solid-waste tonnes), ``rail_share_t``.
-    """
-    tonnes = unit("tonnes", lang)
-    chains = _chains(frame)
-    rows = []
-    for _, r in frame.iterrows():
-        total = sum(float(r[f"mt_{c}"]) for c in chains)
-        for order, chain in enumerate(chains):
-            mt = float(r[f"mt_{chain}"])
-            if mt > 0:
-                rows.append(
-                    {
-                        at: r[at],
-                        "chain": chain,
-                        "label": text(chain, lang),
-                        "order": order,
-                        "tonnes": tonnes.of(mt * MT),
-                        "share": mt / total if total else 0.0,
-                        "rail_share_t": float(r["rail_share_t"]),
-                    }
-                )
-    return pd.DataFrame(rows, columns=[at, "chain", "label", "order", "tonnes", "share", "rail_share_t"])
 
 
 def _mix_chart(frame: pd.DataFrame, at: str, x: alt.X, x_title: str, lang: Lang) -> alt.Chart:
@@ -140,7 +48,7 @@ def _mix_chart(frame: pd.DataFrame, at: str, x: alt.X, x_title: str, lang: Lang)
                 title=f"{text('substitution', lang)} ({tonnes.name})",
                 axis=alt.Axis(format=AXIS_FORMAT),
             ),
-            color=_chain_colour(_chains(frame), lang),
+            color=colour_scale("label", CHAIN_COLOURS, lang, chains_with_tonnes(frame)),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip(f"{at}:N", title=x_title),
@@ -152,41 +60,6 @@ def _mix_chart(frame: pd.DataFrame, at: str, x: alt.X, x_title: str, lang: Lang)
         )
         .properties(width=WIDTH, height=PANEL_HEIGHT)
     )
-
-
-# -- Pareto front --------------------------------------------------------------------------------
-
-
-def pareto_data(points: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
-    """The points on the front, CO2e decreasing, in the chart's units.
-
-    Columns: ``point``, ``name`` (e.g. ``P2 961 kt``), ``kind`` (in ``lang``), ``cap``, ``co2e``
-    (``unit("co2e", lang)``), ``system_cost``, ``cost`` (``unit("money", lang)``), ``mac``
-    (yuan per t CO2e), ``rail_share_t``, ``rail_label``, ``nox_t``, ``substitution_mt`` and
-    ``mt_<chain>``.
-    """
-    front = points[points["on_front"].astype(bool)].sort_values("co2e_t", ascending=False, kind="mergesort")
-    co2e, money = unit("co2e", lang), unit("money", lang)
-    data = pd.DataFrame(
-        {
-            "point": front["point"].astype(int),
-            "name": [
-                f"P{p} {co2e.of(c):,.{co2e.decimals(1)}f} {co2e.name}"
-                for p, c in zip(front["point"], front["co2e_t"], strict=True)
-            ],
-            "kind": [text(k, lang) for k in front["kind"]],
-            "cap": [co2e.of(c * 1000) if pd.notna(c) else None for c in front["cap_kt"]],
-            "co2e": co2e.of(front["co2e_t"]),
-            "system_cost": money.of(front["system_cost_yuan"]),
-            "cost": money.of(front["cost_yuan"]),
-            "mac": front["mac_yuan_per_t"],
-            "rail_share_t": front["rail_share_t"],
-            "rail_label": [f"{text('rail', lang)} {s:.0%}" for s in front["rail_share_t"]],
-            "nox_t": front["nox_t"],
-            "substitution_mt": front["substitution_mt"],
-        }
-    )
-    return _with_chain_tonnes(data, front)
 
 
 def pareto_chart(points: pd.DataFrame, lang: Lang = "zh", year: int | None = None, note: str = "") -> alt.TopLevelMixin:
@@ -236,41 +109,6 @@ def pareto_chart(points: pd.DataFrame, lang: Lang = "zh", year: int | None = Non
     return style_chart(alt.vconcat(*panels, spacing=28), title, note)
 
 
-# -- sensitivity ---------------------------------------------------------------------------------
-
-
-def sensitivity_data(table: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
-    """One row per value with a plan: ``value`` (as text, in the order given), ``system_cost``,
-    ``cost`` (``unit("money", lang)``), ``co2e`` (``unit("co2e", lang)``), ``nox_t``,
-    ``rail_share_t``, ``substitution_mt`` and ``mt_<chain>``."""
-    solved = table[table["status"] != "infeasible"]
-    money, co2e = unit("money", lang), unit("co2e", lang)
-    data = pd.DataFrame(
-        {
-            "value": [_value_text(v) for v in solved["value"]],
-            "system_cost": money.of(solved["system_cost_yuan"]),
-            "cost": money.of(solved["cost_yuan"]),
-            "co2e": co2e.of(solved["co2e_t"]),
-            "nox_t": solved["nox_t"],
-            "rail_share_t": solved["rail_share_t"],
-            "substitution_mt": solved["substitution_mt"],
-        }
-    )
-    return _with_chain_tonnes(data, solved)
-
-
-def _with_chain_tonnes(data: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """``data`` with the ``mt_<chain>`` columns of ``rows`` that are present, index reset."""
-    for chain in CHAIN_COLOURS:
-        if f"mt_{chain}" in rows:
-            data[f"mt_{chain}"] = rows[f"mt_{chain}"].to_numpy()
-    return data.reset_index(drop=True)
-
-
-def _value_text(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def sensitivity_chart(table: pd.DataFrame, lang: Lang = "zh", note: str = "") -> alt.TopLevelMixin:
     """System cost and CO2e at each value of the parameter, and the mode mix below them."""
     lang = check_lang(lang)
@@ -304,37 +142,6 @@ def sensitivity_chart(table: pd.DataFrame, lang: Lang = "zh", note: str = "") ->
     )
     title = f"{text('chart_sensitivity', lang)}: {text(param, lang)}"
     return style_chart(alt.vconcat(top, _mix_chart(data, "value", x, text(param, lang), lang), spacing=28), title, note)
-
-
-# -- tornado -------------------------------------------------------------------------------------
-
-
-def tornado_data(table: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
-    """Two rows per parameter (its low and its high end), in the table's order (widest swing first).
-
-    Columns: ``param``, ``label`` (the parameter in ``lang``), ``end`` (``low`` or ``high``),
-    ``end_label``, ``setting`` (the parameter's value there), ``delta`` (change of the metric
-    from the base run, in :func:`metric_unit`), ``at`` (the metric there) and ``base``.
-    """
-    rows = []
-    for r in table.itertuples():
-        shown = metric_unit(r.metric, lang)
-        for end in ("low", "high"):
-            delta = getattr(r, f"delta_{end}")
-            rows.append(
-                {
-                    "param": r.param,
-                    "label": text(r.param, lang),
-                    "end": end,
-                    "end_label": text(end, lang),
-                    "setting": _value_text(getattr(r, end)),
-                    "delta": delta * shown.factor if pd.notna(delta) else None,
-                    "at": (r.base + delta) * shown.factor if pd.notna(delta) else None,
-                    "base": r.base * shown.factor,
-                }
-            )
-    columns = ["param", "label", "end", "end_label", "setting", "delta", "at", "base"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def tornado_chart(table: pd.DataFrame, lang: Lang = "zh", note: str = "") -> alt.TopLevelMixin:
@@ -382,9 +189,6 @@ def tornado_chart(table: pd.DataFrame, lang: Lang = "zh", note: str = "") -> alt
     zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#111").encode(x="x:Q")
     chart = alt.layer(bars, *labels, zero).properties(width=WIDTH, height=alt.Step(15))
     return style_chart(chart, text("chart_tornado", lang), note)
-
-
-# -- writing -------------------------------------------------------------------------------------
 
 
 def tradeoff_specs(
@@ -445,14 +249,7 @@ def write_tradeoff_charts(
     """
     lang = check_lang(lang)
     tables = {"pareto": pareto, "sensitivity": sensitivity, "tornado": tornado}
-    charts = tradeoff_specs(**tables, lang=lang, year=year)
-    drawn = png_lang(lang)
-    png_charts = charts if drawn == lang else tradeoff_specs(**tables, lang=drawn, year=year, note=NO_FONT_NOTE)
-    out = Path(folder) / "charts"
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    for name in TRADEOFF_CHARTS:
-        if name in charts:
-            title = text(f"chart_{name}", lang)
-            written += save_chart(charts[name], png_charts[name], out, name, title, lang)
-    return written
+    titles = {name: text(f"chart_{name}", lang) for name in TRADEOFF_CHARTS}
+    return write_chart_files(
+        folder, lambda shown, note: tradeoff_specs(**tables, lang=shown, year=year, note=note), titles, lang
+    )
