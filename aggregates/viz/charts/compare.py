@@ -12,9 +12,9 @@ import altair as alt
 import pandas as pd
 
 from aggregates.viz.charts.page import write_chart_files
-from aggregates.viz.charts.style import CHAIN_COLOURS, colour_scale, style_chart
+from aggregates.viz.charts.style import CHAIN_COLOURS, chain_scale, chains_present, style_chart
 from aggregates.viz.charts.units import unit
-from aggregates.viz.labels import Lang, check_lang, text
+from aggregates.viz.labels import Lang, check_lang, text, with_unit
 from aggregates.vocab import MT
 
 COMPARE_CHARTS = ("kpis", "mode_split", "intensity")
@@ -24,14 +24,6 @@ _TITLES = {
     "kpis": ("方案主要指标对比", "Scenarios: headline figures"),
     "mode_split": ("方案运输方式结构对比", "Scenarios: tonnes by transport chain"),
     "intensity": ("各运输环节排放强度", "Emission intensity by leg"),
-}
-_PANELS = {
-    "cost_yuan_per_t": ("到厂成本 (元/吨)", "delivered cost (yuan/t)"),
-    "co2e": ("二氧化碳当量 ({u})", "CO2e ({u})"),
-    "nox_t": ("氮氧化物 (吨)", "NOx (t)"),
-    "rail_share_pct": ("铁路运量占比 (%)", "rail share of tonnes (%)"),
-    "co2e_g_per_tkm": ("二氧化碳当量 (克/吨公里)", "CO2e (g/t-km)"),
-    "nox_g_per_tkm": ("氮氧化物 (克/吨公里)", "NOx (g/t-km)"),
 }
 
 
@@ -44,15 +36,13 @@ def kpi_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     co2e = unit("co2e", lang)
     rows = []
     for row in comparison.table.itertuples():
-        values = {
-            "cost_yuan_per_t": row.cost_yuan_per_t,
-            "co2e": co2e.of(row.co2e_t),
-            "nox_t": row.nox_t,
-            "rail_share_pct": 100 * row.rail_share_t,
-        }
-        for key, value in values.items():
-            label = _w(_PANELS[key], lang).format(u=co2e.name)
-            rows.append({"scenario": row.scenario, "measure": label, "value": float(value)})
+        measures = (
+            (with_unit("cost_yuan_per_t", text("yuan_per_t", lang), lang), row.cost_yuan_per_t),
+            (with_unit("co2e_t", co2e.name, lang), co2e.of(row.co2e_t)),
+            (with_unit("nox_t", text("t", lang), lang), row.nox_t),
+            (with_unit("rail_share_t", "%", lang), 100 * row.rail_share_t),
+        )
+        rows += [{"scenario": row.scenario, "measure": label, "value": float(value)} for label, value in measures]
     return pd.DataFrame(rows, columns=["scenario", "measure", "value"])
 
 
@@ -78,21 +68,20 @@ _LEGS = {
 def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     """CO2e (WTW) and NOx per t-km of each leg type (rail line haul, diesel and battery-electric road) per
     scenario (``intensity_by_leg`` of the KPIs; hubs are in no leg)."""
+    per_tkm = text("g_per_tkm", lang)
     rows = []
     for plan in comparison.plans:
         by_leg = plan.year(comparison.year).intensity_by_leg
-        for leg in _LEGS:
-            if leg not in by_leg:
-                continue
-            for key in ("co2e_g_per_tkm", "nox_g_per_tkm"):
-                rows.append(
-                    {
-                        "scenario": plan.name,
-                        "leg": _w(_LEGS[leg], lang),
-                        "measure": _w(_PANELS[key], lang),
-                        "value": float(getattr(by_leg[leg], key)),
-                    }
-                )
+        for leg in (leg for leg in _LEGS if leg in by_leg):
+            intensity = by_leg[leg]
+            measures = (
+                (with_unit("co2e_t", per_tkm, lang), intensity.co2e_g_per_tkm),
+                (with_unit("nox_t", per_tkm, lang), intensity.nox_g_per_tkm),
+            )
+            rows += [
+                {"scenario": plan.name, "leg": _w(_LEGS[leg], lang), "measure": label, "value": float(value)}
+                for label, value in measures
+            ]
     return pd.DataFrame(rows, columns=["scenario", "leg", "measure", "value"])
 
 
@@ -126,15 +115,14 @@ def _kpi_chart(data: pd.DataFrame, scenarios: list[str]) -> alt.TopLevelMixin:
 
 
 def _mode_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> alt.TopLevelMixin:
-    chains = [c for c in CHAIN_COLOURS if c in set(data["chain"])]
-    colour = colour_scale("label", CHAIN_COLOURS, lang, chains)
+    colour = chain_scale(chains_present(data["chain"]), lang)
     t = unit("tonnes", lang)
     return (
         alt.Chart(data)
         .mark_bar(width={"band": 0.6})
         .encode(
             x=alt.X("scenario:N", sort=scenarios, title=None, axis=alt.Axis(labelAngle=0, labelLimit=200)),
-            y=alt.Y("value:Q", stack="zero", title=f"{text('substitution', lang)} ({t.name})"),
+            y=alt.Y("value:Q", stack="zero", title=with_unit("substitution_mt", t.name, lang)),
             color=colour,
             order=alt.Order("order:Q"),
             tooltip=["scenario:N", "label:N", alt.Tooltip("value:Q", format=t.d3())],

@@ -16,10 +16,12 @@ from aggregates.plan import Plan
 from aggregates.viz.charts.page import write_chart_files
 from aggregates.viz.charts.plan_data import (
     COST_PARTS,
+    SUBSTITUTION_PARTS,
     cost_data,
     emissions_data,
     mode_data,
     output_data,
+    part_label,
     substitution_data,
 )
 from aggregates.viz.charts.style import (
@@ -30,7 +32,7 @@ from aggregates.viz.charts.style import (
     COST_COLOURS,
     STATUS_COLOURS,
     TARGET_COLOUR,
-    chain_colours,
+    chain_scale,
     chains_present,
     colour_scale,
     style_chart,
@@ -38,7 +40,7 @@ from aggregates.viz.charts.style import (
     year_width,
 )
 from aggregates.viz.charts.units import unit
-from aggregates.viz.labels import Lang, check_lang, text
+from aggregates.viz.labels import Lang, check_lang, text, with_unit
 
 log = logging.getLogger(__name__)
 
@@ -119,17 +121,17 @@ def _charts(plan: Plan, lang: Lang, year: int, note: str) -> dict[str, alt.TopLe
 def _substitution_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
     data = substitution_data(plan, lang)
     t = unit("tonnes", lang)
-    keys = [k for k in ("met", "missed", "no_target", "natural", "unmet") if k in set(data["key"])] + ["target"]
+    keys = [k for k in ("met", "missed", "no_target", *SUBSTITUTION_PARTS) if k in set(data["key"])] + ["target"]
     colours = {**STATUS_COLOURS, "target": TARGET_COLOUR}
-    colour = colour_scale("label", colours, lang, keys)
+    colour = colour_scale("label", {part_label(k, lang): colours[k] for k in keys})
     tooltip = [
         alt.Tooltip("year:O", title=text("year", lang)),
-        alt.Tooltip("substitution:Q", title=f"{text('substitution', lang)} ({t.name})", format=t.d3()),
-        alt.Tooltip("target:Q", title=f"{text('target', lang)} ({t.name})", format=t.d3()),
-        alt.Tooltip("status:N", title=text("target", lang)),
-        alt.Tooltip("natural:Q", title=f"{text('natural', lang)} ({t.name})", format=t.d3()),
-        alt.Tooltip("unmet:Q", title=f"{text('unmet', lang)} ({t.name})", format=t.d3()),
-        alt.Tooltip("demand:Q", title=f"{text('demand', lang)} ({t.name})", format=t.d3()),
+        alt.Tooltip("substitution:Q", title=with_unit("substitution_mt", t.name, lang), format=t.d3()),
+        alt.Tooltip("target:Q", title=with_unit("target_mt", t.name, lang), format=t.d3()),
+        alt.Tooltip("status:N", title=text("target_mt", lang)),
+        alt.Tooltip("natural:Q", title=with_unit("natural_mt", t.name, lang), format=t.d3()),
+        alt.Tooltip("unmet:Q", title=with_unit("unmet_mt", t.name, lang), format=t.d3()),
+        alt.Tooltip("demand:Q", title=with_unit("demand_mt", t.name, lang), format=t.d3()),
     ]
     bars = (
         alt.Chart(data)
@@ -137,7 +139,10 @@ def _substitution_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         .encode(
             x=year_axis(lang),
             y=alt.Y(
-                "value:Q", stack="zero", title=f"{text('demand', lang)} ({t.name})", axis=alt.Axis(format=AXIS_FORMAT)
+                "value:Q",
+                stack="zero",
+                title=with_unit("demand_mt", t.name, lang),
+                axis=alt.Axis(format=AXIS_FORMAT),
             ),
             color=colour,
             order=alt.Order("order:Q"),
@@ -152,7 +157,7 @@ def _substitution_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         .transform_calculate(mid="datum.value / 2")
     )
     targets = data[(data["part"] == "substitution") & (data["target"] > 0)]
-    targets = targets.assign(part="target", key="target", label=text("target", lang))
+    targets = targets.assign(part="target", key="target", label=part_label("target", lang))
     ticks = (
         alt.Chart(targets)
         .mark_tick(size=BAR_STEP * 0.8, thickness=3, opacity=1)
@@ -168,31 +173,31 @@ def _output_chart(plan: Plan, lang: Lang, year: int) -> alt.TopLevelMixin:
     colours = {**BASE_COLOURS, "capacity": CAPACITY_COLOUR}
     colours.update({s: "#888888" for s in set(data["status"]) - set(colours)})
     statuses += sorted(set(data["status"]) - set(statuses))
-    keys = ["capacity", *statuses]
+    legend = {text("capacity_mt", lang): colours["capacity"], **{text(s, lang): colours[s] for s in statuses}}
     tooltip = [
         alt.Tooltip("base_label:N", title=text("base", lang)),
         alt.Tooltip("city_label:N", title=text("city", lang)),
         alt.Tooltip("status_label:N", title=text("status", lang)),
-        alt.Tooltip("output:Q", title=f"{text('output', lang)} ({t.name})", format=t.d3()),
-        alt.Tooltip("capacity:Q", title=f"{text('capacity', lang)} ({per_yr.name})", format=per_yr.d3()),
+        alt.Tooltip("output:Q", title=with_unit("output", t.name, lang), format=t.d3()),
+        alt.Tooltip("capacity:Q", title=with_unit("capacity_mt", per_yr.name, lang), format=per_yr.d3()),
         alt.Tooltip("utilisation:Q", title=text("utilisation", lang), format=".0%"),
     ]
     y = alt.Y("base_label:N", title=None, sort=list(dict.fromkeys(data["base_label"])), axis=alt.Axis(labelLimit=260))
-    x_title = f"{text('output', lang)} / {text('capacity', lang)} ({t.name})"
+    x_title = f"{text('output', lang)} / {text('capacity_mt', lang)} ({t.name})"
     capacity = (
         alt.Chart()
         .mark_bar(size=15)
         .encode(
             x=alt.X("capacity:Q", title=x_title, axis=alt.Axis(format=AXIS_FORMAT)),
             y=y,
-            color=colour_scale("capacity_label", colours, lang, keys),
+            color=colour_scale("capacity_label", legend),
             tooltip=tooltip,
         )
     )
     output = (
         alt.Chart()
         .mark_bar(size=9)
-        .encode(x="output:Q", y=y, color=colour_scale("status_label", colours, lang, keys), tooltip=tooltip)
+        .encode(x="output:Q", y=y, color=colour_scale("status_label", legend), tooltip=tooltip)
     )
     cities = list(dict.fromkeys(data["city_label"]))
     header = alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top", labelFontSize=13)
@@ -213,7 +218,7 @@ def _mode_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         alt.Tooltip("label:N", title=text("chain", lang)),
         alt.Tooltip("value:Q", title=t.name, format=t.d3()),
         alt.Tooltip("share:Q", title=text("share", lang), format=".1%"),
-        alt.Tooltip("rail_share_t:Q", title=text("rail_share", lang), format=".1%"),
+        alt.Tooltip("rail_share_t:Q", title=text("rail_share_t", lang), format=".1%"),
         alt.Tooltip("rail_share_tkm:Q", title=text("rail_share_tkm", lang), format=".1%"),
     ]
     bars = (
@@ -224,10 +229,10 @@ def _mode_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
             y=alt.Y(
                 "value:Q",
                 stack="zero",
-                title=f"{text('substitution', lang)} ({t.name})",
+                title=with_unit("substitution_mt", t.name, lang),
                 axis=alt.Axis(format=AXIS_FORMAT),
             ),
-            color=colour_scale("label", chain_colours(chains), lang, chains),
+            color=chain_scale(chains, lang),
             order=alt.Order("order:Q"),
             tooltip=tooltip,
         )
@@ -252,8 +257,8 @@ def _cost_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         alt.Tooltip("label:N", title=text("cost_part", lang)),
         alt.Tooltip("value:Q", title=money.name, format=money.d3()),
         alt.Tooltip("yuan_per_t:Q", title=per_t, format=",.2f"),
-        alt.Tooltip("cost_yuan_per_t:Q", title=f"{text('cost_per_t', lang)} ({per_t})", format=",.2f"),
-        alt.Tooltip("total:Q", title=f"{text('total', lang)} ({money.name})", format=money.d3()),
+        alt.Tooltip("cost_yuan_per_t:Q", title=with_unit("cost_yuan_per_t", per_t, lang), format=",.2f"),
+        alt.Tooltip("total:Q", title=with_unit("total", money.name, lang), format=money.d3()),
     ]
     bars = (
         alt.Chart(data)
@@ -261,9 +266,12 @@ def _cost_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         .encode(
             x=year_axis(lang),
             y=alt.Y(
-                "value:Q", stack="zero", title=f"{text('cost', lang)} ({money.name})", axis=alt.Axis(format=AXIS_FORMAT)
+                "value:Q",
+                stack="zero",
+                title=with_unit("cost_yuan", money.name, lang),
+                axis=alt.Axis(format=AXIS_FORMAT),
             ),
-            color=colour_scale("label", COST_COLOURS, lang, list(COST_PARTS)),
+            color=colour_scale("label", {part_label(p, lang): COST_COLOURS[p] for p in COST_PARTS}),
             order=alt.Order("order:Q"),
             tooltip=tooltip,
         )
@@ -285,15 +293,15 @@ def _emissions_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
     data = emissions_data(plan, lang)
     chains = chains_present(data["chain"])
     co2e, tonnes, t = unit("co2e", lang), unit("tonnes", lang), text("t", lang)
-    co2e_title = f"{text('co2e', lang)} ({co2e.name})"
+    co2e_title = with_unit("co2e_t", co2e.name, lang)
     tooltip = [
         alt.Tooltip("year:O", title=text("year", lang)),
         alt.Tooltip("label:N", title=text("chain", lang)),
         alt.Tooltip("co2e:Q", title=co2e_title, format=co2e.d3()),
-        alt.Tooltip("nox_t:Q", title=f"{text('nox', lang)} ({t})", format=",.1f"),
-        alt.Tooltip("shipped:Q", title=f"{text('substitution', lang)} ({tonnes.name})", format=tonnes.d3()),
+        alt.Tooltip("nox_t:Q", title=with_unit("nox_t", t, lang), format=",.1f"),
+        alt.Tooltip("shipped:Q", title=with_unit("substitution_mt", tonnes.name, lang), format=tonnes.d3()),
     ]
-    colour = colour_scale("label", chain_colours(chains), lang, chains)
+    colour = chain_scale(chains, lang)
 
     def panel(field: str, title: str) -> alt.Chart:
         return (
@@ -309,4 +317,4 @@ def _emissions_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
             .properties(width=year_width(len(plan.years), 0.75), height=280)
         )
 
-    return alt.hconcat(panel("co2e", co2e_title), panel("nox_t", f"{text('nox', lang)} ({t})"), spacing=40)
+    return alt.hconcat(panel("co2e", co2e_title), panel("nox_t", with_unit("nox_t", t, lang)), spacing=40)

@@ -8,13 +8,32 @@ from __future__ import annotations
 
 import pandas as pd
 
-from aggregates.plan import Plan
+from aggregates.plan import Plan, YearKPIs
 from aggregates.viz.charts.style import chains_present
 from aggregates.viz.charts.units import unit
 from aggregates.viz.labels import Lang, text
 from aggregates.vocab import MT
 
+# The cost chart's parts, each the KPI ``<part>_yuan``.
 COST_PARTS = ("fixed_cost", "production_cost", "transport_cost", "carbon_cost", "natural_cost")
+# Parts of the substitution chart besides the solid-waste bar, each the KPI ``<part>_mt``.
+SUBSTITUTION_PARTS = ("natural", "unmet")
+
+
+def target_status(k: YearKPIs) -> str:
+    """A year's target status: ``met``, ``missed`` or ``no_target``."""
+    if k.target_mt <= 0:
+        return "no_target"
+    return "met" if k.target_met else "missed"
+
+
+def part_label(part: str, lang: Lang) -> str:
+    """The legend word of a chart part: a target status, a cost part (``<part>_yuan``) or a tonnage (``<part>_mt``)."""
+    if part in COST_PARTS:
+        return text(f"{part}_yuan", lang)
+    if part in (*SUBSTITUTION_PARTS, "target"):
+        return text(f"{part}_mt", lang)
+    return text(part, lang)
 
 
 def substitution_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
@@ -29,20 +48,27 @@ def substitution_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
     t = unit("tonnes", lang)
     rows = []
     for year in plan.years:
-        k = plan.year(year).to_dict()
-        status = "no_target" if k["target_mt"] <= 0 else ("met" if k["target_met"] else "missed")
+        k = plan.year(year)
+        status = target_status(k)
+        tonnes = {
+            "substitution": k.substitution_mt,
+            "target": k.target_mt,
+            "demand": k.demand_mt,
+            "natural": k.natural_mt,
+            "unmet": k.unmet_mt,
+        }
         common = {
             "year": str(year),
-            **{q: t.of(k.get(f"{q}_mt", 0.0) * MT) for q in ("substitution", "target", "demand", "natural", "unmet")},
-            "target_met": bool(k["target_met"]),
+            **{q: t.of(mt * MT) for q, mt in tonnes.items()},
+            "target_met": bool(k.target_met),
             "status": text(status, lang),
         }
         rows.append({**common, "part": "substitution", "key": status, "order": 0, "value": common["substitution"]})
-        for order, part in enumerate(("natural", "unmet"), start=1):
+        for order, part in enumerate(SUBSTITUTION_PARTS, start=1):
             if common[part] > 0:  # a zero part would only add a legend entry
                 rows.append({**common, "part": part, "key": part, "order": order, "value": common[part]})
     frame = pd.DataFrame(rows)
-    frame["label"] = [text(key, lang) for key in frame["key"]]
+    frame["label"] = [part_label(key, lang) for key in frame["key"]]
     return frame
 
 
@@ -64,7 +90,7 @@ def output_data(plan: Plan, year: int, lang: Lang = "zh") -> pd.DataFrame:
             "base_label": names.fillna(b["base"]).astype(str),
             "status": b["status"].astype(str),
             "status_label": [text(s, lang) for s in b["status"]],
-            "capacity_label": text("capacity", lang),
+            "capacity_label": text("capacity_mt", lang),
             "output": t.of(b["output_t"]),
             "capacity": t.of(b["capacity_t"]),
             "utilisation": b["utilisation"],
@@ -90,8 +116,8 @@ def mode_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
     t = unit("tonnes", lang)
     rows = []
     for year in plan.years:
-        k = plan.year(year).to_dict()
-        by_chain = k.get("by_chain_mt", {})
+        k = plan.year(year)
+        by_chain = k.by_chain_mt
         total = sum(by_chain.values())
         for order, chain in enumerate(chains_present(by_chain)):
             rows.append(
@@ -103,8 +129,8 @@ def mode_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
                     "value": t.of(by_chain[chain] * MT),
                     "share": by_chain[chain] / total if total else 0.0,
                     "total": t.of(total * MT),
-                    "rail_share_t": k.get("rail_share_t", 0.0),
-                    "rail_share_tkm": k.get("rail_share_tkm", 0.0),
+                    "rail_share_t": k.rail_share_t,
+                    "rail_share_tkm": k.rail_share_tkm,
                 }
             )
     columns = ["year", "chain", "label", "order", "value", "share", "total", "rail_share_t", "rail_share_tkm"]
@@ -122,24 +148,30 @@ def cost_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:
     money = unit("money", lang)
     rows = []
     for year in plan.years:
-        k = plan.year(year).to_dict()
-        values = {part: float(k.get(f"{part}_yuan", 0.0)) for part in COST_PARTS}
+        k = plan.year(year)
+        values = _cost_parts(k)
         for order, part in enumerate(COST_PARTS):
-            tonnes = (k["natural_mt"] if part == "natural_cost" else k["substitution_mt"]) * MT
+            tonnes = (k.natural_mt if part == "natural_cost" else k.substitution_mt) * MT
             rows.append(
                 {
                     "year": str(year),
                     "part": part,
-                    "label": text(part, lang),
+                    "label": part_label(part, lang),
                     "order": order,
                     "value": money.of(values[part]),
                     "yuan_per_t": values[part] / tonnes if tonnes else 0.0,
-                    "cost_yuan_per_t": k.get("cost_yuan_per_t", 0.0),
+                    "cost_yuan_per_t": k.cost_yuan_per_t,
                     "total": money.of(sum(values.values())),
                 }
             )
     columns = ["year", "part", "label", "order", "value", "yuan_per_t", "cost_yuan_per_t", "total"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _cost_parts(k: YearKPIs) -> dict[str, float]:
+    """A year's cost by part of ``COST_PARTS`` (yuan)."""
+    parts = (k.fixed_cost_yuan, k.production_cost_yuan, k.transport_cost_yuan, k.carbon_cost_yuan, k.natural_cost_yuan)
+    return {part: float(value) for part, value in zip(COST_PARTS, parts, strict=True)}
 
 
 def emissions_data(plan: Plan, lang: Lang = "zh") -> pd.DataFrame:

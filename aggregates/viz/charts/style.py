@@ -76,22 +76,18 @@ def year_axis(lang: Lang) -> alt.X:
     return alt.X("year:O", title=text("year", lang), axis=alt.Axis(labelAngle=0))
 
 
-def colour_scale(field: str, colours: Mapping[str, str], lang: Lang, keys: list[str]) -> alt.Color:
-    """A colour scale whose legend shows ``keys`` in ``lang``, with the fixed colour of each key."""
-    return alt.Color(
-        f"{field}:N",
-        title=None,
-        scale=alt.Scale(domain=[text(k, lang) for k in keys], range=[colours[k] for k in keys]),
-        sort=[text(k, lang) for k in keys],
-    )
+def colour_scale(field: str, legend: Mapping[str, str]) -> alt.Color:
+    """A colour scale of ``field`` whose legend shows each label of ``legend`` in its colour, in that order."""
+    labels = list(legend)
+    return alt.Color(f"{field}:N", title=None, scale=alt.Scale(domain=labels, range=list(legend.values())), sort=labels)
+
+
+def chain_scale(chains: list[str], lang: Lang) -> alt.Color:
+    """The colour scale of a ``label`` field naming ``chains`` in ``lang``, each in its fixed colour."""
+    return colour_scale("label", {text(c, lang): CHAIN_COLOURS.get(c, "#888888") for c in chains})
 
 
 def chains_present(chains: Iterable[str]) -> list[str]:
     """The chains in ``chains``, known ones in drawing order, then any others sorted."""
     present = set(chains)
     return [c for c in CHAIN_COLOURS if c in present] + sorted(present - set(CHAIN_COLOURS))
-
-
-def chain_colours(chains: list[str]) -> dict[str, str]:
-    """The fixed colour of each chain (grey for one without)."""
-    return {c: CHAIN_COLOURS.get(c, "#888888") for c in chains}

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 
 from aggregates.viz.charts.page import write_chart_files
-from aggregates.viz.charts.style import AXIS_FORMAT, CHAIN_COLOURS, colour_scale, style_chart
+from aggregates.viz.charts.style import AXIS_FORMAT, chain_scale, style_chart
 from aggregates.viz.charts.tradeoff_data import (
     chains_with_tonnes,
     mix_data,
@@ -24,7 +24,7 @@ from aggregates.viz.charts.tradeoff_data import (
     tornado_data,
 )
 from aggregates.viz.charts.units import metric_label, metric_unit, unit
-from aggregates.viz.labels import Lang, check_lang, text
+from aggregates.viz.labels import Lang, check_lang, text, with_unit
 
 TRADEOFF_CHARTS = ("pareto", "sensitivity", "tornado")
 FRONT_COLOUR = "#41566e"
@@ -45,17 +45,17 @@ def _mix_chart(frame: pd.DataFrame, at: str, x: alt.X, x_title: str, lang: Lang)
             y=alt.Y(
                 "tonnes:Q",
                 stack="zero",
-                title=f"{text('substitution', lang)} ({tonnes.name})",
+                title=with_unit("substitution_mt", tonnes.name, lang),
                 axis=alt.Axis(format=AXIS_FORMAT),
             ),
-            color=colour_scale("label", CHAIN_COLOURS, lang, chains_with_tonnes(frame)),
+            color=chain_scale(chains_with_tonnes(frame), lang),
             order=alt.Order("order:Q"),
             tooltip=[
                 alt.Tooltip(f"{at}:N", title=x_title),
                 alt.Tooltip("label:N", title=text("chain", lang)),
                 alt.Tooltip("tonnes:Q", title=tonnes.name, format=tonnes.d3()),
                 alt.Tooltip("share:Q", title=text("share", lang), format=".1%"),
-                alt.Tooltip("rail_share_t:Q", title=text("rail_share", lang), format=".1%"),
+                alt.Tooltip("rail_share_t:Q", title=text("rail_share_t", lang), format=".1%"),
             ],
         )
         .properties(width=WIDTH, height=PANEL_HEIGHT)
@@ -72,17 +72,17 @@ def pareto_chart(points: pd.DataFrame, lang: Lang = "zh", year: int | None = Non
     tooltip = [
         alt.Tooltip("name:N", title=text("point", lang)),
         alt.Tooltip("kind:N", title=text("kind", lang)),
-        alt.Tooltip("cap:Q", title=f"{text('emissions_cap', lang)} ({co2e.name})", format=co2e.d3()),
-        alt.Tooltip("co2e:Q", title=f"{text('co2e', lang)} ({co2e.name})", format=co2e.d3()),
-        alt.Tooltip("system_cost:Q", title=f"{text('system_cost', lang)} ({money.name})", format=money.d3()),
-        alt.Tooltip("cost:Q", title=f"{text('cost', lang)} ({money.name})", format=money.d3()),
-        alt.Tooltip("mac:Q", title=f"{text('mac', lang)} ({mac_unit})", format=",.0f"),
-        alt.Tooltip("rail_share_t:Q", title=text("rail_share", lang), format=".1%"),
-        alt.Tooltip("substitution_mt:Q", title=f"{text('substitution', lang)} (Mt)", format=",.2f"),
-        alt.Tooltip("nox_t:Q", title=f"{text('nox', lang)} ({text('t', lang)})", format=",.0f"),
+        alt.Tooltip("cap:Q", title=with_unit("emissions_cap", co2e.name, lang), format=co2e.d3()),
+        alt.Tooltip("co2e:Q", title=with_unit("co2e_t", co2e.name, lang), format=co2e.d3()),
+        alt.Tooltip("system_cost:Q", title=with_unit("system_cost_yuan", money.name, lang), format=money.d3()),
+        alt.Tooltip("cost:Q", title=with_unit("cost_yuan", money.name, lang), format=money.d3()),
+        alt.Tooltip("mac:Q", title=with_unit("mac", mac_unit, lang), format=",.0f"),
+        alt.Tooltip("rail_share_t:Q", title=text("rail_share_t", lang), format=".1%"),
+        alt.Tooltip("substitution_mt:Q", title=with_unit("substitution_mt", "Mt", lang), format=",.2f"),
+        alt.Tooltip("nox_t:Q", title=with_unit("nox_t", text("t", lang), lang), format=",.0f"),
     ]
-    x = alt.X("co2e:Q", title=f"{text('co2e', lang)} ({co2e.name})", scale=alt.Scale(zero=False))
-    y = alt.Y("system_cost:Q", title=f"{text('system_cost', lang)} ({money.name})", scale=alt.Scale(zero=False))
+    x = alt.X("co2e:Q", title=with_unit("co2e_t", co2e.name, lang), scale=alt.Scale(zero=False))
+    y = alt.Y("system_cost:Q", title=with_unit("system_cost_yuan", money.name, lang), scale=alt.Scale(zero=False))
     base = alt.Chart(data).encode(x=x, y=y, tooltip=tooltip)
     curve = alt.layer(
         base.mark_line(color=FRONT_COLOUR, strokeWidth=2),
@@ -97,7 +97,7 @@ def pareto_chart(points: pd.DataFrame, lang: Lang = "zh", year: int | None = Non
         .mark_bar(color=MAC_COLOUR, size=28)
         .encode(
             x=alt.X("name:N", title=text("point", lang), sort=names, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("mac:Q", title=f"{text('mac', lang)} ({mac_unit})", axis=alt.Axis(format=AXIS_FORMAT)),
+            y=alt.Y("mac:Q", title=with_unit("mac", mac_unit, lang), axis=alt.Axis(format=AXIS_FORMAT)),
             tooltip=tooltip,
         )
     )
@@ -119,12 +119,12 @@ def sensitivity_chart(table: pd.DataFrame, lang: Lang = "zh", note: str = "") ->
     x = alt.X("value:N", title=text(param, lang), sort=order, axis=alt.Axis(labelAngle=0))
     tooltip = [
         alt.Tooltip("value:N", title=text(param, lang)),
-        alt.Tooltip("system_cost:Q", title=f"{text('system_cost', lang)} ({money.name})", format=money.d3()),
-        alt.Tooltip("cost:Q", title=f"{text('cost', lang)} ({money.name})", format=money.d3()),
-        alt.Tooltip("co2e:Q", title=f"{text('co2e', lang)} ({co2e.name})", format=co2e.d3()),
-        alt.Tooltip("rail_share_t:Q", title=text("rail_share", lang), format=".1%"),
-        alt.Tooltip("substitution_mt:Q", title=f"{text('substitution', lang)} (Mt)", format=",.2f"),
-        alt.Tooltip("nox_t:Q", title=f"{text('nox', lang)} ({text('t', lang)})", format=",.0f"),
+        alt.Tooltip("system_cost:Q", title=with_unit("system_cost_yuan", money.name, lang), format=money.d3()),
+        alt.Tooltip("cost:Q", title=with_unit("cost_yuan", money.name, lang), format=money.d3()),
+        alt.Tooltip("co2e:Q", title=with_unit("co2e_t", co2e.name, lang), format=co2e.d3()),
+        alt.Tooltip("rail_share_t:Q", title=text("rail_share_t", lang), format=".1%"),
+        alt.Tooltip("substitution_mt:Q", title=with_unit("substitution_mt", "Mt", lang), format=",.2f"),
+        alt.Tooltip("nox_t:Q", title=with_unit("nox_t", text("t", lang), lang), format=",.0f"),
     ]
 
     def panel(field: str, title: str, colour: str) -> alt.LayerChart:
@@ -136,8 +136,8 @@ def sensitivity_chart(table: pd.DataFrame, lang: Lang = "zh", note: str = "") ->
         return alt.layer(line.mark_line(color=colour), line.mark_point(color=colour, filled=True, size=70))
 
     top = alt.hconcat(
-        panel("system_cost", f"{text('system_cost', lang)} ({money.name})", FRONT_COLOUR),
-        panel("co2e", f"{text('co2e', lang)} ({co2e.name})", MAC_COLOUR),
+        panel("system_cost", with_unit("system_cost_yuan", money.name, lang), FRONT_COLOUR),
+        panel("co2e", with_unit("co2e_t", co2e.name, lang), MAC_COLOUR),
         spacing=40,
     )
     title = f"{text('chart_sensitivity', lang)}: {text(param, lang)}"
@@ -157,8 +157,8 @@ def tornado_chart(table: pd.DataFrame, lang: Lang = "zh", note: str = "") -> alt
         alt.Tooltip("end_label:N", title=text("end", lang)),
         alt.Tooltip("setting:N", title=text("value", lang)),
         alt.Tooltip("at:Q", title=metric_label(metric, lang), format=shown.format),
-        alt.Tooltip("delta:Q", title=f"{text('change_from_base', lang)} ({shown.name})", format=shown.format),
-        alt.Tooltip("base:Q", title=f"{text('base_case', lang)} ({shown.name})", format=shown.format),
+        alt.Tooltip("delta:Q", title=with_unit("change_from_base", shown.name, lang), format=shown.format),
+        alt.Tooltip("base:Q", title=with_unit("base_case", shown.name, lang), format=shown.format),
     ]
     # Low and high side by side in each row: both ends can move the figure the same way.
     offset = alt.YOffset("end:N", sort=list(END_COLOURS), scale=alt.Scale(domain=list(END_COLOURS)))

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-from aggregates.viz.labels import Lang, text
-from aggregates.vocab import MT
+from aggregates.viz.labels import Lang, text, with_unit
+from aggregates.vocab import KPIS, MT
 
 Quantity = Literal["tonnes", "tonnes_per_yr", "money", "co2e"]
 # Base units (t, yuan) in one shown unit and its decimals, by quantity and language. Chinese
@@ -53,6 +53,10 @@ def unit(quantity: Quantity, lang: Lang) -> Unit:
     return Unit(per, text(f"{quantity}_unit", lang), digits)
 
 
+# Per-tonne units of the registry and their words.
+_PER_TONNE = {"yuan/t": "yuan_per_t", "kg/t": "kg_per_t"}
+
+
 class MetricUnit(NamedTuple):
     """How a figure is shown: ``value * factor`` in ``name`` with the d3 ``format``."""
 
@@ -62,40 +66,31 @@ class MetricUnit(NamedTuple):
 
 
 def metric_unit(metric: str, lang: Lang) -> MetricUnit:
-    """The unit a figure of :data:`aggregates.sweep.METRICS` is shown in."""
-    if metric.endswith("_yuan"):
+    """The unit a KPI (e.g. a figure of :data:`aggregates.analysis.tradeoffs.METRICS`) is shown in.
+
+    From the registry's unit (:data:`aggregates.vocab.KPIS`): money in :func:`unit` ``money``, Mt in
+    ``tonnes``, CO2e in ``co2e``, shares in percent, per-tonne figures and other tonnes as they are.
+    """
+    stored = KPIS[metric].unit if metric in KPIS else ""
+    if stored == "yuan":
         money = unit("money", lang)
         return MetricUnit(1 / money.per, money.name, money.d3())
-    if metric == "co2e_t":
+    if stored == "t" and metric.startswith("co2e"):
         co2e = unit("co2e", lang)
         return MetricUnit(1 / co2e.per, co2e.name, co2e.d3())
-    if metric.endswith("_mt"):
+    if stored == "Mt":
         tonnes = unit("tonnes", lang)
         return MetricUnit(MT / tonnes.per, tonnes.name, tonnes.d3())
-    if metric.startswith("rail_share"):
+    if stored == "share":
         return MetricUnit(100.0, "%", ",.1f")
-    if metric.endswith("_per_t"):
-        return MetricUnit(1.0, text("yuan_per_t" if "yuan" in metric else "kg_per_t", lang), ",.2f")
-    if metric in ("nox_t", "pm_t"):
+    if stored in _PER_TONNE:
+        return MetricUnit(1.0, text(_PER_TONNE[stored], lang), ",.2f")
+    if stored == "t":
         return MetricUnit(1.0, text("t", lang), ",.1f")
     return MetricUnit(1.0, "", ",.2f")
 
 
 def metric_label(metric: str, lang: Lang) -> str:
-    """A figure's name and unit, e.g. ``系统总成本 (亿元)`` or ``CO2e (kt)``."""
-    words = {
-        "system_cost_yuan": "system_cost",
-        "cost_yuan": "cost",
-        "cost_yuan_per_t": "cost_per_t",
-        "co2e_t": "co2e",
-        "nox_t": "nox",
-        "pm_t": "pm",
-        "rail_share_t": "rail_share",
-        "rail_share_tkm": "rail_share_tkm",
-        "substitution_mt": "substitution",
-        "trains_per_day": "trains_per_day",
-        "truck_trips_per_day": "truck_trips_per_day",
-    }
-    name = text(words.get(metric, metric), lang)
+    """A KPI's name and unit, e.g. ``系统总成本 (亿元)`` or ``CO2e (WTW) (kt)``."""
     shown = metric_unit(metric, lang).name
-    return f"{name} ({shown})" if shown else name
+    return with_unit(metric, shown, lang) if shown else text(metric, lang)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from aggregates.plan import Plan
 from aggregates.viz.charts.units import Unit, unit
-from aggregates.viz.labels import Lang, text
+from aggregates.viz.labels import Lang, text, with_unit
 from aggregates.viz.report.cells import escape, fmt_in, fmt_number, fmt_percent, table_html
 
 BINDING_UTILISATION = 0.99
@@ -34,10 +34,10 @@ def bases_table(plan: Plan, lang: Lang, year: int) -> str:
         (text("name", lang), False),
         (text("status", lang), False),
         (text("level", lang), True),
-        (f"{text('capacity', lang)} ({per_yr.name})", True),
-        (f"{text('output', lang)} ({t.name})", True),
+        (with_unit("capacity_mt", per_yr.name, lang), True),
+        (with_unit("output", t.name, lang), True),
         (text("utilisation", lang), True),
-        (f"{text('feedstock_left', lang)} ({t.name})", True),
+        (with_unit("feedstock_left", t.name, lang), True),
     ]
     rows = [
         [
@@ -94,12 +94,12 @@ def demand_table(plan: Plan, lang: Lang, year: int) -> str:
     headers = [
         (text("city", lang), False),
         (text("product", lang), False),
-        (f"{text('demand', lang)} ({t.name})", True),
-        (f"{text('solid_waste', lang)} ({t.name})", True),
+        (with_unit("demand_mt", t.name, lang), True),
+        (with_unit("solid_waste", t.name, lang), True),
         (text("solid_waste_share", lang), True),
-        (f"{text('natural', lang)} ({t.name})", True),
-        (f"{text('unmet', lang)} ({t.name})", True),
-        (f"{text('cost_per_t', lang)} ({text('yuan_per_t', lang)})", True),
+        (with_unit("natural_mt", t.name, lang), True),
+        (with_unit("unmet_mt", t.name, lang), True),
+        (with_unit("cost_yuan_per_t", text("yuan_per_t", lang), lang), True),
     ]
     rows = [_demand_cells(r, text(r.city, lang), text(r.product, lang), t) for r in sums.itertuples()]
     total = _demand_cells(sums.drop(columns=["city", "product"]).sum(), text("total", lang), "", t)
@@ -116,10 +116,10 @@ def resources_table(plan: Plan, lang: Lang, year: int) -> str:
         (text("kind", lang), False),
         (text("resource", lang), False),
         (text("load", lang), True),
-        (text("capacity", lang), True),
+        (text("capacity_mt", lang), True),
         (text("unit", lang), False),
         (text("utilisation", lang), True),
-        (f"{text('shadow_price', lang)} ({text('yuan_per_unit', lang)})", True),
+        (with_unit("shadow_price", text("yuan_per_unit", lang), lang), True),
     ]
     rows = [
         [
