@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from aggregates.viz.labels import Lang
+from aggregates.viz.labels import Lang, pair, text
 from aggregates.viz.maps.style import (
     BASE_BINS,
     DEMAND_BINS,
@@ -20,9 +20,9 @@ from aggregates.viz.maps.style import (
 _TITLE_WORDS = {
     "year": ("年", ""),
     "substitution": ("固废砂石替代量", "Substitution"),
-    "target": ("目标", "target"),
-    "met": ("已达成", "met"),
-    "missed": ("未达成", "missed"),
+    "target": pair("target_mt"),
+    "met": pair("met"),
+    "missed": pair("missed"),
     "rail_share": ("铁路运量占比", "Rail share (t)"),
     "cost": ("平均到厂成本", "Delivered cost"),
     "co2e": ("二氧化碳当量排放", "CO₂e"),
@@ -41,7 +41,7 @@ def _w(key: str, lang: Lang) -> str:
 def title_html(
     info: dict, slot: tuple[int, int, int, int] | None = None, ident: str = "agg-title", strip: int = 0
 ) -> str:
-    """The title block: scenario, year and headline KPIs (see ``maps._title`` for the fields).
+    """The title block: scenario, year and headline KPIs (the fields of :func:`aggregates.viz.maps.supply.title_info`).
 
     ``slot`` = (column, row, columns, rows) places it over one map of a comparison grid whose maps start
     ``strip`` pixels down.
@@ -116,9 +116,6 @@ def _language_switch(switch: tuple[str, str]) -> str:
 
 _LEGEND_WORDS = {
     "flows": ("运输流(线宽=运量)", "Flows (width = tonnes/yr)"),
-    "rail": ("铁路", "rail"),
-    "bet": ("纯电动货车", "battery-electric truck"),
-    "diesel": ("柴油货车", "diesel truck"),
     "bases": ("砂石基地(大小=产能,颜色=利用率)", "Bases (size = capacity, colour = utilisation)"),
     "demand": ("需求点(颜色=固废砂石占比)", "Demand (colour = share from solid waste)"),
     "unmet": ("红圈:有未满足需求", "red ring: unmet demand"),
@@ -155,7 +152,7 @@ def legend_html(lang: Lang, *, open_: bool = True) -> str:
         return item(f'<span class="agg-line" style="height:{flow_weight(t):.0f}px;background:#777"></span>', label)
 
     modes = "".join(
-        item(f'<span class="agg-line" style="height:5px;background:{MODE_COLOURS[m]}"></span>', w(m))
+        item(f'<span class="agg-line" style="height:5px;background:{MODE_COLOURS[m]}"></span>', text(m, lang))
         for m in ("rail", "bet", "diesel")
     )
     widths = "".join(sample(t) for t in FLOW_SAMPLES_T)

@@ -25,7 +25,7 @@ from aggregates.viz.maps.region_layers import (
 )
 from aggregates.viz.maps.style import BASE_BINS, DEMAND_BINS, MODE_COLOURS, bin_colour, flow_weight
 from aggregates.viz.maps.words import field, layer_name, word
-from aggregates.vocab import Nearness
+from aggregates.vocab import MT, Nearness
 
 
 def add_plan_layers(m, run: Drawable, year: int, options: MapOptions, project: Callable | None = None):
@@ -108,7 +108,7 @@ def _bases(lib, run: Drawable, year: int, lang: Lang, project):
             continue
         lib.CircleMarker(
             where,
-            radius=float(4 + 2.4 * np.sqrt(row.capacity_t / 1e6)),
+            radius=float(4 + 2.4 * np.sqrt(row.capacity_t / MT)),
             color="#4d2a06",
             weight=1.2,
             fill=True,
@@ -148,7 +148,7 @@ def _demand(lib, run: Drawable, year: int, lang: Lang, project):
         name = word((row["name_zh"], row["name"]), lang, True)
         lib.CircleMarker(
             latlon(row["geometry"], project),
-            radius=float(3 + 1.6 * np.sqrt(row["demand_t"] / 1e6)),
+            radius=float(3 + 1.6 * np.sqrt(row["demand_t"] / MT)),
             color="#d7191c" if unmet else "#3f007d",
             weight=3.0 if unmet else 1.0,
             fill=True,
@@ -181,7 +181,7 @@ def _coverage(lib, run: Drawable, year: int, lang: Lang, project, rule: Nearness
         name = word((place["name_zh"], place["name"]), lang, True)
         lib.CircleMarker(
             latlon(place["geometry"], project),
-            radius=float(7 + 1.6 * np.sqrt(row["demand_t"] / 1e6)),
+            radius=float(7 + 1.6 * np.sqrt(row["demand_t"] / MT)),
             color=bin_colour(row["share"], DEMAND_BINS),
             weight=5,
             fill=False,

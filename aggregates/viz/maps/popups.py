@@ -13,6 +13,7 @@ from aggregates.viz import fmt
 from aggregates.viz.labels import Lang, both, text
 from aggregates.viz.layers import Drawable
 from aggregates.viz.maps.words import field, word
+from aggregates.vocab import PRODUCTS
 
 
 def rows_html(rows: list[tuple[str, str]], title: str | None = None) -> str:
@@ -81,8 +82,7 @@ def base_popup(row, by_chain: pd.Series | None, lang: Lang) -> str:
         (field("level", lang), f"{row.level}"),
         (field("capacity", lang), fmt.tonnes_per_year(row.capacity_t, lang)),
         (field("utilisation", lang), fmt.share(row.utilisation)),
-        (both("sand", lang), fmt.tonnes(row.output_sand_t, lang)),
-        (both("coarse", lang), fmt.tonnes(row.output_coarse_t, lang)),
+        *((both(p, lang), fmt.tonnes(getattr(row, f"output_{p}_t"), lang)) for p in PRODUCTS),
         (field("unsold", lang), fmt.tonnes(row.unsold_t, lang)),
         (field("feedstock_left", lang), fmt.tonnes(row.feedstock_left_t, lang)),
         (field("chains", lang), _chain_list(by_chain, lang)),

@@ -19,6 +19,7 @@ from aggregates.viz.maps.basemaps import geojson, latlon
 from aggregates.viz.maps.popups import rows_html
 from aggregates.viz.maps.style import UTILISATION_BINS, bin_colour
 from aggregates.viz.maps.words import field, layer_name, word
+from aggregates.vocab import MT
 
 
 def boundaries_layer(lib, boundaries: gpd.GeoDataFrame, lang: Lang, project: Callable):
@@ -119,7 +120,7 @@ def terminals_layer(lib, terminals: gpd.GeoDataFrame, resources: pd.DataFrame, l
     """Loading stations (triangles) and unloading yards (squares), filled by utilisation."""
     group = lib.FeatureGroup(name=layer_name("terminals", lang))
     for row in terminals.sort_values("id").itertuples():
-        load, cap, util, colour = _usage(resources, row.id, row.capacity_mt_per_yr * 1e6)
+        load, cap, util, colour = _usage(resources, row.id, row.capacity_mt_per_yr * MT)
         rows = [
             (field("kind", lang), both(row.kind, lang)),
             (field("load", lang), fmt.tonnes_per_year(load, lang)),

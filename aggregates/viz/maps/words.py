@@ -6,14 +6,13 @@ statuses) come from :mod:`aggregates.viz.labels`.
 
 from __future__ import annotations
 
-from aggregates.viz.labels import Lang
+from aggregates.viz.corridors import MODES
+from aggregates.viz.labels import Lang, text
 
 LAYER_NAMES = {
     "boundaries": ("行政边界", "Boundaries"),
     "rail_lines": ("铁路线(利用率)", "Rail lines (utilisation)"),
-    "flow_rail": ("运输流:铁路", "Flows: rail"),
-    "flow_bet": ("运输流:纯电动货车", "Flows: battery-electric truck"),
-    "flow_diesel": ("运输流:柴油货车", "Flows: diesel truck"),
+    **{f"flow_{mode}": (f"运输流:{text(mode, 'zh')}", f"Flows: {text(mode, 'en')}") for mode in MODES},
     "terminals": ("装车站/卸车场", "Loading stations / unloading yards"),
     "swap": ("换电站", "Battery-swap stations"),
     "bases": ("砂石基地", "Aggregate bases"),
