@@ -116,7 +116,8 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
     table = pd.read_csv(path)
     for column in TEXT_COLUMNS.get(name, ()):
         if column in table:
-            table[column] = table[column].fillna("").astype(object)
+            # An all-empty column reads as float NaN; filling a float column with text is deprecated in pandas.
+            table[column] = table[column].astype(object).fillna("")
     for column in COUNT_COLUMNS.get(name, ()):
         if column in table:
             table[column] = table[column].astype("Int64")
