@@ -205,7 +205,7 @@ def tradeoff_specs(
     Parameters
     ----------
     pareto
-        :attr:`aggregates.sweep.ParetoFront.points`.
+        :attr:`aggregates.analysis.tradeoffs.ParetoFront.points`.
     sensitivity
         The table of :func:`aggregates.sweep.sensitivity`.
     tornado

@@ -11,6 +11,7 @@ from branca.element import Element
 from aggregates.viz.maps.basemaps import lib_of, new_map
 from aggregates.viz.maps.options import MapOptions
 from aggregates.viz.maps.popups import rows_html
+from aggregates.vocab import is_rail
 
 STATUS_COLOURS = {"covered": "#1a9850", "partly": "#f5a623", "not": "#d73027"}
 STATUS_WORDS = {"covered": "covered", "partly": "partly covered", "not": "not covered"}
@@ -55,7 +56,7 @@ def coverage_map(report, bases: dict[str, tuple[float, float, str]], options: Ma
     Parameters
     ----------
     report
-        A :class:`aggregates.coverage.Report`.
+        A :class:`aggregates.analysis.coverage.Report`.
     bases
         Base id -> (lat, lon, name), for the supply lines.
     options
@@ -80,7 +81,7 @@ def coverage_map(report, bases: dict[str, tuple[float, float, str]], options: Ma
                 color=colour,
                 weight=2,
                 opacity=0.8,
-                dash_array="6 4" if mix.chain.startswith("rail") else None,
+                dash_array="6 4" if is_rail(mix.chain) else None,
                 tooltip=f"{name} -> {s.name}: {mix.chain}, {mix.tonnes:,.0f} t/yr",
             ).add_to(lines)
         for base in sorted(set(result.mix["base"])):

@@ -177,7 +177,7 @@ def strip_px(runs: int) -> int:
 def delta_html(names: list[str], rows: list[tuple[str, list[str], list[str]]], lang: Lang, strip: int) -> str:
     """The comparison's strip above the maps: each KPI for every run (A, B, ...) and each run minus A.
 
-    ``rows`` come from ``comparison_map.kpi_table``: (KPI, values per run, differences of runs 2.. from run 1).
+    ``rows`` come from :func:`aggregates.viz.maps.comparison.kpi_table`: (KPI, values per run, differences of runs 2.. from run 1).
     """
     e = html.escape
     head = "方案对比" if lang == "zh" else "Comparison"
