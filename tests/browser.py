@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pytest
+from PIL import Image
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Playwright, Request, WebSocketRoute
@@ -91,7 +93,8 @@ def find_chromium() -> str:
             "chromium not found on PATH: install Debian's package (apt-get install chromium, as .ci/run does)"
         )
     try:
-        import playwright.sync_api  # noqa: F401
+        # Deferred: without Playwright the browser tests skip (or fail under CI) with this message.
+        import playwright.sync_api  # noqa: F401, PLC0415
     except ImportError as exc:
         raise BrowserUnavailable(f"Playwright's Python package is missing: pip install -e '.[test]' ({exc})") from exc
     return path
@@ -105,7 +108,7 @@ class Renderer:
 
     def __init__(self, executable: str | None = None) -> None:
         executable = executable or find_chromium()
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # noqa: PLC0415 (optional; find_chromium checked it)
 
         self._playwright: Playwright = sync_playwright().start()
         try:
@@ -151,7 +154,7 @@ class Renderer:
         ``block_network=False`` lets requests go on instead of aborting them (they are still
         recorded, and host names still resolve to nothing but localhost).
         """
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 (optional, as above)
 
         page_url = Path(html_path).resolve().as_uri()
         png = Path(png_path)
@@ -234,8 +237,6 @@ def render_page(html_path: str | os.PathLike[str], png_path: str | os.PathLike[s
 
 def renderer_or_skip() -> Renderer:
     """A started Renderer; without chromium, skip the test, or fail it when ``CI`` is set."""
-    import pytest
-
     try:
         return Renderer()
     except BrowserUnavailable as exc:
@@ -249,8 +250,6 @@ def blank_fraction(png_path: str | os.PathLike[str], *, tolerance: int = 4) -> f
 
     1.0 is a uniform image; a 300x200 coloured box on a white 1400x900 page gives 0.95.
     """
-    from PIL import Image
-
     with Image.open(png_path) as image:
         pixels = np.asarray(image.convert("RGB"), dtype=np.int32).reshape(-1, 3)
     packed = (pixels[:, 0] << 16) | (pixels[:, 1] << 8) | pixels[:, 2]
