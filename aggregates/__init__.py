@@ -20,8 +20,7 @@ from aggregates.errors import AggregatesError, ConfigError, InfeasibleError, Inp
 from aggregates.network.options import RouteOptions
 from aggregates.pipeline import InputCache, Progress, Result, read_run, solve
 from aggregates.plan import FleetSummary, Intensity, Plan, SolveInfo, YearKPIs
-from aggregates.viz.comparison_map import comparison_map
-from aggregates.viz.maps import MapOptions, save_html, supply_map
+from aggregates.viz.maps import MapOptions, comparison_map, save_html, supply_map
 
 __version__ = "0.1.0"
 

@@ -38,7 +38,7 @@ from aggregates.analysis import tradeoffs
 from aggregates.analysis.tradeoffs.params import _lookup
 from aggregates.config import load_scenario
 from aggregates.errors import InfeasibleError, InputError
-from aggregates.viz import tradeoff_charts
+from aggregates.viz import charts as tradeoff_charts
 
 FEASIBLE = ["target.mt_per_yr=3", "target.from_year=2021"]
 MIN_COST_CO2E_T = 21_248.0

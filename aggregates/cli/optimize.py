@@ -24,8 +24,7 @@ from aggregates.cli.app import (
 from aggregates.errors import InputError
 from aggregates.pipeline import Result, read_run, solve
 from aggregates.plan.summary import MISSED, solver_line, warnings
-from aggregates.viz.comparison_map import MAX_COMPARED, comparison_map
-from aggregates.viz.maps import save_html, supply_map
+from aggregates.viz.maps import MAX_COMPARED, comparison_map, save_html, supply_map
 from aggregates.viz.publish import map_options, publish_maps
 
 

@@ -30,7 +30,7 @@ from aggregates.cli.app import (
 from aggregates.sweep import pareto_front, write_sweep
 from aggregates.sweep import sensitivity as run_sensitivity
 from aggregates.sweep import tornado as run_tornado
-from aggregates.viz.tradeoff_charts import metric_label, metric_unit
+from aggregates.viz.charts import metric_label, metric_unit
 from aggregates.vocab import CHAIN_SHORT, CHAINS
 
 MIX_HEADER = "Mt: " + " / ".join(CHAIN_SHORT[c] for c in CHAINS)

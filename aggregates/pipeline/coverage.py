@@ -17,8 +17,7 @@ from aggregates.pipeline.progress import Progress
 from aggregates.pipeline.result import read_run
 from aggregates.pipeline.solving import solve
 from aggregates.plan import Plan
-from aggregates.viz.coverage_map import coverage_map
-from aggregates.viz.maps import save_html
+from aggregates.viz.maps import coverage_map, save_html
 
 
 def coverage(

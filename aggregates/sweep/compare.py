@@ -17,9 +17,8 @@ from aggregates.errors import AggregatesError, InfeasibleError, InputError
 from aggregates.files import atomic_folder
 from aggregates.pipeline import Result, solve
 from aggregates.sweep.executors import map_in_order, process_cache, worker_pool
-from aggregates.viz.compare_charts import write_compare_charts
-from aggregates.viz.comparison_map import MAX_COMPARED, comparison_map
-from aggregates.viz.maps import MapOptions, save_html
+from aggregates.viz.charts import write_compare_charts
+from aggregates.viz.maps import MAX_COMPARED, MapOptions, comparison_map, save_html
 
 
 def check_names(scenarios: Sequence[Scenario]) -> list[str]:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from aggregates.analysis.tradeoffs import VOLATILE, ParetoFront
 from aggregates.files import atomic_folder
-from aggregates.viz.tradeoff_charts import write_tradeoff_charts
+from aggregates.viz.charts import write_tradeoff_charts
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import pandas as pd
 import shapely
 
 from aggregates.network.routes import great_circle_km
+from aggregates.vocab import BET_CHAINS
 
 ROUND = 5  # decimals of a degree (~1 m) that make two route vertices the same point
-BET_CHAINS = ("bet_truck", "rail_bet")
 MODES = ("rail", "bet", "diesel")
 CORRIDOR_COLUMNS = [
     "mode",

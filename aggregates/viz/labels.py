@@ -2,28 +2,35 @@
 
 ``text(key, lang)`` looks a key up; ``both(key)`` gives "中文 English" for popups,
 which show English beside the Chinese by default.
+
+Chains, products and KPIs are named once, in :mod:`aggregates.vocab`; their words here are those
+(a KPI by its key: ``text("cost_yuan_per_t", "zh") == "到厂成本"``). What is only shown (units,
+titles, places, statuses, the report's headings) is named here.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from aggregates.vocab import CHAIN_LABELS, KPIS, PRODUCT_LABELS
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
+
+def _kpi_words() -> dict[str, tuple[str, str]]:
+    return {key: (kpi.zh, kpi.en) for key, kpi in KPIS.items()}
+
+
 _WORDS: dict[str, tuple[str, str]] = {
-    # chains and the modes drawn on the map
-    "diesel_truck": ("柴油货车", "diesel truck"),
-    "bet_truck": ("纯电动货车", "battery-electric truck"),
-    "rail_bet": ("铁路 + 电动短驳", "rail + e-truck first/last mile"),
-    "rail_diesel": ("铁路 + 柴油短驳", "rail + diesel first/last mile"),
+    # chains, and the modes drawn on the map (a truck mode is named as its direct-haul chain)
+    **CHAIN_LABELS,
     "rail": ("铁路", "rail"),
-    "bet": ("纯电动货车", "battery-electric truck"),
-    "diesel": ("柴油货车", "diesel truck"),
-    # products
-    "sand": ("机制砂", "manufactured sand"),
-    "coarse": ("碎石", "crushed stone"),
-    "natural": ("天然砂石", "natural sand and gravel"),
+    "bet": CHAIN_LABELS["bet_truck"],
+    "diesel": CHAIN_LABELS["diesel_truck"],
+    **PRODUCT_LABELS,
+    # KPIs, by their key in kpis.json: substitution_mt, cost_yuan_per_t, co2e_t, ...
+    **_kpi_words(),
     # places
     "Beijing": ("北京", "Beijing"),
     "Tianjin": ("天津", "Tianjin"),
@@ -48,60 +55,37 @@ _WORDS: dict[str, tuple[str, str]] = {
     "swap_station": ("换电站", "battery-swap station"),
     "loading": ("装车站", "loading station"),
     "unloading": ("卸车场", "unloading yard"),
-    # KPIs
-    "substitution": ("固废砂石替代量", "substitution by solid-waste aggregate"),
-    "target": ("目标", "target"),
-    "rail_share": ("铁路运量占比", "rail share of tonnes"),
-    "cost_per_t": ("到厂成本", "delivered cost"),
-    "cost": ("总成本", "total cost"),
-    "co2e": ("二氧化碳当量", "CO2e"),
-    "nox": ("氮氧化物", "NOx"),
-    "pm": ("颗粒物", "PM"),
-    "trains_per_day": ("每日列车", "trains per day"),
-    "truck_trips_per_day": ("每日货车车次", "truck trips per day"),
+    # years and targets
     "year": ("年份", "year"),
     "met": ("已达成", "met"),
     "missed": ("未达成", "missed"),
-    "unmet": ("未满足需求", "unmet demand"),
     # units
-    "mt": ("百万吨", "Mt"),
-    "mt_per_yr": ("百万吨/年", "Mt/yr"),
     "yuan_per_t": ("元/吨", "yuan/t"),
-    "kt": ("千吨", "kt"),
     "t": ("吨", "t"),
     "kg_per_t": ("千克/吨", "kg/t"),
-    "bn_yuan": ("十亿元", "billion yuan"),
-    "pct": ("%", "%"),
+    "g_per_tkm": ("克/吨公里", "g/t-km"),
     # units of charts and the report: Chinese as the map writes them (aggregates/viz/fmt.py)
     "tonnes_unit": ("万吨", "Mt"),
     "tonnes_per_yr_unit": ("万吨/年", "Mt/yr"),
     "money_unit": ("亿元", "billion yuan"),
     "co2e_unit": ("万吨", "kt"),
-    # charts (aggregates/viz/charts.py)
+    # charts (aggregates/viz/charts/)
     "chart_substitution": ("固废砂石替代量与目标", "Solid-waste aggregate substitution vs target"),
     "chart_output": ("各城市、各基地产量", "Output by supply city and base"),
     "chart_mode_split": ("运输方式结构", "Tonnes by transport chain"),
     "chart_cost": ("成本构成", "Cost breakdown"),
     "chart_emissions": ("运输排放 (按运输方式)", "Transport emissions by chain"),
     "no_target": ("无目标", "no target"),
-    "demand": ("需求", "demand"),
     "output": ("产量", "output"),
-    "capacity": ("产能", "capacity"),
     "utilisation": ("产能利用率", "utilisation"),
     "city": ("城市", "city"),
     "base": ("基地", "base"),
     "status": ("状态", "status"),
     "chain": ("运输方式", "transport chain"),
     "share": ("占比", "share"),
-    "rail_share_tkm": ("铁路周转量占比", "rail share of tonne-km"),
     "cost_part": ("成本项", "cost item"),
     "total": ("合计", "total"),
-    "fixed_cost": ("基地固定成本", "base fixed cost"),
-    "production_cost": ("加工成本", "production cost"),
-    "transport_cost": ("运输成本", "transport cost"),
-    "carbon_cost": ("碳成本", "carbon cost"),
-    "natural_cost": ("天然砂石采购", "natural sand and gravel purchase"),
-    # report (aggregates/viz/report.py)
+    # report (aggregates/viz/report/)
     "report_title": ("固废砂石供应方案", "Solid-waste aggregate supply plan"),
     "scenario": ("情景", "scenario"),
     "solver_status": ("求解状态", "solver status"),
@@ -130,15 +114,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "unit": ("单位", "unit"),
     "shadow_price": ("影子价格", "shadow price"),
     "yuan_per_unit": ("元/单位", "yuan/unit"),
-    "bases_open": ("运营基地", "bases open"),
     "target_status": ("目标达成情况", "target status"),
-    "per_day": ("/日", "/day"),
-    "kt_co2e": ("千吨 CO2e", "kt CO2e"),
-    # trade-off charts (aggregates/viz/tradeoff_charts.py)
+    # trade-off charts (aggregates/viz/charts/tradeoffs.py)
     "chart_pareto": ("成本与碳排放的帕累托前沿", "Cost-CO2e Pareto front"),
     "chart_sensitivity": ("敏感性分析", "Sensitivity"),
     "chart_tornado": ("参数敏感性龙卷风图", "Tornado: which parameter moves the plan most"),
-    "system_cost": ("系统总成本", "system cost"),
     "mac": ("边际减排成本", "marginal abatement cost"),
     "yuan_per_t_co2e": ("元/吨CO2e", "yuan/t CO2e"),
     "emissions_cap": ("排放上限", "emissions cap"),
@@ -166,6 +146,16 @@ def text(key: str, lang: Lang) -> str:
     """The word for ``key`` in ``lang``; unknown keys come back unchanged."""
     zh, en = _WORDS.get(key, (key, key))
     return zh if lang == "zh" else en
+
+
+def pair(key: str) -> tuple[str, str]:
+    """The (Chinese, English) words for ``key``; unknown keys come back unchanged."""
+    return _WORDS.get(key, (key, key))
+
+
+def with_unit(key: str, unit: str, lang: Lang) -> str:
+    """The word for ``key`` with ``unit`` in brackets, e.g. ``到厂成本 (元/吨)``."""
+    return f"{text(key, lang)} ({unit})"
 
 
 def both(key: str, lang: Lang = "zh") -> str:

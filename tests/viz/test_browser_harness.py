@@ -1,4 +1,4 @@
-"""The headless-browser harness (tests/browser.py) on tiny pages written here."""
+"""The headless-browser harness (tests/browser.py) on tiny pages written here; the tests that start Chromium are slow."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def write(tmp_path: Path, name: str, body: str, head: str = "") -> Path:
 SVG = '<svg width="600" height="400"><rect width="600" height="400" fill="#2a7"/><circle cx="300" cy="200" r="90" fill="#e52"/></svg>'
 
 
+@pytest.mark.slow
 def test_inline_svg_page_renders_without_requests(renderer, tmp_path, record_property):
     page = write(tmp_path, "svg.html", SVG, head="<style>body{margin:0;background:#fff}</style>")
     shot = renderer.render(page, tmp_path / "svg.png")
@@ -32,12 +33,14 @@ def test_inline_svg_page_renders_without_requests(renderer, tmp_path, record_pro
     assert 0 < shot.seconds < 10  # measured, not a target: the 3 s goal is for real maps
 
 
+@pytest.mark.slow
 def test_blank_white_page_is_blank(renderer, tmp_path):
     shot = renderer.render(write(tmp_path, "white.html", ""), tmp_path / "white.png", settle_s=0)
     assert blank_fraction(shot.screenshot) == 1.0
     assert is_blank(shot.screenshot)
 
 
+@pytest.mark.slow
 def test_outside_requests_are_recorded_and_blocked(renderer, tmp_path):
     (tmp_path / "paint.js").write_text("document.body.style.background = 'red';")
     head = (
@@ -67,6 +70,7 @@ def test_outside_requests_are_recorded_and_blocked(renderer, tmp_path):
     assert is_blank(shot.screenshot)
 
 
+@pytest.mark.slow
 def test_unblocked_requests_are_still_recorded(renderer, tmp_path):
     (tmp_path / "paint.js").write_text("document.body.style.background = 'red';")
     page = write(tmp_path, "local.html", "", head='<script defer src="paint.js"></script>')
@@ -76,6 +80,7 @@ def test_unblocked_requests_are_still_recorded(renderer, tmp_path):
     assert shot.console_errors == ()
 
 
+@pytest.mark.slow
 def test_ready_condition_is_waited_for_and_timed(renderer, tmp_path):
     script = "<script>setTimeout(() => document.body.classList.add('drawn'), 300);</script>"
     page = write(tmp_path, "slow.html", script)
@@ -85,6 +90,7 @@ def test_ready_condition_is_waited_for_and_timed(renderer, tmp_path):
         renderer.render(page, tmp_path / "never.png", ready="window.never === true", timeout_s=0.3)
 
 
+@pytest.mark.slow
 def test_chinese_text_has_glyphs(renderer, tmp_path):
     # Without a CJK font every character becomes the same empty box, so two names would look alike.
     style = "<style>body{margin:0;font-size:120px}</style>"
@@ -97,6 +103,7 @@ def test_chinese_text_has_glyphs(renderer, tmp_path):
     assert not is_blank(shots[0].screenshot)
 
 
+@pytest.mark.slow
 def test_render_page_starts_its_own_browser(renderer, tmp_path):
     shot = render_page(write(tmp_path, "one.html", SVG), tmp_path / "one.png", width=640, height=480, settle_s=0)
     assert shot.requests == ()

@@ -1,9 +1,4 @@
-"""Charts of a small hand-made plan (aggregates.viz.charts); ``small_plan`` is shared with test_report.
-
-The plan: years 2022 and 2023; bases b-a (Chengde, existing), b-b (Tangshan, candidate, a name full
-of HTML specials) and b-c (Tangshan, candidate, built only in 2023); demand nodes d-bj (Beijing) and
-d-tj (Tianjin); chains rail_bet and diesel_truck. 2022 meets its 3.5 Mt target with 4.0 Mt, 2023
-misses its 5.0 Mt target with 4.0 Mt.
+"""Charts of a small hand-made plan (aggregates.viz.charts); the plan (tests/viz/small.py) is shared with test_report.
 
 Chinese charts count tonnes in 万吨 (1 Mt = 100 万吨), money in 亿元 (1 billion yuan = 10 亿元) and
 CO2e in 万吨 (1 kt = 0.1 万吨); English ones in Mt, billion yuan and kt.
@@ -15,154 +10,15 @@ import re
 import struct
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from small import SPECIAL_ZH, small_plan
 
-from aggregates.optimize.plan import Plan
-from aggregates.viz import charts
-from aggregates.viz.charts import CHART_NAMES, chart_specs, headline_year, script_json, unit, write_charts
-
-SPECIAL_EN = 'Tang & <Shan> "quarry"'
-SPECIAL_ZH = "唐山<砂石>&基地"
-
-
-def _flows() -> pd.DataFrame:
-    # year, base, node, product, chain, tonnes, co2e_t, nox_kg
-    rows = [
-        (2022, "b-a", "d-bj", "sand", "rail_bet", 2.0e6, 10_000.0, 4_000.0),
-        (2022, "b-a", "d-tj", "sand", "diesel_truck", 1.0e6, 20_000.0, 30_000.0),
-        (2022, "b-b", "d-bj", "coarse", "rail_bet", 1.0e6, 6_000.0, 2_000.0),
-        (2023, "b-a", "d-bj", "sand", "rail_bet", 2.5e6, 12_500.0, 5_000.0),
-        (2023, "b-c", "d-tj", "coarse", "diesel_truck", 1.5e6, 30_000.0, 45_000.0),
-    ]
-    columns = ["year", "base", "node", "product", "chain", "tonnes", "co2e_t", "nox_kg"]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _bases() -> pd.DataFrame:
-    names = {"b-a": ("Chengde A", "承德甲基地"), "b-b": (SPECIAL_EN, SPECIAL_ZH), "b-c": ("Tangshan C", "唐山丙基地")}
-    attrs = {"b-a": ("Chengde", "existing"), "b-b": ("Tangshan", "candidate"), "b-c": ("Tangshan", "candidate")}
-    # year, base, level, capacity_t, output_t, utilisation, feedstock_left_t
-    rows = [
-        (2022, "b-a", 1, 4.0e6, 3.0e6, 0.75, 20.0e6),
-        (2022, "b-b", 0, 2.0e6, 1.0e6, 0.5, 5.0e6),
-        (2022, "b-c", -1, 0.0, 0.0, 0.0, 8.0e6),
-        (2023, "b-a", 1, 4.0e6, 2.5e6, 0.625, 17.5e6),
-        (2023, "b-b", 0, 2.0e6, 0.0, 0.0, 5.0e6),
-        (2023, "b-c", 1, 3.0e6, 1.5e6, 0.5, 6.5e6),
-    ]
-    frame = pd.DataFrame(
-        rows, columns=["year", "base", "level", "capacity_t", "output_t", "utilisation", "feedstock_left_t"]
-    )
-    frame.insert(2, "name", frame["base"].map(lambda b: names[b][0]))
-    frame.insert(3, "name_zh", frame["base"].map(lambda b: names[b][1]))
-    frame.insert(4, "city", frame["base"].map(lambda b: attrs[b][0]))
-    frame.insert(5, "status", frame["base"].map(lambda b: attrs[b][1]))
-    return frame
-
-
-def _demand() -> pd.DataFrame:
-    nodes = {"d-bj": ("Beijing core", "北京核心区", "Beijing"), "d-tj": ("Tianjin port", "天津港", "Tianjin")}
-    # year, node, product, demand_t, solid_waste_t, natural_t, unmet_t, delivered_cost_yuan_per_t
-    rows = [
-        (2022, "d-bj", "sand", 3.0e6, 2.0e6, 1.0e6, 0.0, 90.0),
-        (2022, "d-bj", "coarse", 3.0e6, 1.0e6, 2.0e6, 0.0, 120.0),
-        (2022, "d-tj", "sand", 4.0e6, 1.0e6, 3.0e6, 0.0, 100.0),
-        (2023, "d-bj", "sand", 4.0e6, 2.5e6, 1.5e6, 0.0, 95.0),
-        (2023, "d-tj", "coarse", 7.0e6, 1.5e6, 5.0e6, 0.5e6, 130.0),
-    ]
-    columns = ["year", "node", "product", "demand_t", "solid_waste_t", "natural_t", "unmet_t"]
-    frame = pd.DataFrame(rows, columns=[*columns, "delivered_cost_yuan_per_t"])
-    for i, col in enumerate(("name", "name_zh", "city")):
-        frame.insert(2 + i, col, frame["node"].map(lambda n, i=i: nodes[n][i]))
-    frame["solid_waste_share"] = frame["solid_waste_t"] / frame["demand_t"]
-    return frame
-
-
-def _resources() -> pd.DataFrame:
-    rows = [
-        (2022, "rs-1", "rail_section", "Line <A> & B", "t/yr", 3.0e6, 3.0e6, 1.0, 12.5),
-        (2022, "t-1", "terminal", "Yard one", "t/yr", 1.98e6, 2.0e6, 0.99, 30.0),
-        (2022, "t-2", "terminal", "Quiet yard", "t/yr", 1.0e6, 2.0e6, 0.5, 0.0),
-        (2023, "rs-1", "rail_section", "Line <A> & B", "t/yr", 2.5e6, 3.0e6, 0.8333, 0.0),
-    ]
-    columns = ["year", "resource", "kind", "name", "unit", "load", "capacity", "utilisation"]
-    return pd.DataFrame(rows, columns=[*columns, "shadow_price_yuan_per_unit"])
-
-
-def _year(**values) -> dict:
-    return {"carbon_cost_yuan": 0, "co2e_ttw_t": 0.0, "tkm_road": 0, "tkm_rail": 0, **values}
-
-
-KPIS = {
-    "scenario": "small <test> & co",
-    "status": "optimal",
-    "detail": "optimal",
-    "mip_gap": 0.0,
-    "years": {
-        "2022": _year(
-            substitution_mt=4.0,
-            target_mt=3.5,
-            target_met=True,
-            demand_mt=10.0,
-            natural_mt=6.0,
-            unmet_mt=0.0,
-            rail_share_t=0.75,
-            rail_share_tkm=0.9,
-            cost_yuan=400_000_000,
-            cost_yuan_per_t=100.0,
-            fixed_cost_yuan=50_000_000,
-            production_cost_yuan=150_000_000,
-            transport_cost_yuan=200_000_000,
-            natural_cost_yuan=300_000_000,
-            co2e_t=36_000.0,
-            co2e_kg_per_t=9.0,
-            nox_t=36.0,
-            pm_t=1.2,
-            trains_per_day=3.4,
-            truck_trips_per_day=1234.0,
-            by_chain_mt={"diesel_truck": 1.0, "rail_bet": 3.0},
-            by_city_mt={"Chengde": 3.0, "Tangshan": 1.0},
-            to_city_mt={"Beijing": 3.0, "Tianjin": 1.0},
-            bases_open=2,
-            capacity_mt=6.0,
-        ),
-        "2023": _year(
-            substitution_mt=4.0,
-            target_mt=5.0,
-            target_met=False,
-            demand_mt=11.0,
-            natural_mt=6.5,
-            unmet_mt=0.5,
-            rail_share_t=0.625,
-            rail_share_tkm=0.8,
-            cost_yuan=440_000_000,
-            cost_yuan_per_t=110.0,
-            fixed_cost_yuan=60_000_000,
-            production_cost_yuan=160_000_000,
-            transport_cost_yuan=220_000_000,
-            carbon_cost_yuan=8_000_000,
-            natural_cost_yuan=390_000_000,
-            co2e_t=42_500.0,
-            co2e_kg_per_t=10.625,
-            nox_t=50.0,
-            pm_t=1.5,
-            trains_per_day=2.8,
-            truck_trips_per_day=2345.0,
-            by_chain_mt={"diesel_truck": 1.5, "rail_bet": 2.5},
-            by_city_mt={"Chengde": 2.5, "Tangshan": 1.5},
-            to_city_mt={"Beijing": 2.5, "Tianjin": 1.5},
-            bases_open=3,
-            capacity_mt=9.0,
-        ),
-    },
-}
-
-
-def small_plan(**kpi_years: dict) -> Plan:
-    """The hand-made plan; ``kpi_years`` overrides single KPIs, e.g. ``small_plan(**{"2022": {"target_mt": 0}})``."""
-    kpis = {**KPIS, "years": {y: {**k, **kpi_years.get(y, {})} for y, k in KPIS["years"].items()}}
-    return Plan(kpis["scenario"], "optimal", "optimal", _flows(), _bases(), _demand(), _resources(), kpis)
+from aggregates import InputError, Plan
+from aggregates.analysis.tradeoffs import METRICS
+from aggregates.viz.charts import CHART_NAMES, chart_specs, metric_label, metric_unit, script_json, unit, write_charts
+from aggregates.viz.charts import page as chart_files
+from aggregates.viz.labels import text
+from aggregates.vocab import KPIS
 
 
 @pytest.fixture(scope="module")
@@ -203,13 +59,15 @@ def colour_scales(spec: object) -> list[dict]:
 
 
 def test_headline_year_is_the_first_with_a_target(plan):
-    assert headline_year(plan) == 2022
-    assert headline_year(small_plan(**{"2022": {"target_mt": 0.0}})) == 2023
-    no_targets = small_plan(**{"2022": {"target_mt": 0.0}, "2023": {"target_mt": 0.0}})
-    assert headline_year(no_targets) == 2022
-    assert headline_year(plan, 2023) == 2023
-    with pytest.raises(ValueError, match="year must be one of 2022, 2023, got 2030"):
-        headline_year(plan, 2030)
+    assert plan.headline_year() == 2022
+    assert small_plan({2022: {"target_mt": 0.0}}).headline_year() == 2023
+    no_targets = small_plan({2022: {"target_mt": 0.0}, 2023: {"target_mt": 0.0}})
+    assert no_targets.headline_year() == 2022
+    assert plan.headline_year(2023) == 2023
+    with pytest.raises(InputError, match=r"--year 2030 is not in this run; its years are \[2022, 2023\]"):
+        plan.headline_year(2030)
+    # The charts use it: the output chart shows the headline year unless told otherwise.
+    assert chart_specs(plan, "en")["output"].to_dict()["title"]["text"].endswith("2022")
 
 
 def test_chart_specs_gives_every_chart_with_tooltips(specs):
@@ -257,11 +115,11 @@ def test_axis_titles_name_the_units(specs):
     en = {name: axis_titles(spec) for name, spec in specs["en"].items()}
     assert "需求 (万吨)" in zh["substitution"] and "demand (Mt)" in en["substitution"]
     assert "产量 / 产能 (万吨)" in zh["output"] and "output / capacity (Mt)" in en["output"]
-    assert "固废砂石替代量 (万吨)" in zh["mode_split"]
-    assert "substitution by solid-waste aggregate (Mt)" in en["mode_split"]
-    assert "总成本 (亿元)" in zh["cost"] and "total cost (billion yuan)" in en["cost"]
+    # KPI names are the registry's (aggregates.vocab.KPIS).
+    assert "固废砂石替代量 (万吨)" in zh["mode_split"] and "substitution (Mt)" in en["mode_split"]
+    assert "总成本 (亿元)" in zh["cost"] and "cost (billion yuan)" in en["cost"]
     assert {"二氧化碳当量 (万吨)", "氮氧化物 (吨)"} <= set(zh["emissions"])
-    assert {"CO2e (kt)", "NOx (t)"} <= set(en["emissions"])
+    assert {"CO2e (WTW) (kt)", "NOx (t)"} <= set(en["emissions"])
     for name, spec in specs["zh"].items():
         assert not re.search("百万吨|十亿元|千吨", script_json(spec)), name
 
@@ -270,11 +128,11 @@ def test_substitution_chart_data_is_the_kpis(plan, specs):
     data = rows(specs["zh"]["substitution"])
     solid = {r["year"]: r for r in data if r.get("part") == "substitution"}
     natural = {r["year"]: r["value"] for r in data if r.get("part") == "natural"}
-    for year, k in plan.kpis["years"].items():
+    for year, k in plan.kpis.items():
         # In 万吨: 100 per Mt.
-        assert solid[year]["value"] == pytest.approx(k["substitution_mt"] * 100)
-        assert solid[year]["target"] == pytest.approx(k["target_mt"] * 100)
-        assert natural[year] == pytest.approx(k["natural_mt"] * 100)
+        assert solid[str(year)]["value"] == pytest.approx(k.substitution_mt * 100)
+        assert solid[str(year)]["target"] == pytest.approx(k.target_mt * 100)
+        assert natural[str(year)] == pytest.approx(k.natural_mt * 100)
     # 2022: 4.0 Mt = 400 万吨 against 3.5 Mt = 350 万吨; demand 10.0 Mt = 1,000 万吨.
     assert (solid["2022"]["value"], solid["2022"]["target"], solid["2022"]["demand"]) == (400, 350, 1000)
     # 4.0 >= 3.5 is met, 4.0 < 5.0 missed: the bars say so in colour and word.
@@ -283,7 +141,7 @@ def test_substitution_chart_data_is_the_kpis(plan, specs):
     assert sorted((r["year"], r["target"]) for r in targets) == [("2022", 350.0), ("2023", 500.0)]
     en = {r["year"]: r for r in rows(specs["en"]["substitution"]) if r.get("part") == "substitution"}
     assert (en["2022"]["value"], en["2022"]["target"], en["2023"]["unmet"]) == (4.0, 3.5, 0.5)
-    no_target = rows(chart_specs(small_plan(**{"2022": {"target_mt": 0.0}}))["substitution"])
+    no_target = rows(chart_specs(small_plan({2022: {"target_mt": 0.0}}))["substitution"])
     assert {r["year"] for r in no_target if r.get("label") == "目标"} == {"2023"}
     assert any(r["label"] == "无目标" for r in no_target)
 
@@ -302,7 +160,7 @@ def test_emissions_sum_flows_by_chain_and_year(plan, specs):
     # Summed over chains they are the KPIs' CO2e (36.0 and 42.5 kt).
     for year in ("2022", "2023"):
         total = sum(co2e for (y, _), (co2e, _) in got.items() if y == year)
-        assert total == pytest.approx(plan.kpis["years"][year]["co2e_t"] / 1000)
+        assert total == pytest.approx(plan.year(int(year)).co2e_t / 1000)
     # In Chinese CO2e is in 万吨 (16.0 kt = 1.6 万吨) and tonnes shipped in 万吨 (3.0 Mt = 300); NOx stays in t.
     zh = {(r["year"], r["chain"]): (r["co2e"], r["nox_t"], r["shipped"]) for r in rows(specs["zh"]["emissions"])}
     assert zh[("2022", "rail_bet")] == pytest.approx((1.6, 6.0, 300.0))
@@ -370,7 +228,7 @@ def test_chinese_and_english_labels_differ(plan, specs):
     zh, en = specs["zh"], specs["en"]
     assert zh["substitution"]["title"]["text"] == "固废砂石替代量与目标"
     assert en["substitution"]["title"]["text"] == "Solid-waste aggregate substitution vs target"
-    assert {r["label"] for r in rows(en["cost"])} >= {"base fixed cost", "natural sand and gravel purchase"}
+    assert {r["label"] for r in rows(en["cost"])} >= {"fixed cost", "natural purchase"}
     assert {r["label"] for r in rows(zh["cost"])} >= {"基地固定成本", "天然砂石采购"}
     with pytest.raises(ValueError, match="language must be one of zh, en"):
         chart_specs(plan, "fr")
@@ -399,10 +257,10 @@ def test_write_charts_writes_pngs_and_self_contained_pages(plan, tmp_path):
 
 def test_without_a_chinese_font_pngs_fall_back_to_english(plan, tmp_path, monkeypatch, caplog):
     drawn = []
-    real = charts.vlc.vegalite_to_png
-    monkeypatch.setattr(charts, "has_cjk_font", lambda: False)
-    monkeypatch.setattr(charts.vlc, "vegalite_to_png", lambda spec, **kw: drawn.append(spec) or real(spec, **kw))
-    with caplog.at_level("WARNING", logger="aggregates.viz.charts"):
+    real = chart_files.vlc.vegalite_to_png
+    monkeypatch.setattr(chart_files, "has_cjk_font", lambda: False)
+    monkeypatch.setattr(chart_files.vlc, "vegalite_to_png", lambda spec, **kw: drawn.append(spec) or real(spec, **kw))
+    with caplog.at_level("WARNING", logger="aggregates.viz.charts.page"):
         write_charts(plan, tmp_path, "zh")
     assert "no Chinese (CJK) font found" in caplog.text
     assert drawn[0]["title"]["text"] == "Solid-waste aggregate substitution vs target"
@@ -413,3 +271,19 @@ def test_without_a_chinese_font_pngs_fall_back_to_english(plan, tmp_path, monkey
 
 def test_script_json_cannot_end_a_script_element():
     assert script_json({"a": "</script><!--&"}) == '{"a":"\\u003c/script\\u003e\\u003c!--\\u0026"}'
+
+
+def test_kpi_names_and_units_come_from_the_registry():
+    # Every tornado metric is named as aggregates.vocab.KPIS names it, in the chart units of each language.
+    for metric in METRICS:
+        for lang in ("zh", "en"):
+            assert metric_label(metric, lang).startswith(text(metric, lang)), (metric, lang)
+            assert text(metric, lang) == getattr(KPIS[metric], lang)
+    assert metric_label("co2e_t", "zh") == "二氧化碳当量 (万吨)" and metric_label("co2e_t", "en") == "CO2e (WTW) (kt)"
+    assert metric_label("system_cost_yuan", "zh") == "系统总成本 (亿元)"
+    assert metric_label("trains_per_day", "en") == "trains/day"
+    # 1 Mt = 100 万吨; shares in percent; money in 亿元 (1e-8 per yuan).
+    assert metric_unit("substitution_mt", "zh") == (100.0, "万吨", ",.0f")
+    assert metric_unit("rail_share_t", "en") == (100.0, "%", ",.1f")
+    assert metric_unit("cost_yuan", "zh").factor == pytest.approx(1e-8)
+    assert metric_unit("cost_yuan_per_t", "zh") == (1.0, "元/吨", ",.2f")

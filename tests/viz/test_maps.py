@@ -1,4 +1,9 @@
-"""Supply maps: corridors, GCJ-02, the generated HTML's layers and contents, and a real browser."""
+"""Supply maps: corridors, GCJ-02, the generated HTML's layers and contents, and a real browser.
+
+Runs of the tiny region come from ``aggregates optimize`` (a run folder, read back with
+:func:`aggregates.read_run`) or from :func:`aggregates.solve` in memory; the default region's run
+and the browser tests are slow.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +13,22 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import offlinefolium
 import pytest
 from browser import blank_fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString
+from tiny import write_config, write_region
 from typer.testing import CliRunner
 
+import aggregates as ag
+from aggregates import InputError, MapOptions, comparison_map, read_run, save_html, supply_map
 from aggregates.cli import app
-from aggregates.viz.comparison_map import comparison_map
 from aggregates.viz.corridors import corridors
 from aggregates.viz.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from aggregates.viz.maps import MapOptions, save_html, supply_map
-from aggregates.viz.run import read_run
+from aggregates.viz.maps import coverage_shares, stable_ids
+from aggregates.vocab import Nearness
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -121,9 +129,13 @@ def test_gcj02_round_trip_and_offset_size(lon, lat):
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    from tiny import write_config, write_region
+def tiny_config(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tinyconfig")
+    return write_config(folder, write_region(folder / "region"))
 
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tinymap")
     config = write_config(folder, write_region(folder / "region"))
     out = folder / "run"
@@ -178,9 +190,18 @@ def test_english_map_and_same_bytes_twice(tiny_run, tmp_path):
     assert "Aggregate bases" in page and "Flows: rail" in page and not _has(page, "砂石基地")
 
 
+def test_a_map_from_memory_is_the_map_from_its_run_folder(tiny_config, tiny_run):
+    # ag.solve writes nothing; its Result draws the same page as the run folder read back.
+    result = ag.solve(ag.load_scenario(tiny_config, FEASIBLE))
+    assert result.plan.headline_year() == 2021
+    in_memory = stable_ids(supply_map(result).get_root().render())
+    assert in_memory == stable_ids(supply_map(read_run(tiny_run)).get_root().render())
+    assert _has(in_memory, "砂石基地") and 'id="agg-title"' in in_memory
+
+
 def test_gaode_basemap_shifts_geometry_to_gcj02(tiny_run):
     run = read_run(tiny_run)
-    base = run.layers["bases"].geometry.iloc[0]
+    base = run.layers.bases.geometry.iloc[0]
     plain = supply_map(run, MapOptions(basemap="osm")).get_root().render()
     gaode = supply_map(run, MapOptions(basemap="gaode")).get_root().render()
     lon, lat = wgs84_to_gcj02(base.x, base.y)
@@ -209,27 +230,23 @@ def test_comparison_map_is_synchronised_with_kpi_deltas(tiny_run, tmp_path):
 
 
 def test_coverage_layer_counts_deliveries_within_the_rule(tiny_run):
-    from aggregates.viz.maps import coverage_shares
-
     run = read_run(tiny_run)
     flows = run.plan.flows.query("year == 2021")
     demand = run.plan.demand.query("year == 2021").groupby("node")["demand_t"].sum()
     km = (flows["km_road"] + flows["km_rail"]).groupby(flows["node"]).max()
     # A limit above every route counts all solid-waste deliveries; one below every route counts none.
-    wide = coverage_shares(run, 2021, (float(km.max()) + 1, None))
+    wide = coverage_shares(run, 2021, Nearness(within_km=float(km.max()) + 1))
     assert wide["near_t"].to_dict() == pytest.approx(
         flows.groupby("node")["tonnes"].sum().reindex(demand.index).fillna(0).to_dict()
     )
     assert (wide["share"] <= 1 + 1e-9).all()
-    narrow = coverage_shares(run, 2021, (0.5, 0.01))
+    narrow = coverage_shares(run, 2021, Nearness(within_km=0.5, within_hours=0.01))
     assert (narrow["near_t"] == 0).all() and (narrow["share"] == 0).all()
     page = supply_map(run).get_root().render()
     assert _has(page, "覆盖范围(近距离供应占比)") and _has(page, "近距离供应占需求")
 
 
 def test_map_composes_onto_an_existing_map(tiny_run):
-    import offlinefolium
-
     m = offlinefolium.Map(location=[40, 116], tiles=None)
     offlinefolium.Marker([40.0, 116.0], tooltip="mine").add_to(m)
     out = supply_map(read_run(tiny_run), m=m)
@@ -238,8 +255,10 @@ def test_map_composes_onto_an_existing_map(tiny_run):
 
 
 def test_map_errors_are_clear(tiny_run, tmp_path):
+    (tmp_path / "empty").mkdir()
     cases = [
-        (["map", str(tmp_path / "nowhere")], "not a run folder"),
+        (["map", str(tmp_path / "nowhere")], "no such run folder; run 'aggregates optimize CONFIG --out"),
+        (["map", str(tmp_path / "empty")], "not a complete run folder, missing"),
         (["map", str(tiny_run), "--year", "1999"], "--year 1999 is not in this run"),
         (["map", str(tiny_run), "--basemap", "google"], "--basemap must be one of"),
         (["map", *[str(tiny_run)] * 7], "give one run folder, or 2 to 6"),
@@ -255,6 +274,7 @@ def test_map_errors_are_clear(tiny_run, tmp_path):
 
 @pytest.fixture(scope="module")
 def default_map(tmp_path_factory):
+    """The default region solved and written by ``aggregates optimize`` (about 15 s)."""
     folder = tmp_path_factory.mktemp("defaultmap")
     out = folder / "run"
     args = [
@@ -270,6 +290,7 @@ def default_map(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_default_map_is_small_and_aggregated(default_map):
     page = (default_map / "map.html").read_text(encoding="utf-8")
     assert len(page.encode()) < 5_000_000
@@ -282,6 +303,7 @@ def test_default_map_is_small_and_aggregated(default_map):
     assert (built["level"] >= 0).any() and _has(page, "新建(本方案选中) new, built in this plan")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_default_map_renders_offline_in_chromium(default_map, renderer, tmp_path, lang):
     page = default_map / "map.html" if lang == "zh" else tmp_path / "en.html"
@@ -300,6 +322,7 @@ def test_default_map_renders_offline_in_chromium(default_map, renderer, tmp_path
     assert shot.seconds < 10  # the target is 3 s (README reports the measured time); generous for loaded CI machines
 
 
+@pytest.mark.slow
 def test_language_links_lead_to_each_other_in_chromium(tiny_run, renderer):
     # optimize writes map.html (zh) and map.en.html; maps/ gets tiny.html and tiny.en.html; each links to the other.
     pairs = [
@@ -313,6 +336,7 @@ def test_language_links_lead_to_each_other_in_chromium(tiny_run, renderer):
     assert "Aggregate bases" in en and _has(zh, "砂石基地")
 
 
+@pytest.mark.slow
 def test_report_renders_offline_in_chromium(default_map, renderer, tmp_path):
     shot = renderer.render(default_map / "report.html", tmp_path / "report.png", width=1300, height=2000)
     assert not shot.requests, shot.requests
@@ -335,5 +359,5 @@ def test_save_html_writes_through_a_temporary_file(tiny_run, tmp_path, monkeypat
 
 def test_comparison_needs_the_year_in_both_runs(tiny_run):
     run = read_run(tiny_run)
-    with pytest.raises(Exception, match="--year 2030 is not in this run"):
+    with pytest.raises(InputError, match="--year 2030 is not in this run"):
         comparison_map([run, run], MapOptions(year=2030))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from branca.element import Element
 
-from aggregates.viz.maps import MapOptions, _lib_of, _rows, new_map, save_html
-
-__all__ = ["coverage_map", "save_html"]
+from aggregates.viz.maps.basemaps import lib_of, new_map
+from aggregates.viz.maps.options import MapOptions
+from aggregates.viz.maps.popups import rows_html
+from aggregates.vocab import is_rail
 
 STATUS_COLOURS = {"covered": "#1a9850", "partly": "#f5a623", "not": "#d73027"}
 STATUS_WORDS = {"covered": "covered", "partly": "partly covered", "not": "not covered"}
@@ -29,7 +30,7 @@ def _popup(result) -> str:
     ]
     if result.reason:
         rows.append(("why", result.reason))
-    return _rows(rows, title=s.name)
+    return rows_html(rows, title=s.name)
 
 
 def _num(value: float, unit: str) -> str:
@@ -55,7 +56,7 @@ def coverage_map(report, bases: dict[str, tuple[float, float, str]], options: Ma
     Parameters
     ----------
     report
-        A :class:`aggregates.coverage.Report`.
+        A :class:`aggregates.analysis.coverage.Report`.
     bases
         Base id -> (lat, lon, name), for the supply lines.
     options
@@ -66,7 +67,7 @@ def coverage_map(report, bases: dict[str, tuple[float, float, str]], options: Ma
     folium.Map
     """
     m = new_map(options or MapOptions(lang="en"))
-    lib = _lib_of(m)
+    lib = lib_of(m)
     lines = lib.FeatureGroup(name="supply lines").add_to(m)
     sites = lib.FeatureGroup(name="sites").add_to(m)
     points = []
@@ -80,7 +81,7 @@ def coverage_map(report, bases: dict[str, tuple[float, float, str]], options: Ma
                 color=colour,
                 weight=2,
                 opacity=0.8,
-                dash_array="6 4" if mix.chain.startswith("rail") else None,
+                dash_array="6 4" if is_rail(mix.chain) else None,
                 tooltip=f"{name} -> {s.name}: {mix.chain}, {mix.tonnes:,.0f} t/yr",
             ).add_to(lines)
         for base in sorted(set(result.mix["base"])):

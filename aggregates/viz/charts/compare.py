@@ -1,6 +1,6 @@
 """Charts of a scenario comparison: headline KPIs, mode split and emission intensities per scenario.
 
-Same look, colours and units as the run charts (:mod:`aggregates.viz.charts`); written as PNG and
+Same look, colours and units as the run charts (:mod:`aggregates.viz.charts.plan`); written as PNG and
 self-contained HTML into ``<comparison folder>/charts/``.
 """
 
@@ -11,15 +11,11 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from aggregates.viz.charts import (
-    CHAIN_COLOURS,
-    MT,
-    png_lang,
-    save_chart,
-    style_chart,
-    unit,
-)
-from aggregates.viz.labels import Lang, check_lang, text
+from aggregates.viz.charts.page import write_chart_files
+from aggregates.viz.charts.style import CHAIN_COLOURS, chain_scale, chains_present, style_chart
+from aggregates.viz.charts.units import unit
+from aggregates.viz.labels import Lang, check_lang, text, with_unit
+from aggregates.vocab import MT
 
 COMPARE_CHARTS = ("kpis", "mode_split", "intensity")
 # Scenario colours: none of them a chain's colour (blue, green, orange), so the two never read alike.
@@ -28,14 +24,6 @@ _TITLES = {
     "kpis": ("方案主要指标对比", "Scenarios: headline figures"),
     "mode_split": ("方案运输方式结构对比", "Scenarios: tonnes by transport chain"),
     "intensity": ("各运输环节排放强度", "Emission intensity by leg"),
-}
-_PANELS = {
-    "cost_yuan_per_t": ("到厂成本 (元/吨)", "delivered cost (yuan/t)"),
-    "co2e": ("二氧化碳当量 ({u})", "CO2e ({u})"),
-    "nox_t": ("氮氧化物 (吨)", "NOx (t)"),
-    "rail_share_pct": ("铁路运量占比 (%)", "rail share of tonnes (%)"),
-    "co2e_g_per_tkm": ("二氧化碳当量 (克/吨公里)", "CO2e (g/t-km)"),
-    "nox_g_per_tkm": ("氮氧化物 (克/吨公里)", "NOx (g/t-km)"),
 }
 
 
@@ -48,15 +36,13 @@ def kpi_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     co2e = unit("co2e", lang)
     rows = []
     for row in comparison.table.itertuples():
-        values = {
-            "cost_yuan_per_t": row.cost_yuan_per_t,
-            "co2e": co2e.of(row.co2e_t),
-            "nox_t": row.nox_t,
-            "rail_share_pct": 100 * row.rail_share_t,
-        }
-        for key, value in values.items():
-            label = _w(_PANELS[key], lang).format(u=co2e.name)
-            rows.append({"scenario": row.scenario, "measure": label, "value": float(value)})
+        measures = (
+            (with_unit("cost_yuan_per_t", text("yuan_per_t", lang), lang), row.cost_yuan_per_t),
+            (with_unit("co2e_t", co2e.name, lang), co2e.of(row.co2e_t)),
+            (with_unit("nox_t", text("t", lang), lang), row.nox_t),
+            (with_unit("rail_share_t", "%", lang), 100 * row.rail_share_t),
+        )
+        rows += [{"scenario": row.scenario, "measure": label, "value": float(value)} for label, value in measures]
     return pd.DataFrame(rows, columns=["scenario", "measure", "value"])
 
 
@@ -82,26 +68,25 @@ _LEGS = {
 def intensity_data(comparison, lang: Lang = "zh") -> pd.DataFrame:
     """CO2e (WTW) and NOx per t-km of each leg type (rail line haul, diesel and battery-electric road) per
     scenario (``intensity_by_leg`` of the KPIs; hubs are in no leg)."""
+    per_tkm = text("g_per_tkm", lang)
     rows = []
     for plan in comparison.plans:
         by_leg = plan.year(comparison.year).intensity_by_leg
-        for leg in _LEGS:
-            if leg not in by_leg:
-                continue
-            for key in ("co2e_g_per_tkm", "nox_g_per_tkm"):
-                rows.append(
-                    {
-                        "scenario": plan.name,
-                        "leg": _w(_LEGS[leg], lang),
-                        "measure": _w(_PANELS[key], lang),
-                        "value": float(getattr(by_leg[leg], key)),
-                    }
-                )
+        for leg in (leg for leg in _LEGS if leg in by_leg):
+            intensity = by_leg[leg]
+            measures = (
+                (with_unit("co2e_t", per_tkm, lang), intensity.co2e_g_per_tkm),
+                (with_unit("nox_t", per_tkm, lang), intensity.nox_g_per_tkm),
+            )
+            rows += [
+                {"scenario": plan.name, "leg": _w(_LEGS[leg], lang), "measure": label, "value": float(value)}
+                for label, value in measures
+            ]
     return pd.DataFrame(rows, columns=["scenario", "leg", "measure", "value"])
 
 
-def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevelMixin]:
-    """The comparison's charts by name (``COMPARE_CHARTS``), styled."""
+def compare_chart_specs(comparison, lang: Lang = "zh", note: str = "") -> dict[str, alt.TopLevelMixin]:
+    """The comparison's charts by name (``COMPARE_CHARTS``), styled; ``note`` goes under every title."""
     lang = check_lang(lang)
     scenarios = [plan.name for plan in comparison.plans]
     specs = {
@@ -110,7 +95,7 @@ def compare_chart_specs(comparison, lang: Lang = "zh") -> dict[str, alt.TopLevel
         "intensity": _intensity_chart(intensity_data(comparison, lang), scenarios, lang),
     }
     title = f" {comparison.year}" if lang == "en" else f" ({comparison.year}年)"
-    return {name: style_chart(chart, _w(_TITLES[name], lang) + title) for name, chart in specs.items()}
+    return {name: style_chart(chart, _w(_TITLES[name], lang) + title, note) for name, chart in specs.items()}
 
 
 def _kpi_chart(data: pd.DataFrame, scenarios: list[str]) -> alt.TopLevelMixin:
@@ -130,20 +115,14 @@ def _kpi_chart(data: pd.DataFrame, scenarios: list[str]) -> alt.TopLevelMixin:
 
 
 def _mode_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> alt.TopLevelMixin:
-    chains = [c for c in CHAIN_COLOURS if c in set(data["chain"])]
-    colour = alt.Color(
-        "label:N",
-        title=None,
-        scale=alt.Scale(domain=[text(c, lang) for c in chains], range=[CHAIN_COLOURS[c] for c in chains]),
-        sort=[text(c, lang) for c in chains],
-    )
+    colour = chain_scale(chains_present(data["chain"]), lang)
     t = unit("tonnes", lang)
     return (
         alt.Chart(data)
         .mark_bar(width={"band": 0.6})
         .encode(
             x=alt.X("scenario:N", sort=scenarios, title=None, axis=alt.Axis(labelAngle=0, labelLimit=200)),
-            y=alt.Y("value:Q", stack="zero", title=f"{text('substitution', lang)} ({t.name})"),
+            y=alt.Y("value:Q", stack="zero", title=with_unit("substitution_mt", t.name, lang)),
             color=colour,
             order=alt.Order("order:Q"),
             tooltip=["scenario:N", "label:N", alt.Tooltip("value:Q", format=t.d3())],
@@ -179,12 +158,5 @@ def _intensity_chart(data: pd.DataFrame, scenarios: list[str], lang: Lang) -> al
 
 def write_compare_charts(comparison, folder: str | Path, lang: Lang = "zh") -> list[Path]:
     """Write ``charts/<name>.png`` and ``charts/<name>.html`` for each of ``COMPARE_CHARTS``."""
-    charts = compare_chart_specs(comparison, lang)
-    drawn = png_lang(lang)
-    pngs = charts if drawn == lang else compare_chart_specs(comparison, drawn)
-    out = Path(folder) / "charts"
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in COMPARE_CHARTS:
-        written += save_chart(charts[name], pngs[name], out, name, _w(_TITLES[name], lang), lang)
-    return written
+    titles = {name: _w(_TITLES[name], lang) for name in COMPARE_CHARTS}
+    return write_chart_files(folder, lambda shown, note: compare_chart_specs(comparison, shown, note), titles, lang)

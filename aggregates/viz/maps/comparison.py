@@ -1,39 +1,44 @@
 """Several runs side by side: synchronised maps under a strip of their KPIs and differences.
 
-``comparison_map(runs)`` draws 2 to ``MAX_COMPARED`` runs with :func:`aggregates.viz.maps.add_plan_layers`,
+``comparison_map(runs)`` draws 2 to ``MAX_COMPARED`` runs with :func:`aggregates.viz.maps.plan_layers.add_plan_layers`,
 three per row, keeps their views in step (Leaflet.Sync, embedded when offline) and puts each run's
 headline KPIs, and each one's difference from the first, in a strip above them.
 """
 
 from __future__ import annotations
 
+import folium
+import folium.elements
+import folium.plugins
+import offlinefolium
+import offlinefolium.elements
+import offlinefolium.plugins
 from branca.element import Element, Figure
+from jinja2 import Template
 
 from aggregates.errors import InputError
-from aggregates.viz.labels import Lang
+from aggregates.viz.labels import Lang, text
 from aggregates.viz.layers import Drawable
-from aggregates.viz.maps import (
-    MapOptions,
-    add_plan_layers,
-    fit_plan,
-    folium_lib,
-    projector,
-    tile_layers,
-    title_info,
-)
-from aggregates.viz.mapstyle import delta_html, grid_css, legend_html, map_css, strip_px, title_html
+from aggregates.viz.maps.basemaps import empty_map, folium_lib, projector, tile_layers
+from aggregates.viz.maps.options import MapOptions
+from aggregates.viz.maps.panels import delta_html, grid_css, legend_html, strip_px, title_html
+from aggregates.viz.maps.plan_layers import add_plan_layers
+from aggregates.viz.maps.style import map_css
+from aggregates.viz.maps.supply import fit_plan, title_info
+from aggregates.vocab import KPIS
 
 MAX_COMPARED = 6
 
-_DELTA_ROWS = (
-    # (kpi key, zh, en, scale, unit zh, unit en, digits)
-    ("substitution_mt", "替代量", "Substitution", 100.0, "万吨", "Mt", 0),
-    ("rail_share_t", "铁路占比", "Rail share", 100.0, "个百分点", "pp", 1),
-    ("cost_yuan_per_t", "到厂成本", "Delivered cost", 1.0, "元/吨", "yuan/t", 1),
-    ("co2e_t", "CO₂e", "CO₂e", 1e-4, "万吨", "kt", 1),
-    ("nox_t", "NOx", "NOx", 1.0, "吨", "t", 0),
-    ("trains_per_day", "每日列车", "Trains/day", 1.0, "列", "", 1),
-    ("truck_trips_per_day", "每日货车车次", "Truck trips/day", 1.0, "车次", "", 0),
+# The strip's KPIs (named as in aggregates.vocab.KPIS) and how each is shown: per language the factor
+# from the stored value and the unit of a difference, and the decimals. Shares differ in percentage points.
+_STRIP_ROWS = (
+    ("substitution_mt", {"zh": (100.0, "万吨"), "en": (1.0, "Mt")}, 0),
+    ("rail_share_t", {"zh": (100.0, "个百分点"), "en": (100.0, "pp")}, 1),
+    ("cost_yuan_per_t", {"zh": (1.0, "元/吨"), "en": (1.0, "yuan/t")}, 1),
+    ("co2e_t", {"zh": (1e-4, "万吨"), "en": (1e-3, "kt")}, 1),
+    ("nox_t", {"zh": (1.0, "吨"), "en": (1.0, "t")}, 0),
+    ("trains_per_day", {"zh": (1.0, "列"), "en": (1.0, "")}, 1),
+    ("truck_trips_per_day", {"zh": (1.0, "车次"), "en": (1.0, "")}, 0),
 )
 
 
@@ -48,43 +53,41 @@ def kpi_table(runs: list[Drawable], year: int, lang: Lang) -> list[tuple[str, li
     """
     per_run = [run.plan.year(year) for run in runs]
     rows = []
-    for key, zh, en, scale, unit_zh, unit_en, digits in _DELTA_ROWS:
-        if lang == "en" and key == "substitution_mt":
-            scale = 1.0
-        if lang == "en" and key == "co2e_t":
-            scale = 1e-3
-        unit = unit_zh if lang == "zh" else unit_en
+    for key, shown_in, digits in _STRIP_ROWS:
+        scale, unit = shown_in[lang]
         values = [getattr(k, key) * scale for k in per_run]
-        percent = "%" if key == "rail_share_t" else ""
+        percent = "%" if KPIS[key].unit == "share" else ""
         shown = [f"{v:,.{digits}f}{percent}" for v in values]
         deltas = [f"{v - values[0]:+,.{digits}f} {unit}".strip() for v in values[1:]]
-        rows.append((zh if lang == "zh" else en, shown, deltas))
+        rows.append((text(key, lang), shown, deltas))
     return rows
+
+
+class _Synchronised:
+    """Keeps every map's view in step with every other's (Leaflet.Sync); mixed into each library's element."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}{% for a, b in this.pairs %}{{ a }}.sync({{ b }});{% endfor %}{% endmacro %}"
+    )
+
+    def __init__(self, members: list):
+        super().__init__()
+        self._name = "Synchronised"
+        names = [m.get_name() for m in members]
+        self.pairs = [(a, b) for a in names for b in names if a != b]
+
+
+class _OfflineSynchronised(_Synchronised, offlinefolium.elements.JSCSSMixin):
+    default_js = offlinefolium.plugins.DualMap.default_js  # embedded in the page by offlinefolium
+
+
+class _OnlineSynchronised(_Synchronised, folium.elements.JSCSSMixin):
+    default_js = folium.plugins.DualMap.default_js
 
 
 def _synchronised(lib, maps: list):
     """An element that keeps every map's view in step with every other's (Leaflet.Sync, embedded when offline)."""
-    from importlib import import_module
-
-    from jinja2 import Template
-
-    mixin = import_module(f"{lib.__name__}.elements").JSCSSMixin
-    sync_js = import_module(f"{lib.__name__}.plugins").DualMap.default_js
-
-    class Synchronised(mixin):
-        _template = Template(
-            "{% macro script(this, kwargs) %}{% for a, b in this.pairs %}{{ a }}.sync({{ b }});{% endfor %}"
-            "{% endmacro %}"
-        )
-        default_js = sync_js
-
-        def __init__(self, members: list):
-            super().__init__()
-            self._name = "Synchronised"
-            names = [m.get_name() for m in members]
-            self.pairs = [(a, b) for a in names for b in names if a != b]
-
-    return Synchronised(maps)
+    return (_OfflineSynchronised if lib is offlinefolium else _OnlineSynchronised)(maps)
 
 
 def comparison_map(runs: list[Drawable], options: MapOptions | None = None):
@@ -118,10 +121,7 @@ def comparison_map(runs: list[Drawable], options: MapOptions | None = None):
     for i, run in enumerate(runs):
         place = {"width": f"{100 / columns:.4f}%", "height": f"{100 / rows:.4f}%"}
         place |= {"left": f"{100 * (i % columns) / columns:.4f}%", "top": f"{100 * (i // columns) / rows:.4f}%"}
-        m = lib.Map(
-            location=[39.9, 116.9], zoom_start=8, tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5,
-            position="absolute", **place,
-        )  # fmt: skip
+        m = empty_map(lib, position="absolute", **place)
         figure.add_child(m)
         for tile in tile_layers(lib, options):
             tile.add_to(m)
