@@ -100,7 +100,7 @@ class YearKPIs:
     to_city_mt: dict[str, float] = field(metadata=_unit("to_city_mt"))
     bases_open: int = field(metadata=_unit("bases_open"))
     capacity_mt: float = field(metadata=_unit("capacity_mt"))
-    fleet: FleetSummary | None = field(metadata=_unit("fleet"))
+    fleet: FleetSummary | None = field(default=None, metadata=_unit("fleet"))
 
     @staticmethod
     def unit(name: str) -> str:

@@ -42,9 +42,9 @@ def test_tiny_plan_meets_target_and_balances_demand(tiny_config):
     parts += b.loc[b["year"] == 2022, "fixed_cost_yuan"].sum()
     assert plan.year(2022).cost_yuan == pytest.approx(parts, abs=2)
     # What the CLI prints: cost in billion yuan.
-    cost = dict(plan.summary_rows())["cost, billion yuan"]
+    cost = dict(plan.summary_rows())["total cost, billion yuan"]
     assert cost == [f"{plan.year(y).cost_yuan / 1e9:,.2f}" for y in (2021, 2022)]
-    assert "cost, billion yuan" in plan.summary()
+    assert "total cost, billion yuan" in plan.summary()
 
 
 def test_zero_emission_zone_keeps_diesel_out(tmp_path):

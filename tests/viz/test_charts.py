@@ -117,7 +117,7 @@ def test_axis_titles_name_the_units(specs):
     assert "产量 / 产能 (万吨)" in zh["output"] and "output / capacity (Mt)" in en["output"]
     # KPI names are the registry's (aggregates.vocab.KPIS).
     assert "固废砂石替代量 (万吨)" in zh["mode_split"] and "substitution (Mt)" in en["mode_split"]
-    assert "总成本 (亿元)" in zh["cost"] and "cost (billion yuan)" in en["cost"]
+    assert "总成本 (亿元)" in zh["cost"] and "total cost (billion yuan)" in en["cost"]
     assert {"二氧化碳当量 (万吨)", "氮氧化物 (吨)"} <= set(zh["emissions"])
     assert {"CO2e (WTW) (kt)", "NOx (t)"} <= set(en["emissions"])
     for name, spec in specs["zh"].items():

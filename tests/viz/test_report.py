@@ -62,7 +62,7 @@ def test_headline_cards_show_the_first_target_year(page_en):
     assert cards(page_en) == [
         "substitution | 4.00 Mt/yr | target 3.50 Mt/yr · met",
         "rail share of t | 75% | rail share of t-km 90%",
-        "cost | 100.0 yuan/t | cost 400.0 M yuan",
+        "delivered cost | 100.0 yuan/t | total cost 400.0 M yuan",
         "CO2e (WTW) | 36.0 kt CO₂e | 9.00 kg/t",
         "NOx | 36.0 t NOx | PM 1.2 t",
         "trains/day | 3.4 | truck trips/day 1,234",
