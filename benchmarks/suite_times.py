@@ -22,7 +22,7 @@ def timed(args: list[str]) -> tuple[float, str]:
     """Seconds a pytest run took and its last line."""
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], capture_output=True, text=True
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], capture_output=True, text=True
     )
     seconds = time.perf_counter() - started
     lines = [line for line in done.stdout.splitlines() if line.strip()]
