@@ -60,7 +60,9 @@ def test_every_year_kpi_has_a_unit_and_a_label():
     for f in dataclasses.fields(YearKPIs):
         assert f.name in KPIS, f.name
         assert YearKPIs.unit(f.name) == KPIS[f.name].unit
-    assert KPIS["cost_yuan"].label() == "total cost, billion yuan" and KPIS["cost_yuan"].format(10_990_224_625) == "10.99"
+    assert (
+        KPIS["cost_yuan"].label() == "total cost, billion yuan" and KPIS["cost_yuan"].format(10_990_224_625) == "10.99"
+    )
     assert KPIS["rail_share_t"].format(0.2743) == "27.4%" and KPIS["nox_t"].format(float("nan")) == "-"
 
 
