@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 import altair as alt
+import pandas as pd
 
 from aggregates.plan import Plan
 from aggregates.viz.charts.page import write_chart_files
@@ -133,22 +134,7 @@ def _substitution_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         alt.Tooltip("unmet:Q", title=with_unit("unmet_mt", t.name, lang), format=t.d3()),
         alt.Tooltip("demand:Q", title=with_unit("demand_mt", t.name, lang), format=t.d3()),
     ]
-    bars = (
-        alt.Chart(data)
-        .mark_bar(size=BAR_STEP * 0.55)
-        .encode(
-            x=year_axis(lang),
-            y=alt.Y(
-                "value:Q",
-                stack="zero",
-                title=with_unit("demand_mt", t.name, lang),
-                axis=alt.Axis(format=AXIS_FORMAT),
-            ),
-            color=colour,
-            order=alt.Order("order:Q"),
-            tooltip=tooltip,
-        )
-    )
+    bars = stacked_by_year(data, lang, with_unit("demand_mt", t.name, lang), colour, tooltip)
     values = (
         alt.Chart(data)
         .transform_filter("datum.part == 'substitution' && datum.value > 0")
@@ -221,22 +207,7 @@ def _mode_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         alt.Tooltip("rail_share_t:Q", title=text("rail_share_t", lang), format=".1%"),
         alt.Tooltip("rail_share_tkm:Q", title=text("rail_share_tkm", lang), format=".1%"),
     ]
-    bars = (
-        alt.Chart(data)
-        .mark_bar(size=BAR_STEP * 0.55)
-        .encode(
-            x=year_axis(lang),
-            y=alt.Y(
-                "value:Q",
-                stack="zero",
-                title=with_unit("substitution_mt", t.name, lang),
-                axis=alt.Axis(format=AXIS_FORMAT),
-            ),
-            color=chain_scale(chains, lang),
-            order=alt.Order("order:Q"),
-            tooltip=tooltip,
-        )
-    )
+    bars = stacked_by_year(data, lang, with_unit("substitution_mt", t.name, lang), chain_scale(chains, lang), tooltip)
     totals = data.drop_duplicates("year").assign(
         rail_label=lambda d: [f"{text('rail', lang)} {s:.1%}" for s in d["rail_share_t"]]
     )
@@ -260,21 +231,12 @@ def _cost_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         alt.Tooltip("cost_yuan_per_t:Q", title=with_unit("cost_yuan_per_t", per_t, lang), format=",.2f"),
         alt.Tooltip("total:Q", title=with_unit("total", money.name, lang), format=money.d3()),
     ]
-    bars = (
-        alt.Chart(data)
-        .mark_bar(size=BAR_STEP * 0.55)
-        .encode(
-            x=year_axis(lang),
-            y=alt.Y(
-                "value:Q",
-                stack="zero",
-                title=with_unit("cost_yuan", money.name, lang),
-                axis=alt.Axis(format=AXIS_FORMAT),
-            ),
-            color=colour_scale("label", {part_label(p, lang): COST_COLOURS[p] for p in COST_PARTS}),
-            order=alt.Order("order:Q"),
-            tooltip=tooltip,
-        )
+    bars = stacked_by_year(
+        data,
+        lang,
+        with_unit("cost_yuan", money.name, lang),
+        colour_scale("label", {part_label(p, lang): COST_COLOURS[p] for p in COST_PARTS}),
+        tooltip,
     )
     totals = (
         alt.Chart(data.drop_duplicates("year"))
@@ -318,3 +280,13 @@ def _emissions_chart(plan: Plan, lang: Lang) -> alt.TopLevelMixin:
         )
 
     return alt.hconcat(panel("co2e", co2e_title), panel("nox_t", with_unit("nox_t", t, lang)), spacing=40)
+
+
+def stacked_by_year(data: pd.DataFrame, lang: Lang, title: str, colour: alt.Color, tooltip: list) -> alt.Chart:
+    """Bars of ``value`` stacked by ``order`` in each year, as the substitution, mode and cost charts draw them."""
+    y = alt.Y("value:Q", stack="zero", title=title, axis=alt.Axis(format=AXIS_FORMAT))
+    return (
+        alt.Chart(data)
+        .mark_bar(size=BAR_STEP * 0.55)
+        .encode(x=year_axis(lang), y=y, color=colour, order=alt.Order("order:Q"), tooltip=tooltip)
+    )
