@@ -13,7 +13,7 @@ Nothing here depends on any other module of the package.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,7 +30,6 @@ TRUCK_OF_CHAIN: dict[str, Truck] = {
     "rail_diesel": "diesel",
 }
 RAIL_CHAINS: tuple[Chain, ...] = ("rail_bet", "rail_diesel")
-DIRECT_CHAINS: tuple[Chain, ...] = ("diesel_truck", "bet_truck")
 # Chains whose last truck leg is diesel: what a zero-emission zone closes.
 DIESEL_CHAINS: tuple[Chain, ...] = tuple(c for c in CHAINS if TRUCK_OF_CHAIN[c] == "diesel")
 BET_CHAINS: tuple[Chain, ...] = tuple(c for c in CHAINS if TRUCK_OF_CHAIN[c] == "bet")
@@ -66,12 +65,6 @@ MT = 1e6
 def is_rail(chain: str) -> bool:
     """Whether ``chain`` hauls by train between its truck legs."""
     return chain in RAIL_CHAINS
-
-
-def chain_mask(chains: Iterable[str], members: Sequence[str]) -> np.ndarray:
-    """Boolean mask of which ``chains`` are among ``members``."""
-    wanted = set(members)
-    return np.array([c in wanted for c in chains], dtype=bool)
 
 
 # -- KPIs ------------------------------------------------------------------------------------
@@ -176,19 +169,6 @@ KPIS: dict[str, KPI] = {
         _kpi("fleet", "", "车队与运营", "fleet and operations"),
     )
 }
-
-
-def kpi(key: str) -> KPI:
-    """The registry entry of ``key``.
-
-    Raises
-    ------
-    KeyError
-        Naming the known keys.
-    """
-    if key not in KPIS:
-        raise KeyError(f"unknown KPI {key!r}; known: {', '.join(KPIS)}")
-    return KPIS[key]
 
 
 # -- the headline-year rule ------------------------------------------------------------------

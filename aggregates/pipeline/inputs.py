@@ -12,7 +12,6 @@ from pathlib import Path
 from scipy.spatial import cKDTree
 
 from aggregates.config import Scenario
-from aggregates.data.reading import read_region
 from aggregates.data.region import Region
 from aggregates.errors import ConfigError, RegionError, problems_error
 
@@ -116,11 +115,4 @@ def with_osm_roads(region: Region, source: str | Path, *, max_snap_km: float, al
     return region.with_roads(road_nodes, roads)
 
 
-def region_of(scenario: Scenario, region: Region | str | Path | None) -> Region:
-    """The region a solve uses: the one given, else read from the scenario's ``region`` folder."""
-    if isinstance(region, Region):
-        return region
-    return read_region(region if region is not None else scenario.region)
-
-
-__all__ = ["check_fit", "region_of", "with_osm_roads"]
+__all__ = ["check_fit", "with_osm_roads"]
