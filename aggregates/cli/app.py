@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -45,24 +46,68 @@ SingleYearOpt = Annotated[
 ]
 
 
+INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
+_guarded: list[Path] = []  # output places of the running command, named when it is interrupted
+
+
 def handled(command: Callable) -> Callable:
-    """Run a command; turn project errors into a message and an exit code (2 bad input, 3 no plan)."""
+    """Run a command; turn every failure into one message and an exit code, never a traceback.
+
+    Exit codes: 2 bad input or an output that cannot be written, 3 no plan, 130 interrupted
+    (Ctrl-C or SIGTERM), 1 an internal error (a bug; ``--verbose`` shows its traceback).
+    """
 
     @wraps(command)
     def wrapper(*args, **kwargs):
+        verbose = bool(kwargs.get("verbose"))
         logging.basicConfig(
-            level=logging.INFO if kwargs.get("verbose") else logging.WARNING,
+            level=logging.INFO if verbose else logging.WARNING,
             format="%(levelname)s %(name)s: %(message)s",
             stream=sys.stderr,
         )
+        _guarded.clear()
         try:
             return command(*args, **kwargs)
         except AggregatesError as exc:
-            err.print("[bold red]error:[/]", end=" ")
-            err.print(exc.message, markup=False, highlight=False)
-            raise typer.Exit(exc.exit_code) from None
+            _fail(exc.message, exc.exit_code)
+        except KeyboardInterrupt:
+            _fail(_interrupted_note(), INTERRUPTED, label="interrupted:")
+        except OSError as exc:
+            _fail(os_error_message(exc), 2)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: one line, the traceback only when asked for
+            if verbose:
+                traceback.print_exc()
+            _fail(f"internal error {type(exc).__name__}: {exc} (a bug in aggregates; --verbose shows where)", 1)
 
     return wrapper
+
+
+def _fail(message: str, code: int, label: str = "error:") -> None:
+    err.print(f"[bold red]{label}[/]", end=" ")
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(code) from None
+
+
+def os_error_message(exc: OSError) -> str:
+    """``path: reason`` for an operating-system error, e.g. ``runs/x/plan.gpkg: no space left on device``."""
+    reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
+    where = exc.filename if exc.filename is not None else "output"
+    return f"{where}: {reason}"
+
+
+def guard(folder: Path) -> Path:
+    """Remember ``folder`` as an output of this command, named as kept when the command is interrupted."""
+    _guarded.append(folder)
+    return folder
+
+
+def _interrupted_note() -> str:
+    if not _guarded:
+        return "stopped; nothing was written"
+    kept = ", ".join(str(p) for p in _guarded)
+    return f"stopped; {kept} left as {'it was' if len(_guarded) == 1 else 'they were'}"
 
 
 def print_json(data) -> None:
@@ -84,7 +129,7 @@ def out_folder(given: Path | None, default: Path) -> Path:
     """``--out`` or the default, checked to be writable before anything is solved."""
     folder = given or default
     check_out_dir(folder)
-    return folder
+    return guard(folder)
 
 
 @contextmanager
