@@ -92,7 +92,7 @@ def comparison_table(plans: Sequence[Plan], year: int) -> pd.DataFrame:
 def _row(plan: Plan, year: int) -> dict:
     k = plan.year(year)
     flows = plan.flows[plan.flows["year"] == year]
-    row = {"scenario": plan.name, "year": year, "status": plan.solve.status}
+    row = {"scenario": plan.name, "year": year, "status": plan.solve.status, "solver_limit": plan.solve.limit or ""}
     row |= {key: getattr(k, key) for key in TABLE_KPIS}
     row["truck_km"] = round(truck_km(flows, plan.scenario))
     row["swaps_per_day"] = round(swaps_per_day(plan, year), 1)

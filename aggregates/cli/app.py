@@ -20,6 +20,7 @@ from aggregates.config import Scenario, load_scenario
 from aggregates.errors import AggregatesError
 from aggregates.files import check_out_dir
 from aggregates.pipeline import Progress
+from aggregates.plan.summary import LIMIT_ADVICE
 
 app = typer.Typer(
     help="Plan the supply of tailings and waste-rock aggregate to Beijing, Tianjin and Xiong'an.",
@@ -108,6 +109,11 @@ def _interrupted_note() -> str:
         return "stopped; nothing was written"
     kept = ", ".join(str(p) for p in _guarded)
     return f"stopped; {kept} left as {'it was' if len(_guarded) == 1 else 'they were'}"
+
+
+def limit_warning(name: str, limit: str) -> None:
+    """The one warning for a plan not proven within the requested gap (:attr:`aggregates.SolveInfo.limit`)."""
+    out.print(f"[yellow]warning:[/] {name}: {limit}: {LIMIT_ADVICE}", highlight=False)
 
 
 def print_json(data) -> None:

@@ -17,6 +17,7 @@ from aggregates.cli.app import (
     app,
     count_progress,
     handled,
+    limit_warning,
     load,
     out,
     out_folder,
@@ -93,6 +94,9 @@ def _print_comparison(comparison: Comparison, folder: Path) -> None:
     for key in ROWS:
         table.add_row(KPIS[key].label(), *[_cell(key, v) for v in comparison.table[key]])
     out.print(table)
+    for plan in comparison.plans:
+        if plan.solve.limit:
+            limit_warning(plan.name, plan.solve.limit)
     for failure in comparison.failed:
         out.print(f"[yellow]no plan:[/] {failure.config}: {failure.message.splitlines()[0]}")
     out.print(

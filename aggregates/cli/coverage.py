@@ -16,6 +16,7 @@ from aggregates.cli.app import (
     VerboseOpt,
     app,
     handled,
+    limit_warning,
     load,
     out,
     out_folder,
@@ -80,12 +81,21 @@ def coverage(
     if folder is not None:
         write_coverage(report, region, folder)
     if json_:
-        data = [{**result_dict(r, report.rule), "residual_source": report.residual_source} for r in report.results]
+        data = [
+            {
+                **result_dict(r, report.rule),
+                "residual_source": report.residual_source,
+                "solver_limit": report.solver_limit,
+            }
+            for r in report.results
+        ]
         print_json(data if sites is not None else data[0])
         return
     for result in report.results:
         _print_site(result, report)
     out.print(f"residual capacity from {report.residual_source}; swap stations are not counted")
+    if report.solver_limit:
+        limit_warning("the plan", report.solver_limit)
     if folder is not None:
         out.print(f"written to {folder}: coverage.csv, coverage.html")
 

@@ -22,6 +22,7 @@ from aggregates.cli.app import (
     count_progress,
     fmt,
     handled,
+    limit_warning,
     load,
     out,
     out_folder,
@@ -46,6 +47,15 @@ def _mix_cell(row) -> str:
 
 def _missing(value) -> bool:
     return value != value
+
+
+def _limit_notes(table: pd.DataFrame, label) -> None:
+    """Warn about each solve not proven within the requested gap (one rule: SolveInfo.limit)."""
+    if "solver_limit" not in table:
+        return
+    for _, r in table.iterrows():
+        if isinstance(r["solver_limit"], str) and r["solver_limit"]:
+            limit_warning(label(r), r["solver_limit"])
 
 
 @app.command()
@@ -82,6 +92,7 @@ def pareto(
         print_json({"year": front.year, "out_dir": str(folder), "points": json_records(front.points)})
         return
     out.print(_front_table(front))
+    _limit_notes(front.points, lambda r: f"P{r['point']}")
     out.print(f"written to {folder}: points.csv, charts/pareto.png, charts/pareto.html")
 
 
@@ -180,6 +191,7 @@ def _print_sensitivity(rows: pd.DataFrame, param: str) -> None:
             _mix_cell(r),
         )
     out.print(table)
+    _limit_notes(rows, lambda r: f"{param} = {r['value']}")
     for line in failed:
         out.print(f"[yellow]no plan:[/] {line}", highlight=False)
 
@@ -240,3 +252,4 @@ def _print_tornado(rows: pd.DataFrame, metric: str) -> None:
             *("[red]no plan[/]" if _missing(v) else f"{v * shown.factor:,.2f}" for v in cells),
         )
     out.print(table)
+    _limit_notes(rows, lambda r: r["param"])

@@ -128,7 +128,13 @@ def _plan(scenario: Scenario, kpis: dict, tables: dict[str, pd.DataFrame]) -> Pl
     solve_fields = ("status", "detail", "objective_yuan", "bound_yuan", "mip_gap", "build_seconds", "solve_seconds")
     try:
         figures = {int(y): YearKPIs.from_dict(v) for y, v in kpis["years"].items()}
-        info = SolveInfo(**{k: kpis[k] for k in solve_fields}, model_size=kpis.get("model_size", {}))
+        info = SolveInfo(
+            **{k: kpis[k] for k in solve_fields},
+            model_size=kpis.get("model_size", {}),
+            # Run folders written before the limits were stored: the scenario's own.
+            requested_gap=kpis.get("requested_gap", scenario.solver.relative_gap),
+            time_limit_s=kpis.get("time_limit_s", scenario.solver.time_limit_s),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"kpis.json: {exc}; re-run 'aggregates optimize' to write it again") from None
     penalties = {year: _penalty(scenario, tables["demand"], k, year) for year, k in figures.items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from aggregates.config import Solver
 from aggregates.optimize.instance import Instance
 from aggregates.optimize.solve import Solution
 from aggregates.plan.kpis import Intensity, SolveInfo, YearKPIs
@@ -13,8 +14,8 @@ from aggregates.vocab import MT, RAIL_CHAINS, TRUCK_OF_CHAIN
 LEG_INTENSITY = {"road_diesel": "road", "road_bet": "road", "rail": "rail"}
 
 
-def solve_info(solution: Solution) -> SolveInfo:
-    """The solver facts of a solution, in yuan (the problem counts in million yuan)."""
+def solve_info(solution: Solution, solver: Solver) -> SolveInfo:
+    """The solver facts of a solution, in yuan (the problem counts in million yuan), with the limits asked for."""
     return SolveInfo(
         status=solution.status,
         detail=solution.detail,
@@ -24,6 +25,8 @@ def solve_info(solution: Solution) -> SolveInfo:
         build_seconds=round(solution.build_seconds, 2),
         solve_seconds=round(solution.solve_seconds, 2),
         model_size=solution.size,
+        requested_gap=solver.relative_gap,
+        time_limit_s=solver.time_limit_s,
     )
 
 

@@ -133,9 +133,12 @@ class YearKPIs:
         return cls(**values)
 
 
+GAP_ROUNDING = 1e-6  # gaps are stored to 6 decimals; a stored gap this far above the request still meets it
+
+
 @dataclass(frozen=True)
 class SolveInfo:
-    """How the plan was found: solver status, objective and bound, gap, times and model size."""
+    """How the plan was found: solver status, objective and bound, gap, the limits asked for, times, model size."""
 
     status: str
     detail: str
@@ -145,8 +148,30 @@ class SolveInfo:
     build_seconds: float = field(metadata=_unit("", "s"))
     solve_seconds: float = field(metadata=_unit("", "s"))
     model_size: dict[str, int] = field(default_factory=dict, metadata={"unit": "count"})
+    requested_gap: float | None = field(default=None, metadata=_unit("mip_gap"))
+    time_limit_s: float | None = field(default=None, metadata=_unit("", "s"))
 
     @property
     def optimal(self) -> bool:
-        """Whether the solver proved the plan optimal within the requested gap."""
-        return self.status == "optimal"
+        """Whether the solver proved the plan optimal within the requested gap (:attr:`limit` is None)."""
+        return self.limit is None
+
+    @property
+    def limit(self) -> str | None:
+        """Why the plan is not proven within the requested gap, or None when it is.
+
+        The one rule every command applies (summary, ``kpis.json``, comparison and sweep tables,
+        maps and report): a plan that stopped at a limit, or whose proven gap is above the
+        requested one, is flagged with this phrase.
+        """
+        gap = f"proven gap {self.mip_gap:.3%}"
+        if self.status != "optimal":
+            return f"{self._stopped_by()} with a {gap}"
+        if self.requested_gap is not None and self.mip_gap > self.requested_gap + GAP_ROUNDING:
+            return f"the {gap} is above the requested {self.requested_gap:.3%}"
+        return None
+
+    def _stopped_by(self) -> str:
+        if self.time_limit_s is not None and self.solve_seconds >= 0.95 * self.time_limit_s:
+            return f"the solver stopped at its time limit of {self.time_limit_s:g} s"
+        return f"the solver stopped at a limit ({self.detail})"

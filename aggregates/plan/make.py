@@ -41,7 +41,7 @@ def make_plan(instance: Instance, solution: Solution) -> Plan:
     kpis = {year: replace(k, fleet=fleet.summary(year)) for year, k in figures.items()}
     return Plan(
         scenario=instance.scenario,
-        solve=solve_info(solution),
+        solve=solve_info(solution, instance.scenario.solver),
         fleet=fleet.table,
         kpis=kpis,
         penalty_yuan=penalties_yuan(instance, solution),

@@ -57,6 +57,12 @@ def summary_rows(plan: Plan) -> list[tuple[str, list[str]]]:
     ]
 
 
+LIMIT_ADVICE = (
+    "the plan is feasible but not proven within the requested gap; "
+    "raise solver.time_limit_s or loosen solver.relative_gap"
+)
+
+
 def solver_line(plan: Plan) -> str:
     """Status, gap, times and objective in one line."""
     s = plan.solve
@@ -70,8 +76,8 @@ def warnings(plan: Plan) -> list[str]:
     """What a reader must not miss: a solver stopped at a limit, unmet demand, a soft target missed."""
     lines = []
     s = plan.solve
-    if s.status != "optimal":
-        lines.append(f"the solver stopped at a limit ({s.detail}); the plan is feasible, gap {s.mip_gap:.2%}")
+    if s.limit is not None:
+        lines.append(f"{s.limit}: {LIMIT_ADVICE}")
     unmet = {y: plan.year(y).unmet_mt for y in plan.years if plan.year(y).unmet_mt > 0}
     if unmet:
         lines.append(f"demand left unmet: {', '.join(f'{y} {v:.2f} Mt' for y, v in unmet.items())} (see demand.csv)")

@@ -89,6 +89,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report_title": ("固废砂石供应方案", "Solid-waste aggregate supply plan"),
     "scenario": ("情景", "scenario"),
     "solver_status": ("求解状态", "solver status"),
+    "solver_limit": ("求解限制", "solver limit"),
     "headline_year": ("重点年份", "headline year"),
     "kpis_by_year": ("分年指标", "KPIs by year"),
     "charts": ("图表", "charts"),

@@ -87,6 +87,7 @@ class Report:
     results: list[Coverage]
     rule: CoverageCheck
     residual_source: str
+    solver_limit: str | None = None  # the plan's SolveInfo.limit: not proven within the requested gap
 
 
 def site_options(region: Region, scenario: Scenario, nodes: list[str], year: int) -> pd.DataFrame:
@@ -149,7 +150,7 @@ def check_coverage(
         _answer(scenario, region, site, nid, options[options["node"] == nid], solved, routes)
         for site, nid in zip(plain, ids, strict=True)
     ]
-    return Report(results, scenario.coverage_check, source)
+    return Report(results, scenario.coverage_check, source, solved.solve.limit)
 
 
 def _check_sites(scenario: Scenario, region: Region, sites: list[tuple[str, Site]], plan: Plan | None) -> None:

@@ -136,6 +136,11 @@ def tornado_table(params: Mapping[str, tuple], scenario: Scenario, rows: list[di
                 "swing": float(np.nanmax(seen) - np.nanmin(seen)) if not np.isnan(seen).all() else math.nan,
                 "status_low": at_low["status"],
                 "status_high": at_high["status"],
+                "solver_limit": "; ".join(
+                    f"{side}: {row['solver_limit']}"
+                    for side, row in (("base run", rows[0]), ("low", at_low), ("high", at_high))
+                    if row.get("solver_limit")
+                ),
             }
         )
     table = pd.DataFrame(out)

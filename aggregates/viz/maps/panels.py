@@ -29,7 +29,7 @@ _TITLE_WORDS = {
     "nox": ("氮氧化物", "NOx"),
     "unmet": ("未满足需求", "Unmet demand"),
     "plan": ("砂石供应方案", "aggregate supply plan"),
-    "feasible": ("求解未证明最优", "solver stopped before proving optimality"),
+    "feasible": ("求解未在要求的间隙内证明最优", "not proven within the requested gap (solver limit)"),
 }
 
 
@@ -71,7 +71,7 @@ def title_html(
     if info.get("unmet"):
         rows.append((_w("unmet", lang), f'<b class="agg-missed">{e(info["unmet"])}</b>'))
     cells = "".join(f"<span>{k}</span><span>{v}</span>" for k, v in rows)
-    note = "" if info["status"] == "optimal" else f'<div class="agg-missed">{_w("feasible", lang)}</div>'
+    note = "" if info["proven"] else f'<div class="agg-missed">{_w("feasible", lang)}</div>'
     style = "" if slot is None else f' style="{_slot_position(*slot, strip)}"'
     switch = _language_switch(info.get("switch")) if info.get("switch") else ""
     return (

@@ -70,6 +70,7 @@ def title_info(run: Drawable, year: int, lang: Lang) -> dict:
         "nox": fmt.kg(k.nox_t * 1e3, lang, "NOx"),
         "unmet": fmt.tonnes(k.unmet_mt * MT, lang) if k.unmet_mt > 0 else None,
         "status": run.plan.solve.status,
+        "proven": run.plan.solve.optimal,
     }
 
 

@@ -134,9 +134,9 @@ def _meta(plan: Plan, lang: Lang, year: int) -> str:
         f"{text('solver_status', lang)}: {plan.solve.status}",
         f"{text('headline_year', lang)}: {year}",
     ]
-    gap = plan.solve.mip_gap
-    if gap is not None:
-        parts[1] += f" (gap {fmt_percent(gap, 2)})"
+    parts[1] += f" (gap {fmt_percent(plan.solve.mip_gap, 3)})"
+    if plan.solve.limit is not None:
+        parts.append(f"{text('solver_limit', lang)}: {plan.solve.limit}")
     return f'<p class="meta">{" · ".join(escape(p) for p in parts)}</p>'
 
 
