@@ -18,7 +18,7 @@ from aggregates.data.reading import read_region
 from aggregates.data.region import Region
 from aggregates.errors import AggregatesError, ConfigError, InfeasibleError, InputError, NetworkError, RegionError
 from aggregates.network.options import RouteOptions
-from aggregates.pipeline import InputCache, Progress, Result, read_run, solve
+from aggregates.pipeline import InputCache, Prepared, Progress, Result, prepare, read_run, solve
 from aggregates.plan import FleetSummary, Intensity, Plan, SolveInfo, YearKPIs
 from aggregates.viz.maps import MapOptions, comparison_map, save_html, supply_map
 
@@ -35,6 +35,7 @@ __all__ = [
     "MapOptions",
     "NetworkError",
     "Plan",
+    "Prepared",
     "Progress",
     "Region",
     "RegionError",
@@ -46,6 +47,7 @@ __all__ = [
     "__version__",
     "comparison_map",
     "load_scenario",
+    "prepare",
     "read_region",
     "read_run",
     "save_html",

@@ -13,10 +13,18 @@ runner = CliRunner()
 
 
 def test_validate_prints_summary(tiny_config):
-    result = runner.invoke(app, ["validate", str(tiny_config)])
+    result = runner.invoke(app, ["validate", str(tiny_config), "--set", "target.mt_per_yr=3"])
     assert result.exit_code == 0, result.output
     assert "region tiny is valid" in result.output
     assert "existing capacity 2.0 Mt/yr" in result.output
+    assert "pre-check passed" in result.output
+
+
+def test_validate_runs_the_pre_check_of_the_target(tiny_config):
+    # The tiny region's bases reach 5.0 Mt/yr at their largest levels; the default target is 100 Mt.
+    result = runner.invoke(app, ["validate", str(tiny_config)])
+    assert result.exit_code == 3
+    assert "target 2022 of 100.0 Mt unreachable: base capacity at the largest levels 5.0 Mt/yr" in result.output
 
 
 def test_network_json(tiny_config):

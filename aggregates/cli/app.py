@@ -21,6 +21,7 @@ from aggregates.errors import AggregatesError
 from aggregates.files import check_out_dir
 from aggregates.pipeline import Progress
 from aggregates.plan.summary import LIMIT_ADVICE
+from aggregates.viz.publish import map_options
 
 app = typer.Typer(
     help="Plan the supply of tailings and waste-rock aggregate to Beijing, Tianjin and Xiong'an.",
@@ -129,6 +130,14 @@ def fmt(value: float, digits: int = 1) -> str:
 def load(config: Path, overrides: list[str] | None) -> Scenario:
     """The scenario of a config file with ``--set`` overrides applied."""
     return load_scenario(config, list(overrides or []))
+
+
+def check_outputs(scenario: Scenario) -> None:
+    """Fail before any solving when the scenario's ``outputs`` cannot be honoured: an unknown language
+    or basemap, Tianditu without a key, a ``maps_dir`` that cannot be written."""
+    map_options(scenario.outputs)
+    if scenario.outputs.maps_dir is not None:
+        check_out_dir(scenario.outputs.maps_dir)
 
 
 def out_folder(given: Path | None, default: Path) -> Path:

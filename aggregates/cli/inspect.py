@@ -7,13 +7,24 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from aggregates.cli.app import ConfigArg, JsonOpt, SetOpt, VerboseOpt, app, handled, load, out, print_json
+from aggregates.cli.app import (
+    ConfigArg,
+    JsonOpt,
+    SetOpt,
+    VerboseOpt,
+    app,
+    check_outputs,
+    handled,
+    load,
+    out,
+    print_json,
+)
 from aggregates.config import Scenario
 from aggregates.data.places import find_place
 from aggregates.data.region import Region
 from aggregates.network.graph import build_network
 from aggregates.network.queries import missing_chain_reason, routes_between
-from aggregates.pipeline import InputCache, check_fit, with_osm_roads
+from aggregates.pipeline import InputCache, check_fit, prepare, with_osm_roads
 
 
 def load_inputs(config, overrides, osm: str | None = None, max_snap_km: float = 5.0, allow_download: bool = False):
@@ -29,15 +40,26 @@ def load_inputs(config, overrides, osm: str | None = None, max_snap_km: float = 
 @app.command()
 @handled
 def validate(config: ConfigArg, set_: SetOpt = None, verbose: VerboseOpt = False) -> None:
-    """Check a scenario config and its region; print a summary of what was read."""
-    scenario, region = load_inputs(config, set_)
+    """Run every check optimize runs before its solve; print a summary of what was read.
+
+    The config and its region (boundaries included), the fit between them, the output
+    settings and folders, the network and route options, and the pre-check of the targets
+    against capacity: when validate passes, the solve will start.
+    """
+    scenario = load(config, set_)
+    check_outputs(scenario)
+    ready = prepare(scenario)
+    region = ready.region
     table = Table(title=f"{scenario.name}: region {region.meta.name} is valid", show_header=True)
     for name, justify in (("layer", "left"), ("rows", "right"), ("notes", "left")):
         table.add_column(name, justify=justify)
     for name, count, note in _layer_rows(scenario, region):
         table.add_row(name, str(count), note)
     out.print(table)
-    out.print(f"years {scenario.years}; chains {', '.join(scenario.chains)}")
+    out.print(
+        f"years {scenario.years}; chains {', '.join(scenario.chains)}; {len(ready.options.table):,} route options"
+    )
+    out.print("pre-check passed: capacity, feedstock and reach do not rule out a target; the solve will start")
 
 
 def _layer_rows(scenario: Scenario, region: Region) -> list[tuple[str, int, str]]:

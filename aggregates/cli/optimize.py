@@ -14,6 +14,7 @@ from aggregates.cli.app import (
     SetOpt,
     VerboseOpt,
     app,
+    check_outputs,
     handled,
     load,
     out,
@@ -42,7 +43,7 @@ def optimize(
     """Solve a scenario: which bases to build, who supplies whom by which chain; write the plan."""
     scenario = load(config, set_)
     folder = out_folder(out_dir, Path("runs") / scenario.name)
-    map_options(scenario.outputs)  # a bad language or basemap fails now, not after the solve
+    check_outputs(scenario)  # a bad language, basemap or maps_dir fails now, not after the solve
     with solve_progress(quiet=json_ or verbose) as on_progress:
         result = solve(scenario, on_progress=on_progress)
     result.write(folder)

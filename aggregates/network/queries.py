@@ -6,6 +6,7 @@ import pandas as pd
 
 from aggregates.config import Scenario
 from aggregates.data.places import find_place
+from aggregates.errors import InputError
 from aggregates.network.graph import Network
 from aggregates.network.routes import route_options
 from aggregates.vocab import is_rail
@@ -23,14 +24,23 @@ def routes_between(network: Network, scenario: Scenario, base: str, node: str, y
     base, node
         Id, English or Chinese name of a base and a demand node.
     year
-        Year of the grid factor for CO2e (default: the scenario's first).
+        Year of the grid factor for CO2e: one of the scenario's years (default: its first).
 
     Returns
     -------
     pandas.DataFrame
         The route-options rows of that pair with ``co2e_kg_per_t``, ``co2e_ttw_kg_per_t``
         and ``year`` added.
+
+    Raises
+    ------
+    InputError
+        For a year the scenario does not plan.
+    NetworkError
+        For a base or node that is not in the region.
     """
+    if year is not None and year not in scenario.years:
+        raise InputError(f"--year {year} is not planned; the scenario's years are {scenario.years}")
     region = network.region
     base_id = find_place(region.bases, base, "base")
     node_id = find_place(region.demand, node, "demand node")

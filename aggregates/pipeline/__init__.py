@@ -2,8 +2,20 @@
 
 from aggregates.pipeline.cache import InputCache
 from aggregates.pipeline.inputs import check_fit, with_osm_roads
+from aggregates.pipeline.prepare import Prepared, prepare
 from aggregates.pipeline.progress import Progress
 from aggregates.pipeline.result import Result, read_run
 from aggregates.pipeline.solving import solve, solver_settings
 
-__all__ = ["InputCache", "Progress", "Result", "check_fit", "read_run", "solve", "solver_settings", "with_osm_roads"]
+__all__ = [
+    "InputCache",
+    "Prepared",
+    "Progress",
+    "Result",
+    "check_fit",
+    "prepare",
+    "read_run",
+    "solve",
+    "solver_settings",
+    "with_osm_roads",
+]

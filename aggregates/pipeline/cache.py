@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
+
 from aggregates.config import Scenario
+from aggregates.data.boundaries import read_boundaries
 from aggregates.data.reading import read_region
 from aggregates.data.region import Region
 from aggregates.network.graph import Network, build_network
@@ -37,6 +40,7 @@ class InputCache:
         self._regions: dict[Path, Region] = {}
         self._networks: dict[tuple[int, str], tuple[Region, Network]] = {}
         self._options: dict[tuple[int, str, tuple[str, ...]], RouteOptions] = {}
+        self._boundaries: dict[Path, gpd.GeoDataFrame] = {}
 
     def region(self, folder: str | Path) -> Region:
         """The region in ``folder``, read and validated on first use."""
@@ -44,6 +48,13 @@ class InputCache:
         if key not in self._regions:
             self._regions[key] = read_region(folder)
         return self._regions[key]
+
+    def boundaries(self, folder: str | Path) -> gpd.GeoDataFrame:
+        """The display boundaries of the region in ``folder`` (empty without the file), validated on first use."""
+        key = Path(folder).resolve()
+        if key not in self._boundaries:
+            self._boundaries[key] = read_boundaries(key)
+        return self._boundaries[key]
 
     def network(self, region: Region, scenario: Scenario) -> Network:
         """The network of ``region`` under the scenario's transport sections."""

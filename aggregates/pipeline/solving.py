@@ -13,12 +13,12 @@ from pathlib import Path
 from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.errors import InfeasibleError
-from aggregates.optimize.explain import binding_limits, explain_elastic, precheck
-from aggregates.optimize.instance import Instance, build_instance
+from aggregates.optimize.explain import binding_limits, explain_elastic
+from aggregates.optimize.instance import Instance
 from aggregates.optimize.solve import Solution, SolverSettings
 from aggregates.optimize.solve import solve as solve_problem
 from aggregates.pipeline.cache import InputCache
-from aggregates.pipeline.inputs import check_fit
+from aggregates.pipeline.prepare import infeasible_header, prepare
 from aggregates.pipeline.progress import Progress, Reporter
 from aggregates.pipeline.result import Result
 from aggregates.plan import make_plan
@@ -62,23 +62,14 @@ def solve(
         the solver found no plan within its limits.
     """
     report = Reporter(on_progress)
-    cache = cache if cache is not None else InputCache()
-    report.stage("reading the region")
-    region = region if isinstance(region, Region) else cache.region(region or scenario.region)
-    check_fit(scenario, region)
-    report.stage("building the network")
-    network, options = cache.route_options(region, scenario)
-    report.stage("assembling the model")
-    instance = build_instance(region, scenario, options)
-    reasons = precheck(instance.problem)
-    if reasons:
-        raise InfeasibleError(_infeasible_header(scenario) + "\n".join(f"  - {r}" for r in reasons))
+    ready = prepare(scenario, region, cache=cache, report=report)
+    instance = ready.instance
     report.stage(f"solving with {scenario.solver.name}", "solving")
     settings = solver_settings(scenario)
     solution = solve_problem(instance.problem, settings, on_log=report.solver_line)
     _check_solution(instance, solution, settings, report)
     report.stage("writing up the plan")
-    result = Result(make_plan(instance, solution), region, network, instance)
+    result = Result(make_plan(instance, solution), ready.region, ready.network, instance)
     report.stage("done")
     return result
 
@@ -101,13 +92,9 @@ def _check_solution(instance: Instance, solution: Solution, settings: SolverSett
     scenario = instance.scenario
     if solution.status == "infeasible":
         report.stage("infeasible: finding the binding limits", "finding the binding limits")
-        raise InfeasibleError(_infeasible_header(scenario) + _explain(instance, settings))
+        raise InfeasibleError(infeasible_header(scenario) + _explain(instance, settings))
     if not solution.has_plan:
         raise InfeasibleError(_no_plan_message(scenario, solution))
-
-
-def _infeasible_header(scenario: Scenario) -> str:
-    return f"{scenario.origin}: no plan meets the scenario's targets and policies:\n"
 
 
 def _explain(instance: Instance, settings: SolverSettings) -> str:
