@@ -22,6 +22,7 @@ from aggregates.cli.app import (
     solve_progress,
 )
 from aggregates.errors import InputError
+from aggregates.files import check_out_file
 from aggregates.pipeline import Result, read_run, solve
 from aggregates.plan.summary import MISSED, solver_line, warnings
 from aggregates.viz.maps import MAX_COMPARED, comparison_map, save_html, supply_map
@@ -42,11 +43,13 @@ def optimize(
     """Solve a scenario: which bases to build, who supplies whom by which chain; write the plan."""
     scenario = load(config, set_)
     folder = out_folder(out_dir, Path("runs") / scenario.name)
-    map_options(scenario.outputs)  # a bad language or basemap fails now, not after the solve
+    outputs = scenario.outputs
+    map_options(outputs)  # a bad language or basemap fails now, not after the solve
+    if outputs.maps_dir:
+        check_out_file(outputs.maps_dir / f"{scenario.name}.html", "outputs.maps_dir")
     with solve_progress(quiet=json_ or verbose) as on_progress:
         result = solve(scenario, on_progress=on_progress)
     result.write(folder)
-    outputs = scenario.outputs
     published = publish_maps(folder, outputs.maps_dir, scenario.name, outputs.lang) if outputs.maps_dir else None
     if json_:
         print_json({**result.plan.to_json(), "out_dir": str(folder), "map": str(published or folder / "map.html")})
@@ -113,12 +116,13 @@ def map_(
     """Draw a run's plan as an interactive map, or two runs side by side with their KPI differences."""
     if len(run_dirs) > MAX_COMPARED:
         raise InputError(f"give one run folder, or 2 to {MAX_COMPARED} to compare; got {len(run_dirs)}")
+    names = [d.resolve().name for d in run_dirs]
+    target = out_file or Path("maps") / ("-vs-".join(names) + ".html")
+    check_out_file(target)
     runs = [read_run(folder) for folder in run_dirs]
     options = map_options(
         runs[0].scenario.outputs, lang=lang, basemap=basemap, offline=offline, year=year, tianditu_key=tianditu_key
     )
-    names = [d.resolve().name for d in run_dirs]
-    target = out_file or Path("maps") / ("-vs-".join(names) + ".html")
     page = supply_map(runs[0], options) if len(runs) == 1 else comparison_map(runs, options)
     written = save_html(page, target)
     out.print(f"map written to {written} ({written.stat().st_size / 1e6:.1f} MB)")
