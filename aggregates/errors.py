@@ -31,6 +31,28 @@ class RegionError(InputError):
     """A region folder whose files are missing, malformed or inconsistent."""
 
 
+class OutputError(InputError):
+    """An output that cannot be written: the path, the operating system's reason, and what was kept.
+
+    Attributes
+    ----------
+    path
+        The file or folder as the user named it, e.g. ``runs/x/plan.gpkg``.
+    reason
+        Why, in the operating system's words, e.g. ``no space left on device``.
+    note
+        What happened to the previous output, e.g. ``runs/x left as it was``.
+    """
+
+    def __init__(self, path: str, reason: str, note: str = ""):
+        super().__init__(f"{path}: {reason}" + (f"; {note}" if note else ""))
+        self.path, self.reason, self.note = str(path), reason, note
+
+    def __reduce__(self):
+        # Sent back from worker processes: rebuild from the parts, not from the message.
+        return type(self), (self.path, self.reason, self.note)
+
+
 class NetworkError(AggregatesError):
     """The network cannot serve a request (unknown place, no route)."""
 

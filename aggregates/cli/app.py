@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from aggregates.config import Scenario, load_scenario
 from aggregates.errors import AggregatesError
-from aggregates.files import check_out_dir
+from aggregates.files import check_out_dir, check_out_file
 from aggregates.pipeline import Progress
 from aggregates.plan.summary import LIMIT_ADVICE
 from aggregates.viz.publish import map_options
@@ -50,6 +50,7 @@ SingleYearOpt = Annotated[
 
 INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
 _guarded: list[Path] = []  # output places of the running command, named when it is interrupted
+_written: list[Path] = []  # output places the running command has already replaced
 
 
 def handled(command: Callable) -> Callable:
@@ -68,6 +69,7 @@ def handled(command: Callable) -> Callable:
             stream=sys.stderr,
         )
         _guarded.clear()
+        _written.clear()
         try:
             return command(*args, **kwargs)
         except AggregatesError as exc:
@@ -105,11 +107,18 @@ def guard(folder: Path) -> Path:
     return folder
 
 
+def written(folder: Path) -> None:
+    """Note that ``folder`` now holds the new output, so an interrupt from here on says so."""
+    _guarded.remove(folder)
+    _written.append(folder)
+
+
 def _interrupted_note() -> str:
-    if not _guarded:
-        return "stopped; nothing was written"
-    kept = ", ".join(str(p) for p in _guarded)
-    return f"stopped; {kept} left as {'it was' if len(_guarded) == 1 else 'they were'}"
+    parts = [f"{', '.join(map(str, _written))} written"] if _written else []
+    if _guarded:
+        kept = ", ".join(str(p) for p in _guarded)
+        parts.append(f"{kept} left as {'it was' if len(_guarded) == 1 else 'they were'}")
+    return "stopped; " + ("; ".join(parts) if parts else "nothing was written")
 
 
 def limit_warning(name: str, limit: str) -> None:
@@ -137,7 +146,7 @@ def check_outputs(scenario: Scenario) -> None:
     or basemap, Tianditu without a key, a ``maps_dir`` that cannot be written."""
     map_options(scenario.outputs)
     if scenario.outputs.maps_dir is not None:
-        check_out_dir(scenario.outputs.maps_dir)
+        check_out_file(scenario.outputs.maps_dir / f"{scenario.name}.html", "outputs.maps_dir")
 
 
 def out_folder(given: Path | None, default: Path) -> Path:

@@ -21,8 +21,10 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     solve_progress,
+    written,
 )
 from aggregates.errors import InputError
+from aggregates.files import check_out_file
 from aggregates.pipeline import Result, read_run, solve
 from aggregates.plan.summary import MISSED, solver_line, warnings
 from aggregates.viz.maps import MAX_COMPARED, comparison_map, save_html, supply_map
@@ -47,6 +49,7 @@ def optimize(
     with solve_progress(quiet=json_ or verbose) as on_progress:
         result = solve(scenario, on_progress=on_progress)
     result.write(folder)
+    written(folder)
     outputs = scenario.outputs
     published = publish_maps(folder, outputs.maps_dir, scenario.name, outputs.lang) if outputs.maps_dir else None
     if json_:
@@ -114,12 +117,13 @@ def map_(
     """Draw a run's plan as an interactive map, or two runs side by side with their KPI differences."""
     if len(run_dirs) > MAX_COMPARED:
         raise InputError(f"give one run folder, or 2 to {MAX_COMPARED} to compare; got {len(run_dirs)}")
+    names = [d.resolve().name for d in run_dirs]
+    target = out_file or Path("maps") / ("-vs-".join(names) + ".html")
+    check_out_file(target)
     runs = [read_run(folder) for folder in run_dirs]
     options = map_options(
         runs[0].scenario.outputs, lang=lang, basemap=basemap, offline=offline, year=year, tianditu_key=tianditu_key
     )
-    names = [d.resolve().name for d in run_dirs]
-    target = out_file or Path("maps") / ("-vs-".join(names) + ".html")
     page = supply_map(runs[0], options) if len(runs) == 1 else comparison_map(runs, options)
-    written = save_html(page, target)
-    out.print(f"map written to {written} ({written.stat().st_size / 1e6:.1f} MB)")
+    saved = save_html(page, target)
+    out.print(f"map written to {saved} ({saved.stat().st_size / 1e6:.1f} MB)")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from aggregates.analysis.compare import Comparison, Failed, compare_plans, comparison_json
 from aggregates.config import Scenario
-from aggregates.errors import AggregatesError, InfeasibleError, InputError
-from aggregates.files import atomic_folder
+from aggregates.errors import AggregatesError, InfeasibleError, InputError, OutputError
+from aggregates.files import atomic_folder, write_text
 from aggregates.pipeline import Result, solve
 from aggregates.sweep.executors import map_in_order, process_cache, worker_pool
 from aggregates.viz.charts import write_compare_charts
@@ -50,6 +50,8 @@ def solve_and_write(job: tuple[Scenario, str]) -> Result | Failed:
     try:
         result = solve(scenario, cache=process_cache())
         result.write(folder)
+    except OutputError:
+        raise  # a full disk or a read-only place is not this scenario's failure: stop the comparison
     except AggregatesError as exc:
         return Failed(scenario.origin, exc.exit_code, exc.message)
     return Result(result.plan, folder=Path(folder), stored_layers=result.layers)
@@ -117,7 +119,7 @@ def write_comparison(comparison: Comparison, results: list[Result], folder: Path
         table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
         written.append(folder / f"{name}.csv")
     text = json.dumps(comparison_json(comparison), ensure_ascii=False, indent=2) + "\n"
-    (folder / "comparison.json").write_text(text)
+    write_text(folder / "comparison.json", text)
     written.append(folder / "comparison.json")
     written += write_compare_charts(comparison, folder, lang=options.lang)
     if 2 <= len(results) <= MAX_COMPARED:

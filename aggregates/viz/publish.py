@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import shutil
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 
 from aggregates.config import Outputs
-from aggregates.files import copy_file
+from aggregates.files import atomic_file
 from aggregates.viz.charts import write_charts
 from aggregates.viz.layers import Drawable
 from aggregates.viz.maps import MapOptions, save_html, supply_map
@@ -81,7 +83,7 @@ def other_lang(lang: str) -> str:
 
 
 def publish_maps(run_dir: str | Path, maps_dir: str | Path, name: str, lang: str) -> Path:
-    """Copy a run's maps to ``maps_dir/<name>.html`` and ``<name>.<other>.html``, each through a temporary file.
+    """Copy a run's maps to ``maps_dir/<name>.html`` and ``<name>.<other>.html``, through temporary files.
 
     Returns
     -------
@@ -91,7 +93,8 @@ def publish_maps(run_dir: str | Path, maps_dir: str | Path, name: str, lang: str
     maps_dir, run_dir = Path(maps_dir), Path(run_dir)
     other = other_lang(lang)
     pairs = [("map.html", f"{name}.html"), (f"map.{other}.html", f"{name}.{other}.html")]
-    for source, target in pairs:
-        if (run_dir / source).is_file():
-            copy_file(run_dir / source, maps_dir / target)
+    with ExitStack() as both:  # both copies complete before either replaces its file
+        for source, target in pairs:
+            if (run_dir / source).is_file():
+                shutil.copyfile(run_dir / source, both.enter_context(atomic_file(maps_dir / target)))
     return maps_dir / pairs[0][1]

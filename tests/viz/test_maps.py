@@ -8,6 +8,7 @@ and the browser tests are slow.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from typer.testing import CliRunner
 import aggregates as ag
 from aggregates import InputError, MapOptions, comparison_map, read_run, save_html, supply_map
 from aggregates.cli import app
+from aggregates.errors import OutputError
 from aggregates.viz.corridors import corridors
 from aggregates.viz.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
 from aggregates.viz.maps import coverage_shares, stable_ids
@@ -351,10 +353,11 @@ def test_save_html_writes_through_a_temporary_file(tiny_run, tmp_path, monkeypat
     def broken(self, *args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(Path, "replace", broken)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(os, "replace", broken)
+    with pytest.raises(OutputError, match="m.html: disk full; .*m.html left as it was"):
         save_html(m, target)
     assert target.read_text() == "old"
+    assert not list(tmp_path.glob(".m.html*"))
 
 
 def test_comparison_needs_the_year_in_both_runs(tiny_run):

@@ -20,6 +20,7 @@ from pathlib import Path
 import altair as alt
 import vl_convert as vlc
 
+from aggregates.files import write_bytes, write_text
 from aggregates.viz.charts.style import FONT
 from aggregates.viz.labels import Lang
 
@@ -73,8 +74,8 @@ def save_chart(
 ) -> list[Path]:
     """Write ``folder/<name>.png`` (from ``png_chart``) and a self-contained ``folder/<name>.html`` (from ``chart``)."""
     png, page = folder / f"{name}.png", folder / f"{name}.html"
-    png.write_bytes(_png(png_chart))
-    page.write_text(chart_page(title, {"chart": chart}, lang), encoding="utf-8")
+    write_bytes(png, _png(png_chart))
+    write_text(page, chart_page(title, {"chart": chart}, lang))
     return [png, page]
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aggregates.files import write_text
 from aggregates.plan import Plan
 from aggregates.viz.charts.page import embed_script, vega_bundle
 from aggregates.viz.charts.plan import chart_specs
@@ -118,10 +119,7 @@ def write_report(
     Path
         The file written.
     """
-    path = Path(folder) / "report.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(plan, lang=lang, map_html=map_html, year=year), encoding="utf-8")
-    return path
+    return write_text(Path(folder) / "report.html", report_html(plan, lang=lang, map_html=map_html, year=year))
 
 
 def _section(heading: str, content: str) -> str:
