@@ -68,7 +68,7 @@ def _checked_text(path: Path, layer: Layer) -> str:
         expected = f"a header line: {','.join(layer.column_names)}" if layer.geometry is None else "a FeatureCollection"
         raise RegionError(f"{path.name}: is empty; expected {expected}")
     if layer.geometry is not None:
-        parse_json(text, path.name, RegionError)
+        parse_json(text, f"{path.name}: cannot be read", RegionError)
     return text
 
 
