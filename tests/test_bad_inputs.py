@@ -303,7 +303,17 @@ def _sites(name: str, content: bytes) -> Callable[[Path], list[str]]:
     return make
 
 
+def _site(*options: str) -> Callable[[Path], list[str]]:
+    def make(tmp: Path) -> list[str]:
+        config = write_config(tmp, _region(tmp))
+        return ["coverage", str(config), "--lat", "40", "--lon", "116.4", "--product", "sand", *options]
+
+    return make
+
+
 SITES_CASES = [
+    Case("site of 1e308 t", _site("--tonnes", "1e308"), ("tonnes must be > 0 and at most 1e+09", "got 1e+308")),
+    Case("site at NaN latitude", _site("--tonnes", "1000", "--lat", "nan"), ("lat must be a number, got nan",)),
     Case(
         "sites CSV not UTF-8",
         _sites("s.csv", b"name,lat,lon,tonnes,product\nS\xe9,40,117,1,sand\n"),

@@ -45,6 +45,9 @@ BAD_VALUES = st.one_of(
     st.text(max_size=6),
 )
 
+# Values that often pass validation, so that some fuzzed scenarios reach the solver.
+ODD_VALUES = st.sampled_from([0, 0.001, 0.5, 1, 2, 10, 1e6, 1e11, True, False])
+
 
 def _cells() -> list[tuple[str, int, str]]:
     """(file, row, column) of every cell of the tiny region's layers."""
@@ -98,8 +101,9 @@ def _clean_exit(args: list[str]) -> int:
     return result.exit_code
 
 
+EXAMPLES = 120
 FUZZ = settings(
-    derandomize=True, deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow], database=None
+    derandomize=True, deadline=None, max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow], database=None
 )
 
 
@@ -135,11 +139,11 @@ def _whole_or_nothing(run: Path, code: int) -> None:
 
 
 @pytest.mark.slow
-@settings(derandomize=True, deadline=None, max_examples=8, database=None)
+@settings(derandomize=True, deadline=None, max_examples=16, database=None)
 @given(
     change=st.one_of(
-        st.tuples(st.just("config"), st.sampled_from(CONFIG_KEYS), BAD_VALUES),
-        st.tuples(st.just("region"), st.sampled_from(CELLS), BAD_VALUES),
+        st.tuples(st.just("config"), st.sampled_from(CONFIG_KEYS), st.one_of(ODD_VALUES, BAD_VALUES)),
+        st.tuples(st.just("region"), st.sampled_from(CELLS), st.one_of(ODD_VALUES, BAD_VALUES)),
     )
 )
 def test_optimize_survives_bad_values_and_writes_all_or_nothing(change):
@@ -149,7 +153,8 @@ def test_optimize_survives_bad_values_and_writes_all_or_nothing(change):
         region = _mutated_region(folder, where if kind == "region" else None, value)
         config = _write_config(folder, region, where if kind == "config" else None, value)
         run = folder / "run"
-        _whole_or_nothing(run, _clean_exit(["optimize", str(config), "--out", str(run)]))
+        code = _clean_exit(["optimize", str(config), "--out", str(run)])
+        _whole_or_nothing(run, code)
 
 
 def test_the_fuzzed_inputs_are_valid_unchanged(tmp_path):
