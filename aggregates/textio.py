@@ -78,13 +78,37 @@ def parse_yaml(text: str, where: str, error: type[InputError] = InputError) -> o
         twice, or a tag that would make objects (``!!python/...``).
     """
     try:
-        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: plain values only
+        data = yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: plain values only
     except yaml.MarkedYAMLError as exc:
         raise error(f"{where}: {_yaml_problem(exc)}") from None
     except yaml.YAMLError as exc:
         raise error(f"{where}: not valid YAML: {exc}") from None
     except RecursionError:
         raise error(f"{where}: not valid YAML: nested too deeply") from None
+    if _expanded_size(data, MAX_VALUES) > MAX_VALUES:
+        raise error(
+            f"{where}: expands to more than {MAX_VALUES:,} values through its aliases (*name); "
+            "write the values out instead"
+        )
+    return data
+
+
+# Aliases nest without copying, so a few lines can stand for billions of values ("billion laughs");
+# every reader after the parser would walk them all. No real config comes near this.
+MAX_VALUES = 100_000
+
+
+def _expanded_size(data: object, budget: int) -> int:
+    """How many values ``data`` holds once its shared parts are counted each time (stops past ``budget``)."""
+    count, stack = 0, [data]
+    while stack and count <= budget:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _yaml_problem(exc: yaml.MarkedYAMLError) -> str:

@@ -28,7 +28,8 @@ from typer.testing import CliRunner
 from aggregates.cli import app
 from aggregates.cli.app import finite_json, print_json
 from aggregates.data.osm.reading import load_osm_graph
-from aggregates.errors import RegionError
+from aggregates.errors import InputError, RegionError
+from aggregates.textio import parse_yaml
 
 runner = CliRunner()
 FEASIBLE = ["--set", "target.mt_per_yr=3", "--set", "target.from_year=2021"]
@@ -93,6 +94,13 @@ def _raw(content: str | bytes) -> Callable[[Path], list[str]]:
     return lambda tmp: _config(tmp, content)
 
 
+# Nine levels of nine aliases: 387 million values in eleven lines ("billion laughs").
+_BOMB = (
+    "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    + "years: *a8\n"
+)
+
 CONFIG_CASES = [
     Case("config not UTF-8", _raw(b"name: t\xe9st\nregion: tiny\n"), ("c.yaml: not UTF-8 text", "byte offset 7")),
     Case("config binary", _raw(b"\x89PNG\r\n\x1a\n\x00\x00"), ("c.yaml: is a binary file", "NUL byte")),
@@ -111,6 +119,11 @@ CONFIG_CASES = [
         "config python tag",
         _raw("name: t\nregion: !!python/object/apply:os.system ['true']\n"),
         ("c.yaml: line 2, column 9: tag !!python/object/apply:os.system is not allowed",),
+    ),
+    Case(
+        "config alias bomb",
+        _raw("name: t\nregion: tiny\n" + _BOMB),
+        ("c.yaml: expands to more than 100,000 values through its aliases",),
     ),
     Case(
         "config is a list", _raw("- name: t\n- region: tiny\n"), ("expected a mapping of scenario keys", "got a list")
@@ -546,3 +559,10 @@ def test_download_failures_are_one_region_error(mode, expected, monkeypatch, tmp
     assert expected in info.value.message and "\n" not in info.value.message
     assert time.monotonic() - start < 10
     assert list(tmp_path.iterdir()) == []
+
+
+def test_yaml_merge_keys_may_be_overridden_without_a_duplicate_error():
+    text = "base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  x: 3\n"
+    assert parse_yaml(text, "t.yaml") == {"base": {"x": 1, "y": 2}, "other": {"x": 3, "y": 2}}
+    with pytest.raises(InputError, match=r"t.yaml: line 3, column 1: key 'a' first given on line 1"):
+        parse_yaml("a: 1\nb: 2\na: 3\n", "t.yaml")
