@@ -121,6 +121,11 @@ CONFIG_CASES = [
         ("c.yaml: line 2, column 9: tag !!python/object/apply:os.system is not allowed",),
     ),
     Case(
+        "config name with an escape",
+        _raw('name: "t\\e[31m"\nregion: tiny\n'),
+        ("name: text must not hold control characters", "got 't\\x1b[31m'"),
+    ),
+    Case(
         "config alias bomb",
         _raw("name: t\nregion: tiny\n" + _BOMB),
         ("c.yaml: expands to more than 100,000 values through its aliases",),
@@ -263,6 +268,11 @@ REGION_CASES = [
         "Infinity in GeoJSON",
         _region_edit(_set_feature("terminals.geojson", "t-load", "capacity_mt_per_yr", float("inf"))),
         ("terminals.geojson: cannot be read: not valid JSON: Infinity is not a JSON number",),
+    ),
+    Case(
+        "control character in a name",
+        _region_edit(_set_feature("bases.geojson", "b-one", "name_en", "B\x1bone")),
+        ("bases.geojson row 'b-one': name_en contains the control character U+001B",),
     ),
     Case(
         "negative stock",

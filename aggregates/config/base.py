@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -25,6 +26,8 @@ class Strict(BaseModel):
     @field_validator("*")
     @classmethod
     def _plausible(cls, value: object) -> object:
+        if _has_control(value):
+            raise ValueError("text must not hold control characters (tabs, line breaks, escapes)")
         huge = _huge(value)
         if huge is not None:
             shown = "" if huge is value else f" ({huge:g})" if isinstance(huge, float) else f" ({huge})"
@@ -40,6 +43,17 @@ def _huge(value: object) -> float | None:
         return value if abs(value) > PLAUSIBLE else None
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
     return next((h for v in items if (h := _huge(v)) is not None), None)
+
+
+def _has_control(value: object) -> bool:
+    if isinstance(value, str):
+        return CONTROL.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_control(k) or _has_control(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_control(v) for v in value)
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def non_negative(values: dict, what: str) -> dict:
