@@ -9,6 +9,7 @@ run is reproducible.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -93,8 +94,9 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
 
 
-def _clean_exit(args: list[str]) -> int:
-    result = runner.invoke(app, args)
+def _clean_exit(args: list[str], cwd: Path) -> int:
+    with contextlib.chdir(cwd):  # a fuzzed relative path (outputs.maps_dir) must land in the temporary folder
+        result = runner.invoke(app, args)
     assert result.exit_code in (0, 2, 3), (args, result.output)
     assert result.exception is None or isinstance(result.exception, SystemExit), (args, repr(result.exception))
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
@@ -114,7 +116,7 @@ def test_validate_survives_any_config_value(key, value):
         folder = Path(tmp)
         config = _write_config(folder, write_region(folder / "region"), key, value)
         before = _snapshot(folder)
-        _clean_exit(["validate", str(config)])
+        _clean_exit(["validate", str(config)], folder)
         assert _snapshot(folder) == before
 
 
@@ -125,7 +127,7 @@ def test_validate_survives_any_region_cell(cell, value):
         folder = Path(tmp)
         config = _write_config(folder, _mutated_region(folder, cell, value), None, None)
         before = _snapshot(folder)
-        _clean_exit(["validate", str(config)])
+        _clean_exit(["validate", str(config)], folder)
         assert _snapshot(folder) == before
 
 
@@ -153,12 +155,12 @@ def test_optimize_survives_bad_values_and_writes_all_or_nothing(change):
         region = _mutated_region(folder, where if kind == "region" else None, value)
         config = _write_config(folder, region, where if kind == "config" else None, value)
         run = folder / "run"
-        code = _clean_exit(["optimize", str(config), "--out", str(run)])
+        code = _clean_exit(["optimize", str(config), "--out", str(run)], folder)
         _whole_or_nothing(run, code)
 
 
 def test_the_fuzzed_inputs_are_valid_unchanged(tmp_path):
     """Without a change the fuzzed config and region validate, so a clean exit 2 above is the change's doing."""
     config = _write_config(tmp_path, _mutated_region(tmp_path, None, None), None, None)
-    assert _clean_exit(["validate", str(config)]) == 0
+    assert _clean_exit(["validate", str(config)], tmp_path) == 0
     assert len(CONFIG_KEYS) > 100 and len(CELLS) > 300
