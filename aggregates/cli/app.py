@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -127,8 +128,19 @@ def limit_warning(name: str, limit: str) -> None:
 
 
 def print_json(data) -> None:
-    """One JSON document on stdout."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """One JSON document on stdout; a number that is not finite is written as null (NaN is not JSON)."""
+    sys.stdout.write(json.dumps(finite_json(data), ensure_ascii=False, indent=2, allow_nan=False) + "\n")
+
+
+def finite_json(data):
+    """``data`` with every NaN or infinite float (in nested dicts, lists and tuples) replaced by None."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite_json(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [finite_json(v) for v in data]
+    return data
 
 
 def fmt(value: float, digits: int = 1) -> str:

@@ -9,25 +9,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from aggregates.config.scenario import Scenario, format_validation, set_paths
 from aggregates.errors import ConfigError
+from aggregates.textio import parse_yaml, read_yaml_mapping
 
 
 def parse_override(text: str) -> tuple[str, object]:
     """``key.path=value`` as (key path, value read as YAML).
 
+    The value is read with the same safe YAML reader as config files.
+
     Raises
     ------
     ConfigError
-        For text without ``=`` or without a key.
+        For text without ``=`` or without a key, a key path with an empty part, or a value
+        that is not valid YAML (or carries a ``!!`` tag), naming the ``--set`` text.
     """
     key, sep, raw = text.partition("=")
-    if not sep or not key.strip():
+    key = key.strip()
+    if not sep or not key or not all(part.strip() for part in key.split(".")):
         raise ConfigError(f"--set '{text}': expected key.path=value, e.g. --set trucks.bet.range_km=150")
-    return key.strip(), yaml.safe_load(raw) if raw.strip() else ""
+    return key, parse_yaml(raw, f"--set '{text}': value", ConfigError) if raw.strip() else ""
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
@@ -42,15 +46,7 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
-    return data
+    return read_yaml_mapping(path, "scenario keys", ConfigError)
 
 
 def _merge(base: dict, top: dict) -> dict:
@@ -67,11 +63,13 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         raise ConfigError(f"{path}: 'extends' forms a cycle: {' -> '.join(str(p) for p in (*seen, path))}")
     data = _read_yaml(path)
     parent = data.pop("extends", None)
+    if parent is not None and not isinstance(parent, str):
+        raise ConfigError(f"{path}: extends: expected the path of a parent config, got {parent!r}")
     if "region" in data and isinstance(data["region"], str):
         data["region"] = str((path.parent / data["region"]).resolve())
     if parent is None:
         return data
-    inherited = _read_with_parents(path.parent / str(parent), (*seen, path))
+    inherited = _read_with_parents(path.parent / parent, (*seen, path))
     inherited.pop("name", None)  # a variant is named after its own file unless it says otherwise
     return _merge(inherited, data)
 
@@ -103,10 +101,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     data.setdefault("name", path.stem)
     if "region" not in data:
         raise ConfigError(f"{path}: missing key 'region' (the region folder, relative to the config file)")
-    try:
-        scenario = Scenario(**data, source_file=path)
-    except ValidationError as err:
-        raise ConfigError(format_validation(str(path), err)) from None
+    scenario = scenario_from_dict(data, str(path))
     if not scenario.region.is_dir():
         raise ConfigError(f"{path}: region: folder not found: {scenario.region}")
     return scenario
@@ -121,8 +116,6 @@ def scenario_from_dict(data: dict, where: str) -> Scenario:
         Naming ``where`` and every bad key.
     """
     try:
-        return Scenario(**data, source_file=Path(where))
-    except (ValidationError, TypeError) as err:
-        if isinstance(err, TypeError):
-            raise ConfigError(f"{where}: not a scenario: {err}") from None
+        return Scenario.model_validate({**data, "source_file": Path(where)})
+    except ValidationError as err:
         raise ConfigError(format_validation(where, err)) from None

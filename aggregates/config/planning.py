@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from aggregates.config.base import Strict, non_negative
+from aggregates.config.base import NonNegative, Strict, non_negative
 from aggregates.vocab import Nearness
 
 
@@ -68,7 +68,8 @@ class Prices(Strict):
     unmet_penalty_yuan_per_t: float = Field(
         5000.0, gt=0, description="price of demand left unmet; far above any real cost so it is a last resort"
     )
-    carbon_yuan_per_t_co2e: float | dict[int, float] = Field(
+    # 0 is the default (no carbon price); a negative price would pay for emitting.
+    carbon_yuan_per_t_co2e: NonNegative | dict[int, NonNegative] = Field(
         0.0, description="carbon price on transport CO2e (WTW), one value or per year [scenario choice]"
     )
     discount_rate: float = Field(0.0, ge=0, lt=1, description="yearly discount rate of later years' costs")
@@ -114,7 +115,8 @@ class Coverage(Strict):
 class Policies(Strict):
     """Optional policy constraints (MODEL.md constraint 7)."""
 
-    emissions_cap_kt_co2e: float | dict[int, float] | None = Field(
+    # 0 is a real question (no transport CO2e at all) and gets an infeasibility answer; below 0 is a typo.
+    emissions_cap_kt_co2e: NonNegative | dict[int, NonNegative] | None = Field(
         None, description="most transport CO2e (WTW) per year, kt; one value or per year (none: no cap)"
     )
     min_rail_share: RailShare = RailShare()
@@ -142,7 +144,7 @@ class Solver(Strict):
     name: Literal["highs", "scip", "cp_sat"] = Field("highs", description="MIP solver")
     time_limit_s: float = Field(120.0, gt=0, description="wall-clock limit of the solve")
     relative_gap: float = Field(0.001, ge=0, lt=1, description="stop at this proven gap (0.001 = 0.1%)")
-    threads: int = Field(1, ge=1, description="solver threads; 1 keeps runs reproducible")
-    seed: int = Field(0, ge=0, description="random seed")
+    threads: int = Field(1, ge=1, le=1024, description="solver threads; 1 keeps runs reproducible")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed (the solvers take a 32-bit integer)")
     shadow_prices: bool = Field(True, description="LP re-solve with integer choices fixed, for shadow prices")
     presolve: bool = Field(False, description="MIP presolve; off because HiGHS's stalls on larger instances")

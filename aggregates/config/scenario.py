@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -135,15 +136,49 @@ def _child(node: dict, part: str) -> dict:
 
 
 def format_validation(where: str, err: ValidationError) -> str:
-    """A pydantic error as one message: a line per bad key with what was expected and what was got."""
-    lines = [f"{where}: {err.error_count()} problem(s) in the scenario:"]
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+    """A pydantic error as one message: a line per bad key with what was expected and what was got.
+
+    A key that takes one value or a mapping (e.g. a price per year) fails in both forms; only the
+    form the value was given in is reported.
+    """
+    errors = [(_key_path(e["loc"]), e) for e in err.errors()]
+    errors = [(loc, e) for loc, e in errors if not _other_form(loc, e, errors)]
+    lines = [f"{where}: {len(errors)} problem(s) in the scenario:"]
+    for loc, e in errors:
         msg = e["msg"].removeprefix("Value error, ")
+        if "forms" in e:
+            msg = "Input should be " + " or ".join(m.removeprefix("Input should be ") for m in e["forms"])
         got = e.get("input")
         shown = "" if isinstance(got, dict) or got is None else f", got {got!r}"
         if e["type"] == "extra_forbidden":
             msg = "unknown key (check the spelling; see the config reference in README)"
             shown = ""
-        lines.append(f"  - {loc}: {msg}{shown}")
+        lines.append(f"  - {loc or '(top level)'}: {msg}{shown}")
     return "\n".join(lines)
+
+
+_TYPE_TAG = re.compile(r"^(constrained-)?(float|int|str|bool)$|^\w[\w-]*\[.*\]$")
+_FORM_ERRORS = ("dict_type", "float_type", "float_parsing", "int_type", "int_parsing", "list_type")
+
+
+def _key_path(loc: tuple) -> str:
+    # pydantic names the branch of a union (``float``, ``dict[int,float]``) in the location.
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and _TYPE_TAG.match(p)))
+
+
+def _other_form(loc: str, error: dict, errors: list[tuple[str, dict]]) -> bool:
+    """Whether ``error`` only says the value is not one form of a key that has a more telling error.
+
+    When every error of the key is about its form, the first stands for all and lists them (``forms``).
+    """
+    if error["type"] not in _FORM_ERRORS:
+        return False
+    if any(k.startswith(f"{loc}.") for k, _ in errors):
+        return True
+    same = [e for k, e in errors if k == loc]
+    if any(e["type"] not in _FORM_ERRORS for e in same):
+        return True
+    if same[0] is not error:
+        return True
+    error["forms"] = [e["msg"] for e in same]
+    return False

@@ -7,13 +7,14 @@ all problems, each naming the file, the row and the field.
 
 from __future__ import annotations
 
+import io
 import logging
+import math
 import warnings
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import yaml
 
 from aggregates.data import schema
 from aggregates.data.checks import check_region
@@ -21,6 +22,7 @@ from aggregates.data.region import Region, RegionMeta
 from aggregates.data.schema import Layer
 from aggregates.data.validate import check_columns, check_unique_ids, row_label
 from aggregates.errors import RegionError, problems_error
+from aggregates.textio import parse_json, read_text, read_yaml_mapping
 from aggregates.vocab import PRODUCTS
 
 log = logging.getLogger(__name__)
@@ -39,15 +41,35 @@ def layer_path(folder: Path, layer: Layer) -> Path | None:
 
 
 def read_table(path: Path, layer: Layer, problems: list[str]) -> pd.DataFrame | None:
+    """One layer file as a table, or None with the reason appended to ``problems``.
+
+    Text files (CSV, GeoJSON) are first checked to be UTF-8 text and, for GeoJSON, valid JSON, so
+    the message names the byte, line and column rather than the parser's complaint.
+    """
     try:
+        text = _checked_text(path, layer)
         if layer.geometry is None:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # mixed-type columns: our own checks report them
             return gpd.read_file(path, engine="pyogrio")
+    except RegionError as exc:
+        problems.append(exc.message)
     except Exception as exc:  # a broken file must become a message, whatever the parser says
         problems.append(f"{path.name}: cannot be read ({type(exc).__name__}: {exc}); check that it is valid")
-        return None
+    return None
+
+
+def _checked_text(path: Path, layer: Layer) -> str:
+    if path.suffix.lower() not in (".csv", ".geojson", ".json"):
+        return ""  # a GeoPackage is binary; GDAL checks it
+    text = read_text(path, RegionError)
+    if not text.strip():
+        expected = f"a header line: {','.join(layer.column_names)}" if layer.geometry is None else "a FeatureCollection"
+        raise RegionError(f"{path.name}: is empty; expected {expected}")
+    if layer.geometry is not None:
+        parse_json(text, f"{path.name}: cannot be read", RegionError)
+    return text
 
 
 def check_crs(layer: Layer, table: gpd.GeoDataFrame, problems: list[str]) -> None:
@@ -86,17 +108,16 @@ def _read_meta(folder: Path, problems: list[str]) -> RegionMeta | None:
         problems.append("region.yaml: missing; it names the region and its bbox [min_lon, min_lat, max_lon, max_lat]")
         return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        problems.append(f"region.yaml: not valid YAML: {exc}")
-        return None
-    if not isinstance(data, dict):
-        problems.append(f"region.yaml: expected a mapping of keys, got {type(data).__name__}")
+        data = read_yaml_mapping(path, "region keys", RegionError)
+    except RegionError as exc:
+        problems.append(exc.message)
         return None
     bbox = data.get("bbox")
-    ok = isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, (int, float)) for v in bbox)
-    if not ok or not (bbox[0] < bbox[2] and bbox[1] < bbox[3]):
-        problems.append(f"region.yaml: bbox must be [min_lon, min_lat, max_lon, max_lat], got {bbox!r}")
+    if not _is_bbox(bbox):
+        problems.append(
+            f"region.yaml: bbox must be [min_lon, min_lat, max_lon, max_lat] in degrees "
+            f"(longitude -180..180, latitude -90..90), got {bbox!r}"
+        )
         return None
     lists = {key: _name_list(data, key, problems) for key in LIST_KEYS}
     products = lists.pop("products") or PRODUCTS
@@ -112,6 +133,15 @@ def _read_meta(folder: Path, problems: list[str]) -> RegionMeta | None:
         extra={k: v for k, v in data.items() if k not in KNOWN_KEYS},
         **lists,
     )
+
+
+def _is_bbox(bbox: object) -> bool:
+    ok = isinstance(bbox, list) and len(bbox) == 4
+    ok = ok and all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in bbox)
+    if not ok:
+        return False
+    min_lon, min_lat, max_lon, max_lat = bbox
+    return -180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90
 
 
 LIST_KEYS = ("products", "provinces", "supply_cities", "demand_cities")

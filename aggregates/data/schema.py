@@ -54,7 +54,8 @@ class Column:
     description
         What the column holds, with its unit.
     minimum, maximum
-        Inclusive bounds for numbers (None: unbounded).
+        Inclusive bounds for numbers (None: unbounded). Every quantity has a plausible maximum,
+        far above any real value, so a typo such as ``1e308`` km is an error rather than a plan.
     positive
         Numbers must be strictly greater than zero.
     choices
@@ -136,13 +137,15 @@ BASES = Layer(
         PROVINCE,
         _c("feedstock", STR, "feedstock type", choices=FEEDSTOCKS),
         _c("status", STR, "existing plant or candidate site", choices=("existing", "candidate")),
-        _c("stock_mt", FLOAT, "feedstock in stock at the start of the first year, Mt", minimum=0),
-        _c("arising_mt_per_yr", FLOAT, "new feedstock arising each year, Mt/yr", minimum=0),
+        _c("stock_mt", FLOAT, "feedstock in stock at the start of the first year, Mt", minimum=0, maximum=1e4),
+        _c("arising_mt_per_yr", FLOAT, "new feedstock arising each year, Mt/yr", minimum=0, maximum=1e3),
         _c("yield_sand", FLOAT, "share of output that is manufactured sand (0-4.75 mm)", minimum=0, maximum=1),
         _c("yield_coarse", FLOAT, "share of output that is coarse aggregate (5-31.5 mm)", minimum=0, maximum=1),
-        _c("production_cost_yuan_per_t", FLOAT, "ex-works variable production cost, yuan/t", positive=True),
+        _c(
+            "production_cost_yuan_per_t", FLOAT, "ex-works variable production cost, yuan/t", positive=True, maximum=1e4
+        ),
         _c("loading_terminal", STR, "id of the rail loading station it uses", references="terminals"),
-        _c("first_mile_km", FLOAT, "road km to its loading station; 0 with its own siding", minimum=0),
+        _c("first_mile_km", FLOAT, "road km to its loading station; 0 with its own siding", minimum=0, maximum=1e3),
         _c("own_siding", BOOL, "loads onto rail at its own siding (no first-mile truck leg)"),
         _c("beijing_designated", BOOL, "one of Beijing's designated green aggregate bases"),
         SOURCE,
@@ -157,12 +160,13 @@ BASE_LEVELS = Layer(
     (
         _c("base_id", STR, "id of the base", references="bases"),
         _c("level", INT, "level number, 0, 1, 2, ... in increasing capacity", minimum=0),
-        _c("capacity_mt_per_yr", FLOAT, "production capacity at this level, Mt/yr", positive=True),
+        _c("capacity_mt_per_yr", FLOAT, "production capacity at this level, Mt/yr", positive=True, maximum=1e3),
         _c(
             "fixed_cost_myuan_per_yr",
             FLOAT,
             "annualised fixed cost of running at this level, million yuan/yr",
             minimum=0,
+            maximum=1e6,
         ),
         SOURCE,
     ),
@@ -196,7 +200,7 @@ DEMAND_YEARS = Layer(
         _c("node_id", STR, "id of the demand node", references="demand"),
         _c("year", INT, "calendar year", minimum=1990, maximum=2100),
         _c("product", STR, "product", choices_from="products"),
-        _c("demand_mt", FLOAT, "demand, Mt/yr", minimum=0),
+        _c("demand_mt", FLOAT, "demand, Mt/yr", minimum=0, maximum=1e4),
     ),
     id_column=None,
 )
@@ -221,9 +225,9 @@ RAIL_SEGMENTS = Layer(
         _c("line_zh", STR, "Chinese line name"),
         _c("from_station", STR, "station at the lower km post", references="rail_stations"),
         _c("to_station", STR, "station at the higher km post", references="rail_stations"),
-        _c("km_from", FLOAT, "km post of from_station", minimum=0),
-        _c("km_to", FLOAT, "km post of to_station", minimum=0),
-        _c("length_km", FLOAT, "tariff length of the section, km", positive=True),
+        _c("km_from", FLOAT, "km post of from_station", minimum=0, maximum=2e4),
+        _c("km_to", FLOAT, "km post of to_station", minimum=0, maximum=2e4),
+        _c("length_km", FLOAT, "tariff length of the section, km", positive=True, maximum=5e3),
         _c("electrified", BOOL, "electric traction (otherwise diesel)"),
         _c("tracks", INT, "number of main tracks", minimum=1, maximum=4),
         _c(
@@ -231,6 +235,7 @@ RAIL_SEGMENTS = Layer(
             FLOAT,
             "loaded aggregate trains per day available in the peak direction",
             positive=True,
+            maximum=1e3,
         ),
         SOURCE,
     ),
@@ -247,9 +252,9 @@ TERMINALS = Layer(
         _c("kind", STR, "what it handles", choices=("loading", "unloading", "both")),
         _c("station", STR, "rail station it sits on", references="rail_stations"),
         PROVINCE,
-        _c("capacity_mt_per_yr", FLOAT, "throughput capacity for aggregate, Mt/yr", positive=True),
-        _c("handling_cost_yuan_per_t", FLOAT, "handling cost per tonne (load or unload)", minimum=0),
-        _c("handling_hours", FLOAT, "time a tonne spends in the terminal, h", minimum=0),
+        _c("capacity_mt_per_yr", FLOAT, "throughput capacity for aggregate, Mt/yr", positive=True, maximum=1e3),
+        _c("handling_cost_yuan_per_t", FLOAT, "handling cost per tonne (load or unload)", minimum=0, maximum=1e4),
+        _c("handling_hours", FLOAT, "time a tonne spends in the terminal, h", minimum=0, maximum=1e4),
         SOURCE,
     ),
 )
@@ -273,7 +278,7 @@ ROADS = Layer(
         _c("from_node", STR, "id of the node at one end (any point layer)", references="point"),
         _c("to_node", STR, "id of the node at the other end (any point layer)", references="point"),
         _c("kind", STR, "road class", choices=("expressway", "national", "provincial", "access")),
-        _c("length_km", FLOAT, "driving distance along the link, km", positive=True),
+        _c("length_km", FLOAT, "driving distance along the link, km", positive=True, maximum=5e3),
         _c("toll", BOOL, "tolled road"),
         SOURCE,
     ),
@@ -289,7 +294,7 @@ SWAP_STATIONS = Layer(
         *NAMES,
         _c("road_node", STR, "road node it is reached from", references="point"),
         PROVINCE,
-        _c("capacity_swaps_per_day", FLOAT, "swaps per day it can serve", positive=True),
+        _c("capacity_swaps_per_day", FLOAT, "swaps per day it can serve", positive=True, maximum=1e5),
         SOURCE,
     ),
 )
@@ -302,7 +307,7 @@ CALIBRATION_ROAD = Layer(
     (
         _c("origin", STR, "id of the origin point", references="point"),
         _c("destination", STR, "id of the destination point", references="point"),
-        _c("reference_km", FLOAT, "reference road distance, km", positive=True),
+        _c("reference_km", FLOAT, "reference road distance, km", positive=True, maximum=2e4),
         SOURCE,
     ),
     id_column=None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import re
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from aggregates.errors import InputError
+from aggregates.textio import parse_json, read_text
 
 SITE_FIELDS = ("name", "lat", "lon", "tonnes", "product", "years")
 
@@ -71,6 +73,25 @@ def parse_years(text: str | None, default: tuple[int, ...]) -> tuple[int, ...]:
     return years
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """The rows of a sites file; encoding and JSON syntax are checked first, to name byte or line."""
+    geo = path.suffix.lower() in (".geojson", ".json", ".gpkg")
+    text = "" if path.suffix.lower() == ".gpkg" else read_text(path)
+    if not geo and not text.strip():
+        raise InputError(f"{path}: is empty; expected a header line name,lat,lon,tonnes,product[,years] and rows")
+    if path.suffix.lower() in (".geojson", ".json"):
+        parse_json(text, str(path))
+    try:
+        if geo:
+            table = gpd.read_file(path)
+            if "lat" not in table.columns and len(table):
+                table["lon"], table["lat"] = table.geometry.x, table.geometry.y
+            return pd.DataFrame(table.drop(columns="geometry")).astype(object)
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, comment="#")
+    except Exception as exc:  # any parser failure becomes a message naming the file
+        raise InputError(f"{path}: cannot be read as CSV or GeoJSON ({type(exc).__name__}: {exc})") from None
+
+
 def read_sites(path: str | Path, default_years: tuple[int, ...]) -> list[tuple[int, Site]]:
     """Sites from a CSV or GeoJSON file with columns name, lat, lon, tonnes, product[, years].
 
@@ -80,21 +101,13 @@ def read_sites(path: str | Path, default_years: tuple[int, ...]) -> list[tuple[i
     Raises
     ------
     InputError
-        For an unreadable file or missing columns.
+        For a file that is not UTF-8 text, not valid JSON (with line and column), unreadable,
+        empty or missing columns.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: sites file not found")
-    try:
-        if path.suffix.lower() in (".geojson", ".json", ".gpkg"):
-            table = gpd.read_file(path)
-            if "lat" not in table.columns and len(table):
-                table["lon"], table["lat"] = table.geometry.x, table.geometry.y
-            table = pd.DataFrame(table.drop(columns="geometry")).astype(object)
-        else:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#", encoding="utf-8")
-    except Exception as exc:  # any parser failure becomes a message naming the file
-        raise InputError(f"{path}: cannot be read as CSV or GeoJSON ({type(exc).__name__}: {exc})") from None
+    table = _read_table(path)
     missing = [c for c in SITE_FIELDS[:-1] if c not in table.columns]
     if missing:
         raise InputError(

@@ -9,6 +9,7 @@ the reader gathers every problem of every file and raises once.
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -71,6 +72,10 @@ def _to_bool(value: object) -> bool | None:
     return None
 
 
+# Control characters (tabs and line breaks included) in a name or id break the tables, maps and
+# spreadsheets written from it, and are never meant.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 _CONVERTERS = {FLOAT: _to_float, INT: _to_int, BOOL: _to_bool, STR: lambda v: str(v).strip()}
 _EXPECTED = {FLOAT: "a number", INT: "a whole number", BOOL: "true or false", STR: "text"}
 
@@ -94,6 +99,9 @@ def _value_problem(column: Column, raw: object, choices: tuple[str, ...] | None)
         return None, f"expected {_EXPECTED[column.kind]}, got {raw!r}"
     if column.kind in (FLOAT, INT):
         return value, _range_problem(column, value)
+    control = CONTROL.search(value) if column.kind == STR else None
+    if control:
+        return value, f"contains the control character U+{ord(control.group()):04X}; remove it (got {value!r})"
     if choices and value not in choices:
         key = {"zone_names": "zones"}.get(column.choices_from, column.choices_from)
         where = f" (region.yaml {key})" if key else ""

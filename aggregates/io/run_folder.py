@@ -9,17 +9,20 @@ reads them back.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyogrio.errors
 import yaml
 
 from aggregates.config import Scenario, scenario_from_dict
 from aggregates.errors import AggregatesError, InputError
 from aggregates.plan import TABLES, Plan, SolveInfo, YearKPIs
+from aggregates.textio import read_json, read_text, read_yaml_mapping
 from aggregates.viz.layers import LAYER_NAMES, MapLayers
 from aggregates.vocab import MT
 
@@ -90,42 +93,79 @@ def read_run_folder(folder: str | Path) -> tuple[Plan, MapLayers]:
     Raises
     ------
     InputError
-        When the folder or one of its files is missing or unreadable, saying
-        which and how to make it again.
+        When the folder or one of its files is missing or unreadable (not UTF-8, not valid
+        YAML, JSON, CSV or GeoPackage, or missing columns or fields), naming the file and what
+        is wrong, and saying how to make it again.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such run folder; run 'aggregates optimize CONFIG --out {folder}' first")
     missing = [name for name in RUN_FILES if not (folder / name).is_file()]
     if missing:
-        raise InputError(
-            f"{folder}: not a complete run folder, missing {', '.join(missing)}; "
-            "re-run 'aggregates optimize' to write it again"
-        )
+        raise InputError(f"{folder}: not a complete run folder, missing {', '.join(missing)}; {AGAIN}")
     scenario = _read_scenario(folder / "scenario.yaml")
     kpis = _read_json(folder / "kpis.json")
     tables = {name: _read_table(folder, name) for name in TABLES}
-    plan = _plan(scenario, kpis, tables)
+    plan = _plan(scenario, kpis, tables, folder / "kpis.json")
     return plan, _read_layers(folder / "plan.gpkg")
+
+
+AGAIN = "re-run 'aggregates optimize' to write it again"
+# Columns every reader of a table relies on (its text columns, year and the quantities).
+NEEDED_COLUMNS = {
+    "flows": ("year", *TEXT_COLUMNS["flows"], "tonnes", "route"),
+    "bases": ("year", *TEXT_COLUMNS["bases"], "level", "capacity_t", "output_t"),
+    "demand": ("year", *TEXT_COLUMNS["demand"], "demand_t", "unmet_t"),
+    "resources": ("year", *TEXT_COLUMNS["resources"], "load", "capacity"),
+    "fleet": ("year", *TEXT_COLUMNS["fleet"]),
+}
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame:
     path = folder / f"{name}.csv"
     if not path.is_file():  # fleet.csv came later than the other tables
         return pd.DataFrame()
-    text = TEXT_COLUMNS.get(name, ())
-    table = pd.read_csv(path, dtype=dict.fromkeys(text, object))
-    for column in text:
-        if column in table:
-            table[column] = table[column].fillna("")
+    text = _again(read_text, path)
+    if not text.strip():
+        raise InputError(f"{path}: is empty; {AGAIN}")
+    columns = TEXT_COLUMNS.get(name, ())
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=dict.fromkeys(columns, object))
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"{path}: not a valid CSV table ({exc}); {AGAIN}") from None
+    _check_table(path, name, table)
+    for column in columns:
+        table[column] = table[column].fillna("")
     for column in COUNT_COLUMNS.get(name, ()):
         if column in table:
             table[column] = table[column].astype("Int64")
     return table
 
 
-def _plan(scenario: Scenario, kpis: dict, tables: dict[str, pd.DataFrame]) -> Plan:
+def _check_table(path: Path, name: str, table: pd.DataFrame) -> None:
+    missing = [c for c in NEEDED_COLUMNS[name] if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; {AGAIN}")
+    for column in table.columns:
+        if column in TEXT_COLUMNS[name] or pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        numbers = pd.to_numeric(table[column], errors="coerce")
+        bad = table[column].notna() & numbers.isna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise InputError(
+                f"{path} line {row + 2}: {column} must be a number, got {table[column].iloc[row]!r}; {AGAIN}"
+            )
+
+
+def _plan(scenario: Scenario, kpis: dict, tables: dict[str, pd.DataFrame], path: Path) -> Plan:
     solve_fields = ("status", "detail", "objective_yuan", "bound_yuan", "mip_gap", "build_seconds", "solve_seconds")
+    limits = ("requested_gap", "time_limit_s")
+    bad = _not_a_number(kpis["years"], "years") or _not_a_number(
+        {k: kpis.get(k) for k in (*solve_fields[2:], *limits)}, ""
+    )
+    if bad:
+        raise InputError(f"{path}: {bad}; {AGAIN}")
     try:
         figures = {int(y): YearKPIs.from_dict(v) for y, v in kpis["years"].items()}
         info = SolveInfo(
@@ -135,8 +175,8 @@ def _plan(scenario: Scenario, kpis: dict, tables: dict[str, pd.DataFrame]) -> Pl
             requested_gap=kpis.get("requested_gap", scenario.solver.relative_gap),
             time_limit_s=kpis.get("time_limit_s", scenario.solver.time_limit_s),
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"kpis.json: {exc}; re-run 'aggregates optimize' to write it again") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"{path}: {exc}; {AGAIN}") from None
     penalties = {year: _penalty(scenario, tables["demand"], k, year) for year, k in figures.items()}
     return Plan(scenario, info, kpis=figures, penalty_yuan=penalties, **tables)
 
@@ -150,13 +190,21 @@ def _penalty(scenario: Scenario, demand: pd.DataFrame, k: YearKPIs, year: int) -
     return round(penalty)
 
 
+def _not_a_number(data: object, where: str) -> str | None:
+    """``"<key.path> must be a number, got ..."`` for the first figure that is not a number (None: all are)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            bad = _not_a_number(value, f"{where}.{key}".lstrip("."))
+            if bad:
+                return bad
+        return None
+    if data is None or isinstance(data, int | float):
+        return None
+    return f"{where} must be a number, got {data!r}"
+
+
 def _read_scenario(path: Path) -> Scenario:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: expected a mapping of scenario keys, got {type(data).__name__}")
+    data = _again(read_yaml_mapping, path, "scenario keys")
     try:
         return scenario_from_dict(data, str(path))
     except AggregatesError as exc:
@@ -164,22 +212,42 @@ def _read_scenario(path: Path) -> Scenario:
 
 
 def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON (line {exc.lineno}): re-run 'aggregates optimize'") from None
+    data = _again(read_json, path)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object of solver facts and figures; {AGAIN}")
     for key in ("status", "detail", "years"):
         if key not in data:
-            raise InputError(f"{path}: field '{key}' is missing; re-run 'aggregates optimize' to write it again")
+            raise InputError(f"{path}: field '{key}' is missing; {AGAIN}")
+    if not isinstance(data["years"], dict) or not all(isinstance(v, dict) for v in data["years"].values()):
+        raise InputError(f"{path}: field 'years' must map each year to its figures; {AGAIN}")
     return data
 
 
 def _read_layers(path: Path) -> MapLayers:
-    present = {name for name, _kind in pyogrio.list_layers(path)}
+    try:
+        present = {name for name, _kind in pyogrio.list_layers(path)}
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError(f"{path}: not a readable GeoPackage ({_first_line(exc)}); {AGAIN}") from None
     missing = [name for name in LAYER_NAMES if name not in present]
     if missing:
         raise InputError(
             f"{path}: layer(s) {', '.join(missing)} missing (written by an older version); "
             "re-run 'aggregates optimize' to write the run again"
         )
-    return MapLayers(**{name: gpd.read_file(path, layer=name).to_crs("EPSG:4326") for name in LAYER_NAMES})
+    try:
+        layers = {name: gpd.read_file(path, layer=name) for name in LAYER_NAMES}
+        return MapLayers(**{name: layer.to_crs("EPSG:4326") for name, layer in layers.items()})
+    except Exception as exc:  # a damaged file fails in GDAL, pyproj or shapely, each in its own way
+        raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {_first_line(exc)}); {AGAIN}") from None
+
+
+def _again(read, path: Path, *args):
+    """``read(path, *args)``, its error saying how to make the file again."""
+    try:
+        return read(path, *args)
+    except InputError as exc:
+        raise InputError(f"{exc.message}; or {AGAIN}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

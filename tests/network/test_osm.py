@@ -44,6 +44,7 @@ from geopandas.testing import assert_geodataframe_equal
 
 from aggregates.data import osm
 from aggregates.data.osm import build_osm_road_layer
+from aggregates.data.osm import reading as osm_reading
 from aggregates.data.osm.graph import is_tolled
 from aggregates.data.osm.reading import osm_tags
 from aggregates.data.schema import ROAD_NODES, ROADS
@@ -435,6 +436,7 @@ def test_download_with_opt_in_uses_bbox_and_highway_filter(_no_network, layer):
         return ox.graph_from_xml(XML, simplify=False, retain_all=True)
 
     _no_network.setattr(ox, ONLINE[1], fake)
+    _no_network.setattr(osm_reading, "_check_reachable", lambda url: None)  # the status page is online too
     _, roads = build_osm_road_layer("download", POINTS, allow_download=True, bbox=(116.2, 39.6, 116.6, 39.9))
     ((bbox, kwargs),) = calls
     assert bbox == (116.2, 39.6, 116.6, 39.9)

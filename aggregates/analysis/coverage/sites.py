@@ -17,6 +17,8 @@ from aggregates.data.sites import Site
 from aggregates.network.routes import great_circle_km
 from aggregates.vocab import MT
 
+MAX_SITE_T = 1e9  # tonnes a year; ten times Beijing's whole yearly demand, so only a typo is refused
+
 
 def check_site(site: Site, region: Region, scenario: Scenario, where: str, plan_years=None) -> list[str]:
     """Problems with a site's fields, each naming ``where`` and the field; empty when valid."""
@@ -32,8 +34,10 @@ def check_site(site: Site, region: Region, scenario: Scenario, where: str, plan_
                 f"{where}: lat {site.lat:g}, lon {site.lon:g} is outside the region {region.meta.name} "
                 f"(bbox lon {x0:g}..{x1:g}, lat {y0:g}..{y1:g}); check for swapped lat/lon"
             )
-        if site.tonnes <= 0:
-            problems.append(f"{where}: tonnes must be > 0 (tonnes a year), got {site.tonnes:g}")
+        if not 0 < site.tonnes <= MAX_SITE_T:
+            problems.append(
+                f"{where}: tonnes must be > 0 and at most {MAX_SITE_T:g} (tonnes a year), got {site.tonnes:g}"
+            )
     if site.product not in region.meta.products:
         problems.append(f"{where}: product must be one of {', '.join(region.meta.products)}, got {site.product!r}")
     allowed = plan_years if plan_years is not None else scenario.years

@@ -6,10 +6,9 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import yaml
-
 from aggregates.config import Scenario
 from aggregates.errors import InputError
+from aggregates.textio import parse_yaml
 
 TORNADO_SPREAD = 0.2
 
@@ -129,10 +128,7 @@ def _read_value(part: str, text: str) -> object:
             return number(part)
         except ValueError:
             pass
-    try:
-        return yaml.safe_load(part)
-    except yaml.YAMLError:
-        raise InputError(f"--values '{text}': cannot read '{part}' as a value") from None
+    return parse_yaml(part, f"--values '{text}': cannot read '{part}' as a value")
 
 
 def parse_ranges(texts: Sequence[str]) -> dict[str, tuple]:

@@ -13,6 +13,8 @@ from xml.etree.ElementTree import ParseError
 import networkx as nx
 import osmium
 import osmnx as ox
+import requests
+from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
 
 from aggregates.errors import RegionError
 
@@ -73,9 +75,15 @@ def load_osm_graph(
         raise RegionError(f"OSM file not found: {path}")
     if path.name.lower().endswith(".pbf"):
         with tempfile.TemporaryDirectory(prefix="aggregates-osm-") as tmp:
-            xml_path = pbf_to_xml(path, Path(tmp) / "extract.osm", highways)
+            try:
+                xml_path = pbf_to_xml(path, Path(tmp) / "extract.osm", highways)
+            except RuntimeError as exc:  # pyosmium reports a damaged file as a RuntimeError
+                raise RegionError(f"cannot read OSM file {path}: {exc}; {_FIX_FILE}") from None
             return _read_xml(xml_path, shown=path)
     return _read_xml(path, shown=path)
+
+
+_FIX_FILE = "check that it is a complete OpenStreetMap .osm (XML) or .osm.pbf extract"
 
 
 def pbf_to_xml(pbf: Path, xml_path: Path, highway_filter: Iterable[str] = DEFAULT) -> Path:
@@ -131,8 +139,12 @@ def _read_xml(path: Path, *, shown: Path) -> nx.MultiDiGraph:
     try:
         with osm_tags():
             return ox.graph_from_xml(path, simplify=False, retain_all=True)
-    except (ParseError, xml.sax.SAXException) as exc:
-        raise RegionError(f"cannot read OSM file {shown}: {exc}") from exc
+    except InsufficientResponseError:
+        raise RegionError(f"OSM file {shown} has no roads (no ways with their nodes); {_FIX_FILE}") from None
+    except (ParseError, xml.sax.SAXException, UnicodeDecodeError) as exc:
+        raise RegionError(f"cannot read OSM file {shown}: {exc}; {_FIX_FILE}") from None
+    except (ValueError, KeyError, TypeError) as exc:  # osmnx's complaints about the elements it found
+        raise RegionError(f"cannot read OSM file {shown}: {type(exc).__name__}: {exc}; {_FIX_FILE}") from None
 
 
 def _download_graph(
@@ -143,19 +155,51 @@ def _download_graph(
     """Download the road graph of ``bbox`` from Overpass (opt-in only)."""
     if not allow_download:
         raise RegionError(
-            'source "download" needs allow_download=True (it queries the Overpass '
-            "API over the network); give a local .osm or .osm.pbf file instead"
+            "--osm download needs --allow-download (allow_download=True in Python): it queries the Overpass "
+            "API over the network; or give a local .osm or .osm.pbf file"
         )
     if bbox is None or len(bbox) != 4:
         raise RegionError("source 'download' needs bbox=(min_lon, min_lat, max_lon, max_lat)")
+    _check_reachable(ox.settings.overpass_url)
     road_filter = f'["highway"~"^({"|".join(highways)})$"]'
-    with osm_tags():
-        return ox.graph_from_bbox(
-            tuple(float(b) for b in bbox),
-            simplify=False,
-            retain_all=True,
-            custom_filter=road_filter,
-        )
+    try:
+        with osm_tags():
+            return ox.graph_from_bbox(
+                tuple(float(b) for b in bbox),
+                simplify=False,
+                retain_all=True,
+                custom_filter=road_filter,
+            )
+    except InsufficientResponseError:
+        raise RegionError(
+            f"OpenStreetMap download: no roads of the classes {', '.join(highways)} in the bbox {list(bbox)}"
+        ) from None
+    except (requests.RequestException, ResponseStatusCodeError, OSError) as exc:
+        raise RegionError(f"OpenStreetMap download from {ox.settings.overpass_url} failed: {_reason(exc)}") from None
+
+
+PROBE_TIMEOUT_S = (5, 15)  # connect, read: fail in seconds, not after osmnx's 60-second pause and retries
+
+
+def _check_reachable(url: str) -> None:
+    """Ask the Overpass status page first, so no network or a refusing server is one quick error."""
+    try:
+        requests.get(url.rstrip("/") + "/status", timeout=PROBE_TIMEOUT_S).raise_for_status()
+    except requests.RequestException as exc:
+        raise RegionError(
+            f"OpenStreetMap download: cannot reach {url} ({_reason(exc)}); check the network connection "
+            "(or a proxy setting), or give a local .osm or .osm.pbf file"
+        ) from None
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} {exc.response.reason}"
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time"
+    if isinstance(exc, requests.ConnectionError):
+        return "no connection"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def is_named_place(tags: Any) -> bool:
