@@ -20,6 +20,7 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     solve_progress,
+    wrote,
 )
 from aggregates.errors import InputError
 from aggregates.pipeline import Result, read_run, solve
@@ -45,7 +46,7 @@ def optimize(
     map_options(scenario.outputs)  # a bad language or basemap fails now, not after the solve
     with solve_progress(quiet=json_ or verbose) as on_progress:
         result = solve(scenario, on_progress=on_progress)
-    result.write(folder)
+    wrote(result.write(folder))
     outputs = scenario.outputs
     published = publish_maps(folder, outputs.maps_dir, scenario.name, outputs.lang) if outputs.maps_dir else None
     if json_:
