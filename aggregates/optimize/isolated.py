@@ -125,6 +125,8 @@ class SolverProcess:
 
     def close(self) -> None:
         """Let the child end (it exits when its input closes), reap it; kill it if it lingers."""
+        if self._owner != os.getpid():
+            return  # a forked copy: the child is the original process's to stop
         with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             self._child.stdin.close()
             self._child.wait(timeout=5)
@@ -132,6 +134,8 @@ class SolverProcess:
 
     def kill(self) -> None:
         """Kill the child unless it has ended, reap it and close the pipes (idempotent)."""
+        if self._owner != os.getpid():
+            return
         if self._child.poll() is None:
             self._child.kill()
         self._child.wait()

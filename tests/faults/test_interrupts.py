@@ -25,8 +25,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import typer
 from ortools.math_opt.python import mathopt
 
+from aggregates.cli.app import guard, handled, wrote
 from aggregates.optimize.isolated import solver_process
 from aggregates.sweep.executors import map_in_order, worker_pool
 
@@ -156,7 +158,6 @@ def test_a_signal_during_the_solve_stops_it_and_keeps_the_previous_run(tmp_path,
     assert not (tmp_path / "maps").exists()
 
 
-@pytest.mark.slow
 def test_ctrl_c_while_the_network_is_built_stops_at_once(tmp_path):
     folder, before = _previous_run(tmp_path)
     run = Run(["optimize", str(DEFAULT), "--verbose"], tmp_path)
@@ -167,7 +168,6 @@ def test_ctrl_c_while_the_network_is_built_stops_at_once(tmp_path):
     assert _siblings(folder) == []
 
 
-@pytest.mark.slow
 def test_ctrl_c_while_the_run_folder_is_written_keeps_the_previous_one(tmp_path, tiny_config):
     folder, before = _previous_run(tmp_path, "tiny")
     run = Run(["optimize", str(tiny_config), *TINY_FEASIBLE, "--verbose"], tmp_path)
@@ -266,3 +266,21 @@ def test_a_solver_process_is_killed_when_interrupted_and_reused_after_an_answer(
     with pytest.raises(KeyboardInterrupt), solver_process() as process:
         raise KeyboardInterrupt
     assert not process.usable()
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does_and_the_handler_is_restored_after(tmp_path, capsys):
+    before = signal.getsignal(signal.SIGTERM)
+
+    @handled
+    def command(verbose: bool = False) -> None:
+        wrote(guard(tmp_path / "runs" / "a"))
+        guard(tmp_path / "maps")
+        signal.raise_signal(signal.SIGTERM)
+
+    with pytest.raises(typer.Exit) as stopped:
+        command()
+    assert stopped.value.exit_code == 130
+    line = " ".join(capsys.readouterr().err.split())
+    assert line == f"interrupted: stopped; {tmp_path / 'runs' / 'a'} written; {tmp_path / 'maps'} left as it was"
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
