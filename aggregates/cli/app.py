@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,8 +52,7 @@ SingleYearOpt = Annotated[
 
 
 INTERRUPTED = 130  # the shell's code for a process stopped by SIGINT
-_guarded: list[Path] = []  # output places of the running command, named when it is interrupted
-_written: list[Path] = []  # output places the running command has already replaced
+_guarded: dict[Path, bool] = {}  # output places of the running command: written in full yet?
 
 
 def handled(command: Callable) -> Callable:
@@ -70,23 +71,53 @@ def handled(command: Callable) -> Callable:
             stream=sys.stderr,
         )
         _guarded.clear()
-        _written.clear()
-        try:
-            return command(*args, **kwargs)
-        except AggregatesError as exc:
-            _fail(exc.message, exc.exit_code)
-        except KeyboardInterrupt:
-            _fail(_interrupted_note(), INTERRUPTED, label="interrupted:")
-        except OSError as exc:
-            _fail(os_error_message(exc), 2)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
-        except Exception as exc:  # a bug: one line, the traceback only when asked for
-            if verbose:
-                traceback.print_exc()
-            _fail(f"internal error {type(exc).__name__}: {exc} (a bug in aggregates; --verbose shows where)", 1)
+        with _interrupt_signals():
+            try:
+                return command(*args, **kwargs)
+            except AggregatesError as exc:
+                _fail(exc.message, exc.exit_code)
+            except KeyboardInterrupt:
+                _ignore_interrupts()  # a second Ctrl-C must not cut the message short with a traceback
+                _fail(_interrupted_note(), INTERRUPTED, label="interrupted:")
+            except OSError as exc:
+                _fail(os_error_message(exc), 2)
+            except (typer.Exit, typer.Abort, SystemExit):
+                raise
+            except Exception as exc:  # a bug: one line, the traceback only when asked for
+                if verbose:
+                    traceback.print_exc()
+                _fail(f"internal error {type(exc).__name__}: {exc} (a bug in aggregates; --verbose shows where)", 1)
 
     return wrapper
+
+
+@contextmanager
+def _interrupt_signals() -> Iterator[None]:
+    """While a command runs, SIGTERM stops it as Ctrl-C does; the previous handlers come back after.
+
+    Only the main thread can handle signals; elsewhere (a command called from a worker
+    thread) nothing is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def _raise_interrupt(signum: int, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _ignore_interrupts() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _fail(message: str, code: int, label: str = "error:") -> None:
@@ -104,22 +135,23 @@ def os_error_message(exc: OSError) -> str:
 
 def guard(folder: Path) -> Path:
     """Remember ``folder`` as an output of this command, named as kept when the command is interrupted."""
-    _guarded.append(folder)
+    _guarded[folder] = False
     return folder
 
 
-def written(folder: Path) -> None:
-    """Note that ``folder`` now holds the new output, so an interrupt from here on says so."""
-    _guarded.remove(folder)
-    _written.append(folder)
+def wrote(folder: Path) -> Path:
+    """Mark ``folder`` as written in full: an interrupt from now on names it as written, not as kept."""
+    _guarded[folder] = True
+    return folder
 
 
 def _interrupted_note() -> str:
-    parts = [f"{', '.join(map(str, _written))} written"] if _written else []
-    if _guarded:
-        kept = ", ".join(str(p) for p in _guarded)
-        parts.append(f"{kept} left as {'it was' if len(_guarded) == 1 else 'they were'}")
-    return "stopped; " + ("; ".join(parts) if parts else "nothing was written")
+    written = [str(p) for p, done in _guarded.items() if done]
+    kept = [str(p) for p, done in _guarded.items() if not done]
+    parts = [f"{', '.join(written)} written"] if written else []
+    if kept:
+        parts.append(f"{', '.join(kept)} left as {'it was' if len(kept) == 1 else 'they were'}")
+    return "stopped; " + ("; ".join(parts) or "nothing was written")
 
 
 def limit_warning(name: str, limit: str) -> None:

@@ -21,7 +21,7 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     solve_progress,
-    written,
+    wrote,
 )
 from aggregates.errors import InputError
 from aggregates.files import check_out_file
@@ -48,8 +48,7 @@ def optimize(
     check_outputs(scenario)  # a bad language, basemap or maps_dir fails now, not after the solve
     with solve_progress(quiet=json_ or verbose) as on_progress:
         result = solve(scenario, on_progress=on_progress)
-    result.write(folder)
-    written(folder)
+    wrote(result.write(folder))
     outputs = scenario.outputs
     published = publish_maps(folder, outputs.maps_dir, scenario.name, outputs.lang) if outputs.maps_dir else None
     if json_:

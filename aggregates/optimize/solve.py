@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.math_opt.python import mathopt
 
+from aggregates.optimize.isolated import SolverProcess, solver_process
 from aggregates.optimize.model import Built, build_model
 from aggregates.optimize.problem import Problem
 
@@ -184,15 +185,16 @@ def _level_choice(pb: Problem, z: np.ndarray) -> np.ndarray:
     return out
 
 
-def _duals(pb: Problem, built: Built, z_values: np.ndarray, settings: SolverSettings) -> Duals | None:
-    """Fix the integer choices, re-solve the LP with HiGHS and read the dual values."""
+def _duals(pb: Problem, built: Built, mip, settings: SolverSettings, process: SolverProcess) -> Duals | None:
+    """Fix the integer choices of the MIP result, re-solve the LP with HiGHS and read the dual values."""
     m = built.model
+    z_values = _array(mip, built.z, (len(pb.level_base), len(pb.years)))
     for (lv, t), var in built.z.items():
         v = float(round(z_values[lv, t]))
         var.integer = False
         var.lower_bound = v
         var.upper_bound = v
-    result = mathopt.solve(m, mathopt.SolverType.HIGHS, params=_params(settings, lp=True))
+    result = process.solve(m, mathopt.SolverType.HIGHS, _params(settings, lp=True))
     if result.termination.reason != mathopt.TerminationReason.OPTIMAL or not result.has_dual_feasible_solution():
         log.warning("shadow prices unavailable: LP re-solve ended %s", result.termination.reason.name)
         return None
@@ -253,20 +255,22 @@ def solve(
         raise ValueError(f"unknown solver {settings.solver!r}; choose one of {sorted(SOLVERS)}")
     pb = problem.filled()
     pb.check()
-    started = time.perf_counter()
-    built = build_model(pb, elastic, elastic_penalty)
-    build_s = time.perf_counter() - started
-    size = _model_size(built)
-    log.info("model: %(variables)d variables (%(integer_variables)d binary), %(constraints)d rows", size)
-    callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
-    t0 = time.perf_counter()
-    result = mathopt.solve(built.model, SOLVERS[settings.solver], params=_params(settings), msg_cb=callback)
-    solve_s = time.perf_counter() - t0
-    status, detail = _status(result)
-    log.info("solve: %s in %.2f s", detail, solve_s)
-    if status not in ("optimal", "feasible"):
-        return Solution(status, detail, float("nan"), float("nan"), float("inf"), build_s, solve_s, size=size)
-    return _read_solution(pb, built, result, settings, status, detail, build_s, solve_s, size)
+    with solver_process() as process:  # a new child starts while the model is built
+        started = time.perf_counter()
+        built = build_model(pb, elastic, elastic_penalty)
+        build_s = time.perf_counter() - started
+        size = _model_size(built)
+        log.info("model: %(variables)d variables (%(integer_variables)d binary), %(constraints)d rows", size)
+        callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
+        t0 = time.perf_counter()
+        result = process.solve(built.model, SOLVERS[settings.solver], _params(settings), callback)
+        solve_s = time.perf_counter() - t0
+        status, detail = _status(result)
+        log.info("solve: %s in %.2f s", detail, solve_s)
+        if status not in ("optimal", "feasible"):
+            return Solution(status, detail, float("nan"), float("nan"), float("inf"), build_s, solve_s, size=size)
+        duals = _duals(pb, built, result, settings, process) if settings.shadow_prices else None
+    return _read_solution(pb, built, result, status, detail, (build_s, solve_s), size, duals)
 
 
 def _model_size(built: Built) -> dict[str, int]:
@@ -277,7 +281,7 @@ def _model_size(built: Built) -> dict[str, int]:
     }
 
 
-def _read_solution(pb, built, result, settings, status, detail, build_s, solve_s, size) -> Solution:
+def _read_solution(pb, built, result, status, detail, seconds, size, duals) -> Solution:
     objective = float(result.objective_value())
     bound = float(result.termination.objective_bounds.dual_bound)
     flow = _clean(_values(result, built.x))
@@ -285,15 +289,14 @@ def _read_solution(pb, built, result, settings, status, detail, build_s, solve_s
     n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
     z = _array(result, built.z, (len(pb.level_base), n_t))
     slack = {name: _clean(_array(result, vars_, _slack_shape(vars_, n_t, n_d))) for name, vars_ in built.slack.items()}
-    duals = _duals(pb, built, z, settings) if settings.shadow_prices else None
     return Solution(
         status=status,
         detail=detail,
         objective=objective,
         bound=bound if built.z else objective,
         mip_gap=_gap(objective, bound) if built.z else 0.0,
-        build_seconds=build_s,
-        solve_seconds=solve_s,
+        build_seconds=seconds[0],
+        solve_seconds=seconds[1],
         flow_route=built.x_route[keep],
         flow_product=built.x_product[keep],
         flow_year=built.x_year[keep],

@@ -1,0 +1,162 @@
+"""MathOpt solves in a child process, so that Ctrl-C or SIGTERM stops the solver at once.
+
+HiGHS under MathOpt ignores MathOpt's solve interrupter, and an exception raised in its log
+callback aborts the process, so a solve in this process cannot be stopped before it reaches a
+limit, which can be minutes. :func:`solver_process` lends a child process
+(:mod:`aggregates.optimize.solver_child`) that solves each model it is sent while this process
+waits for the answer; an interrupt while waiting (``KeyboardInterrupt``, or any other
+exception) kills the child at once and propagates.
+
+The child runs in its own process group, so a terminal's Ctrl-C reaches only this process,
+which decides; and it exits as soon as its standard input closes, so it never outlives this
+process, however this process ends (even ``kill -9``). A child that answered is kept for the
+next solve of this process: starting one costs about 0.15 s, more than a small solve.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from ortools.math_opt import result_pb2, rpc_pb2
+from ortools.math_opt.python import mathopt
+from ortools.math_opt.python.errors import status_proto_to_exception
+
+from aggregates.optimize import solver_child
+from aggregates.optimize.solver_child import ERROR, LOG, REQUEST, RESULT, read_frame, write_frame
+
+_CHILD = Path(solver_child.__file__)
+_idle: list[SolverProcess] = []  # children that answered and wait for the next solve of this process
+_idle_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def solver_process() -> Iterator[SolverProcess]:
+    """A child process ready to solve: an idle one of this process, or a new one.
+
+    It goes back to the idle ones when the block ends normally, and is killed when the block
+    ends with an exception (an interrupt above all).
+    """
+    with _idle_lock:
+        process = _idle.pop() if _idle else None
+    if process is None or not process.usable():
+        process = SolverProcess()
+    try:
+        yield process
+    except BaseException:
+        process.kill()
+        raise
+    with _idle_lock:
+        _idle.append(process)
+
+
+@atexit.register
+def _close_idle() -> None:
+    with _idle_lock:
+        while _idle:
+            _idle.pop().close()
+
+
+class SolverProcess:
+    """A child process that solves MathOpt models one after another (see :func:`solver_process`)."""
+
+    def __init__(self) -> None:
+        self._owner = os.getpid()  # a forked copy of this object must not talk to the child
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the child, in kill)
+        self._child = subprocess.Popen(
+            [sys.executable, "-P", str(_CHILD)],  # -P: the solver's folder is not put on sys.path
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            **({"process_group": 0} if os.name == "posix" else {}),
+        )
+
+    def usable(self) -> bool:
+        """Whether the child belongs to this process and is still running."""
+        return self._owner == os.getpid() and self._child.poll() is None
+
+    def solve(
+        self,
+        model: mathopt.Model,
+        solver_type: mathopt.SolverType,
+        params: mathopt.SolveParameters,
+        on_log: Callable[[Sequence[str]], None] | None = None,
+    ) -> mathopt.SolveResult:
+        """``mathopt.solve(model, solver_type, params=params, msg_cb=on_log)``, run in the child.
+
+        Parameters
+        ----------
+        model, solver_type, params
+            As for :func:`ortools.math_opt.python.mathopt.solve`.
+        on_log
+            Called in this thread with the solver's log lines as they come.
+
+        Returns
+        -------
+        mathopt.SolveResult
+            The result an in-process solve gives.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            When interrupted while waiting; the child is killed before it propagates.
+        RuntimeError, ValueError
+            When the solver rejects the model or its parameters (as MathOpt raises them), or
+            the child ended without an answer.
+        """
+        request = [
+            f"{solver_type.value} {int(on_log is not None)}".encode(),
+            model.export_model().SerializeToString(),
+            params.to_proto().SerializeToString(),
+        ]
+        try:
+            for blob in request:
+                write_frame(self._child.stdin, REQUEST, blob)
+        except BrokenPipeError:
+            self._ended()
+        return self._answer(model, on_log)
+
+    def close(self) -> None:
+        """Let the child end (it exits when its input closes), reap it; kill it if it lingers."""
+        if self._owner != os.getpid():
+            return  # a forked copy: the child is the original process's to stop
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+            self._child.stdin.close()
+            self._child.wait(timeout=5)
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the child unless it has ended, reap it and close the pipes (idempotent)."""
+        if self._owner != os.getpid():
+            return
+        if self._child.poll() is None:
+            self._child.kill()
+        self._child.wait()
+        for stream in (self._child.stdin, self._child.stdout, self._stderr):
+            with contextlib.suppress(OSError):  # a flush into the pipe of a dead child has nowhere to go
+                stream.close()
+
+    def _answer(self, model: mathopt.Model, on_log) -> mathopt.SolveResult:
+        while (frame := read_frame(self._child.stdout)) is not None:
+            kind, payload = frame
+            if kind == LOG and on_log is not None:
+                on_log(payload.decode("utf-8", "replace").split("\n"))
+            elif kind == RESULT:
+                proto = result_pb2.SolveResultProto.FromString(payload)
+                return mathopt.parse_solve_result(proto, model, validate=False)
+            elif kind == ERROR:
+                raise status_proto_to_exception(rpc_pb2.StatusProto.FromString(payload))
+        self._ended()
+
+    def _ended(self):
+        code = self._child.wait()
+        self._stderr.seek(0)
+        last = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"the solver process ended without an answer (exit code {code}) {' '.join(last)}".strip())

@@ -1,0 +1,286 @@
+"""Ctrl-C and SIGTERM at every stage: a real signal to a real ``aggregates`` process.
+
+Each test starts the console script in its own session (as a terminal starts a job), waits
+until it is at the stage under test, signals it and asserts: exit 130 within a few seconds of
+the signal, one line saying what was kept, the previous output byte-identical, no temporary
+siblings, and no process of the run left (worker or solver). The solves use the real region
+with ``solver.relative_gap=0``, which keeps HiGHS busy for its whole time limit (minutes), so
+only an interrupt can stop it that soon.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import typer
+from ortools.math_opt.python import mathopt
+
+from aggregates.cli.app import guard, handled, wrote
+from aggregates.optimize.isolated import solver_process
+from aggregates.sweep.executors import map_in_order, worker_pool
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT = ROOT / "configs" / "default.yaml"
+SLOW_SOLVE = ["--set", "solver.relative_gap=0"]
+CLI = Path(sys.executable).with_name("aggregates")
+MODEL_LINE = "aggregates.optimize.solve: model:"  # logged just before the solve starts
+REGION_LINE = "aggregates.data.reading: region"  # logged when the region is read, before the network
+WRITING_LINE = "pyogrio._io: Created"  # plan.gpkg is being written into the temporary run folder
+TINY_FEASIBLE = ["--set", "target.mt_per_yr=3", "--set", "target.from_year=2021"]
+LATENCY_S = 2.0
+
+
+class Run:
+    """The console script running in its own session, its stderr collected line by line."""
+
+    def __init__(self, args: list[str], cwd: Path):
+        self.token = uuid.uuid4().hex  # in the environment of every process of this run
+        self.proc = subprocess.Popen(
+            [str(CLI), *args],
+            cwd=cwd,
+            env={**os.environ, "AGGREGATES_TEST_RUN": self.token, "COLUMNS": "200"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 120) -> None:
+        """Wait until a line of stderr contains ``text``."""
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            assert self.proc.poll() is None, f"ended early ({self.proc.returncode}): {self.lines[-5:]}"
+            assert time.monotonic() < deadline, f"no {text!r} within {timeout} s: {self.lines[-5:]}"
+            time.sleep(0.05)
+
+    def signal(self, sig: int, group: bool = False) -> float:
+        """Send ``sig`` (to the whole process group, as a terminal's Ctrl-C, when ``group``); the seconds to exit."""
+        sent = time.monotonic()
+        if group:
+            os.killpg(self.proc.pid, sig)
+        else:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        latency = time.monotonic() - sent
+        self._reader.join(timeout=5)
+        self.proc.stderr.close()
+        print(
+            f"{' '.join(self.proc.args[1:3])}: {signal.Signals(sig).name} -> exit {self.proc.returncode} in {latency:.2f} s"
+        )
+        return latency
+
+    def survivors(self) -> list[int]:
+        """Processes still alive that belong to this run (they carry its token), after a moment to exit."""
+        deadline = time.monotonic() + 2
+        while (left := _with_token(self.token)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return left
+
+
+def _with_token(token: str) -> list[int]:
+    needle = f"AGGREGATES_TEST_RUN={token}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:  # gone meanwhile, or not ours
+                continue
+    return found
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` with the hash of its bytes."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _previous_run(cwd: Path, name: str = "default") -> tuple[Path, dict[str, str]]:
+    """A run folder from an earlier run (its contents do not matter, only that they stay)."""
+    folder = cwd / "runs" / name
+    folder.mkdir(parents=True)
+    (folder / "kpis.json").write_text('{"earlier": true}\n', encoding="utf-8")
+    (folder / "flows.csv").write_text("base,node,t\nb-1,n-1,1.0\n", encoding="utf-8")
+    return folder, _snapshot(folder)
+
+
+def _assert_interrupted(run: Run, latency: float, kept: str, limit: float = LATENCY_S) -> None:
+    assert run.proc.returncode == 130, run.lines[-5:]
+    assert latency < limit, f"took {latency:.2f} s to stop"
+    assert not any("Traceback" in line for line in run.lines), run.lines
+    assert run.lines[-1] == f"interrupted: stopped; {kept}", run.lines[-3:]
+    assert run.survivors() == []
+
+
+def _siblings(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.parent.iterdir() if p.name.startswith(f".{folder.name}."))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_a_signal_during_the_solve_stops_it_and_keeps_the_previous_run(tmp_path, sig):
+    folder, before = _previous_run(tmp_path)
+    run = Run(["optimize", str(DEFAULT), *SLOW_SOLVE, "--verbose"], tmp_path)
+    run.wait_for(MODEL_LINE)
+    time.sleep(1.0)  # the model is in the solver
+    latency = run.signal(sig, group=sig == signal.SIGINT)
+    _assert_interrupted(run, latency, "runs/default left as it was")
+    assert _snapshot(folder) == before
+    assert _siblings(folder) == []
+    assert not (tmp_path / "maps").exists()
+
+
+def test_ctrl_c_while_the_network_is_built_stops_at_once(tmp_path):
+    folder, before = _previous_run(tmp_path)
+    run = Run(["optimize", str(DEFAULT), "--verbose"], tmp_path)
+    run.wait_for(REGION_LINE)
+    latency = run.signal(signal.SIGINT, group=True)
+    _assert_interrupted(run, latency, "runs/default left as it was")
+    assert _snapshot(folder) == before
+    assert _siblings(folder) == []
+
+
+def test_ctrl_c_while_the_run_folder_is_written_keeps_the_previous_one(tmp_path, tiny_config):
+    folder, before = _previous_run(tmp_path, "tiny")
+    run = Run(["optimize", str(tiny_config), *TINY_FEASIBLE, "--verbose"], tmp_path)
+    run.wait_for(WRITING_LINE)
+    latency = run.signal(signal.SIGINT, group=True)
+    _assert_interrupted(run, latency, "runs/tiny left as it was")
+    assert _snapshot(folder) == before
+    assert _siblings(folder) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_compare_stops_the_workers_and_writes_nothing(tmp_path):
+    configs = [str(DEFAULT), str(ROOT / "configs" / "diesel-baseline.yaml")]
+    run = Run(["compare", *configs, *SLOW_SOLVE, "--workers", "2", "--verbose"], tmp_path)
+    _wait_for_solvers(run, 2)
+    time.sleep(1.0)
+    latency = run.signal(signal.SIGINT, group=True)
+    out = tmp_path / "runs" / "compare-default-diesel-baseline"
+    _assert_interrupted(run, latency, f"{out.relative_to(tmp_path)} left as it was", limit=5.0)
+    assert not out.exists()
+    assert not (tmp_path / "runs").exists() or _siblings(out) == []
+
+
+def _wait_for_solvers(run: Run, count: int, timeout: float = 180) -> None:
+    """Wait until ``count`` solver processes of the run have been sent their models (the workers are solving)."""
+    deadline = time.monotonic() + timeout
+    while sum(_is_solving(pid) for pid in _with_token(run.token)) < count:
+        assert run.proc.poll() is None, f"ended early ({run.proc.returncode}): {run.lines[-5:]}"
+        assert time.monotonic() < deadline, f"{count} solves did not start within {timeout} s"
+        time.sleep(0.2)
+
+
+def _is_solving(pid: int) -> bool:
+    """A solver child that holds a model: HiGHS has grown it well beyond its start-up size."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    rss_kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return b"solver_child.py" in cmdline and rss_kb > 150_000
+
+
+def _hard_model(rows: int = 4, items: int = 30) -> mathopt.Model:
+    """A market-split problem (Cornuejols and Dahl): a few dozen binaries that keep HiGHS busy for minutes."""
+    model = mathopt.Model()
+    weights = np.random.default_rng(0).integers(0, 100, size=(rows, items))
+    xs = [model.add_binary_variable() for _ in range(items)]
+    slack = []
+    for row in weights:
+        over, under = model.add_variable(lb=0), model.add_variable(lb=0)
+        slack += [over, under]
+        total = sum(int(w) * x for w, x in zip(row, xs, strict=True))
+        model.add_linear_constraint(total + over - under == int(row.sum()) // 2)
+    model.minimize(sum(slack))
+    return model
+
+
+@contextlib.contextmanager
+def _ctrl_c_in(seconds: float, before=lambda: None) -> Iterator[None]:
+    """Send this process SIGINT after ``seconds`` (calling ``before`` just before), unless the block ended."""
+    timer = threading.Timer(seconds, lambda: (before(), os.kill(os.getpid(), signal.SIGINT)))
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+
+
+def test_ctrl_c_stops_a_solve_in_its_child_process_at_once():
+    params = mathopt.SolveParameters(relative_gap_tolerance=0.0, time_limit=datetime.timedelta(seconds=60))
+    model = _hard_model()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), solver_process() as process, _ctrl_c_in(1.0):
+        process.solve(model, mathopt.SolverType.HIGHS, params)
+    assert time.monotonic() - started < 1.0 + LATENCY_S
+    assert not process.usable()
+
+
+def test_ctrl_c_while_waiting_for_workers_kills_them():
+    workers: list = []
+    started = time.monotonic()
+    remember = lambda: workers.extend(pool._processes.values())  # noqa: E731
+    with pytest.raises(KeyboardInterrupt), worker_pool(2, 2) as pool, _ctrl_c_in(1.0, before=remember):
+        map_in_order(pool, time.sleep, [60, 60])
+    assert time.monotonic() - started < 1.0 + LATENCY_S
+    assert len(workers) == 2
+    assert not any(w.is_alive() for w in workers)
+
+
+def test_a_solver_process_is_killed_when_interrupted_and_reused_after_an_answer():
+    with solver_process() as first:
+        pass
+    with solver_process() as again:
+        assert again is first  # an idle child serves the next solve
+    with pytest.raises(KeyboardInterrupt), solver_process() as process:
+        raise KeyboardInterrupt
+    assert not process.usable()
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does_and_the_handler_is_restored_after(tmp_path, capsys):
+    before = signal.getsignal(signal.SIGTERM)
+
+    @handled
+    def command(verbose: bool = False) -> None:
+        wrote(guard(tmp_path / "runs" / "a"))
+        guard(tmp_path / "maps")
+        signal.raise_signal(signal.SIGTERM)
+
+    with pytest.raises(typer.Exit) as stopped:
+        command()
+    assert stopped.value.exit_code == 130
+    line = " ".join(capsys.readouterr().err.split())
+    assert line == f"interrupted: stopped; {tmp_path / 'runs' / 'a'} written; {tmp_path / 'maps'} left as it was"
+    assert signal.getsignal(signal.SIGTERM) == before
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
