@@ -10,9 +10,4 @@ from aggregates.cli.app import app
 COMMAND_GROUPS = (inspect, optimize, compare, tradeoffs, coverage)  # importing each registers its commands
 
 
-def main() -> None:
-    """Entry point of the console script."""
-    app()
-
-
-__all__ = ["COMMAND_GROUPS", "app", "main"]
+__all__ = ["COMMAND_GROUPS", "app"]

@@ -158,6 +158,18 @@ def test_a_signal_during_the_solve_stops_it_and_keeps_the_previous_run(tmp_path,
     assert not (tmp_path / "maps").exists()
 
 
+@pytest.mark.parametrize("after_s", [0.3, 1.0])
+def test_ctrl_c_while_the_command_line_starts_is_one_line(tmp_path, after_s):
+    # The command modules import geopandas, folium and OR-Tools for about 2 s before any command runs.
+    run = Run(["validate", str(DEFAULT)], tmp_path)
+    time.sleep(after_s)
+    latency = run.signal(signal.SIGINT, group=True)
+    assert run.proc.returncode == 130, run.lines[-5:]
+    assert latency < LATENCY_S
+    assert not any("Traceback" in line for line in run.lines), run.lines
+    assert run.lines[-1].startswith("interrupted: stopped"), run.lines[-3:]
+
+
 def test_ctrl_c_while_the_network_is_built_stops_at_once(tmp_path):
     folder, before = _previous_run(tmp_path)
     run = Run(["optimize", str(DEFAULT), "--verbose"], tmp_path)

@@ -33,7 +33,7 @@ from aggregates.errors import OutputError
 
 LIGHT = "target:\n  mt_per_yr: 1.0\noutputs:\n  charts: false\n  report: false\n  maps_dir: null\n"
 runner = CliRunner()
-CLI = [sys.executable, "-c", "from aggregates.cli import main; main()"]
+CLI = [sys.executable, "-m", "aggregates"]
 
 
 # -- helpers -------------------------------------------------------------------------------------
