@@ -20,7 +20,15 @@ if TYPE_CHECKING:
     from aggregates.config import Scenario, load_scenario
     from aggregates.data.reading import read_region
     from aggregates.data.region import Region
-    from aggregates.errors import AggregatesError, ConfigError, InfeasibleError, InputError, NetworkError, RegionError
+    from aggregates.errors import (
+        AggregatesError,
+        ConfigError,
+        InfeasibleError,
+        InputError,
+        NetworkError,
+        OutputError,
+        RegionError,
+    )
     from aggregates.network.options import RouteOptions
     from aggregates.pipeline import InputCache, Prepared, Progress, Result, prepare, read_run, solve
     from aggregates.plan import FleetSummary, Intensity, Plan, SolveInfo, YearKPIs
@@ -38,6 +46,7 @@ _HOMES = {
     "InfeasibleError": "aggregates.errors",
     "InputError": "aggregates.errors",
     "NetworkError": "aggregates.errors",
+    "OutputError": "aggregates.errors",
     "RegionError": "aggregates.errors",
     "RouteOptions": "aggregates.network.options",
     "InputCache": "aggregates.pipeline",
@@ -84,6 +93,7 @@ __all__ = [
     "Intensity",
     "MapOptions",
     "NetworkError",
+    "OutputError",
     "Plan",
     "Prepared",
     "Progress",
