@@ -13,7 +13,7 @@ Indices: ``b`` base, ``l`` capacity level, ``d`` demand node, ``p`` product,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 from scipy import sparse
@@ -200,8 +200,29 @@ class Problem:
             problems.append("level_base index out of range")
         if np.any(self.demand < 0):
             problems.append("demand must be >= 0")
+        problems += _not_finite_problems(self)
         if problems:
             raise ValueError("inconsistent Problem: " + "; ".join(problems))
+
+
+UNBOUNDED_OK = ("base_stock", "base_arising", "resource_capacity", "emissions_cap")  # +inf: no limit
+NAN_OK = ("natural_cost",)  # nan: natural aggregate is not an option there
+
+
+def _not_finite_problems(problem: Problem) -> list[str]:
+    """NaN or infinity where it has no meaning (HiGHS aborts its process on them)."""
+    problems = []
+    for f in fields(problem):
+        value = getattr(problem, f.name)
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            continue
+        allowed = value == np.inf if f.name in UNBOUNDED_OK else np.zeros(value.shape, bool)
+        if f.name in NAN_OK:
+            allowed |= np.isnan(value)
+        bad = ~np.isfinite(value) & ~allowed
+        if bad.any():
+            problems.append(f"{f.name}: {int(bad.sum())} value(s) not finite, e.g. {value[bad].flat[0]}")
+    return problems
 
 
 def _or(value, default):

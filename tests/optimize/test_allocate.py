@@ -286,3 +286,27 @@ def test_cp_sat_is_selectable():
         assert sol.objective == pytest.approx(170.0)
     else:
         assert sol.status in ("error", "no_solution")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"route_cost": np.array([20.0, np.nan])},
+        {"route_cost": np.array([20.0, np.inf])},
+        {"natural_cost": np.full((1, 1, 1), -np.inf)},
+        {"level_capacity": np.array([10.0, np.nan])},
+        {"carbon_price": np.array([np.nan])},
+        {"emissions_cap": np.array([-np.inf])},
+    ],
+    ids=["nan cost", "infinite cost", "minus infinite price", "nan capacity", "nan carbon price", "minus infinite cap"],
+)
+def test_numbers_that_are_not_finite_are_refused_before_the_solver_sees_them(changes):
+    # HiGHS aborts its process on NaN; +inf is allowed only where it means "no limit".
+    name = next(iter(changes))
+    with pytest.raises(ValueError, match=rf"{name}: 1 value\(s\) not finite"):
+        solve(problem(**changes), EXACT)
+
+
+def test_infinity_means_no_limit_on_stock_and_caps():
+    sol = solve(problem(emissions_cap=np.array([np.inf])), EXACT)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(170.0)
