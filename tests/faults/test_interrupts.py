@@ -43,6 +43,19 @@ TINY_FEASIBLE = ["--set", "target.mt_per_yr=3", "--set", "target.from_year=2021"
 LATENCY_S = 2.0
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    # A shell starts background jobs with SIGINT ignored, and children inherit that; a terminal does not.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_raises():
+    """Ctrl-C raises KeyboardInterrupt in this process too, even when pytest was started with SIGINT ignored."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 class Run:
     """The console script running in its own session, its stderr collected line by line."""
 
@@ -56,6 +69,7 @@ class Run:
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
+            preexec_fn=_ctrl_c_as_in_a_terminal,
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
