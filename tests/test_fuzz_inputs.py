@@ -103,15 +103,20 @@ def _clean_exit(args: list[str], cwd: Path) -> int:
     return result.exit_code
 
 
-EXAMPLES = 120
-FUZZ = settings(
-    derandomize=True, deadline=None, max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow], database=None
-)
+def _fuzz(examples: int):
+    return settings(
+        derandomize=True,
+        deadline=None,
+        max_examples=examples,
+        suppress_health_check=[HealthCheck.too_slow],
+        database=None,
+    )
 
 
-@FUZZ
-@given(key=st.sampled_from(CONFIG_KEYS), value=BAD_VALUES)
-def test_validate_survives_any_config_value(key, value):
+QUICK_EXAMPLES, THOROUGH_EXAMPLES = 40, 300  # examples in the fast suite, and in the slow one (validate builds the network)
+
+
+def _config_case(key, value) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = _write_config(folder, write_region(folder / "region"), key, value)
@@ -120,15 +125,39 @@ def test_validate_survives_any_config_value(key, value):
         assert _snapshot(folder) == before
 
 
-@FUZZ
-@given(cell=st.sampled_from(CELLS), value=BAD_VALUES)
-def test_validate_survives_any_region_cell(cell, value):
+def _cell_case(cell, value) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         config = _write_config(folder, _mutated_region(folder, cell, value), None, None)
         before = _snapshot(folder)
         _clean_exit(["validate", str(config)], folder)
         assert _snapshot(folder) == before
+
+
+@_fuzz(QUICK_EXAMPLES)
+@given(key=st.sampled_from(CONFIG_KEYS), value=BAD_VALUES)
+def test_validate_survives_any_config_value(key, value):
+    _config_case(key, value)
+
+
+@_fuzz(QUICK_EXAMPLES)
+@given(cell=st.sampled_from(CELLS), value=BAD_VALUES)
+def test_validate_survives_any_region_cell(cell, value):
+    _cell_case(cell, value)
+
+
+@pytest.mark.slow
+@_fuzz(THOROUGH_EXAMPLES)
+@given(key=st.sampled_from(CONFIG_KEYS), value=BAD_VALUES)
+def test_validate_survives_any_config_value_thoroughly(key, value):
+    _config_case(key, value)
+
+
+@pytest.mark.slow
+@_fuzz(THOROUGH_EXAMPLES)
+@given(cell=st.sampled_from(CELLS), value=BAD_VALUES)
+def test_validate_survives_any_region_cell_thoroughly(cell, value):
+    _cell_case(cell, value)
 
 
 def _whole_or_nothing(run: Path, code: int) -> None:
