@@ -113,7 +113,8 @@ def _fuzz(examples: int):
     )
 
 
-QUICK_EXAMPLES, THOROUGH_EXAMPLES = 40, 300  # examples in the fast suite, and in the slow one (validate builds the network)
+# Examples in the fast suite, and in the slow one (validate builds the network, about 0.1 s each).
+QUICK_EXAMPLES, THOROUGH_EXAMPLES = 40, 300
 
 
 def _config_case(key, value) -> None:
