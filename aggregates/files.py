@@ -25,7 +25,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -111,26 +111,10 @@ def atomic_folder(out_dir: str | Path) -> Iterator[Path]:
         error on a full disk), naming the file as it would lie in ``out_dir`` and the reason.
     """
     shown = Path(out_dir)
-    target = _target(shown)
-    if target.exists() and not target.is_dir():
+    if _target(shown).exists() and not _target(shown).is_dir():
         raise OutputError(shown, "is a file, not a folder", "choose another output folder")
-    note = f"{shown} left as it was" if target.exists() else "nothing written"
-    clean_stale(target)
-    made, tmp = [], None
-    try:
-        made = _make_parents(target.parent)
-        tmp = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent))
-        tmp.chmod(0o777 & ~_umask())
+    with _in_place(shown, _new_folder, _swap_into_place, _remove) as tmp:
         yield tmp
-        _swap_into_place(tmp, target)
-    except BaseException as exc:
-        error = _output_error(exc, tmp or target.parent, shown, note)
-        if tmp is not None:
-            _remove(tmp)
-        _unmake(made)
-        if error is not None:
-            raise error from None
-        raise
 
 
 @contextmanager
@@ -149,25 +133,50 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     target = _target(shown)
     if target.is_dir():
         raise OutputError(shown, "is a folder, not a file", f"give a file name, e.g. {shown / target.name}.html")
+    with _in_place(shown, _new_file, os.replace, lambda tmp: tmp.unlink(missing_ok=True)) as tmp:
+        yield tmp
+
+
+@contextmanager
+def _in_place(
+    shown: Path,
+    make: Callable[[Path], Path],
+    install: Callable[[Path, Path], None],
+    discard: Callable[[Path], None],
+) -> Iterator[Path]:
+    """The one write protocol: stale siblings cleaned, a temporary made next to the target, installed
+    over it when the block succeeds, discarded (with the parents made for it) when anything fails."""
+    target = _target(shown)
     note = f"{shown} left as it was" if target.exists() else "nothing written"
     clean_stale(target)
     made, tmp = [], None
     try:
         made = _make_parents(target.parent)
-        fd, name = tempfile.mkstemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        tmp = Path(name)
-        tmp.chmod(0o666 & ~_umask())
+        tmp = make(target)
         yield tmp
-        os.replace(tmp, target)
+        install(tmp, target)
     except BaseException as exc:
         error = _output_error(exc, tmp or target.parent, shown, note)
         if tmp is not None:
-            tmp.unlink(missing_ok=True)
+            discard(tmp)
         _unmake(made)
         if error is not None:
             raise error from None
         raise
+
+
+def _new_folder(target: Path) -> Path:
+    tmp = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent))
+    tmp.chmod(0o777 & ~_umask())
+    return tmp
+
+
+def _new_file(target: Path) -> Path:
+    fd, name = tempfile.mkstemp(prefix=_prefix(target), suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.chmod(0o666 & ~_umask())
+    return tmp
 
 
 def write_text(path: str | Path, text: str) -> Path:
