@@ -14,14 +14,15 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from tiny import write_config
+from tiny import write_config, write_region
 from typer.testing import CliRunner
 
 import aggregates as ag
 from aggregates.cli import app
 from aggregates.data import schema
+from aggregates.data.boundaries import BOUNDARIES, read_boundaries
 from aggregates.data.reading import read_region
 from aggregates.data.workbook import HEADER_ROWS, write_csv_folder, write_workbook
 from aggregates.errors import RegionError
@@ -53,6 +54,21 @@ def test_tiny_region_round_trips_through_a_workbook_and_a_csv_folder(tiny_region
     assert {p.name for p in (tmp_path / "csv").iterdir()} == {"region.yaml"} | {
         f"{layer.name}.csv" for layer in schema.LAYERS
     }
+
+
+def test_display_boundaries_travel_as_one_more_sheet_or_csv(tiny_region, tmp_path):
+    outlines = read_boundaries(ROOT / "geodata" / "jingjinji")
+    region = read_region(tiny_region)
+    write_workbook(region, tmp_path / "tiny.xlsx", [(BOUNDARIES, outlines)])
+    write_csv_folder(region, tmp_path / "csv", [(BOUNDARIES, outlines)])
+    for path in (tmp_path / "tiny.xlsx", tmp_path / "csv"):
+        pd.testing.assert_frame_equal(pd.DataFrame(read_boundaries(path)), pd.DataFrame(outlines))
+    assert read_boundaries(tmp_path / "tiny.xlsx").crs.to_epsg() == 4326
+    book = openpyxl.load_workbook(tmp_path / "tiny.xlsx")
+    book["boundaries"].cell(HEADER_ROWS + 2, 6).value = "POLYGON ((1 2, 3 4"
+    book.save(tmp_path / "tiny.xlsx")
+    with pytest.raises(RegionError, match=r"sheet 'boundaries' row 6 \('bd-[a-z]+'\): wkt is not valid WKT"):
+        read_boundaries(tmp_path / "tiny.xlsx")
 
 
 def test_workbook_sheets_carry_keys_labels_units_and_a_readme(tiny_region, tmp_path):
@@ -127,15 +143,18 @@ CHECKED = [
 
 @pytest.fixture(scope="module")
 def tiny_book() -> bytes:
-    from tiny import write_region  # noqa: PLC0415 (module-scoped: the function-scoped fixture cannot serve)
-
     with tempfile.TemporaryDirectory() as tmp:
         region = read_region(write_region(Path(tmp) / "tiny"))
         write_workbook(region, Path(tmp) / "tiny.xlsx")
         return (Path(tmp) / "tiny.xlsx").read_bytes()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    derandomize=True,
+    database=None,
+    max_examples=12,
+    deadline=None,
+)
 @given(cell=st.sampled_from(CHECKED), pick=st.integers(min_value=0, max_value=10_000))
 def test_a_bad_cell_is_named_by_sheet_row_and_column(tiny_book, cell, pick):
     sheet_name, column, bad = cell
@@ -162,6 +181,5 @@ def test_default_region_plans_the_same_from_its_workbook(tmp_path):
     folder = ag.solve(scenario).plan
     book = ag.solve(scenario, tmp_path / "jingjinji.xlsx").plan
     assert book.solve.objective_yuan == pytest.approx(folder.solve.objective_yuan, rel=1e-9, abs=1e-9)
-    keys = ["year", "base_id", "node_id", "chain", "product"]
-    a, b = (p.flows.sort_values(keys).reset_index(drop=True) for p in (folder, book))
-    pd.testing.assert_frame_equal(a, b, rtol=1e-9, atol=1e-9)
+    pd.testing.assert_frame_equal(folder.flows, book.flows, rtol=1e-9, atol=1e-9)  # flows come sorted by their keys
+    assert len(folder.flows) > 100

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from aggregates.cli.app import VerboseOpt, app, guard, handled, out, wrote
+from aggregates.data.boundaries import BOUNDARIES, read_boundaries
 from aggregates.data.reading import read_region
 from aggregates.data.workbook import write_csv_folder, write_workbook
 from aggregates.errors import InputError
@@ -41,8 +42,9 @@ def export(
 ) -> None:
     """Write every layer of a region as one Excel workbook (--xlsx) and/or a folder of CSV files (--csv).
 
-    The region is read and validated first. A scenario accepts either output as its ``region``;
-    edit the figures, then run ``aggregates validate`` on the scenario.
+    The region (and its display boundaries, which go along as one more sheet or CSV) is read and
+    validated first. A scenario accepts either output as its ``region``; edit the figures, then
+    run ``aggregates validate`` on the scenario.
     """
     if xlsx is None and csv is None:
         raise InputError("give --xlsx FILE (an Excel workbook) and/or --csv FOLDER (one CSV per layer)")
@@ -53,11 +55,10 @@ def export(
     if csv is not None:
         check_out_dir(csv, "--csv")
     data = read_region(region)
+    extra = [(BOUNDARIES, read_boundaries(region))]
     for target, write in ((xlsx, write_workbook), (csv, write_csv_folder)):
         if target is not None:
             guard(target)
-            write(data, target)
+            write(data, target, extra)
             wrote(target)
             out.print(f"wrote {target}")
-    if xlsx is not None and (region / "boundaries.geojson").is_file():
-        out.print(f"[dim]{xlsx} holds no boundaries.geojson (display outlines): maps of a workbook region omit them[/]")

@@ -200,17 +200,23 @@ def _read_layer(
         return _empty(layer)
     if layer.geometry and path.suffix.lower() == ".csv":
         places[layer.filename] = place(path.name, layer, table, [i + 2 for i in range(len(table))])
-        return checked_layer(layer, geo_table(with_geometry(layer, table, problems)), meta, problems)
+        return checked_layer(layer, geo_table(with_geometry(layer, table, problems)), meta, problems, tabular=True)
     if layer.geometry:
         check_crs(layer, table, problems)
     return checked_layer(layer, table, meta, problems)
 
 
-def checked_layer(layer: Layer, table: pd.DataFrame, meta: RegionMeta | None, problems: list[str]) -> pd.DataFrame:
+def checked_layer(
+    layer: Layer, table: pd.DataFrame, meta: RegionMeta | None, problems: list[str], tabular: bool = False
+) -> pd.DataFrame:
     """``table`` (one layer's raw cells, with a geometry column for a point or line layer) checked against
-    the schema and the region's bbox, its columns converted; every problem appended to ``problems``."""
+    the schema and the region's bbox, its columns converted; every problem appended to ``problems``.
+
+    ``tabular``: the geometry was built from columns (:func:`~aggregates.data.tabular.with_geometry`),
+    which named the cells of every row left without one.
+    """
     if layer.geometry and meta is not None:
-        _check_geometry(layer, table[table.geometry.notna()], meta.bbox, problems)
+        _check_geometry(layer, table[table.geometry.notna()] if tabular else table, meta.bbox, problems)
     table = check_columns(layer, table, problems, meta)
     check_unique_ids(layer, table, problems)
     if layer.geometry:
@@ -278,7 +284,7 @@ def _read_workbook(path: Path) -> Region:
         places[layer.filename] = place(f"sheet '{layer.name}'", layer, table, numbers)
         if layer.geometry:
             table = geo_table(with_geometry(layer, table, problems))
-        tables[layer.name] = checked_layer(layer, table, meta, problems)
+        tables[layer.name] = checked_layer(layer, table, meta, problems, tabular=True)
     book.close()
     return _region(path, f"region workbook {path}", meta, tables, problems, places)
 

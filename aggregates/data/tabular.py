@@ -3,7 +3,8 @@
 Every layer of :mod:`aggregates.data.schema` becomes one table with the layer's columns;
 a point layer adds ``lon`` and ``lat`` (WGS-84 degrees), a line layer adds ``wkt``
 (``LINESTRING (lon lat, lon lat, ...)``). ``region.yaml`` becomes a mapping of its keys.
-This module turns layers into such rows and back, and renames the places the region
+Display boundaries (polygons) travel the same way, with ``wkt``. This module turns layers into
+such rows and back, and renames the places the region
 checks name (``bases.geojson feature 3``) as the user sees them (``sheet 'bases' row 5``).
 """
 
@@ -22,7 +23,7 @@ from aggregates.data.schema import LAYERS, Layer
 from aggregates.data.validate import row_label
 
 LON, LAT, WKT = "lon", "lat", "wkt"
-GEOMETRY_COLUMNS = {"Point": (LON, LAT), "LineString": (WKT,)}
+GEOMETRY_COLUMNS = {"Point": (LON, LAT), "LineString": (WKT,), "Polygon": (WKT,)}
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Label:
 GEOMETRY_LABELS = {
     LON: Label(LON, "经度", "longitude, WGS-84 (EPSG:4326)", "degree"),
     LAT: Label(LAT, "纬度", "latitude, WGS-84 (EPSG:4326)", "degree"),
-    WKT: Label(WKT, "线形（WKT）", "line geometry: LINESTRING (lon lat, lon lat, ...), WGS-84", "degree"),
+    WKT: Label(WKT, "几何（WKT）", "geometry as WKT, e.g. LINESTRING (lon lat, lon lat, ...), WGS-84", "degree"),
 }
 
 
@@ -57,9 +58,9 @@ def _cell(value: object) -> object:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def wkt(line) -> str:
-    """``LINESTRING (lon lat, ...)`` with every coordinate written in full (``repr``), so it reads back exactly."""
-    return "LINESTRING (" + ", ".join(f"{x!r} {y!r}" for x, y, *_ in line.coords) + ")"
+def wkt(geometry) -> str:
+    """The geometry as WKT, every coordinate in the shortest form that reads back exactly."""
+    return shapely.to_wkt(geometry, rounding_precision=-1)
 
 
 def rows(layer: Layer, table: pd.DataFrame) -> list[list[object]]:
@@ -97,7 +98,7 @@ def with_geometry(layer: Layer, table: pd.DataFrame, problems: list[str]) -> pd.
         meaning = "; ".join(f"{n}: {GEOMETRY_LABELS[n].description}" for n in names)
         problems.append(f"{layer.filename}: missing column(s) {', '.join(missing)} ({meaning})")
         return table.assign(geometry=None)
-    build = _point if layer.geometry == "Point" else _line
+    build = _point if layer.geometry == "Point" else _shape
     geometry = []
     for index, row in table.iterrows():
         geom, problem = build(row)
@@ -130,15 +131,15 @@ def _point(row: pd.Series) -> tuple[object, str | None]:
     return shapely.Point(lon, lat), None
 
 
-def _line(row: pd.Series) -> tuple[object, str | None]:
+def _shape(row: pd.Series) -> tuple[object, str | None]:
     text = row[WKT]
     example = "e.g. LINESTRING (116.1 39.9, 116.4 39.8)"
     if not isinstance(text, str) or not text.strip():
-        return None, f"{WKT} is empty; give the line as {example}"
+        return None, f"{WKT} is empty; give the geometry as WKT, {example}"
     try:
         return shapely.from_wkt(text.strip()), None
     except shapely.errors.ShapelyError:
-        return None, f"{WKT} is not a line in WKT, got {text[:60]!r}; write it as {example}"
+        return None, f"{WKT} is not valid WKT, got {text[:60]!r}; write it as {example}"
 
 
 def geo_table(table: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -196,8 +197,8 @@ def renamed(problems: list[str], places: dict[str, Place]) -> list[str]:
         elif feature is not None:
             text += " " + where.row_of(int(feature) - 1)
         if geometry:
-            layer = _BY_FILE.get(filename)
-            text += ": " + "/".join(GEOMETRY_COLUMNS.get(layer.geometry if layer else None, ("geometry",)))
+            layer = _BY_FILE.get(filename)  # display boundaries are no layer of the schema: polygons, in wkt
+            text += ": " + "/".join(GEOMETRY_COLUMNS[layer.geometry] if layer else (WKT,))
         return text
 
     return [pattern.sub(one, p) for p in problems]

@@ -11,8 +11,8 @@ workbook or a CSV folder and validates it like a region folder.
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -31,8 +31,8 @@ from aggregates.textio import parse_yaml
 
 HEADER_ROWS = 4  # key, Chinese header, English meaning, unit
 README, REGION = "README", "region"
+Extra = Sequence[tuple[schema.Layer, pd.DataFrame]]
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-BOUNDARIES = "boundaries.geojson"  # display outlines, not a layer: a workbook region has none
 _BOLD = Font(bold=True)
 _LABEL_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -68,8 +68,8 @@ HOW_TO = (
 )
 
 
-def write_workbook(region: Region, path: str | Path) -> Path:
-    """Write ``region`` as one Excel workbook (README, region, one sheet per layer).
+def write_workbook(region: Region, path: str | Path, extra: Extra = ()) -> Path:
+    """Write ``region`` as one Excel workbook (README, region, one sheet per layer, then ``extra``).
 
     Parameters
     ----------
@@ -77,23 +77,32 @@ def write_workbook(region: Region, path: str | Path) -> Path:
         A validated region (:func:`aggregates.data.reading.read_region`).
     path
         The ``.xlsx`` file; written whole or not at all (the previous file stays on failure).
+    extra
+        Further (layer, table) pairs, each a sheet when its table has rows: the display
+        outlines of :mod:`aggregates.data.boundaries`.
 
     Returns
     -------
     Path
         ``path``.
     """
+    pairs = _pairs(region, extra)
     book = openpyxl.Workbook()
-    _readme_sheet(book.active, region)
+    _readme_sheet(book.active, region, pairs)
     _region_sheet(book.create_sheet(REGION), meta_mapping(region.meta))
-    for layer in schema.LAYERS:
-        _layer_sheet(book.create_sheet(layer.name), layer, getattr(region, layer.name))
+    for layer, table in pairs:
+        _layer_sheet(book.create_sheet(layer.name), layer, table)
     buffer = io.BytesIO()
     book.save(buffer)
     return write_bytes(path, buffer.getvalue())
 
 
-def _readme_sheet(sheet, region: Region) -> None:
+def _pairs(region: Region, extra: Extra) -> list[tuple[schema.Layer, pd.DataFrame]]:
+    """Every layer of the region with its table, then the ``extra`` ones that have rows."""
+    return [(layer, getattr(region, layer.name)) for layer in schema.LAYERS] + [p for p in extra if len(p[1])]
+
+
+def _readme_sheet(sheet, region: Region, pairs: list[tuple[schema.Layer, pd.DataFrame]]) -> None:
     sheet.title = README
     sheet.append([f"{region.meta.description or region.meta.name}: region workbook / 区域数据工作簿"])
     sheet["A1"].font = Font(bold=True, size=14)
@@ -103,11 +112,11 @@ def _readme_sheet(sheet, region: Region) -> None:
     sheet.append(["sheet", "rows", "what one row is", "geometry columns"])
     for cell in sheet[sheet.max_row]:
         cell.font = _BOLD
-    sheet.append([REGION, len(REGION_KEYS), "one key of region.yaml", ""])
-    for layer in schema.LAYERS:
+    sheet.append([REGION, len(meta_mapping(region.meta)), "one key of region.yaml", ""])
+    for layer, table in pairs:
         geometry = ", ".join(lab.name for lab in labels(layer)[len(layer.columns) :])
         optional = " (optional)" if layer.optional else ""
-        sheet.append([layer.name, len(getattr(region, layer.name)), layer.description + optional, geometry])
+        sheet.append([layer.name, len(table), layer.description + optional, geometry])
     sheet.column_dimensions["A"].width = 18
     sheet.column_dimensions["C"].width = 90
 
@@ -146,20 +155,18 @@ def _layer_sheet(sheet, layer: schema.Layer, table: pd.DataFrame) -> None:
     sheet.freeze_panes = sheet.cell(row=HEADER_ROWS + 1, column=2)
 
 
-def write_csv_folder(region: Region, folder: str | Path) -> Path:
+def write_csv_folder(region: Region, folder: str | Path, extra: Extra = ()) -> Path:
     """Write ``region`` as a folder of CSV files (one ``<layer>.csv`` each, header = column keys) and ``region.yaml``.
 
-    The region's display outlines (``boundaries.geojson``), if it has them, are copied as they are.
+    ``extra`` (layer, table) pairs are written the same way when their table has rows.
     """
     with atomic_folder(folder) as tmp:
         text = yaml.safe_dump(meta_mapping(region.meta), allow_unicode=True, sort_keys=False)
         (tmp / "region.yaml").write_text(text, encoding="utf-8")
-        for layer in schema.LAYERS:
+        for layer, table in _pairs(region, extra):
             names = [lab.name for lab in labels(layer)]
-            frame = pd.DataFrame(rows(layer, getattr(region, layer.name)), columns=names, dtype=object)
+            frame = pd.DataFrame(rows(layer, table), columns=names, dtype=object)
             frame.to_csv(tmp / f"{layer.name}.csv", index=False, encoding="utf-8")
-        if region.path.is_dir() and (region.path / BOUNDARIES).is_file():
-            shutil.copyfile(region.path / BOUNDARIES, tmp / BOUNDARIES)
     return Path(folder)
 
 
