@@ -58,7 +58,8 @@ HOW_TO = (
     "LINESTRING (116.1 39.9, 116.4 39.8), also in WGS-84 degrees.",
     "Ids are unique across all point sheets (bases, demand, terminals, road_nodes, swap_stations, rail_stations); "
     "columns such as loading_terminal, station, from_node name ids of other sheets.",
-    "True/false columns take TRUE or FALSE. An empty cell is an error unless the column allows it.",
+    "True/false columns take TRUE or FALSE. An empty cell is an error unless the column allows it. "
+    "A formula is read as the value Excel last computed and saved.",
     "Source tags (column 'source'): every figure says where it comes from, separated by ';': a source key "
     "such as S8 or W4 (listed in the region's SOURCES.md), 'derived' (computed from sourced figures), or "
     "'assumed' (no source found: replace it with your own figure and your own tag).",
@@ -189,7 +190,9 @@ def sheet_table(book, layer: schema.Layer, problems: list[str]) -> tuple[pd.Data
     """A layer's sheet as raw cells (column keys from row 1) and each row's number, or None if absent."""
     if layer.name not in book.sheetnames:
         if not layer.optional:
-            problems.append(f"{layer.filename}: missing; add a sheet named '{layer.name}'")
+            problems.append(
+                f"{layer.filename}: missing; add a sheet named '{layer.name}' (the workbook has {book.sheetnames})"
+            )
         return None
     values = list(book[layer.name].iter_rows(values_only=True))
     header = [str(v).strip() if v is not None else "" for v in (values[0] if values else ())]
