@@ -100,10 +100,14 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     data = apply_overrides(_read_with_parents(path), overrides or [])
     data.setdefault("name", path.stem)
     if "region" not in data:
-        raise ConfigError(f"{path}: missing key 'region' (the region folder, relative to the config file)")
+        raise ConfigError(
+            f"{path}: missing key 'region' (the region folder or .xlsx workbook, relative to the config file)"
+        )
     scenario = scenario_from_dict(data, str(path))
-    if not scenario.region.is_dir():
-        raise ConfigError(f"{path}: region: folder not found: {scenario.region}")
+    if not (scenario.region.is_dir() or scenario.region.is_file()):
+        raise ConfigError(
+            f"{path}: region: folder not found: {scenario.region} (a region is a folder or an .xlsx workbook)"
+        )
     return scenario
 
 

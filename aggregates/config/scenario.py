@@ -20,7 +20,7 @@ from aggregates.vocab import CHAINS, Chain, headline_year
 class Scenario(Strict):
     """A validated scenario. Build with :func:`aggregates.config.load_scenario` or in code.
 
-    ``region`` is the region folder; a scenario built in code reads it relative to the
+    ``region`` is the region folder or workbook (``.xlsx``); a scenario built in code reads it relative to the
     working folder. Every other section has defaults (see ``configs/default.yaml``).
     """
 

@@ -20,7 +20,9 @@ from aggregates.data import schema
 from aggregates.data.checks import check_region
 from aggregates.data.region import Region, RegionMeta
 from aggregates.data.schema import Layer
+from aggregates.data.tabular import Place, geo_table, labels, place, renamed, with_geometry
 from aggregates.data.validate import check_columns, check_unique_ids, row_label
+from aggregates.data.workbook import REGION, WORKBOOK_SUFFIXES, open_workbook, region_mapping, sheet_table
 from aggregates.errors import RegionError, problems_error
 from aggregates.textio import parse_json, read_text, read_yaml_mapping
 from aggregates.vocab import PRODUCTS
@@ -31,8 +33,9 @@ GEO_SUFFIXES = (".geojson", ".gpkg", ".json")
 
 
 def layer_path(folder: Path, layer: Layer) -> Path | None:
+    """The file of ``layer`` in ``folder`` (a point or line layer may also be ``<layer>.csv``), or None."""
     stem = Path(layer.filename).stem
-    suffixes = GEO_SUFFIXES if layer.geometry else (".csv",)
+    suffixes = (*GEO_SUFFIXES, ".csv") if layer.geometry else (".csv",)
     for suffix in suffixes:
         candidate = folder / f"{stem}{suffix}"
         if candidate.is_file():
@@ -48,8 +51,10 @@ def read_table(path: Path, layer: Layer, problems: list[str]) -> pd.DataFrame | 
     """
     try:
         text = _checked_text(path, layer)
-        if layer.geometry is None:
-            return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        if layer.geometry is None or path.suffix.lower() == ".csv":
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", pd.errors.ParserWarning)  # a row longer than the header
+                return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, index_col=False)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # mixed-type columns: our own checks report them
             return gpd.read_file(path, engine="pyogrio")
@@ -64,10 +69,12 @@ def _checked_text(path: Path, layer: Layer) -> str:
     if path.suffix.lower() not in (".csv", ".geojson", ".json"):
         return ""  # a GeoPackage is binary; GDAL checks it
     text = read_text(path, RegionError)
+    is_csv = path.suffix.lower() == ".csv"
     if not text.strip():
-        expected = f"a header line: {','.join(layer.column_names)}" if layer.geometry is None else "a FeatureCollection"
+        header = ",".join(lab.name for lab in labels(layer))
+        expected = f"a header line: {header}" if is_csv else "a FeatureCollection"
         raise RegionError(f"{path.name}: is empty; expected {expected}")
-    if layer.geometry is not None:
+    if not is_csv:
         parse_json(text, f"{path.name}: cannot be read", RegionError)
     return text
 
@@ -112,6 +119,11 @@ def _read_meta(folder: Path, problems: list[str]) -> RegionMeta | None:
     except RegionError as exc:
         problems.append(exc.message)
         return None
+    return meta_from(data, folder.name, problems)
+
+
+def meta_from(data: dict, default_name: str, problems: list[str]) -> RegionMeta | None:
+    """The region of ``region.yaml``'s mapping ``data``, or None with the problems noted."""
     bbox = data.get("bbox")
     if not _is_bbox(bbox):
         problems.append(
@@ -125,7 +137,7 @@ def _read_meta(folder: Path, problems: list[str]) -> RegionMeta | None:
     if unknown:
         problems.append(f"region.yaml: products {unknown} unknown; known products: {list(PRODUCTS)}")
     return RegionMeta(
-        name=str(data.get("name", folder.name)),
+        name=str(data.get("name", default_name)),
         bbox=tuple(float(v) for v in bbox),
         products=products,
         description=str(data.get("title", "")),
@@ -175,7 +187,9 @@ def _zones(value: object, problems: list[str]) -> dict[str, tuple[str, ...]]:
     return zones
 
 
-def _read_layer(folder: Path, layer: Layer, meta: RegionMeta | None, problems: list[str]) -> pd.DataFrame:
+def _read_layer(
+    folder: Path, layer: Layer, meta: RegionMeta | None, problems: list[str], places: dict[str, Place]
+) -> pd.DataFrame:
     path = layer_path(folder, layer)
     if path is None:
         if not layer.optional:
@@ -184,10 +198,25 @@ def _read_layer(folder: Path, layer: Layer, meta: RegionMeta | None, problems: l
     table = read_table(path, layer, problems)
     if table is None:
         return _empty(layer)
+    if layer.geometry and path.suffix.lower() == ".csv":
+        places[layer.filename] = place(path.name, layer, table, [i + 2 for i in range(len(table))])
+        return checked_layer(layer, geo_table(with_geometry(layer, table, problems)), meta, problems, tabular=True)
     if layer.geometry:
         check_crs(layer, table, problems)
-        if meta is not None:
-            _check_geometry(layer, table, meta.bbox, problems)
+    return checked_layer(layer, table, meta, problems)
+
+
+def checked_layer(
+    layer: Layer, table: pd.DataFrame, meta: RegionMeta | None, problems: list[str], tabular: bool = False
+) -> pd.DataFrame:
+    """``table`` (one layer's raw cells, with a geometry column for a point or line layer) checked against
+    the schema and the region's bbox, its columns converted; every problem appended to ``problems``.
+
+    ``tabular``: the geometry was built from columns (:func:`~aggregates.data.tabular.with_geometry`),
+    which named the cells of every row left without one.
+    """
+    if layer.geometry and meta is not None:
+        _check_geometry(layer, table[table.geometry.notna()] if tabular else table, meta.bbox, problems)
     table = check_columns(layer, table, problems, meta)
     check_unique_ids(layer, table, problems)
     if layer.geometry:
@@ -203,13 +232,15 @@ def _empty(layer: Layer) -> pd.DataFrame:
 
 
 def read_region(path: str | Path) -> Region:
-    """Read and validate a region folder.
+    """Read and validate a region: a folder of GeoJSON and CSV files, a folder of CSV files, or a workbook.
 
     Parameters
     ----------
     path
-        Folder holding ``region.yaml`` and the layers of
-        :mod:`aggregates.data.schema`.
+        A folder holding ``region.yaml`` and the layers of :mod:`aggregates.data.schema`
+        (each point or line layer as GeoJSON, or as ``<layer>.csv`` with ``lon``/``lat`` or
+        ``wkt`` columns), or an Excel workbook (``.xlsx``) as written by
+        :func:`aggregates.data.workbook.write_workbook`.
 
     Returns
     -------
@@ -219,20 +250,58 @@ def read_region(path: str | Path) -> Region:
     Raises
     ------
     RegionError
-        One error listing every problem found, each with file, row id, field,
-        what was expected and what was found.
+        One error listing every problem found, each with file (or sheet), row, field, what
+        was expected and what was found.
     """
-    folder = Path(path)
-    if not folder.is_dir():
-        raise RegionError(f"region folder not found: {folder}")
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return _read_workbook(path)
+    if path.is_file():
+        raise RegionError(f"{path}: a region is a folder or an Excel workbook (.xlsx), not a {path.suffix} file")
+    if not path.is_dir():
+        raise RegionError(f"region folder not found: {path}")
     problems: list[str] = []
-    meta = _read_meta(folder, problems)
-    tables = {layer.name: _read_layer(folder, layer, meta, problems) for layer in schema.LAYERS}
+    places: dict[str, Place] = {}
+    meta = _read_meta(path, problems)
+    tables = {layer.name: _read_layer(path, layer, meta, problems, places) for layer in schema.LAYERS}
+    return _region(path, f"region {path}", meta, tables, problems, places)
+
+
+def _read_workbook(path: Path) -> Region:
+    book = open_workbook(path)
+    problems: list[str] = []
+    places = {"region.yaml": Place(f"sheet '{REGION}'")}
+    data = region_mapping(book, problems)
+    meta = meta_from(data, path.stem, problems) if data is not None else None
+    tables = {}
+    for layer in schema.LAYERS:
+        places[layer.filename] = Place(f"sheet '{layer.name}'")
+        read = sheet_table(book, layer, problems)
+        if read is None:
+            tables[layer.name] = _empty(layer)
+            continue
+        table, numbers = read
+        places[layer.filename] = place(f"sheet '{layer.name}'", layer, table, numbers)
+        if layer.geometry:
+            table = geo_table(with_geometry(layer, table, problems))
+        tables[layer.name] = checked_layer(layer, table, meta, problems, tabular=True)
+    book.close()
+    return _region(path, f"region workbook {path}", meta, tables, problems, places)
+
+
+def _region(
+    path: Path,
+    what: str,
+    meta: RegionMeta | None,
+    tables: dict[str, pd.DataFrame],
+    problems: list[str],
+    places: dict[str, Place],
+) -> Region:
     check_region(tables, meta, problems)
     if problems:
-        raise problems_error(RegionError, f"region {folder}: {len(problems)} problem(s):", problems)
+        raise problems_error(RegionError, f"{what}: {len(problems)} problem(s):", renamed(problems, places))
     tables = _with_types(tables)
-    region = Region(path=folder, meta=meta, **tables)
+    region = Region(path=path, meta=meta, **tables)
     log.info(
         "region %s: %d bases, %d demand nodes, %d terminals, %d rail segments, %d road links, %d swap stations",
         meta.name,

@@ -69,6 +69,9 @@ class Column:
         Name of a list in ``region.yaml`` whose values the column must take
         (``provinces``, ``supply_cities``, ...); a region that leaves the list out
         accepts any value.
+    zh, unit
+        Chinese header and unit shown in a region workbook (``""``: no unit); filled from
+        :data:`LABELS` by name unless given. None means missing (a test lists every such column).
     """
 
     name: str
@@ -81,6 +84,8 @@ class Column:
     required: bool = True
     references: str | None = None
     choices_from: str | None = None
+    zh: str | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,71 @@ class Layer:
         return tuple(c.name for c in self.columns)
 
 
+# Chinese header and unit of each column, by column name (a workbook's header rows 2 and 3).
+# A new column needs its entry here (or zh=/unit= in its _c call); tests/test_workbook.py lists any missing.
+YES_NO = "TRUE/FALSE"
+LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", ""),
+    "name_en": ("英文名称", ""),
+    "name_zh": ("中文名称", ""),
+    "name": ("名称", ""),
+    "province": ("省级行政区", ""),
+    "source": ("来源标签", ""),
+    "city": ("城市", ""),
+    "county": ("县/区", ""),
+    "district": ("区/县", ""),
+    "feedstock": ("原料类型", ""),
+    "status": ("状态（现有/候选）", ""),
+    "stock_mt": ("期初原料存量", "Mt"),
+    "arising_mt_per_yr": ("年新增原料量", "Mt/yr"),
+    "yield_sand": ("机制砂产出比例", "share 0-1"),
+    "yield_coarse": ("粗骨料产出比例", "share 0-1"),
+    "production_cost_yuan_per_t": ("出厂可变生产成本", "yuan/t"),
+    "loading_terminal": ("装车站编号", ""),
+    "first_mile_km": ("至装车站公路距离", "km"),
+    "own_siding": ("自有专用线", YES_NO),
+    "beijing_designated": ("北京指定绿色骨料基地", YES_NO),
+    "base_id": ("基地编号", ""),
+    "level": ("产能档位", "0, 1, 2, ..."),
+    "capacity_mt_per_yr": ("年能力", "Mt/yr"),
+    "fixed_cost_myuan_per_yr": ("年化固定成本", "million yuan/yr"),
+    "accepts": ("接收产品", "sand;coarse"),
+    "zone": ("货车限行区", ""),
+    "diesel_restricted": ("柴油货车受限", YES_NO),
+    "node_id": ("需求点编号", ""),
+    "year": ("年份", "year"),
+    "product": ("产品", ""),
+    "demand_mt": ("需求量", "Mt/yr"),
+    "line_id": ("线路编号", ""),
+    "line_en": ("线路英文名", ""),
+    "line_zh": ("线路中文名", ""),
+    "from_station": ("起点车站", ""),
+    "to_station": ("终点车站", ""),
+    "km_from": ("起点里程", "km"),
+    "km_to": ("终点里程", "km"),
+    "length_km": ("长度", "km"),
+    "electrified": ("电气化", YES_NO),
+    "tracks": ("正线数", "tracks"),
+    "capacity_trains_per_day": ("可用骨料重车列数", "trains/day"),
+    "kind": ("类型", ""),
+    "station": ("所在车站", ""),
+    "handling_cost_yuan_per_t": ("装卸费", "yuan/t"),
+    "handling_hours": ("站内作业时间", "h"),
+    "road": ("道路编号", ""),
+    "from_node": ("起点节点", ""),
+    "to_node": ("终点节点", ""),
+    "toll": ("收费道路", YES_NO),
+    "road_node": ("所连道路节点", ""),
+    "capacity_swaps_per_day": ("日换电能力", "swaps/day"),
+    "origin": ("起点", ""),
+    "destination": ("终点", ""),
+    "reference_km": ("参考公路距离", "km"),
+}
+
+
 def _c(name: str, kind: str, description: str, **kw) -> Column:
-    return Column(name, kind, description, **kw)
+    zh, unit = LABELS.get(name, (None, None))
+    return Column(name, kind, description, **{"zh": zh, "unit": unit, **kw})
 
 
 NAMES = (

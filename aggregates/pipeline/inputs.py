@@ -41,8 +41,9 @@ def _check_years(scenario: Scenario, region: Region) -> None:
     have = set(region.years())
     missing = [y for y in scenario.years if y not in have]
     if missing:
+        where = region.path / "demand_years.csv" if region.path.is_dir() else f"{region.path} sheet 'demand_years'"
         raise RegionError(
-            f"{region.path / 'demand_years.csv'}: no demand for year(s) {missing}; the scenario asks for "
+            f"{where}: no demand for year(s) {missing}; the scenario asks for "
             f"{scenario.years} and the region covers {sorted(have)}. Add rows for those years or change 'years' "
             f"in the config."
         )
