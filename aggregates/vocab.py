@@ -53,6 +53,11 @@ TRUCK_GROUPS: dict[str, str] = {
     "rail_bet": "battery-electric trucks, first and last mile of rail",
 }
 
+# Heavy-duty diesel emission standards, oldest first: what a city access rule admits (FACTS §4.3, §6.3).
+EMISSION_STANDARDS: tuple[str, ...] = ("china_iii", "china_iv", "china_v", "china_vi")
+# An access rule that admits every standard (battery-electric trucks have none).
+ANY_STANDARD = "any"
+
 PRODUCTS: tuple[str, ...] = ("sand", "coarse")
 PRODUCT_LABELS: dict[str, tuple[str, str]] = {
     "sand": ("机制砂", "manufactured sand"),

@@ -772,6 +772,25 @@ def build_swap_stations(inp: Inputs, road_nodes: dict[str, dict], loc: Locator) 
     return out
 
 
+ACCESS_WINDOW = re.compile(r"\d\d:\d\d-\d\d:\d\d|closed")
+
+
+def build_access_rules(inp: Inputs) -> list[dict]:
+    """City access rules per zone and truck type, copied from the source table (windows checked)."""
+    out = []
+    for row in inp.tables["access_rules"]:
+        if not ACCESS_WINDOW.fullmatch(row["window"]):
+            raise SystemExit(f"error: access_rules.csv {row['zone']}/{row['truck']}: bad window {row['window']!r}")
+        out.append({k: row[k] for k in ("zone", "truck", "window", "min_standard", "source", "note")})
+    return sorted(out, key=lambda r: (r["zone"], r["truck"]))
+
+
+def access_rules_table(layers) -> str:
+    """The access rules with their source status."""
+    spec = ["zone", "truck", "window", "min_standard", ("status", lambda r: status_of(r["source"])), "source", "note"]
+    return column_table(layers["access_rules"], spec)
+
+
 def road_link(rid, road, a, b, kind, length, toll, source, **extra) -> dict:
     """A road link row with its straight LineString."""
     return {
@@ -929,7 +948,7 @@ def validate_layer(layer, rows: list[dict], ids: dict[str, set], point_ids: set)
     seen = set()
     for row in rows:
         keys = [k for k in row if not k.startswith("_")]
-        key = next(row[k] for k in ("id", "base_id", "node_id", "origin") if k in row)
+        key = next(row[k] for k in ("id", "base_id", "node_id", "origin", "zone") if k in row)
         label = f"{layer.filename} row {key!r}"
         if tuple(keys) != layer.column_names:
             problems.append(f"{label}: columns {keys} != {list(layer.column_names)}")
@@ -1148,6 +1167,7 @@ def sources_tables(layers, calib, checks, inp: Inputs) -> dict[str, str]:
         "demand_nodes_table": demand_nodes_table(layers),
         "calibration_table": calibration_table(calib),
         "swap_spacing_table": swap_spacing_table(layers),
+        "access_rules_table": access_rules_table(layers),
         "geonames_summary": geonames_summary(checks),
         "source_tags_table": source_tags_table(inp, layers),
         "inputs": (
@@ -1634,6 +1654,7 @@ def build(shared: Path | None) -> Build:
         "roads": roads,
         "swap_stations": swaps,
         "calibration_road": calib,
+        "access_rules": build_access_rules(inp),
     }
     meta = {"demand_totals": {(t["city"], int(t["year"])): float(t["total_mt"]) for t in inp.tables["demand_totals"]}}
     problems = validate(schema, layers, meta)

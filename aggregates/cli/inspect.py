@@ -20,6 +20,7 @@ from aggregates.cli.app import (
     print_json,
 )
 from aggregates.config import Scenario
+from aggregates.data.access import ANY_TIME
 from aggregates.data.places import find_place
 from aggregates.data.region import Region
 from aggregates.network.graph import build_network
@@ -161,8 +162,11 @@ def routes(
     base, node = find_place(region.bases, from_, "base"), find_place(region.demand, to, "demand node")
     year_shown = int(options["year"].iloc[0]) if len(options) else min(scenario.years)
     out.print(_routes_table(options, f"route options {base} -> {node} (CO2e with the {year_shown} grid)"))
-    if options["restricted"].any():
-        out.print("* diesel trucks are restricted at the destination (night only; China VI or electric only)")
+    state = "on" if scenario.policies.access_rules else "off (not applied)"
+    for r in options[options["window"] != ANY_TIME].itertuples():
+        out.print(
+            f"* {r.chain} may deliver here {r.window} only (access rules of {r.zone}; policies.access_rules {state})"
+        )
     for chain in scenario.chains:
         if chain not in set(options["chain"]):
             out.print(f"[yellow]{chain}: no option[/] - {missing_chain_reason(net, scenario, chain)}")

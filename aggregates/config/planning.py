@@ -127,6 +127,13 @@ class Policies(Strict):
             "battery-electric trucks may deliver (rail chains with a BET last mile count)"
         ),
     )
+    access_rules: bool = Field(
+        True,
+        description=(
+            "apply the region's city access rules (access_rules.csv): diesel deliveries into a zone only in its "
+            "time window and only by an admitted emission standard [FACTS §4.3, S44; partly assumed]"
+        ),
+    )
     coverage: Coverage = Coverage()
     allow_closing: bool = Field(False, description="bases may drop to a lower level or close in a later year")
 

@@ -5,9 +5,12 @@ Every default names its source tag ("FACTS §x.y" is section x.y of docs/DATA.md
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator, model_validator
 
 from aggregates.config.base import Strict
+from aggregates.vocab import EMISSION_STANDARDS
 
 
 class DieselTruck(Strict):
@@ -22,6 +25,13 @@ class DieselTruck(Strict):
     )
     nox_g_per_km: float = Field(2.0, ge=0, description="fleet mix, mostly China VI [FACTS §6.3: V 5-8, VI 0.5-2]")
     pm_g_per_km: float = Field(0.02, ge=0, description="[FACTS §6.3: V 0.05-0.1, VI <=0.01]")
+    emission_standard: Literal[EMISSION_STANDARDS] = Field(
+        "china_vi",
+        description=(
+            "emission standard of the diesel fleet, checked against city access rules "
+            "[assumed: new heavy trucks China VI from 2021-07, FACTS §6.3; China III banned in Beijing, FACTS §4.3]"
+        ),
+    )
 
 
 class BetTruck(Strict):

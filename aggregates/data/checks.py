@@ -7,6 +7,7 @@ import itertools
 import pandas as pd
 
 from aggregates.data import schema
+from aggregates.data.access import parse_window
 from aggregates.data.region import RegionMeta
 from aggregates.data.schema import Layer
 from aggregates.data.validate import row_label
@@ -122,6 +123,22 @@ def _check_links(layer: Layer, table: pd.DataFrame, a: str, b: str, problems: li
             problems.append(f"{layer.filename} {row_label(layer, table, index)}: {a} and {b} are the same node")
 
 
+def _check_access_rules(rules: pd.DataFrame, problems: list[str]) -> None:
+    layer = schema.ACCESS_RULES
+    for index, row in rules.iterrows():
+        if isinstance(row["window"], str) and parse_window(row["window"]) is None:
+            problems.append(
+                f"{layer.filename} {row_label(layer, rules, index)}: window must be HH:MM-HH:MM "
+                f"(e.g. 23:00-06:00, 00:00-24:00) or closed, got {row['window']!r}"
+            )
+    dup = rules.dropna(subset=["zone", "truck"]).duplicated(subset=["zone", "truck"], keep="first")
+    for index in dup[dup].index:
+        problems.append(
+            f"{layer.filename} {row_label(layer, rules, index)}: a second rule for zone '{rules.at[index, 'zone']}' "
+            f"and truck '{rules.at[index, 'truck']}'; keep one row per zone and truck type"
+        )
+
+
 def check_region(tables: dict[str, pd.DataFrame], meta: RegionMeta | None, problems: list[str]) -> None:
     """Append every cross-layer problem of a region's tables to ``problems``."""
     _check_ids_across_layers(tables, problems)
@@ -132,3 +149,4 @@ def check_region(tables: dict[str, pd.DataFrame], meta: RegionMeta | None, probl
     _check_demand(tables, meta, problems)
     _check_links(schema.ROADS, tables["roads"], "from_node", "to_node", problems)
     _check_links(schema.RAIL_SEGMENTS, tables["rail_segments"], "from_station", "to_station", problems)
+    _check_access_rules(tables["access_rules"], problems)

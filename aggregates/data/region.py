@@ -88,6 +88,7 @@ class Region:
     roads: gpd.GeoDataFrame
     swap_stations: gpd.GeoDataFrame
     calibration_road: pd.DataFrame
+    access_rules: pd.DataFrame
 
     def points(self) -> pd.DataFrame:
         """Every point of every point layer: id, layer, lon, lat, province."""

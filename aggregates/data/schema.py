@@ -21,6 +21,7 @@ file                        geometry     one row per
 ``roads.geojson``           LineString   road link between two nodes
 ``swap_stations.geojson``   Point        battery-swap station for electric trucks
 ``calibration_road.csv``    --           reference road distance between two places
+``access_rules.csv``        --           city access rule: a zone's delivery window per truck type
 ==========================  ===========  ============================================
 
 Ids are unique across all point layers (bases, demand nodes, terminals, road
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aggregates.vocab import PRODUCTS
+from aggregates.vocab import ANY_STANDARD, EMISSION_STANDARDS, PRODUCTS, TRUCKS
 
 STR = "str"
 FLOAT = "float"
@@ -382,6 +383,34 @@ CALIBRATION_ROAD = Layer(
     optional=True,
 )
 
+ACCESS_RULES = Layer(
+    "access_rules",
+    "access_rules.csv",
+    None,
+    "City access rules: when and which trucks may deliver into a truck-restriction zone (FACTS §4.3). "
+    "A zone's rules also bind the zones nested inside it; a zone or truck type with no rule is open at all hours.",
+    (
+        _c("zone", STR, "truck-restriction zone the rule applies to", choices_from="zone_names"),
+        _c("truck", STR, "truck type the rule applies to", choices=TRUCKS),
+        _c(
+            "window",
+            STR,
+            "local hours the truck may drive and deliver in the zone, HH:MM-HH:MM (an end before the start runs "
+            "past midnight; 00:00-24:00 any time), or closed",
+        ),
+        _c(
+            "min_standard",
+            STR,
+            "oldest emission standard admitted (any: every truck of the type, e.g. battery-electric)",
+            choices=(ANY_STANDARD, *EMISSION_STANDARDS),
+        ),
+        SOURCE,
+        _c("note", STR, "what the rule says and how sure it is", required=False),
+    ),
+    id_column=None,
+    optional=True,
+)
+
 LAYERS: tuple[Layer, ...] = (
     BASES,
     BASE_LEVELS,
@@ -394,6 +423,7 @@ LAYERS: tuple[Layer, ...] = (
     ROADS,
     SWAP_STATIONS,
     CALIBRATION_ROAD,
+    ACCESS_RULES,
 )
 
 POINT_LAYERS = ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations")

@@ -37,6 +37,9 @@ COLUMNS = (
     "loading_terminal",
     "unloading_terminal",
     "restricted",
+    "zone",
+    "window",
+    "window_hours",
     "resources",
 )
 SORT_KEYS = ["base", "node", "chain"]
@@ -54,8 +57,12 @@ class RouteOptions:
         ``great_circle_km`` (base to node), ``truck_diesel_l_per_t``, ``rail_diesel_kg_per_t``,
         ``transfers`` (rail handlings), ``nox_g_per_t`` and ``pm_g_per_t`` (exhaust, all legs),
         ``swaps_per_trip`` (battery swaps at stations per round trip), the terminals (empty for
-        direct hauls), ``restricted`` (diesel delivery into a diesel-restricted node) and
-        ``resources`` (ids of the swap stations, terminals and rail sections used, in order).
+        direct hauls), ``restricted`` (diesel delivery into a diesel-restricted node), the delivery
+        under the region's access rules (:mod:`aggregates.data.access`): ``zone`` (the node's
+        truck-restriction zone), ``window`` (when the last truck leg may deliver, e.g. ``23:00-06:00``;
+        ``closed`` when its truck type or emission standard may not) and ``window_hours`` (hours a
+        day; 24 unrestricted), and ``resources`` (ids of the swap stations, terminals and rail
+        sections used, in order).
     provinces
         The provinces of the energy columns, in order.
     kwh

@@ -23,11 +23,13 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from aggregates.data.access import delivery_windows
 from aggregates.network.graph import Network
 from aggregates.network.legs import Leg, RailLeg, rail_leg, truck_leg
 from aggregates.network.options import RouteOptions
-from aggregates.vocab import TRUCK_OF_CHAIN, is_rail
+from aggregates.vocab import ANY_STANDARD, TRUCK_OF_CHAIN, TRUCKS, is_rail
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,17 @@ class _Ends:
     nodes: list[str]
     restricted: np.ndarray  # per node: diesel restricted
     gc_km: np.ndarray  # [base, node]
+    windows: dict[str, pd.DataFrame]  # per truck type: zone, window, window_hours of each node
+
+    def delivery(self, truck: str, j: int) -> dict:
+        """The delivery columns of an option whose last truck leg, of type ``truck``, ends at node ``j``."""
+        w = self.windows[truck].iloc[j]
+        return {
+            "restricted": bool(truck == "diesel" and self.restricted[j]),
+            "zone": str(w["zone"]),
+            "window": str(w["window"]),
+            "window_hours": float(w["window_hours"]),
+        }
 
 
 def _ends(network: Network, nodes: list[str] | None) -> _Ends:
@@ -59,7 +72,9 @@ def _ends(network: Network, nodes: list[str] | None) -> _Ends:
         d.geometry.x.to_numpy()[None, :],
         d.geometry.y.to_numpy()[None, :],
     )
-    return _Ends(list(bases["id"]), nodes, d["diesel_restricted"].to_numpy(bool), gc)
+    standard = {"diesel": network.trucks.diesel.emission_standard, "bet": ANY_STANDARD}
+    windows = {t: delivery_windows(region, t, standard[t], nodes) for t in TRUCKS}
+    return _Ends(list(bases["id"]), nodes, d["diesel_restricted"].to_numpy(bool), gc, windows)
 
 
 def _direct_rows(network: Network, chain: str, ends: _Ends) -> list[dict]:
@@ -91,7 +106,7 @@ def _direct_rows(network: Network, chain: str, ends: _Ends) -> list[dict]:
                 "swaps_per_trip": int(leg.swaps[i, j]),
                 "loading_terminal": "",
                 "unloading_terminal": "",
-                "restricted": bool(truck == "diesel" and ends.restricted[j]),
+                **ends.delivery(truck, j),
                 "resources": tuple(swaps),
             }
         )
@@ -173,7 +188,7 @@ def _rail_rows(network: Network, chain: str, ends: _Ends, rail: RailLeg) -> list
                 "swaps_per_trip": int(first.swaps[i, li] + last.swaps[ui, j]),
                 "loading_terminal": rail.loading[li],
                 "unloading_terminal": rail.unloading[ui],
-                "restricted": bool(truck == "diesel" and ends.restricted[j]),
+                **ends.delivery(truck, j),
                 "resources": (
                     *first.uses.get((i, li), ()),
                     rail.loading[li],

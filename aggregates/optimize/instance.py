@@ -194,13 +194,25 @@ def _natural_cost(scenario: Scenario, n_nodes: int, products, n_t: int) -> np.nd
 
 
 def _route_allowed(options: RouteOptions, region: Region, scenario: Scenario) -> np.ndarray:
-    """Zero-emission zones close the routes that deliver by diesel truck into them (and the zones nested inside)."""
+    """Which route options may carry flow.
+
+    Zero-emission zones close the routes that deliver by diesel truck into them (and the zones
+    nested inside). With ``policies.access_rules`` on, so does an access window that cannot fit one
+    delivery (unloading included): a truck type or emission standard the zone does not admit.
+    """
     banned: set[str] = set()
     for zone in scenario.policies.zero_emission_zones:
         banned |= region.zone_nodes(zone)
     table = options.table
-    closed = table["chain"].isin(DIESEL_CHAINS) & table["node"].isin(banned)
-    return ~closed.to_numpy()
+    closed = (table["chain"].isin(DIESEL_CHAINS) & table["node"].isin(banned)).to_numpy()
+    if scenario.policies.access_rules:
+        closed = closed | ~fits_delivery(table["window_hours"].to_numpy(float), scenario.fleet.truck_unload_minutes)
+    return ~closed
+
+
+def fits_delivery(window_hours: np.ndarray, unload_minutes: float) -> np.ndarray:
+    """Whether a daily delivery window of ``window_hours`` leaves time to unload one truck (a closed one never does)."""
+    return (window_hours > 0) & (window_hours * 60.0 >= unload_minutes)
 
 
 def _emissions_cap(scenario: Scenario, years) -> np.ndarray:

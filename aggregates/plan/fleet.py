@@ -14,9 +14,10 @@ Everything is worked out from the plan's flows with steady-state cycle arithmeti
 * loaded truck trips per year = tonnes / payload per truck leg (direct hauls one leg;
   rail chains a last mile and, unless the base has its own siding, a first mile), as
   in the plan's ``truck_trips_per_day``; truck-hours = km out loaded and back empty at
-  the fleet's average speeds, loading and unloading, and battery swaps; trucks =
-  truck-hours per day / (shift hours x shifts x availability); driver shifts =
-  truck-hours per day / shift hours;
+  the fleet's average speeds, loading and unloading, and battery swaps; a truck makes
+  (shift hours x shifts) / cycle trips a day, but one delivering into a zone with an access
+  window of W hours a day at most 1 + floor(W / cycle) (README, "Access windows"); trucks =
+  truck-days per day / availability; driver shifts = truck-hours per day / shift hours;
 * battery swaps: en-route swaps at stations (the route's ``swaps_per_trip``, as the
   model counts them against station capacity) and, where the km driven need more
   batteries than that, swaps at the origin ("depot swaps", at bases and terminals).
@@ -37,7 +38,7 @@ from aggregates.config import Scenario
 from aggregates.plan.kpis import FleetSummary
 from aggregates.vocab import RAIL_CHAINS, TRUCK_GROUPS, TRUCK_OF_CHAIN
 
-KINDS = ("train_corridor", "yard", "trucks", "swap_station")
+KINDS = ("train_corridor", "yard", "trucks", "delivery_window", "swap_station")
 COLUMNS = (
     "year",
     "kind",
@@ -98,6 +99,7 @@ def size_fleet(
     resources: pd.DataFrame | None = None,
     own_siding: Iterable[str] = (),
     years: Iterable[int] | None = None,
+    windows: pd.DataFrame | None = None,
 ) -> Fleet:
     """Trains, wagons, boxes, yard tracks, trucks, swaps and drivers for a set of flows.
 
@@ -120,18 +122,22 @@ def size_fleet(
     years
         Years to summarise (default: the years of ``flows``); a year with no flows
         gets an all-zero summary.
+    windows
+        Per route option (the flows' ``route``): ``zone``, ``window`` and ``window_hours`` of its
+        delivery under the access rules (``policies.access_rules``); None: no windows.
 
     Returns
     -------
     Fleet
     """
-    ops = flow_operations(flows, swaps_per_trip, scenario, set(own_siding))
+    ops = flow_operations(flows, swaps_per_trip, scenario, set(own_siding), windows)
     names = _terminal_names(resources)
     corridors = _corridors(ops, scenario, names)
     parts = [
         corridors,
         _yards(corridors, resources, scenario, names),
         _trucks(ops, scenario),
+        _delivery_windows(ops, scenario),
         _swap_stations(resources, scenario),
     ]
     parts = [p for p in parts if len(p)]
@@ -158,13 +164,17 @@ def train_cycle_hours(km_rail: np.ndarray | float, scenario: Scenario) -> np.nda
 
 
 def flow_operations(
-    flows: pd.DataFrame, swaps_per_trip: Sequence[float], scenario: Scenario, own_siding: set[str]
+    flows: pd.DataFrame,
+    swaps_per_trip: Sequence[float],
+    scenario: Scenario,
+    own_siding: set[str],
+    windows: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per flow and year: truck loads, loaded trips, truck-hours, swaps and box-hours.
 
     Parameters
     ----------
-    flows, swaps_per_trip, scenario
+    flows, swaps_per_trip, scenario, windows
         As for :func:`size_fleet`.
     own_siding
         Bases with their own siding.
@@ -174,8 +184,10 @@ def flow_operations(
     pandas.DataFrame
         The flows with added yearly columns ``truck`` (diesel or bet), ``legs`` (truck
         legs per truckload), ``loads`` (truckloads), ``trips`` (loaded truck trips, legs
-        x loads), ``truck_hours``, ``station_swaps``, ``depot_swaps``, ``boxes`` and
-        ``box_hours`` (boxes riding trucks or staged in yards; rail chains only).
+        x loads), ``truck_hours``, ``truck_days`` (days of one truck's work: the legs' cycles
+        against the working day, the delivering leg's against its window), ``zone``, ``window``,
+        ``window_hours``, ``station_swaps``, ``depot_swaps``, ``boxes`` and ``box_hours`` (boxes
+        riding trucks or staged in yards; rail chains only).
     """
     f = scenario.fleet
     bet = scenario.trucks.bet
@@ -198,6 +210,8 @@ def flow_operations(
         + (en_route + depot) * bet.swap_minutes / 60.0
     )
     out["truck_hours"] = out["loads"] * per_load
+    out = _with_windows(out, windows)
+    out["truck_days"] = out["loads"] * truck_days_per_load(per_load, out["legs"], out["window_hours"], f)
     out["station_swaps"] = out["loads"] * en_route
     out["depot_swaps"] = out["loads"] * depot
     box_t = scenario.rail.net_t_per_train / (f.wagons_per_train * f.containers_per_wagon)
@@ -206,6 +220,49 @@ def flow_operations(
     staged = out["boxes"] * out["legs"] * f.box_staging_hours
     out["box_hours"] = np.where(rail, out["truck_hours"] + staged, 0.0)
     return out
+
+
+def truck_days_per_load(cycle_hours, legs, window_hours, fleet) -> np.ndarray:
+    """Days of one truck's work per truckload: every leg but the last at the working day's pace,
+    the delivering leg also limited by its access window.
+
+    A truck works ``shift_hours x shifts_per_day`` hours a day, so on a leg cycle of ``c`` hours
+    (the load's cycle shared equally by its legs) it makes ``H / c`` trips. Delivering into a window of
+    ``W`` hours a day it arrives at the opening and then once a cycle while the window is open:
+    at most ``1 + floor(W / c)`` deliveries a day. A window of 24 hours is no limit.
+
+    Parameters
+    ----------
+    cycle_hours
+        Hours of one truckload's truck work (all legs: driving both ways, handling, swaps).
+    legs
+        Truck legs per truckload (1 direct or own siding, 2 with a first mile).
+    window_hours
+        Hours a day the delivering leg may deliver (24: any time).
+    fleet
+        The scenario's ``fleet`` section (shift hours and shifts a day).
+    """
+    hours = fleet.shift_hours * fleet.shifts_per_day
+    leg = np.asarray(cycle_hours, float) / np.asarray(legs, float)
+    window = np.asarray(window_hours, float)
+    per_leg = leg / hours
+    fits = np.floor(
+        np.divide(window, leg, out=np.full(leg.shape, np.inf), where=leg > 1e-9)
+    )  # a cycle of no time fits any number
+    delivering = np.where(window < 24.0, np.maximum(per_leg, 1.0 / (1.0 + fits)), per_leg)
+    return (np.asarray(legs, float) - 1.0) * per_leg + delivering
+
+
+def _with_windows(ops: pd.DataFrame, windows: pd.DataFrame | None) -> pd.DataFrame:
+    """The flows with the access window of each one's delivery (none: 24 h, no zone)."""
+    if windows is None or not len(ops):
+        return ops.assign(zone="", window="", window_hours=24.0)
+    at = windows.iloc[ops["route"].to_numpy(int)]
+    return ops.assign(
+        zone=at["zone"].to_numpy(object),
+        window=at["window"].to_numpy(object),
+        window_hours=at["window_hours"].to_numpy(float),
+    )
 
 
 def _terminal_names(resources: pd.DataFrame | None) -> dict[str, str]:
@@ -282,7 +339,7 @@ def _trucks(ops: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     f = scenario.fleet
     days = scenario.trucks.operating_days
     g = ops.groupby(["year", "chain"], sort=True)
-    columns = ["tonnes", "trips", "truck_hours", "station_swaps", "depot_swaps"]
+    columns = ["tonnes", "trips", "truck_hours", "truck_days", "station_swaps", "depot_swaps"]
     t = g[columns].sum().reset_index()
     t = t[t["tonnes"] > 0].reset_index(drop=True)
     hours = t["truck_hours"] / days
@@ -299,11 +356,41 @@ def _trucks(ops: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
             "unit": "trips/day",
             "cycle_hours": t["truck_hours"] / t["trips"],
             "hours_per_day": hours,
-            "trucks": _ceil(hours / (f.shift_hours * f.shifts_per_day * f.truck_availability)),
+            "trucks": _ceil(t["truck_days"] / days / f.truck_availability),
             "driver_shifts": shifts,
             "drivers": _ceil(shifts * days / f.driver_days_per_year),
             "swaps_per_day": t["station_swaps"] / days,
             "depot_swaps_per_day": t["depot_swaps"] / days,
+        }
+    )
+
+
+def _delivery_windows(ops: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per year, zone and truck type: the deliveries into the zone, its window and the trucks they tie up."""
+    d = ops[(ops["zone"] != "") & (ops["zone"] != "none") & (ops["tonnes"] > 0)] if len(ops) else ops
+    if not len(d):
+        return pd.DataFrame()
+    f, days = scenario.fleet, scenario.trucks.operating_days
+    legs = d["legs"].to_numpy(float)
+    leg_hours = d["truck_hours"] / legs
+    # The delivering leg's share of the truck-days: all of it less the other legs at the free pace.
+    other = (legs - 1.0) * leg_hours / (f.shift_hours * f.shifts_per_day)
+    d = d.assign(delivery_days=d["truck_days"] - other, delivery_hours=leg_hours)
+    g = d.groupby(["year", "zone", "truck", "window"], sort=True)
+    t = g[["tonnes", "loads", "delivery_hours", "delivery_days"]].sum().reset_index()
+    return pd.DataFrame(
+        {
+            "year": t["year"],
+            "kind": "delivery_window",
+            "id": t["zone"],
+            "truck": t["truck"],
+            "name": t["window"],
+            "tonnes": t["tonnes"],
+            "per_day": t["loads"] / days,
+            "unit": "deliveries/day",
+            "cycle_hours": t["delivery_hours"] / t["loads"],
+            "hours_per_day": t["delivery_hours"] / days,
+            "trucks": _ceil(t["delivery_days"] / days / f.truck_availability),
         }
     )
 
@@ -364,6 +451,8 @@ def _summary(table: pd.DataFrame, scenario: Scenario) -> FleetSummary:
     corridors = table[table["kind"] == "train_corridor"]
     trucks = table[table["kind"] == "trucks"]
     trains = float(corridors["per_day"].sum())
+    windows = table[table["kind"] == "delivery_window"]
+    windowed = windows[~windows["name"].isin(["", "00:00-24:00"])]
 
     def count(frame: pd.DataFrame, column: str) -> int:
         return int(frame[column].fillna(0).sum())
@@ -385,4 +474,6 @@ def _summary(table: pd.DataFrame, scenario: Scenario) -> FleetSummary:
         depot_swaps_per_day=round(float(trucks["depot_swaps_per_day"].sum()), 1),
         driver_shifts_per_day=count(trucks, "driver_shifts"),
         drivers=count(trucks, "drivers"),
+        window_mt=round(float(windowed["tonnes"].sum()) / 1e6, 2),
+        window_trucks=count(windowed, "trucks"),
     )

@@ -52,6 +52,9 @@ class FleetSummary:
     depot_swaps_per_day: float = field(metadata=_unit("", "swaps/day"))
     driver_shifts_per_day: int = field(metadata=_unit("", "shifts/day"))
     drivers: int = field(metadata=_unit("", "drivers"))
+    # Deliveries into an access-rule zone inside a window shorter than the day (e.g. night only).
+    window_mt: float = field(default=0.0, metadata=_unit("", "Mt"))
+    window_trucks: int = field(default=0, metadata=_unit("", "trucks"))
 
     @classmethod
     def idle(cls, rail_days: float, truck_days: float) -> FleetSummary:

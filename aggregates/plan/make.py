@@ -29,6 +29,7 @@ def make_plan(instance: Instance, solution: Solution) -> Plan:
         A solution with a plan (``solution.has_plan``).
     """
     tables = plan_tables(instance, solution)
+    access = instance.scenario.policies.access_rules
     fleet = size_fleet(
         tables["flows"],
         instance.routes.column("swaps_per_trip"),
@@ -36,6 +37,7 @@ def make_plan(instance: Instance, solution: Solution) -> Plan:
         resources=tables["resources"],
         own_siding=instance.own_siding,
         years=instance.problem.years,
+        windows=instance.routes.table[["zone", "window", "window_hours"]] if access else None,
     )
     figures = year_figures(instance, solution, tables)
     kpis = {year: replace(k, fleet=fleet.summary(year)) for year, k in figures.items()}

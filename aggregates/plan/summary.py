@@ -54,7 +54,21 @@ def summary_rows(plan: Plan) -> list[tuple[str, list[str]]]:
                 "truck_trips_per_day",
             )
         ],
+        *_fleet_rows(kpis),
     ]
+
+
+def _fleet_rows(kpis: list) -> list[tuple[str, list[str]]]:
+    """Trucks by type, and the tonnes and trucks tied to access windows shorter than the day (when any)."""
+    if any(k.fleet is None for k in kpis):
+        return []
+    rows = [
+        ("trucks: diesel / battery-electric", [f"{k.fleet.diesel_trucks:,} / {k.fleet.nev_trucks:,}" for k in kpis])
+    ]
+    if any(k.fleet.window_mt > 0 for k in kpis):
+        cells = [f"{k.fleet.window_mt:.1f} / {k.fleet.window_trucks:,}" for k in kpis]
+        rows.append(("delivered in access windows, Mt / trucks", cells))
+    return rows
 
 
 LIMIT_ADVICE = (

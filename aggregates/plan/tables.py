@@ -72,6 +72,7 @@ def _flows(inst: Instance, sol: Solution) -> pd.DataFrame:
             "tkm_road": tonnes * row["km_road"],
             "tkm_rail": tonnes * row["km_rail"],
             "hours": row["hours"],
+            "window_hours": row["window_hours"] if inst.scenario.policies.access_rules else 24.0,
             "loading_terminal": row["loading_terminal"],
             "unloading_terminal": row["unloading_terminal"],
             "route": r,

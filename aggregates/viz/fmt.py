@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from aggregates.viz.labels import Lang
+from aggregates.viz.labels import Lang, text
 
 
 def tonnes(t: float, lang: Lang) -> str:
@@ -64,3 +64,14 @@ def share(value: float) -> str:
 def km(value: float, lang: Lang) -> str:
     """A distance."""
     return f"{value:,.0f} " + ("公里" if lang == "zh" else "km")
+
+
+def access(rules_on: bool, fleet, lang: Lang) -> str:
+    """City access rules on or off, with the tonnes a year delivered inside a time window (e.g. night only).
+
+    ``fleet`` is the year's :class:`~aggregates.plan.kpis.FleetSummary` (None: not sized).
+    """
+    if not rules_on:
+        return text("access_off", lang)
+    tonnes = fleet.window_mt * 1e6 if fleet is not None else 0.0
+    return f"{text('access_on', lang)} · {text('in_windows', lang)} {tonnes_per_year(tonnes, lang)}"

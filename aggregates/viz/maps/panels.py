@@ -29,6 +29,7 @@ _TITLE_WORDS = {
     "nox": ("氮氧化物", "NOx"),
     "unmet": ("未满足需求", "Unmet demand"),
     "plan": ("砂石供应方案", "aggregate supply plan"),
+    "access": ("城市货车通行规则", "City access rules"),
     "feasible": ("求解未在要求的间隙内证明最优", "not proven within the requested gap (solver limit)"),
 }
 
@@ -68,6 +69,8 @@ def title_html(
         (_w("co2e", lang), f"<b>{e(info['co2e'])}</b>"),
         (_w("nox", lang), f"<b>{e(info['nox'])}</b>"),
     ]
+    if info.get("access"):
+        rows.append((_w("access", lang), e(info["access"])))
     if info.get("unmet"):
         rows.append((_w("unmet", lang), f'<b class="agg-missed">{e(info["unmet"])}</b>'))
     cells = "".join(f"<span>{k}</span><span>{v}</span>" for k, v in rows)

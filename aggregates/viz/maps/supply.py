@@ -71,7 +71,9 @@ def title_info(run: Drawable, year: int, lang: Lang) -> dict:
         "unmet": fmt.tonnes(k.unmet_mt * MT, lang) if k.unmet_mt > 0 else None,
         "status": run.plan.solve.status,
         "proven": run.plan.solve.optimal,
+        "access": fmt.access(run.plan.scenario.policies.access_rules, k.fleet, lang),
     }
+
 
 
 def fit_plan(m, run: Drawable, project, legend_px: int = 250) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aggregates.files import write_text
 from aggregates.plan import Plan
+from aggregates.viz import fmt
 from aggregates.viz.charts.page import embed_script, vega_bundle
 from aggregates.viz.charts.plan import chart_specs
 from aggregates.viz.labels import Lang, check_lang, text
@@ -133,6 +134,9 @@ def _meta(plan: Plan, lang: Lang, year: int) -> str:
         f"{text('headline_year', lang)}: {year}",
     ]
     parts[1] += f" (gap {fmt_percent(plan.solve.mip_gap, 3)})"
+    parts.append(
+        f"{text('access_rules', lang)}: {fmt.access(plan.scenario.policies.access_rules, plan.year(year).fleet, lang)}"
+    )
     if plan.solve.limit is not None:
         parts.append(f"{text('solver_limit', lang)}: {plan.solve.limit}")
     return f'<p class="meta">{" · ".join(escape(p) for p in parts)}</p>'
