@@ -118,14 +118,18 @@ class Rail(Strict):
     )
     container: ContainerTariff = ContainerTariff()
     aggregate_mt_by_year: dict[str, dict[int, float]] = Field(
-        default_factory=lambda: {"Beijing": {2021: 2.2, 2022: 2.2, 2023: 2.2, 2024: 3.85, 2025: 6.7}},
+        default_factory=dict,
         description="aggregate rail into a city, Mt/yr by year; a year not listed takes the latest earlier "
-        "listed value (the first listed before it); a city not listed is limited only by yards and sections "
-        "[Beijing 2024 3.85 Mt S69, 2023 2.2 derived (+75.2 %), 2021-2022 held at 2023 and 2025 +75 % assumed]",
+        "listed value (the first listed before it); a city not listed is limited only by yards and sections. "
+        "Cities are a region's, so the code sets none; configs/default.yaml sets Beijing's "
+        "[2024 3.85 Mt S69, 2023 2.2 derived (+75.2 %), 2021-2022 held at 2023 and 2025 +75 % assumed]",
     )
     tariff_class: str = Field("2", description="运价号 of sand and gravel [FACTS §5.1: probably 2, maybe 4]")
     tariffs: dict[str, TariffClass] = Field(default_factory=_tariff_table)
     tariff_discount: float = Field(0.0, ge=0, lt=1, description="negotiated discount on the tariff [FACTS §5.1]")
+    tariff_factor: float = Field(
+        1.0, gt=0, description="multiplier of the line-haul tariff on either basis (sensitivity lever; 1 = as is)"
+    )
     electrification_surcharge_yuan_per_tkm: float = Field(0.012, ge=0, description="[FACTS §5.1]")
     speed_kmh: float = Field(35.0, gt=0, description="commercial speed of aggregate trains [assumed]")
     net_t_per_train: float = Field(3200.0, gt=0, description="50 wagons x 2 boxes [FACTS §7]")

@@ -83,10 +83,10 @@ def tariff_per_t(rail: Rail) -> tuple[float, float, float | None]:
 
     Container: a box pays 基价1 + 基价2 x km, and its empty return the share
     ``container.empty_return_share`` of that; both over the net tonnes of a box, less
-    the discount; a lift per box at each terminal. Wagon-load: the class's per-tonne rates
+    the discount and times ``tariff_factor``; a lift per box at each terminal. Wagon-load: the class's per-tonne rates
     and the terminals' own handling costs.
     """
-    keep = 1.0 - rail.tariff_discount
+    keep = (1.0 - rail.tariff_discount) * rail.tariff_factor
     if rail.tariff_basis == "wagon_load":
         return rail.tariff.base1_yuan_per_t * keep, rail.tariff.base2_yuan_per_tkm * keep, None
     box = rail.container
