@@ -424,15 +424,37 @@ def build_rail_stations(inp: Inputs, loc: Locator) -> tuple[list[dict], dict[str
                 "_note": row["note"],
             }
         )
+    stations += added_rail_stations(inp, loc)
     missing = sorted({r["station_zh"] for r in inp.rail_lines} - set(by_zh))
     if missing:
         raise ValueError(f"rail_lines.csv stations missing from rail_stations.csv: {missing}")
     return stations, by_zh
 
 
+def added_rail_stations(inp: Inputs, loc: Locator) -> list[dict]:
+    """Stations of lines added beyond rail_lines.csv (rail_stations_added.csv, own coordinates)."""
+    out = []
+    for row in inp.tables.get("rail_stations_added", []):
+        lat, lon, origin = loc.estimate(row)
+        lat, lon = loc.locate(row["id"], row["name_en"], row["name_zh"], (lat, lon), "station")
+        out.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": row["name_zh"],
+                "province": row["province"],
+                "source": f"{row['source']};coords {origin}",
+                "_lat": lat,
+                "_lon": lon,
+                "_note": row["note"],
+            }
+        )
+    return out
+
+
 def section_attributes(meta: dict, overrides: list[dict], km_from: float, km_to: float) -> dict:
     """Electrification, tracks and capacity of a section (line default or override)."""
-    attrs = {k: meta[k] for k in ("electrified", "tracks", "capacity_trains_per_day", "source")}
+    attrs = {k: meta[k] for k in ("electrified", "tracks", "capacity_trains_per_day", "freight", "source")}
     for o in overrides:
         if float(o["km_from"]) <= km_from and km_to <= float(o["km_to"]):
             attrs = {k: o[k] for k in attrs}
@@ -529,6 +551,7 @@ def segment_record(sid, line_id, line_en, line_zh, a, b, km_a, km_b, length, att
         "length_km": round(abs(length), RAIL_KM_ROUND),
         "electrified": as_bool(attrs["electrified"]),
         "tracks": int(attrs["tracks"]),
+        "freight": as_bool(attrs["freight"]),
         "capacity_trains_per_day": float(attrs["capacity_trains_per_day"]),
         "source": source,
         "_coords": [(a["_lat"], a["_lon"]), (b["_lat"], b["_lon"])],
@@ -1120,7 +1143,7 @@ def status_of(source: str) -> str:
     """sourced / derived / assumed (or a mix) from a source string."""
     tags = set(source.replace(" ", "").split(";"))
     kinds = []
-    if any(re.fullmatch(r"(S\d+|W\d+|S-Hebei)", t) for t in tags):
+    if any(re.fullmatch(r"(S\d+|W\d+|R\d+|S-Hebei)", t) for t in tags):
         kinds.append("sourced")
     if "derived" in tags:
         kinds.append("derived")
@@ -1251,6 +1274,7 @@ def rail_blocks(layers, inp: Inputs) -> dict[str, str]:
                 ("line", "line_en"),
                 "electrified",
                 "tracks",
+                "freight",
                 ("aggregate trains/day", "capacity_trains_per_day"),
                 "source",
                 "note",
@@ -1264,6 +1288,7 @@ def rail_blocks(layers, inp: Inputs) -> dict[str, str]:
                 ("km to", "km_to"),
                 "electrified",
                 "tracks",
+                "freight",
                 ("trains/day", "capacity_trains_per_day"),
                 "source",
                 "note",
@@ -1281,6 +1306,7 @@ def rail_blocks(layers, inp: Inputs) -> dict[str, str]:
                 ("length km", number("length_km", 1)),
                 ("el.", yes_no("electrified")),
                 "tracks",
+                ("freight", yes_no("freight")),
                 ("trains/day", number("capacity_trains_per_day")),
                 "source",
             ],
@@ -1461,7 +1487,7 @@ def rail_links_table(layers, inp: Inputs) -> str:
     """Links between lines with their derived lengths."""
     seg = {s["id"]: s for s in layers["rail_segments"]}
     return md_table(
-        ["id", "from", "to", "length km", "how", "el.", "tracks", "trains/day", "source", "note"],
+        ["id", "from", "to", "length km", "how", "el.", "tracks", "freight", "trains/day", "source", "note"],
         [
             [
                 r["id"],
@@ -1471,6 +1497,7 @@ def rail_links_table(layers, inp: Inputs) -> str:
                 "given" if r["length_km"] else f"geodesic × {r['circuity']} (est.)",
                 r["electrified"],
                 r["tracks"],
+                r["freight"],
                 r["capacity_trains_per_day"],
                 r["source"],
                 r["note"],
@@ -1577,7 +1604,7 @@ def source_tags_table(inp: Inputs, layers) -> str:
 
     A tag counts as used when it is an item of a ``source`` column (layers and source
     tables) or cited in brackets (``[S8]``) in a note or in the SOURCES.md template."""
-    tag = r"S\d+|W\d+|S-Hebei"
+    tag = r"S\d+|W\d+|R\d+|S-Hebei"
     used = set()
     tables = [rows for name, rows in inp.tables.items() if name != "source_tags"]
     for rows in [*layers.values(), *tables]:

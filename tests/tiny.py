@@ -182,6 +182,7 @@ def tiny_layers() -> dict:
                 "length_km": k1 - k0,
                 "electrified": True,
                 "tracks": 2,
+                "freight": True,
                 "capacity_trains_per_day": 10.0,
                 "source": "test",
             },

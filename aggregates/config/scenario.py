@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aggregates.config.base import Strict
 from aggregates.config.emissions import Emissions
@@ -59,6 +59,17 @@ class Scenario(Strict):
         if len(set(v)) != len(v):
             raise ValueError(f"lists a chain twice: {v}")
         return v
+
+    @model_validator(mode="after")
+    def _boxes_agree(self) -> Scenario:
+        per_train = self.fleet.wagons_per_train * self.fleet.containers_per_wagon
+        if per_train != self.rail.container.boxes_per_train:
+            raise ValueError(
+                f"rail.container.boxes_per_train ({self.rail.container.boxes_per_train}) must equal "
+                f"fleet.wagons_per_train x fleet.containers_per_wagon ({per_train}): the tariff and the "
+                "fleet count the same boxes"
+            )
+        return self
 
     @property
     def origin(self) -> str:

@@ -95,12 +95,49 @@ def _tariff_table() -> dict[str, TariffClass]:
     return {k: TariffClass(base1_yuan_per_t=a, base2_yuan_per_tkm=b) for k, (a, b) in rows.items()}
 
 
+class ContainerTariff(Strict):
+    """Per-box tariff of the 20 ft open-top boxes aggregate trains carry (FACTS §5.1, §5.2, §7, §9)."""
+
+    base_yuan_per_box: float = Field(440.0, ge=0, description="基价1 of a 20 ft box [FACTS §5.1, unverified]")
+    yuan_per_box_km: float = Field(3.185, ge=0, description="基价2 of a 20 ft box per km [FACTS §5.1, unverified]")
+    boxes_per_train: int = Field(100, ge=1, description="50 wagons x 2 boxes: 32 t net a box [FACTS §7, S10, S11]")
+    empty_return_share: float = Field(
+        0.4,
+        ge=0,
+        le=1,
+        description="an empty shipper-owned box returning pays this share of the loaded box's tariff "
+        "[assumed; FACTS §9: empty boxes are charged, the rate was not found]",
+    )
+    lift_fee_yuan_per_box: float | None = Field(
+        150.0,
+        ge=0,
+        description="gantry lift per box at each terminal, replacing the terminals' per-tonne handling cost; "
+        "null keeps the terminals' figures [FACTS §5.2: 100-200, unverified]",
+    )
+
+
 class Rail(Strict):
     """Rail freight (FACTS §5.1, §6.2, §7)."""
 
+    tariff_basis: Literal["container", "wagon_load"] = Field(
+        "container",
+        description="container: per box and box-km with the empty return and lifts per box (how aggregate "
+        "trains run, FACTS §9); wagon_load: the per-tonne 整车 class `tariff_class`",
+    )
+    container: ContainerTariff = ContainerTariff()
+    aggregate_mt_by_year: dict[str, dict[int, float]] = Field(
+        default_factory=dict,
+        description="aggregate rail into a city, Mt/yr by year; a year not listed takes the latest earlier "
+        "listed value (the first listed before it); a city not listed is limited only by yards and sections. "
+        "Cities are a region's, so the code sets none; configs/default.yaml sets Beijing's "
+        "[2024 3.85 Mt S69, 2023 2.2 derived (+75.2 %), 2021-2022 held at 2023 and 2025 +75 % assumed]",
+    )
     tariff_class: str = Field("2", description="运价号 of sand and gravel [FACTS §5.1: probably 2, maybe 4]")
     tariffs: dict[str, TariffClass] = Field(default_factory=_tariff_table)
     tariff_discount: float = Field(0.0, ge=0, lt=1, description="negotiated discount on the tariff [FACTS §5.1]")
+    tariff_factor: float = Field(
+        1.0, gt=0, description="multiplier of the line-haul tariff on either basis (sensitivity lever; 1 = as is)"
+    )
     electrification_surcharge_yuan_per_tkm: float = Field(0.012, ge=0, description="[FACTS §5.1]")
     speed_kmh: float = Field(35.0, gt=0, description="commercial speed of aggregate trains [assumed]")
     net_t_per_train: float = Field(3200.0, gt=0, description="50 wagons x 2 boxes [FACTS §7]")
@@ -123,6 +160,31 @@ class Rail(Strict):
             raise ValueError(f"tariff_class '{self.tariff_class}' is not in tariffs ({sorted(self.tariffs)})")
         return self
 
+    @field_validator("aggregate_mt_by_year")
+    @classmethod
+    def _ramp(cls, v: dict[str, dict[int, float]]) -> dict[str, dict[int, float]]:
+        for city, by_year in v.items():
+            if not by_year:
+                raise ValueError(f"city '{city}' needs at least one year, e.g. {{{city}: {{2024: 3.85}}}}")
+            bad = {y: mt for y, mt in by_year.items() if not mt >= 0}
+            if bad:
+                raise ValueError(f"city '{city}': Mt/yr must be >= 0, got {bad}")
+        return v
+
     @property
     def tariff(self) -> TariffClass:
         return self.tariffs[self.tariff_class]
+
+    @property
+    def net_t_per_box(self) -> float:
+        """Net tonnes a box carries: ``net_t_per_train`` over ``container.boxes_per_train``."""
+        return self.net_t_per_train / self.container.boxes_per_train
+
+    def aggregate_mt(self, city: str, year: int) -> float | None:
+        """Aggregate rail into ``city`` in ``year``, Mt/yr; None when the city has no limit."""
+        by_year = self.aggregate_mt_by_year.get(city)
+        if by_year is None:
+            return None
+        years = sorted(by_year)
+        earlier = [y for y in years if y <= year]
+        return float(by_year[earlier[-1] if earlier else years[0]])

@@ -299,6 +299,7 @@ RAIL_SEGMENTS = Layer(
         _c("length_km", FLOAT, "tariff length of the section, km", positive=True, maximum=5e3),
         _c("electrified", BOOL, "electric traction (otherwise diesel)"),
         _c("tracks", INT, "number of main tracks", minimum=1, maximum=4),
+        _c("freight", BOOL, "freight trains may run (false: passenger-dedicated, never on an aggregate route)"),
         _c(
             "capacity_trains_per_day",
             FLOAT,

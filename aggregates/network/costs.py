@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from aggregates.config import Rail, Trucks
 
 
@@ -73,26 +75,52 @@ class RailRates:
     diesel_kg: float  # per tonne-km, diesel traction
     nox_g_diesel: float
     pm_g_diesel: float
+    handling_yuan: float | None = None  # per tonne at each terminal; None: the terminal's own figure
+
+
+def tariff_per_t(rail: Rail) -> tuple[float, float, float | None]:
+    """(once per tonne, per tonne-km, handling per tonne at each terminal) of the tariff basis.
+
+    Container: a box pays 基价1 + 基价2 x km, and its empty return the share
+    ``container.empty_return_share`` of that; both over the net tonnes of a box, less
+    the discount and times ``tariff_factor``; a lift per box at each terminal. Wagon-load: the class's per-tonne rates
+    and the terminals' own handling costs.
+    """
+    keep = (1.0 - rail.tariff_discount) * rail.tariff_factor
+    if rail.tariff_basis == "wagon_load":
+        return rail.tariff.base1_yuan_per_t * keep, rail.tariff.base2_yuan_per_tkm * keep, None
+    box = rail.container
+    per_t = (1.0 + box.empty_return_share) * keep / rail.net_t_per_box
+    lift = None if box.lift_fee_yuan_per_box is None else box.lift_fee_yuan_per_box / rail.net_t_per_box
+    return box.base_yuan_per_box * per_t, box.yuan_per_box_km * per_t, lift
 
 
 def rail_rates(rail: Rail) -> RailRates:
     """Tariff and traction rates of rail, per net tonne-km.
 
-    The tariff is 基价1 + 基价2 x km by rate class, with the electrification
-    surcharge on electrified km and the scenario's negotiated discount.
+    The tariff follows ``rail.tariff_basis`` (:func:`tariff_per_t`), with the
+    electrification surcharge on electrified km and the scenario's negotiated discount.
     """
     keep = 1.0 - rail.tariff_discount
     gross = rail.gross_per_net / 1e4  # per 10^4 gross t-km -> per net t-km
     diesel_kg = rail.diesel_kg_per_10k_gross_tkm * gross
+    base, per_km, handling = tariff_per_t(rail)
     return RailRates(
-        base_yuan=rail.tariff.base1_yuan_per_t * keep,
-        cost_yuan=rail.tariff.base2_yuan_per_tkm * keep,
+        base_yuan=base,
+        cost_yuan=per_km,
+        handling_yuan=handling,
         electric_surcharge_yuan=rail.electrification_surcharge_yuan_per_tkm * keep,
         kwh_electric=rail.kwh_per_10k_gross_tkm * gross,
         diesel_kg=diesel_kg,
         nox_g_diesel=diesel_kg * rail.locomotive_nox_g_per_kg_fuel,
         pm_g_diesel=diesel_kg * rail.locomotive_pm_g_per_kg_fuel,
     )
+
+
+def terminal_handling(rates: RailRates, terminals) -> np.ndarray:
+    """Handling cost per tonne at each terminal: the lift per box of the basis, else the terminal's own."""
+    own = terminals["handling_cost_yuan_per_t"].to_numpy(float)
+    return own if rates.handling_yuan is None else np.full(len(own), rates.handling_yuan)
 
 
 def speed_kmh(trucks: Trucks, road_kind: str) -> float:

@@ -5,7 +5,9 @@ and sites get a ``|diesel`` and a ``|bet`` copy, rail stations a ``|rail`` copy.
 Links are
 
 * road links, once per truck type, with that truck's cost, time and emissions;
-* rail links, per line section, with electric or diesel traction;
+* rail links, per line section that freight may use (``freight`` true), with
+  electric or diesel traction; passenger-dedicated sections stay in the region
+  and on the map but carry no aggregate;
 * transfer links at terminals (load: road layer -> rail, unload: rail -> road
   layer) with the terminal's handling cost and time, and swap links at battery
   swap stations in the ``|bet`` layer.
@@ -18,7 +20,7 @@ options are computed on.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 from aggregates.config import Rail, Scenario, Trucks
 from aggregates.data.region import Region
-from aggregates.network.costs import RailRates, TruckRates, rail_rates, speed_kmh, truck_rates
+from aggregates.network.costs import RailRates, TruckRates, rail_rates, speed_kmh, terminal_handling, truck_rates
 from aggregates.network.paths import LinkGraph
 from aggregates.vocab import TRUCKS
 
@@ -132,8 +134,14 @@ def _road_graph(region: Region, trucks: Trucks, ids: tuple[str, ...], rates: Tru
     )
 
 
+def freight_rows(region: Region) -> np.ndarray:
+    """Positions of the rail sections freight may use (passenger-dedicated ones left out)."""
+    return np.flatnonzero(region.rail_segments["freight"].to_numpy(bool))
+
+
 def _rail_graph(region: Region, spec: Rail, rates: RailRates) -> tuple[tuple[str, ...], LinkGraph]:
-    seg = region.rail_segments
+    rows = freight_rows(region)
+    seg = region.rail_segments.iloc[rows]
     ids = tuple(sorted(region.rail_stations["id"]))
     index = {k: i for i, k in enumerate(ids)}
     km = seg["length_km"].to_numpy(float)
@@ -146,7 +154,8 @@ def _rail_graph(region: Region, spec: Rail, rates: RailRates) -> tuple[tuple[str
         cost,
         {"km": km, "electric_km": np.where(electric, km, 0.0), "hours": km / spec.speed_kmh},
     )
-    return ids, graph
+    # link_index points into the whole section table, so ids and sections stay those of the region.
+    return ids, replace(graph, link_index=rows[graph.link_index])
 
 
 def _road_links(region: Region, graphs: dict[str, LinkGraph], ids: tuple[str, ...]) -> list[pd.DataFrame]:
@@ -187,15 +196,16 @@ def _rail_links(region: Region, graph: LinkGraph, ids: tuple[str, ...]) -> pd.Da
     )
 
 
-def _transfer_links(region: Region) -> pd.DataFrame:
+def _transfer_links(region: Region, rates: RailRates) -> pd.DataFrame:
     rows = []
-    for t in region.terminals.itertuples():
+    handling = terminal_handling(rates, region.terminals)
+    for t, cost in zip(region.terminals.itertuples(), handling, strict=True):
         for truck in TRUCKS:
             road_side, rail_side = f"{t.id}|{truck}", f"{t.station}|rail"
             if t.kind in ("loading", "both"):
-                rows.append((road_side, rail_side, "load", t.id, t.handling_cost_yuan_per_t, t.handling_hours))
+                rows.append((road_side, rail_side, "load", t.id, cost, t.handling_hours))
             if t.kind in ("unloading", "both"):
-                rows.append((rail_side, road_side, "unload", t.id, t.handling_cost_yuan_per_t, t.handling_hours))
+                rows.append((rail_side, road_side, "unload", t.id, cost, t.handling_hours))
     for s in region.swap_stations.itertuples():
         rows.append((f"{s.id}|bet", f"{s.id}|bet", "swap", s.id, 0.0, 0.0))
     table = pd.DataFrame(rows, columns=["u", "v", "mode", "ref", "cost_yuan_per_t", "hours"])
@@ -232,7 +242,7 @@ def build_network(region: Region, scenario: Scenario) -> Network:
     rail_rate = rail_rates(spec)
     station_ids, rail = _rail_graph(region, spec, rail_rate)
     links = pd.concat(
-        [*_road_links(region, road, ids), _rail_links(region, rail, station_ids), _transfer_links(region)],
+        [*_road_links(region, road, ids), _rail_links(region, rail, station_ids), _transfer_links(region, rail_rate)],
         ignore_index=True,
     )
     network = Network(region, trucks, spec, ids, road, truck, station_ids, rail, rail_rate, links)

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from aggregates.network.costs import terminal_handling
 from aggregates.network.graph import Network
 from aggregates.network.paths import path_sums, shortest_trees, walk
 
@@ -197,7 +198,9 @@ def rail_leg(network: Network) -> RailLeg:
     """Cheapest rail hauls between every loading and unloading terminal.
 
     Cost is the tariff (基价1 once, 基价2 and the electrification surcharge
-    per km) plus handling at both terminals; time adds both terminals' hours.
+    per km, per tonne on ``rail.tariff_basis``) plus handling at both terminals
+    (a lift per box on the container basis); time adds both terminals' hours.
+    Only sections freight may use are on the rail graph.
     Pairs on the same station are excluded.
     """
     terminals = network.region.terminals
@@ -206,11 +209,9 @@ def rail_leg(network: Network) -> RailLeg:
     graph = network.rail
     trees = shortest_trees(graph, network.station_index(loading["station"]))
     to = network.station_index(unloading["station"])
-    tariff = network.rail_rates.base_yuan + trees.dist[:, to]
-    handling = (
-        loading["handling_cost_yuan_per_t"].to_numpy()[:, None]
-        + unloading["handling_cost_yuan_per_t"].to_numpy()[None, :]
-    )
+    rates = network.rail_rates
+    tariff = rates.base_yuan + trees.dist[:, to]
+    handling = terminal_handling(rates, loading)[:, None] + terminal_handling(rates, unloading)[None, :]
     wait = loading["handling_hours"].to_numpy()[:, None] + unloading["handling_hours"].to_numpy()[None, :]
     same = loading["station"].to_numpy()[:, None] == unloading["station"].to_numpy()[None, :]
     cost = np.where(same | ~np.isfinite(tariff), np.nan, tariff + handling)

@@ -147,7 +147,7 @@ def binding_limits(instance: Instance, solution: Solution, t: int) -> list[str]:
     cap = pb.resource_capacity[:, t]
     full = np.nonzero(np.isfinite(cap) & (cap > 0) & (load >= FULL * cap))[0]
     table = instance.resources
-    for kind in ("terminal", "rail_section", "swap_station"):
+    for kind in ("rail_market", "terminal", "rail_section", "swap_station"):
         items = [e for e in full if table["kind"].iloc[e] == kind]
         items.sort(key=lambda e: (-cap[e], pb.resources[e]))
         if items:

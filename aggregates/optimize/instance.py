@@ -258,16 +258,18 @@ def _resources(region: Region, scenario: Scenario, options: RouteOptions) -> tup
         rows.append((s.id, "swap_station", s.name_en, "swaps/yr", per_year))
     table = pd.DataFrame(rows, columns=["id", "kind", "name", "unit", "capacity"])
     routes = options.table
+    markets = _rail_markets(region, scenario, options)
     used = sorted({e for items in routes["resources"] for e in items})
     table = table[table["id"].isin(used)].sort_values("id", kind="mergesort").reset_index(drop=True)
     for y in years:
         table[f"capacity_{y}"] = table["capacity"]
+    table = pd.concat([table, markets.table], ignore_index=True) if len(markets.table) else table
     table["scale"] = MT
     position = {e: i for i, e in enumerate(table["id"])}
     kind = dict(zip(table["id"], table["kind"], strict=True))
     r_idx, e_idx, coef = [], [], []
     for r, (items, swaps) in enumerate(zip(routes["resources"], routes["swaps_per_trip"], strict=True)):
-        counts = Counter(items)
+        counts = Counter(items) + Counter(markets.of_route.get(r, ()))
         n_swap_visits = sum(n for e, n in counts.items() if kind[e] == "swap_station")
         for e, n in counts.items():
             per_t = swaps * n / n_swap_visits / trucks.bet.payload_t if kind[e] == "swap_station" else float(n)
@@ -276,3 +278,36 @@ def _resources(region: Region, scenario: Scenario, options: RouteOptions) -> tup
             coef.append(per_t)
     use = sparse.csr_matrix((coef, (e_idx, r_idx)), shape=(len(table), len(routes)))
     return table.drop(columns="capacity"), use
+
+
+@dataclass(frozen=True)
+class _Markets:
+    """Rail-into-a-city resources: their rows (capacity by year) and the routes that use each."""
+
+    table: pd.DataFrame
+    of_route: dict[int, tuple[str, ...]]
+
+
+def _rail_markets(region: Region, scenario: Scenario, options: RouteOptions) -> _Markets:
+    """One resource per city of ``rail.aggregate_mt_by_year``, used by every rail route into it.
+
+    Its capacity ramps by year (``Rail.aggregate_mt``), so the ramp binds on all aggregate
+    rail into the market together rather than on one yard.
+    """
+    rail = scenario.rail
+    city_of = dict(zip(region.demand["id"], region.demand["city"], strict=True))
+    routes = options.table
+    on_rail = routes["chain"].isin(RAIL_CHAINS).to_numpy()
+    cities = routes["node"].map(city_of).to_numpy()
+    rows, of_route = [], {}
+    for city in sorted(rail.aggregate_mt_by_year):
+        users = np.flatnonzero(on_rail & (cities == city))
+        if not len(users):
+            continue
+        rid = f"rail-into-{city}"
+        caps = {f"capacity_{y}": rail.aggregate_mt(city, y) * MT for y in scenario.years}
+        rows.append({"id": rid, "kind": "rail_market", "name": f"aggregate rail into {city}", "unit": "t/yr", **caps})
+        for r in users:
+            of_route[int(r)] = (*of_route.get(int(r), ()), rid)
+    columns = ["id", "kind", "name", "unit", *(f"capacity_{y}" for y in scenario.years)]
+    return _Markets(pd.DataFrame(rows, columns=columns), of_route)

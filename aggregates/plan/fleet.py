@@ -214,7 +214,7 @@ def flow_operations(
     out["truck_days"] = out["loads"] * truck_days_per_load(per_load, out["legs"], out["window_hours"], f)
     out["station_swaps"] = out["loads"] * en_route
     out["depot_swaps"] = out["loads"] * depot
-    box_t = scenario.rail.net_t_per_train / (f.wagons_per_train * f.containers_per_wagon)
+    box_t = scenario.rail.net_t_per_box  # the tonnes the container tariff charges a box for
     out["boxes"] = np.where(rail, out["tonnes"] / box_t, 0.0)
     # A box rides its truck for the whole truck cycle, and waits in a yard at each truck end.
     staged = out["boxes"] * out["legs"] * f.box_staging_hours

@@ -52,6 +52,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     # resources
     "terminal": ("装卸站", "terminal"),
     "rail_section": ("铁路区段", "rail section"),
+    "rail_market": ("进城铁路砂石运量", "aggregate rail into a city"),
     "swap_station": ("换电站", "battery-swap station"),
     "loading": ("装车站", "loading station"),
     "unloading": ("卸车场", "unloading yard"),

@@ -92,8 +92,9 @@ def test_longer_range_goes_direct(tmp_path, tiny_region):
     assert ("b-one", "d-far", "bet_truck") in t.index  # 121 km <= 125
 
 
-def test_rail_chain_by_hand(tiny):
-    _, t = tiny
+def test_rail_chain_by_hand(tmp_path, tiny_region):
+    # The wagon-load (整车) basis: class 2 per tonne and the terminals' own handling (the old cost).
+    _, t = _options(tiny_region, tmp_path, ["rail.tariff_basis=wagon_load"])
     row = t.loc[("b-one", "d-city", "rail_diesel")]
     tariff = 9.5 + (0.086 + 0.012) * 110
     # first mile 3 km and last mile 6 km both cost less than the 12 yuan minimum charge

@@ -39,7 +39,9 @@ PARAM_ALIASES: dict[str, Param] = {
         "trucks.bet.electricity_price_yuan_per_kwh",
         meaning="battery-electric truck electricity price, yuan/kWh (rail's traction power is in its tariff)",
     ),
-    "rail_tariff": Param("rail.tariffs", scaled=True, meaning="multiplier of the rail tariff (基价1 and 基价2)"),
+    "rail_tariff": Param(
+        "rail.tariff_factor", meaning="multiplier of the rail line-haul tariff, container or wagon-load (1 = as is)"
+    ),
     "carbon_price": Param("prices.carbon_yuan_per_t_co2e", meaning="carbon price, yuan per t CO2e"),
     "grid_factor": Param("emissions.grid_kg_per_kwh", scaled=True, meaning="multiplier of every grid emission factor"),
     "demand_growth": Param("demand.factor", meaning="multiplier of every node's demand"),

@@ -51,17 +51,25 @@ def boundaries_layer(lib, boundaries: gpd.GeoDataFrame, lang: Lang, project: Cal
     return group
 
 
+PASSENGER_ONLY = ("客运专线, 不走砂石", "passenger-only: no aggregate")
+PASSENGER_ONLY_COLOUR = "#b07cc6"
+
+
 def rail_lines_layer(lib, rail: gpd.GeoDataFrame, resources: pd.DataFrame, lang: Lang, project, simplify_deg: float):
-    """Rail sections coloured by utilisation (dashed where used), with their load and capacity."""
+    """Rail sections coloured by utilisation (dashed where used), with their load and capacity.
+
+    Passenger-dedicated sections (``freight`` false) are drawn thin and violet, titled as such."""
     group = lib.FeatureGroup(name=layer_name("rail_lines", lang))
     frame = rail[["id", "line_en", "line_zh", "from_station", "to_station", "length_km", "geometry"]].copy()
+    freight = rail["freight"].to_numpy(bool) if "freight" in rail.columns else np.ones(len(rail), bool)
     util = resources["utilisation"].reindex(frame["id"]).fillna(0.0).to_numpy()
     load = resources["load"].reindex(frame["id"]).fillna(0.0).to_numpy()
     cap = resources["capacity"].reindex(frame["id"]).fillna(0.0).to_numpy()
     frame["colour"] = [
         bin_colour(u, UTILISATION_BINS) if lo > 0 else "#9aa3ad" for u, lo in zip(util, load, strict=True)
     ]
-    frame["weight"] = np.where(load > 0, 2.5, 1.5)
+    frame.loc[~freight, "colour"] = PASSENGER_ONLY_COLOUR
+    frame["weight"] = np.where(load > 0, 2.5, np.where(freight, 1.5, 1.0))
     frame["dash"] = np.where(load > 0, "7 5", "")
     frame["info"] = [
         rows_html(
@@ -72,9 +80,9 @@ def rail_lines_layer(lib, rail: gpd.GeoDataFrame, resources: pd.DataFrame, lang:
                 (field("capacity", lang), fmt.tonnes_per_year(c, lang)),
                 (field("utilisation", lang), fmt.share(u)),
             ],
-            title=word((zh, en), lang, True),
+            title=word((zh, en), lang, True) + ("" if ok else f" · {word(PASSENGER_ONLY, lang)}"),
         )
-        for a, b, length, lo, c, u, zh, en in zip(
+        for a, b, length, lo, c, u, zh, en, ok in zip(
             frame["from_station"],
             frame["to_station"],
             frame["length_km"],
@@ -83,6 +91,7 @@ def rail_lines_layer(lib, rail: gpd.GeoDataFrame, resources: pd.DataFrame, lang:
             util,
             frame["line_zh"],
             frame["line_en"],
+            freight,
             strict=True,
         )
     ]
