@@ -165,6 +165,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "origin": ("起点", ""),
     "destination": ("终点", ""),
     "reference_km": ("参考公路距离", "km"),
+    "freight": ("允许货运", YES_NO),
+    "truck": ("货车类型", ""),
+    "window": ("允许通行时段", "hh:mm-hh:mm"),
+    "min_standard": ("最低排放标准", ""),
+    "note": ("说明", ""),
 }
 
 
