@@ -13,17 +13,6 @@ def _local_prices() -> dict[str, float]:
     return {"sand": 50.0, "coarse": 40.0}
 
 
-def _local_absorption() -> dict[str, dict[str, float]]:
-    # Hebei's own use ~130 Mt/yr of aggregate (2023, FACTS §2.1 [S8]) x the city's share of Hebei's population
-    # (2020 census, approximate: Tangshan 7.7, Zhangjiakou 4.1, Chengde 3.4 of 74.6 million; assumed) x 25 % open
-    # to tailings aggregate against local quarries (assumed), split 40 % sand / 60 % coarse (assumed).
-    return {
-        "Chengde": {"sand": 0.58, "coarse": 0.88},
-        "Tangshan": {"sand": 1.35, "coarse": 2.02},
-        "Zhangjiakou": {"sand": 0.72, "coarse": 1.08},
-    }
-
-
 class Coproducts(Strict):
     """Every tonne a base makes goes somewhere: shipped, sold locally, stockpiled or disposed."""
 
@@ -49,10 +38,11 @@ class Coproducts(Strict):
         default_factory=_local_prices,
         description="ex-works price of a t sold into the base's own city market, by product [derived: FACTS §5.6 delivered low end less ~30 local haul; unverified]",
     )
+    # Region-specific, so no built-in markets: configs/default.yaml sets Jing-Jin-Ji's (derived there).
     local_absorption_mt_per_yr: dict[str, dict[str, NonNegative]] = Field(
-        default_factory=_local_absorption,
+        default_factory=dict,
         description="most a supply city's own market takes per year by product, shared by its bases "
-        "[derived: FACTS §2.1 Hebei ~130 Mt/yr [S8] x population share x 25 % (assumed)]",
+        "(cities not listed have none), e.g. {Tangshan: {sand: 1.35, coarse: 2.02}}",
     )
 
     _prices = field_validator("local_price_yuan_per_t")(classmethod(lambda cls, v: non_negative(v, "prices")))
