@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import PROPS, base_shipped, instances, solved
 
+from aggregates.optimize.explain import precheck
 from aggregates.optimize.problem import Coproducts, Problem
 from aggregates.optimize.solve import SolverSettings, solve
 
@@ -107,6 +108,14 @@ def test_stock_left_at_the_end_pays_disposal():
     # Objective: 80 + 20 + 4 x 2 = 108, whichever of stock and disposal the solver picks.
     sol = solve(two_products(coproducts=market(1, 0.0, 0.0, 5.0, 0.0, 2.0)), EXACT)
     assert sol.objective == pytest.approx(108.0)
+
+
+def test_precheck_counts_what_a_yard_carries_into_the_next_year():
+    # Capacity 8 a year; a hard target of 10 in the second year is reachable only with stock carried over
+    # (up to the yard of 5), so the pre-check must not call it unreachable; without a yard it is.
+    kw = dict(sand=(4.0, 6.0), coarse=(0.0, 6.0), target=np.array([0.0, 10.0]))
+    assert precheck(two_products(2, coproducts=market(2, 0.0, 0.0, 5.0, 1.0, 5.0), **kw)) == []
+    assert precheck(two_products(2, coproducts=market(2, 0.0, 0.0, 0.0, 1.0, 5.0), **kw))[0].startswith("target 2023")
 
 
 @st.composite
