@@ -3,6 +3,7 @@
 Import from here: ``from aggregates.config import Scenario, load_scenario``.
 """
 
+from aggregates.config.coproducts import Coproducts
 from aggregates.config.emissions import Emissions
 from aggregates.config.loading import apply_overrides, load_scenario, parse_override, scenario_from_dict
 from aggregates.config.planning import (
@@ -21,6 +22,7 @@ from aggregates.config.transport import BetTruck, DieselTruck, Rail, TariffClass
 
 __all__ = [
     "BetTruck",
+    "Coproducts",
     "Coverage",
     "CoverageCheck",
     "DemandScale",

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aggregates.config.base import Strict
+from aggregates.config.coproducts import Coproducts
 from aggregates.config.emissions import Emissions
 from aggregates.config.planning import DemandScale, Infrastructure, Policies, Prices, Solver, Target
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
@@ -40,6 +41,7 @@ class Scenario(Strict):
     outputs: Outputs = Outputs()
     fleet: Fleet = Fleet()
     coverage_check: CoverageCheck = CoverageCheck()
+    coproducts: Coproducts = Coproducts()
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("years")

@@ -110,11 +110,21 @@ def read_run_folder(folder: str | Path) -> tuple[Plan, MapLayers]:
     return plan, _read_layers(folder / "plan.gpkg")
 
 
+FATE_COLUMNS = ("local_t", "stock_t", "disposed_t")  # where the tonnes a base made went, besides shipped
 AGAIN = "re-run 'aggregates optimize' to write it again"
 # Columns every reader of a table relies on (its text columns, year and the quantities).
 NEEDED_COLUMNS = {
     "flows": ("year", *TEXT_COLUMNS["flows"], "tonnes", "route"),
-    "bases": ("year", *TEXT_COLUMNS["bases"], "level", "capacity_t", "output_t"),
+    "bases": (
+        "year",
+        *TEXT_COLUMNS["bases"],
+        "level",
+        "capacity_t",
+        "output_t",
+        "made_t",
+        "utilisation",
+        *FATE_COLUMNS,
+    ),
     "demand": ("year", *TEXT_COLUMNS["demand"], "demand_t", "unmet_t"),
     "resources": ("year", *TEXT_COLUMNS["resources"], "load", "capacity"),
     "fleet": ("year", *TEXT_COLUMNS["fleet"]),

@@ -26,6 +26,13 @@ def _largest_capacity(pb: Problem) -> np.ndarray:
     return out
 
 
+def _carried(pb: Problem, t: int) -> np.ndarray:
+    """(B,) most a base can ship in year ``t`` beyond what it makes then: its stockyard, after the first year."""
+    if pb.coproducts is None or t == 0:
+        return np.zeros(len(pb.bases))
+    return pb.coproducts.yard_capacity
+
+
 def _feedstock_output(pb: Problem, t: int) -> np.ndarray:
     """Most product each base could make in year ``t`` if it had saved all its feedstock for it."""
     made_per_feed = pb.base_yield.sum(axis=1)
@@ -68,7 +75,7 @@ def precheck(problem: Problem) -> list[str]:
             continue
         bases, servable = _served(pb, t)
         feed = _feedstock_output(pb, t)
-        supply = np.where(bases, np.minimum(largest, feed), 0.0)
+        supply = np.where(bases, np.minimum(largest + _carried(pb, t), feed), 0.0)
         demand = float((pb.demand[:, :, t] * servable).sum())
         limits = []
         if supply.sum() < target:

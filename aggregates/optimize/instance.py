@@ -19,7 +19,7 @@ from scipy import sparse
 from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.network.options import RouteOptions
-from aggregates.optimize.problem import CoverageRule, Problem, ShareRule
+from aggregates.optimize.problem import Coproducts, CoverageRule, Problem, ShareRule
 from aggregates.vocab import DIESEL_CHAINS, MT, RAIL_CHAINS
 
 
@@ -104,6 +104,7 @@ def build_instance(region: Region, scenario: Scenario, options: RouteOptions) ->
         **_scenario_arrays(scenario, years),
         share_rules=_share_rules(options, scenario),
         coverage_rules=_coverage_rules(options, scenario),
+        coproducts=_coproducts(scenario, bases, products, years),
     )
     return Instance(problem, options, co2e, ttw, bases, nodes, levels, resources, scenario)
 
@@ -236,6 +237,26 @@ def _coverage_rules(options: RouteOptions, scenario: Scenario) -> tuple[Coverage
         return ()
     nearness = rule.nearness
     return (CoverageRule(f"coverage {nearness.text()}", rule.share, nearness.of_routes(options.table)),)
+
+
+def _coproducts(scenario: Scenario, bases: pd.DataFrame, products, years) -> Coproducts | None:
+    """Local markets (one per supply city listed), stockyards and disposal; None under free disposal."""
+    cfg = scenario.coproducts
+    if cfg.free_disposal:
+        return None
+    cities = sorted(cfg.local_absorption_mt_per_yr)
+    market_of = {c: m for m, c in enumerate(cities)}
+    per_city = [[cfg.local_absorption_mt_per_yr[c].get(p, 0.0) for p in products] for c in cities]
+    prices = [cfg.local_price_yuan_per_t.get(p, 0.0) for p in products]
+    n_m, n_t = len(cities), len(years)
+    return Coproducts(
+        base_market=bases["city"].map(lambda c: market_of.get(c, -1)).to_numpy(int),
+        market_absorption=np.repeat(np.array(per_city, float).reshape(n_m, len(products), 1), n_t, axis=2),
+        market_price=np.broadcast_to(np.array(prices, float)[None, :, None], (n_m, len(products), n_t)).copy(),
+        yard_capacity=bases["id"].map(cfg.yard_capacity).to_numpy(float),
+        holding_cost=np.full(len(bases), cfg.holding_yuan_per_t_per_yr),
+        disposal_cost=np.full(len(bases), cfg.disposal_yuan_per_t),
+    )
 
 
 def _resources(region: Region, scenario: Scenario, options: RouteOptions) -> tuple[pd.DataFrame, sparse.csr_matrix]:

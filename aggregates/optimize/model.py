@@ -8,7 +8,7 @@ always gives the same model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.math_opt.python import mathopt
@@ -32,6 +32,7 @@ class Built:
     shortfall: dict
     slack: dict  # name -> {t or (d, t): var}
     rows: dict  # kind -> {key: constraint}
+    coproducts: dict = field(default_factory=dict)  # "local", "disposed", "stock" -> {(b, p, t): var}
 
 
 def _flow_index(pb: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -83,9 +84,9 @@ class Builder:
         self.x = [m.add_variable(lb=0.0) for _ in range(len(xr))]
         self.xr, self.xp, self.xt = xr, xp, xt
         w = pb.year_weight
-        unit = (
-            pb.base_production_cost[pb.route_base[xr]] + pb.route_cost[xr] + pb.carbon_price[xt] * pb.route_co2e[xr, xt]
-        )
+        # With co-products, production is charged per unit made (on h, in _bases), not per unit shipped.
+        production = 0.0 if pb.coproducts is not None else pb.base_production_cost[pb.route_base[xr]]
+        unit = production + pb.route_cost[xr] + pb.carbon_price[xt] * pb.route_co2e[xr, xt]
         for var, c in zip(self.x, w[xt] * unit, strict=True):
             self.cost(var, float(c))
         self._levels()
@@ -101,7 +102,9 @@ class Builder:
         m.objective.is_maximize = False
         for var, c in self.obj.items():
             m.objective.set_linear_coefficient(var, c)
-        return Built(m, self.x, xr, xp, xt, self.z, self.h, self.n, self.u, self.s, self.slacks, self.rows)
+        built = Built(m, self.x, xr, xp, xt, self.z, self.h, self.n, self.u, self.s, self.slacks, self.rows)
+        built.coproducts = self.cp
+        return built
 
     def _elastic(self, name: str, key, row_terms: list, weight: float) -> list:
         """Add a violation variable to a row in elastic mode."""
@@ -174,6 +177,7 @@ class Builder:
         flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_base[self.xr], self.xp, self.xt]))}
         cap_rows = self.rows.setdefault("base_capacity", {})
         by_base = self._levels_of_base()
+        self.cp: dict[str, dict] = {"local": {}, "disposed": {}, "stock": {}}
         for b in range(len(pb.bases)):
             made = float(pb.base_yield[b].sum())
             hs = []
@@ -181,16 +185,67 @@ class Builder:
                 h = m.add_variable(lb=0.0)
                 self.h[b, t] = h
                 hs.append(h)
+                if pb.coproducts is not None:
+                    self.cost(h, float(pb.year_weight[t] * pb.base_production_cost[b]) * made)
                 levels = [(self.z[lv, t], -float(pb.level_capacity[lv])) for lv in by_base.get(b, [])]
                 cap_rows[b, t] = _row(m, [(h, made), *levels], ub=0.0)
                 for p in range(len(pb.products)):
-                    pos = flows.get((b, p, t), ())
-                    if len(pos):
-                        _row(m, [(self.x[i], 1.0) for i in pos] + [(h, -float(pb.base_yield[b, p]))], ub=0.0)
+                    self._product_balance(b, p, t, h, flows.get((b, p, t), ()))
             stock, arising = float(pb.base_stock[b]), float(pb.base_arising[b])
             if np.isfinite(stock) and np.isfinite(arising):
                 for t in range(n_t):
                     _row(m, [(hs[k], 1.0) for k in range(t + 1)], ub=stock + arising * (t + 1))
+        if pb.coproducts is not None:
+            self._coproduct_limits()
+
+    def _product_balance(self, b: int, p: int, t: int, h, pos) -> None:
+        """Constraint 3: shipped <= made (free disposal), or shipped + local + disposed + stock change = made."""
+        pb = self.pb
+        terms = [(self.x[i], 1.0) for i in pos] + [(h, -float(pb.base_yield[b, p]))]
+        if pb.coproducts is None:
+            if len(pos):
+                _row(self.m, terms, ub=0.0)
+            return
+        if pb.base_yield[b, p] > 0:
+            _row(self.m, terms + self._coproduct_terms(b, p, t), lb=0.0, ub=0.0)
+
+    def _coproduct_terms(self, b: int, p: int, t: int) -> list[tuple]:
+        """Variables taking what base ``b`` makes of ``p`` in year ``t`` and does not ship."""
+        cp, m = self.pb.coproducts, self.m
+        w, last = float(self.pb.year_weight[t]), t == len(self.pb.years) - 1
+        disposed = m.add_variable(lb=0.0)
+        self.cp["disposed"][b, p, t] = disposed
+        self.cost(disposed, w * float(cp.disposal_cost[b]))
+        terms = [(disposed, 1.0)]
+        market = int(cp.base_market[b])
+        if market >= 0 and cp.market_absorption[market, p, t] > 0:
+            local = m.add_variable(lb=0.0)
+            self.cp["local"][b, p, t] = local
+            self.cost(local, -w * float(cp.market_price[market, p, t]))
+            terms.append((local, 1.0))
+        if cp.yard_capacity[b] > 0:
+            stock = m.add_variable(lb=0.0)
+            self.cp["stock"][b, p, t] = stock
+            # Stock left at the end of the horizon has to go somewhere: it pays the disposal cost.
+            self.cost(stock, w * float(cp.holding_cost[b] + (cp.disposal_cost[b] if last else 0.0)))
+            terms.append((stock, 1.0))
+            if (b, p, t - 1) in self.cp["stock"]:
+                terms.append((self.cp["stock"][b, p, t - 1], -1.0))
+        return terms
+
+    def _coproduct_limits(self) -> None:
+        """Stockyard capacity per base and year; local market absorption per market, product and year."""
+        cp, m = self.pb.coproducts, self.m
+        yards: dict[tuple, list] = {}
+        for (b, _p, t), var in self.cp["stock"].items():
+            yards.setdefault((b, t), []).append((var, 1.0))
+        for (b, t), terms in sorted(yards.items()):
+            self.rows.setdefault("yard", {})[b, t] = _row(m, terms, ub=float(cp.yard_capacity[b]))
+        markets: dict[tuple, list] = {}
+        for (b, p, t), var in self.cp["local"].items():
+            markets.setdefault((int(cp.base_market[b]), p, t), []).append((var, 1.0))
+        for key, terms in sorted(markets.items()):
+            self.rows.setdefault("local_market", {})[key] = _row(m, terms, ub=float(cp.market_absorption[key]))
 
     def _per_year_flow(self, weights: np.ndarray) -> dict[int, list]:
         """{t: [(x var, weight)]} for flows with a non-zero weight (weights per flow variable)."""
@@ -278,7 +333,9 @@ class Builder:
     def _linking(self) -> None:
         pb = self.pb
         by_base = self._levels_of_base()
-        max_cap = {b: float(pb.level_capacity[lvs].max()) for b, lvs in by_base.items()}
+        # A stockpile lets a base ship more in a year than it makes: its yard raises the bound.
+        yard = pb.coproducts.yard_capacity if pb.coproducts is not None else np.zeros(len(pb.bases))
+        max_cap = {b: float(pb.level_capacity[lvs].max() + yard[b]) for b, lvs in by_base.items()}
         total = pb.demand.sum(axis=1)  # (D, T)
         for (b, d, t), pos in _groups(np.column_stack([pb.route_base[self.xr], pb.route_node[self.xr], self.xt])):
             big = min(float(total[d, t]), max_cap.get(b, 0.0))

@@ -43,6 +43,72 @@ class CoverageRule:
 
 
 @dataclass(frozen=True)
+class Coproducts:
+    """Where the product a base makes and does not ship goes (MODEL.md constraint 3).
+
+    Attributes
+    ----------
+    base_market
+        (B,) index of the local market of each base (its city), -1 for none.
+    market_absorption
+        (M, P, T) most a local market takes per year, shared by its bases.
+    market_price
+        (M, P, T) price a base gets per unit sold locally (a revenue).
+    yard_capacity
+        (B,) most product (all products together) a base may hold in stock at a year's end.
+    holding_cost
+        (B,) cost per unit held in stock at a year's end, per year.
+    disposal_cost
+        (B,) cost per unit disposed of; stock left at the end of the horizon pays it too.
+    """
+
+    base_market: np.ndarray
+    market_absorption: np.ndarray
+    market_price: np.ndarray
+    yard_capacity: np.ndarray
+    holding_cost: np.ndarray
+    disposal_cost: np.ndarray
+
+    def problems(self, n_b: int, n_p: int, n_t: int) -> list[str]:
+        """Shape and value problems of the arrays for a problem of that size."""
+        n_m = int(np.shape(self.market_absorption)[0]) if np.ndim(self.market_absorption) == 3 else -1
+        expected = {
+            "base_market": (n_b,),
+            "market_absorption": (n_m, n_p, n_t),
+            "market_price": (n_m, n_p, n_t),
+            "yard_capacity": (n_b,),
+            "holding_cost": (n_b,),
+            "disposal_cost": (n_b,),
+        }
+        out = [
+            f"coproducts.{name}: expected shape {shape}, got {np.shape(getattr(self, name))}"
+            for name, shape in expected.items()
+            if np.shape(getattr(self, name)) != shape
+        ]
+        if not out and np.any(self.base_market >= n_m):
+            out.append("coproducts.base_market: index out of range")
+        for name in ("market_absorption", "yard_capacity", "holding_cost", "disposal_cost"):
+            value = np.asarray(getattr(self, name), float)
+            if np.any(value < 0) or not np.all(np.isfinite(value)):
+                out.append(f"coproducts.{name}: must be finite and >= 0")
+        if not np.all(np.isfinite(np.asarray(self.market_price, float))):
+            out.append("coproducts.market_price: must be finite")
+        return out
+
+    @classmethod
+    def none(cls, n_b: int, n_p: int, n_t: int, disposal_cost: float = 0.0) -> Coproducts:
+        """No local market and no stockyard: what is not shipped is disposed at ``disposal_cost``."""
+        return cls(
+            base_market=np.full(n_b, -1),
+            market_absorption=np.zeros((0, n_p, n_t)),
+            market_price=np.zeros((0, n_p, n_t)),
+            yard_capacity=np.zeros(n_b),
+            holding_cost=np.zeros(n_b),
+            disposal_cost=np.full(n_b, float(disposal_cost)),
+        )
+
+
+@dataclass(frozen=True)
 class Problem:
     """A multi-year capacitated allocation problem (MODEL.md).
 
@@ -101,6 +167,11 @@ class Problem:
         Add ``flow(b, d, t) <= demand(d, t) * open(b, t)``: redundant for the
         integer model, much tighter LP relaxation (the classic strong
         facility-location formulation).
+    coproducts
+        Optional :class:`Coproducts`: every unit a base makes goes somewhere (shipped,
+        sold locally, stockpiled or disposed), and production is charged per unit made.
+        ``None`` (the default) keeps free disposal: a base ships at most what it makes,
+        the rest leaves the model at no cost, and production is charged per unit shipped.
     """
 
     years: tuple[int, ...]
@@ -138,6 +209,7 @@ class Problem:
     share_rules: tuple[ShareRule, ...] = ()
     coverage_rules: tuple[CoverageRule, ...] = ()
     strong_linking: bool = True
+    coproducts: Coproducts | None = None
     meta: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -201,6 +273,8 @@ class Problem:
         if np.any(self.demand < 0):
             problems.append("demand must be >= 0")
         problems += _not_finite_problems(self)
+        if self.coproducts is not None:
+            problems += self.coproducts.problems(b, p, t)
         if problems:
             raise ValueError("inconsistent Problem: " + "; ".join(problems))
 

@@ -102,6 +102,9 @@ class Solution:
     processed: np.ndarray | None = None  # (B, T) feedstock processed
     level: np.ndarray | None = None  # (B, T) level index into the problem's levels, -1 closed
     shortfall: np.ndarray | None = None  # (T,) below a soft target
+    local_sold: np.ndarray | None = None  # (B, P, T) co-product sold locally; None under free disposal
+    disposed: np.ndarray | None = None  # (B, P, T) co-product disposed of
+    stock: np.ndarray | None = None  # (B, P, T) co-product in stock at the year's end
     slack: dict[str, np.ndarray] = field(default_factory=dict)  # elastic mode: violation of each policy
     duals: Duals | None = None
     size: dict[str, int] = field(default_factory=dict)
@@ -306,10 +309,20 @@ def _read_solution(pb, built, result, status, detail, seconds, size, duals) -> S
         processed=_clean(_array(result, built.h, (n_b, n_t))),
         level=_level_choice(pb, z),
         shortfall=_clean(_array(result, built.shortfall, (n_t,))),
+        **_coproduct_arrays(pb, built, result),
         slack=slack,
         duals=duals,
         size=size,
     )
+
+
+def _coproduct_arrays(pb: Problem, built: Built, result) -> dict[str, np.ndarray]:
+    """Where unshipped product went, per base, product and year (nothing under free disposal)."""
+    if pb.coproducts is None:
+        return {}
+    shape = (len(pb.bases), len(pb.products), len(pb.years))
+    names = {"local": "local_sold", "disposed": "disposed", "stock": "stock"}
+    return {out: _clean(_array(result, built.coproducts.get(kind, {}), shape)) for kind, out in names.items()}
 
 
 def _slack_shape(vars_: dict, n_t: int, n_d: int) -> tuple:

@@ -30,7 +30,12 @@ def check_fit(scenario: Scenario, region: Region) -> None:
         natural-aggregate price, or a map year that is not planned.
     """
     _check_years(scenario, region)
-    problems = [*_demand_keys(scenario, region), *_zone_keys(scenario, region), *_other_keys(scenario, region)]
+    problems = [
+        *_demand_keys(scenario, region),
+        *_zone_keys(scenario, region),
+        *_other_keys(scenario, region),
+        *_coproduct_keys(scenario, region),
+    ]
     if problems:
         raise problems_error(
             ConfigError, f"{scenario.origin}: {len(problems)} problem(s) with region {region.meta.name}:", problems
@@ -81,6 +86,27 @@ def _other_keys(scenario: Scenario, region: Region) -> list[str]:
     year = scenario.outputs.year
     if year is not None and year not in scenario.years:
         problems.append(f"outputs.year {year} is not planned; the scenario's years are {scenario.years}")
+    return problems
+
+
+def _coproduct_keys(scenario: Scenario, region: Region) -> list[str]:
+    cfg, bases, products = scenario.coproducts, region.bases, set(region.meta.products)
+    cities, ids = sorted(set(bases["city"])), set(bases["id"])
+    problems = [
+        f"coproducts.local_absorption_mt_per_yr.{c}: no base of the region is in that city; use one of {cities}"
+        for c in cfg.local_absorption_mt_per_yr
+        if c not in cities
+    ]
+    listed = {p for per in cfg.local_absorption_mt_per_yr.values() for p in per} | set(cfg.local_price_yuan_per_t)
+    problems += [
+        f"coproducts: '{p}' is not a product of the region; use one of {sorted(products)}"
+        for p in sorted(listed - products)
+    ]
+    problems += [
+        f"coproducts.yard_capacity_mt_by_base.{b}: not a base of the region"
+        for b in cfg.yard_capacity_mt_by_base
+        if b not in ids
+    ]
     return problems
 
 

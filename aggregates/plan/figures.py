@@ -128,6 +128,9 @@ def _year_kpis(inst: Instance, sol: Solution, t: int, f, b, d, own_siding: set[s
         to_city_mt={c: round(float(v) / MT, 4) for c, v in d.groupby("city")["solid_waste_t"].sum().items()},
         bases_open=int((b["level"] >= 0).sum()),
         capacity_mt=round(float(b["capacity_t"].sum()) / MT, 4),
+        coproduct_local_mt=round(float(b["local_t"].sum()) / MT, 4),
+        coproduct_stock_mt=round(float(b["stock_t"].sum()) / MT, 4),
+        coproduct_disposed_mt=round(float(b["disposed_t"].sum()) / MT, 4),
         fleet=None,
     )
 
@@ -136,11 +139,14 @@ def _costs(inst: Instance, sol: Solution, t: int, f: pd.DataFrame, b: pd.DataFra
     """The year's money figures in yuan, unrounded; ``cost_yuan`` is the solid-waste supply's."""
     pb = inst.problem
     fixed = float(b["fixed_cost_yuan"].sum())
-    production = float(f["production_cost_yuan"].sum())
+    # The bases table charges production per t made with co-products, per t shipped under free disposal.
+    production = float(b["production_cost_yuan"].sum())
     transport = float(f["transport_cost_yuan"].sum())
+    coproduct = float((b["holding_cost_yuan"] + b["disposal_cost_yuan"] - b["local_revenue_yuan"]).sum())
     natural_price = np.nan_to_num(pb.natural_cost[:, :, t])
     return {
-        "cost_yuan": fixed + production + transport,
+        "cost_yuan": fixed + production + transport + coproduct,
+        "coproduct_cost_yuan": coproduct,
         "fixed_cost_yuan": fixed,
         "production_cost_yuan": production,
         "transport_cost_yuan": transport,

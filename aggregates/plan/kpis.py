@@ -7,7 +7,7 @@ registry of :mod:`aggregates.vocab`). :meth:`YearKPIs.to_dict` gives exactly the
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 
 from aggregates.vocab import KPIS
 
@@ -69,7 +69,9 @@ class YearKPIs:
 
     Money in yuan, tonnes in Mt unless the name says otherwise, CO2e in t (well-to-wheel
     unless ``ttw``), NOx and PM in t, shares as fractions. ``cost_yuan`` is the cost of the
-    solid-waste supply: fixed + production + transport.
+    solid-waste supply: fixed + production + transport + ``coproduct_cost_yuan`` (holding and disposal
+    less local revenue; 0 under free disposal). The ``coproduct_*_mt`` figures are what the bases made
+    and did not ship: sold locally, in stock at the year's end, disposed.
     """
 
     substitution_mt: float = field(metadata=_unit("substitution_mt"))
@@ -103,6 +105,10 @@ class YearKPIs:
     to_city_mt: dict[str, float] = field(metadata=_unit("to_city_mt"))
     bases_open: int = field(metadata=_unit("bases_open"))
     capacity_mt: float = field(metadata=_unit("capacity_mt"))
+    coproduct_local_mt: float = field(default=0.0, metadata=_unit("coproduct_local_mt"))
+    coproduct_stock_mt: float = field(default=0.0, metadata=_unit("coproduct_stock_mt"))
+    coproduct_disposed_mt: float = field(default=0.0, metadata=_unit("coproduct_disposed_mt"))
+    coproduct_cost_yuan: int = field(default=0, metadata=_unit("coproduct_cost_yuan"))
     fleet: FleetSummary | None = field(default=None, metadata=_unit("fleet"))
 
     @staticmethod
@@ -130,7 +136,8 @@ class YearKPIs:
             values[key] = {name: Intensity(**v) for name, v in values.get(key, {}).items()}
         if values.get("fleet") is not None:
             values["fleet"] = FleetSummary(**values["fleet"])
-        missing = known - set(values) - {"fleet"}
+        optional = {f.name for f in fields(cls) if f.default is not MISSING}
+        missing = known - set(values) - optional
         if missing:
             raise ValueError(f"missing figure(s) {', '.join(sorted(missing))}")
         return cls(**values)

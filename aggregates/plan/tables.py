@@ -12,6 +12,7 @@ import pandas as pd
 
 from aggregates.optimize.instance import Instance
 from aggregates.optimize.solve import Solution
+from aggregates.plan.bases import bases_table
 from aggregates.vocab import MT
 
 
@@ -28,7 +29,7 @@ def plan_tables(instance: Instance, solution: Solution) -> dict[str, pd.DataFram
     flows = _flows(instance, solution)
     return {
         "flows": flows,
-        "bases": _bases(instance, solution, flows),
+        "bases": bases_table(instance, solution, flows),
         "demand": _demand(instance, solution, flows),
         "resources": _resources(instance, solution),
     }
@@ -109,46 +110,6 @@ def _leg_columns(inst: Instance, used, years: np.ndarray, tonnes: np.ndarray) ->
         "pm_road_kg": kt * exhaust["pm_road"],
         "pm_rail_kg": kt * exhaust["pm_rail"],
     }
-
-
-def _bases(inst: Instance, sol: Solution, flows: pd.DataFrame) -> pd.DataFrame:
-    pb = inst.problem
-    rows = []
-    shipped = flows.groupby(["year", "base", "product"])["tonnes"].sum()
-    stock_used = np.cumsum(sol.processed, axis=1)
-    for b, base in enumerate(pb.bases):
-        attrs = inst.bases.iloc[b]
-        for t, year in enumerate(pb.years):
-            lv = int(sol.level[b, t])
-            capacity = float(pb.level_capacity[lv]) if lv >= 0 else 0.0
-            out = {p: float(shipped.get((year, base, p), 0.0)) for p in pb.products}
-            total = sum(out.values())
-            made = float(sol.processed[b, t] * pb.base_yield[b].sum() * MT)
-            available = pb.base_stock[b] + pb.base_arising[b] * (t + 1)
-            dual = sol.duals.base_capacity[b, t] if sol.duals is not None else np.nan
-            rows.append(
-                {
-                    "year": year,
-                    "base": base,
-                    "name": attrs["name_en"],
-                    "name_zh": attrs["name_zh"],
-                    "city": attrs["city"],
-                    "feedstock": attrs["feedstock"],
-                    "status": attrs["status"],
-                    "level": int(pb.level_number[lv]) if lv >= 0 else -1,
-                    "capacity_t": capacity * MT,
-                    "output_t": total,
-                    **{f"output_{p}_t": v for p, v in out.items()},
-                    "made_t": made,
-                    "unsold_t": max(made - total, 0.0),
-                    "utilisation": made / (capacity * MT) if capacity > 0 else 0.0,
-                    "processed_t": sol.processed[b, t] * MT,
-                    "feedstock_left_t": (available - stock_used[b, t]) * MT,
-                    "fixed_cost_yuan": float(pb.level_fixed_cost[lv]) * MT if lv >= 0 else 0.0,
-                    "shadow_price_yuan_per_t": dual,
-                }
-            )
-    return _round(pd.DataFrame(rows), 4)
 
 
 def _demand(inst: Instance, sol: Solution, flows: pd.DataFrame) -> pd.DataFrame:

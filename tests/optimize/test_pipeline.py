@@ -36,11 +36,19 @@ def test_tiny_plan_meets_target_and_balances_demand(tiny_config):
     assert (d["solid_waste_t"] + d["natural_t"] + d["unmet_t"] - d["demand_t"]).abs().max() < 1.0
     b = result.plan.bases
     assert (b["made_t"] <= b["capacity_t"] + 1.0).all()
-    # Costs add up: the KPI is fixed + production + transport of the flows.
+    # Every tonne made goes somewhere, and production (30 yuan/t in the tiny region) is charged per t made.
+    gone = (
+        b["output_t"] + b["local_t"] + b["disposed_t"] + b[[c for c in b if c.startswith("stock_added_")]].sum(axis=1)
+    )
+    assert (gone - b["made_t"]).abs().max() < 1.0
+    assert b["production_cost_yuan"].to_numpy() == pytest.approx(30.0 * b["made_t"].to_numpy(), abs=2)
+    # Costs add up: the KPI is fixed + production + co-products of the bases + transport of the flows.
     flows = result.plan.flows[result.plan.flows["year"] == 2022]
-    parts = flows["transport_cost_yuan"].sum() + flows["production_cost_yuan"].sum()
-    parts += b.loc[b["year"] == 2022, "fixed_cost_yuan"].sum()
+    b22 = b[b["year"] == 2022]
+    parts = flows["transport_cost_yuan"].sum() + b22["production_cost_yuan"].sum() + b22["fixed_cost_yuan"].sum()
+    parts += (b22["holding_cost_yuan"] + b22["disposal_cost_yuan"] - b22["local_revenue_yuan"]).sum()
     assert plan.year(2022).cost_yuan == pytest.approx(parts, abs=2)
+    assert plan.year(2022).coproduct_disposed_mt * 1e6 == pytest.approx(b22["disposed_t"].sum(), abs=1)
     # What the CLI prints: cost in billion yuan.
     cost = dict(plan.summary_rows())["total cost, billion yuan"]
     assert cost == [f"{plan.year(y).cost_yuan / 1e9:,.2f}" for y in (2021, 2022)]
@@ -254,3 +262,16 @@ def test_default_region_resources_within_capacity(default_run):
     r = default_run.plan.resources
     assert (r["load"] <= r["capacity"] * (1 + 1e-6) + 1).all()
     assert (r.loc[r["utilisation"] < 0.999, "shadow_price_yuan_per_unit"].abs() < 1e-6).all()
+
+
+def test_free_disposal_restores_the_old_model(tiny_config):
+    # coproducts.free_disposal: no co-product block in the problem, production per t shipped, unshipped t free.
+    result = run(tiny_config, [*FEASIBLE, "coproducts.free_disposal=true"])
+    assert result.instance.problem.coproducts is None
+    b, flows = result.plan.bases, result.plan.flows
+    assert (b["local_t"] == 0).all() and (b["stock_t"] == 0).all()
+    assert (b["made_t"] - b["output_t"] - b["disposed_t"]).abs().max() < 1.0
+    f22, b22 = flows[flows["year"] == 2022], b[b["year"] == 2022]
+    parts = f22["transport_cost_yuan"].sum() + f22["production_cost_yuan"].sum() + b22["fixed_cost_yuan"].sum()
+    assert result.plan.year(2022).cost_yuan == pytest.approx(parts, abs=2)
+    assert result.plan.year(2022).coproduct_cost_yuan == 0

@@ -48,6 +48,9 @@ def _bases() -> pd.DataFrame:
     frame = pd.DataFrame(
         rows, columns=["year", "base", "level", "capacity_t", "output_t", "utilisation", "feedstock_left_t"]
     )
+    # One definition of utilisation (made / capacity); what was made and not shipped is disposed here.
+    frame["made_t"] = frame["utilisation"] * frame["capacity_t"]
+    frame = frame.assign(local_t=0.0, stock_t=0.0, disposed_t=frame["made_t"] - frame["output_t"])
     frame.insert(2, "name", frame["base"].map(lambda b: names[b][0]))
     frame.insert(3, "name_zh", frame["base"].map(lambda b: names[b][1]))
     frame.insert(4, "city", frame["base"].map(lambda b: attrs[b][0]))

@@ -6,6 +6,7 @@ CO2e in 万吨 (1 kt = 0.1 万吨); English ones in Mt, billion yuan and kt.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import struct
 from pathlib import Path
@@ -17,6 +18,7 @@ from aggregates import InputError, Plan
 from aggregates.analysis.tradeoffs import METRICS
 from aggregates.viz.charts import CHART_NAMES, chart_specs, metric_label, metric_unit, script_json, unit, write_charts
 from aggregates.viz.charts import page as chart_files
+from aggregates.viz.charts.plan_data import output_data
 from aggregates.viz.labels import text
 from aggregates.vocab import KPIS
 
@@ -287,3 +289,15 @@ def test_kpi_names_and_units_come_from_the_registry():
     assert metric_unit("rail_share_t", "en") == (100.0, "%", ",.1f")
     assert metric_unit("cost_yuan", "zh").factor == pytest.approx(1e-8)
     assert metric_unit("cost_yuan_per_t", "zh") == (1.0, "元/吨", ",.2f")
+
+
+def test_output_chart_and_utilisation_agree_when_a_base_ships_less_than_it_makes(plan):
+    # The Shougang case: 33 Mt/yr made at a 33 Mt/yr level, 24.4 Mt shipped, 8.6 Mt sold locally or disposed.
+    # The bar shows what was made, so it reads 100 % like the map's colour and the bases table; shipped is beside it.
+    bases = plan.bases.copy()
+    at = (bases["year"] == 2022) & (bases["base"] == "b-a")
+    bases.loc[at, ["capacity_t", "made_t", "output_t", "utilisation"]] = [33.0e6, 33.0e6, 24.4e6, 1.0]
+    shougang = dataclasses.replace(plan, bases=bases)
+    row = output_data(shougang, 2022, "en").set_index("base").loc["b-a"]
+    assert row["output"] == pytest.approx(33.0) and row["shipped"] == pytest.approx(24.4)
+    assert row["output"] / row["capacity"] == pytest.approx(row["utilisation"]) == pytest.approx(1.0)

@@ -161,20 +161,23 @@ def test_bases_table_has_a_row_per_base_with_units(page_en, page_zh):
     body = table[table.index("<tbody>") :]
     assert body.count("<tr>") == 3 and body.count("<tr class=total>") == 1
     assert "capacity (Mt/yr)" in table and "feedstock left (Mt)" in table
-    # b-a: 4.0 Mt/yr, 3.0 Mt shipped, 75 % used, 20 Mt left; b-c is not built in 2022.
+    # b-a: 4.0 Mt/yr, 3.0 Mt made, 75 % used (made / capacity), then shipped 3.0, local, stock and disposed 0,
+    # 20 Mt left; b-c is not built in 2022.
     assert (
         "<td>Chengde A</td><td>existing</td><td class=num>1</td><td class=num>4.00</td><td class=num>3.00</td>" in body
     )
-    assert "<td class=num>75 %</td><td class=num>20.0</td>" in body
+    assert "<td class=num>75 %</td><td class=num>3.00</td>" in body and "<td class=num>20.0</td>" in body
     assert "<td>Tangshan C</td><td>candidate</td><td class=num>not built</td>" in body
     zh = section(page_zh, "基地 2022")
     assert "产能 (万吨/年)" in zh and "剩余原料 (万吨)" in zh
     # b-a in 万吨: 4.0 Mt/yr = 400, 3.0 Mt = 300, 20 Mt = 2,000; totals 6.0 Mt/yr = 600, 4.0 Mt = 400, 33 Mt = 3,300.
     assert (
         "<td>承德甲基地</td><td>已建</td><td class=num>1</td><td class=num>400</td><td class=num>300</td>"
-        "<td class=num>75 %</td><td class=num>2,000</td>"
+        "<td class=num>75 %</td><td class=num>300</td><td class=num>0</td><td class=num>0</td><td class=num>0</td>"
+        "<td class=num>2,000</td>"
     ) in zh
-    assert "<td class=num>600</td><td class=num>400</td><td class=num></td><td class=num>3,300</td>" in zh
+    assert "<td class=num>600</td><td class=num>400</td><td class=num></td><td class=num>400</td>" in zh
+    assert "<td class=num>0</td><td class=num>3,300</td></tr>" in zh
 
 
 def test_special_characters_in_names_are_escaped(page_en, page_zh):

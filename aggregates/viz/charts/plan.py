@@ -165,6 +165,7 @@ def _output_chart(plan: Plan, lang: Lang, year: int) -> alt.TopLevelMixin:
         alt.Tooltip("city_label:N", title=text("city", lang)),
         alt.Tooltip("status_label:N", title=text("status", lang)),
         alt.Tooltip("output:Q", title=with_unit("output", t.name, lang), format=t.d3()),
+        alt.Tooltip("shipped:Q", title=with_unit("shipped", t.name, lang), format=t.d3()),
         alt.Tooltip("capacity:Q", title=with_unit("capacity_mt", per_yr.name, lang), format=per_yr.d3()),
         alt.Tooltip("utilisation:Q", title=text("utilisation", lang), format=".0%"),
     ]

@@ -76,12 +76,12 @@ def output_data(plan: Plan, year: int, lang: Lang = "zh") -> pd.DataFrame:
     """Rows of the output chart: the bases open or shipping in ``year``, largest output first within a city.
 
     Columns: ``city``, ``city_label`` (city in ``lang`` with its total output), ``city_total``,
-    ``base``, ``base_label``, ``status``, ``status_label``, ``capacity_label``, ``output``,
-    ``capacity``, ``utilisation``. Tonnes are in ``unit("tonnes", lang)``: 万吨 or Mt (a year's).
+    ``base``, ``base_label``, ``status``, ``status_label``, ``capacity_label``, ``output`` (made, so that
+    output / capacity is the bases table's ``utilisation``), ``shipped``, ``capacity``, ``utilisation``. Tonnes are in ``unit("tonnes", lang)``: 万吨 or Mt (a year's).
     """
     t = unit("tonnes", lang)
     b = plan.bases[plan.bases["year"] == year]
-    b = b[(b["capacity_t"] > 0) | (b["output_t"] > 0)]
+    b = b[(b["capacity_t"] > 0) | (b["made_t"] > 0)]
     names = b["name_zh"] if lang == "zh" and "name_zh" in b else b["name"]
     frame = pd.DataFrame(
         {
@@ -91,7 +91,8 @@ def output_data(plan: Plan, year: int, lang: Lang = "zh") -> pd.DataFrame:
             "status": b["status"].astype(str),
             "status_label": [text(s, lang) for s in b["status"]],
             "capacity_label": text("capacity_mt", lang),
-            "output": t.of(b["output_t"]),
+            "output": t.of(b["made_t"]),
+            "shipped": t.of(b["output_t"]),
             "capacity": t.of(b["capacity_t"]),
             "utilisation": b["utilisation"],
         }

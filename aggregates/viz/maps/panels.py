@@ -119,7 +119,7 @@ def _language_switch(switch: tuple[str, str]) -> str:
 
 _LEGEND_WORDS = {
     "flows": ("运输流(线宽=运量)", "Flows (width = tonnes/yr)"),
-    "bases": ("砂石基地(大小=产能,颜色=利用率)", "Bases (size = capacity, colour = utilisation)"),
+    "bases": ("砂石基地(大小=产能,颜色=利用率:产量/产能)", "Bases (size = capacity, colour = utilisation: made / capacity)"),
     "demand": ("需求点(颜色=固废砂石占比)", "Demand (colour = share from solid waste)"),
     "unmet": ("红圈:有未满足需求", "red ring: unmet demand"),
     "coverage": (

@@ -74,7 +74,8 @@ def _status(row, lang: Lang) -> str:
 
 
 def base_popup(row, by_chain: pd.Series | None, lang: Lang) -> str:
-    """A built base's popup: where, what it makes and from what, how full, and by which chains it ships."""
+    """A built base's popup: where, what it makes and from what, how full (made / capacity), where the tonnes
+    made go (shipped by product, sold locally, stockpiled, disposed) and by which chains it ships."""
     rows = [
         (field("city", lang), both(row.city, lang)),
         (field("feedstock", lang), both(row.feedstock, lang)),
@@ -82,8 +83,11 @@ def base_popup(row, by_chain: pd.Series | None, lang: Lang) -> str:
         (field("level", lang), f"{row.level}"),
         (field("capacity", lang), fmt.tonnes_per_year(row.capacity_t, lang)),
         (field("utilisation", lang), fmt.share(row.utilisation)),
-        *((both(p, lang), fmt.tonnes(getattr(row, f"output_{p}_t"), lang)) for p in PRODUCTS),
-        (field("unsold", lang), fmt.tonnes(row.unsold_t, lang)),
+        (field("made", lang), fmt.tonnes(row.made_t, lang)),
+        *((f"{field('output', lang)}: {both(p, lang)}", fmt.tonnes(getattr(row, f"output_{p}_t"), lang)) for p in PRODUCTS),
+        (field("local", lang), fmt.tonnes(row.local_t, lang)),
+        (field("stockpiled", lang), fmt.tonnes(row.stock_t, lang)),
+        (field("disposed", lang), fmt.tonnes(row.disposed_t, lang)),
         (field("feedstock_left", lang), fmt.tonnes(row.feedstock_left_t, lang)),
         (field("chains", lang), _chain_list(by_chain, lang)),
     ]

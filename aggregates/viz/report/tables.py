@@ -22,12 +22,13 @@ def shown_name(frame: pd.DataFrame, lang: Lang) -> pd.Series:
 
 
 def bases_table(plan: Plan, lang: Lang, year: int) -> str:
-    """The bases of ``year`` by city, largest output first, with a total row."""
+    """The bases of ``year`` by city, largest output (made) first, where it went, with a total row."""
     b = plan.bases[plan.bases["year"] == year].assign(shown_name=lambda f: shown_name(f, lang))
-    city_total = b.groupby("city")["output_t"].transform("sum")
+    city_total = b.groupby("city")["made_t"].transform("sum")
     b = b.assign(city_total=city_total).sort_values(
-        ["city_total", "city", "output_t", "base"], ascending=[False, True, False, True]
+        ["city_total", "city", "made_t", "base"], ascending=[False, True, False, True]
     )
+    fates = ("output_t", "local_t", "stock_t", "disposed_t")
     t, per_yr = unit("tonnes", lang), unit("tonnes_per_yr", lang)
     headers = [
         (text("city", lang), False),
@@ -37,6 +38,7 @@ def bases_table(plan: Plan, lang: Lang, year: int) -> str:
         (with_unit("capacity_mt", per_yr.name, lang), True),
         (with_unit("output", t.name, lang), True),
         (text("utilisation", lang), True),
+        *((with_unit(word, t.name, lang), True) for word in ("shipped", "sold_locally", "stockpiled", "disposed")),
         (with_unit("feedstock_left", t.name, lang), True),
     ]
     rows = [
@@ -46,8 +48,9 @@ def bases_table(plan: Plan, lang: Lang, year: int) -> str:
             text(r.status, lang),
             str(int(r.level)) if r.level >= 0 else text("not_built", lang),
             fmt_in(r.capacity_t, per_yr),
-            fmt_in(r.output_t, t),
+            fmt_in(r.made_t, t),
             fmt_percent(r.utilisation, 0),
+            *(fmt_in(getattr(r, c), t) for c in fates),
             fmt_in(r.feedstock_left_t, t, 1),
         ]
         for r in b.itertuples()
@@ -58,8 +61,9 @@ def bases_table(plan: Plan, lang: Lang, year: int) -> str:
         "",
         "",
         fmt_in(b["capacity_t"].sum(), per_yr),
-        fmt_in(b["output_t"].sum(), t),
+        fmt_in(b["made_t"].sum(), t),
         "",
+        *(fmt_in(b[c].sum(), t) for c in fates),
         fmt_in(b["feedstock_left_t"].sum(), t, 1),
     ]
     return table_html(headers, rows, total)
