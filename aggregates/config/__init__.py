@@ -5,6 +5,7 @@ Import from here: ``from aggregates.config import Scenario, load_scenario``.
 
 from aggregates.config.emissions import Emissions
 from aggregates.config.loading import apply_overrides, load_scenario, parse_override, scenario_from_dict
+from aggregates.config.natural import Natural
 from aggregates.config.planning import (
     Coverage,
     DemandScale,
@@ -28,6 +29,7 @@ __all__ = [
     "Emissions",
     "Fleet",
     "Infrastructure",
+    "Natural",
     "Outputs",
     "Policies",
     "Prices",
