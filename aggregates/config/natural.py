@@ -63,9 +63,7 @@ class Natural(Strict):
         ),
     )
 
-    _city = field_validator("outside_share_by_city", "outside_share_by_quarry")(
-        classmethod(lambda cls, v: _shares(v))
-    )
+    _city = field_validator("outside_share_by_city", "outside_share_by_quarry")(classmethod(lambda cls, v: _shares(v)))
 
     def outside(self, quarry: str, city: str) -> float:
         """Outside share of one quarry: its own override, else its city's, else the default."""

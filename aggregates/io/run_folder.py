@@ -26,7 +26,9 @@ from aggregates.textio import read_json, read_text, read_yaml_mapping
 from aggregates.viz.layers import LAYER_NAMES, MapLayers
 from aggregates.vocab import MT
 
-RUN_FILES = (*(f"{name}.csv" for name in TABLES if name != "fleet"), "kpis.json", "plan.gpkg", "scenario.yaml")
+# Tables that came later than the others: a run folder written before them lacks their files.
+LATER_TABLES = ("fleet", "quarries", "natural_flows")
+RUN_FILES = (*(f"{name}.csv" for name in TABLES if name not in LATER_TABLES), "kpis.json", "plan.gpkg", "scenario.yaml")
 # Text columns of each table: read back as text (an empty cell is "", not a missing number).
 TEXT_COLUMNS = {
     "flows": ("base", "node", "product", "chain", "loading_terminal", "unloading_terminal"),
@@ -34,6 +36,8 @@ TEXT_COLUMNS = {
     "demand": ("node", "name", "name_zh", "city", "product", "suppliers"),
     "resources": ("resource", "kind", "name", "unit"),
     "fleet": ("kind", "id", "name", "truck", "unit"),
+    "quarries": ("quarry", "name", "name_zh", "city"),
+    "natural_flows": ("quarry", "node", "product", "chain"),
 }
 COUNT_COLUMNS = {"fleet": ("wagons", "containers", "tracks", "trucks", "driver_shifts", "drivers")}
 
@@ -118,12 +122,14 @@ NEEDED_COLUMNS = {
     "demand": ("year", *TEXT_COLUMNS["demand"], "demand_t", "unmet_t"),
     "resources": ("year", *TEXT_COLUMNS["resources"], "load", "capacity"),
     "fleet": ("year", *TEXT_COLUMNS["fleet"]),
+    "quarries": ("year", *TEXT_COLUMNS["quarries"], "available_t", "shipped_t"),
+    "natural_flows": ("year", *TEXT_COLUMNS["natural_flows"], "tonnes", "route"),
 }
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame:
     path = folder / f"{name}.csv"
-    if not path.is_file():  # fleet.csv came later than the other tables
+    if not path.is_file():  # LATER_TABLES came later than the other tables
         return pd.DataFrame()
     text = _again(read_text, path)
     if not text.strip():

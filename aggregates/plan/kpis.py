@@ -60,13 +60,22 @@ class FleetSummary:
         return cls(**{**zeros, "rail_operating_days": rail_days, "truck_operating_days": truck_days})
 
 
+# Figures a kpis.json written before they existed lacks (read as their defaults).
+LATER_FIGURES = {"fleet", "natural_quarry_mt", "natural_import_mt", "natural_co2e_t"}
+
+
 @dataclass(frozen=True)
 class YearKPIs:
     """The headline figures of one planning year (README, "Outputs": ``kpis.json``).
 
     Money in yuan, tonnes in Mt unless the name says otherwise, CO2e in t (well-to-wheel
     unless ``ttw``), NOx and PM in t, shares as fractions. ``cost_yuan`` is the cost of the
-    solid-waste supply: fixed + production + transport.
+    solid-waste supply: fixed + production + transport. ``natural_mt`` is all natural aggregate
+    (``natural_quarry_mt`` from the region's quarries + ``natural_import_mt``), ``natural_cost_yuan``
+    what it costs delivered (ex-quarry + haul, imports at their price). ``co2e_t``, ``co2e_ttw_t``,
+    ``nox_t``, ``pm_t`` and ``carbon_cost_yuan`` cover all transport of delivered tonnes (solid
+    waste, quarry hauls, imports; imports count in WTW only), as the emissions cap and carbon price do;
+    ``natural_co2e_t`` is the natural part. ``co2e_kg_per_t`` is per delivered tonne.
     """
 
     substitution_mt: float = field(metadata=_unit("substitution_mt"))
@@ -101,6 +110,9 @@ class YearKPIs:
     bases_open: int = field(metadata=_unit("bases_open"))
     capacity_mt: float = field(metadata=_unit("capacity_mt"))
     fleet: FleetSummary | None = field(default=None, metadata=_unit("fleet"))
+    natural_quarry_mt: float = field(default=0.0, metadata=_unit("natural_quarry_mt"))
+    natural_import_mt: float = field(default=0.0, metadata=_unit("natural_import_mt"))
+    natural_co2e_t: float = field(default=0.0, metadata=_unit("natural_co2e_t"))
 
     @staticmethod
     def unit(name: str) -> str:
@@ -127,7 +139,7 @@ class YearKPIs:
             values[key] = {name: Intensity(**v) for name, v in values.get(key, {}).items()}
         if values.get("fleet") is not None:
             values["fleet"] = FleetSummary(**values["fleet"])
-        missing = known - set(values) - {"fleet"}
+        missing = known - set(values) - LATER_FIGURES
         if missing:
             raise ValueError(f"missing figure(s) {', '.join(sorted(missing))}")
         return cls(**values)

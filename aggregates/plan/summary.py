@@ -44,10 +44,13 @@ def summary_rows(plan: Plan) -> list[tuple[str, list[str]]]:
             (KPIS[key].label(), _cells(plan, key))
             for key in (
                 "natural_mt",
+                "natural_quarry_mt",
+                "natural_import_mt",
                 "unmet_mt",
                 "cost_yuan",
                 "cost_yuan_per_t",
                 "co2e_t",
+                "natural_co2e_t",
                 "nox_t",
                 "pm_t",
                 "trains_per_day",
