@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from aggregates.optimize.explain import quarry_limits
 from aggregates.optimize.problem import Problem
 from aggregates.optimize.solve import SolverSettings, solve
 
@@ -139,3 +140,12 @@ def test_check_names_a_quarry_array_of_the_wrong_shape():
         problem(quarry_available=np.zeros((2, 1))).filled().check()
     with pytest.raises(ValueError, match="quarry_price: 1 value"):
         problem(quarry_price=np.full((1, 1), np.inf)).filled().check()
+
+
+def test_binding_limits_name_the_quarries_at_capacity():
+    # In the first problem Q ships all its 5: it is named as binding.
+    pb = problem()
+    sol = solve(pb, EXACT)
+    assert quarry_limits(pb, sol, 0) == ["quarries at capacity: 1 of 1, Q at 5.0 Mt/yr"]
+    roomy = problem(quarry_available=np.full((1, 1), 50.0))
+    assert quarry_limits(roomy, solve(roomy, EXACT), 0) == []
