@@ -250,7 +250,9 @@ def _quarry_arrays(quarries, qroutes: RouteOptions, nodes, region, scenario, pro
     factor = scenario.natural.price_factor
     return {
         "quarries": tuple(quarries["id"]),
-        "quarry_available": quarries[[f"available_{y}" for y in years]].to_numpy(float).reshape(len(quarries), -1),
+        "quarry_available": quarries[[f"available_{y}" for y in years]]
+        .to_numpy(float)
+        .reshape(len(quarries), len(years)),
         "quarry_price": np.column_stack([quarries[f"price_{p}_yuan_per_t"].to_numpy(float) * factor for p in products])
         if len(quarries)
         else np.zeros((0, len(products))),
