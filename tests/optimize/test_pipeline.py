@@ -254,3 +254,20 @@ def test_default_region_resources_within_capacity(default_run):
     r = default_run.plan.resources
     assert (r["load"] <= r["capacity"] * (1 + 1e-6) + 1).all()
     assert (r.loc[r["utilisation"] < 0.999, "shadow_price_yuan_per_unit"].abs() < 1e-6).all()
+
+
+@pytest.mark.slow
+def test_default_region_quarries_ship_within_what_outside_demand_leaves(default_run):
+    # 112.6 Mt/yr of quarry design capacity [S6], 38 % taken outside the markets: at most 69.8 Mt/yr.
+    plan = default_run.plan
+    q = plan.quarries
+    assert q.groupby("year")["capacity_t"].sum().to_numpy() == pytest.approx(112.6e6)
+    assert (q["shipped_t"] <= q["available_t"] * (1 + 1e-6) + 1).all()
+    assert (q.loc[q["utilisation"] < 0.999, "shadow_price_yuan_per_t"].abs() < 1e-6).all()
+    for year in plan.years:
+        k = plan.year(year)
+        assert k.natural_quarry_mt <= 112.6 * (1 - 0.38) + 1e-6
+        assert k.natural_mt == pytest.approx(k.natural_quarry_mt + k.natural_import_mt, abs=1e-3)
+        assert k.substitution_mt + k.natural_mt + k.unmet_mt == pytest.approx(k.demand_mt, abs=1e-3)
+        hauls = plan.natural_flows[plan.natural_flows["year"] == year]
+        assert hauls["tonnes"].sum() / 1e6 == pytest.approx(k.natural_quarry_mt, abs=1e-3)
