@@ -133,3 +133,9 @@ def test_quarry_tables_round_trip_through_a_run_folder(tmp_path, quarry_region):
         pd.testing.assert_frame_equal(back.plan.tables()[name], result.plan.tables()[name], check_dtype=False)
     assert back.plan.kpis == result.plan.kpis
     assert np.isfinite(back.plan.quarries["shadow_price_yuan_per_t"]).all()
+
+
+def test_an_outside_share_for_an_unknown_quarry_is_a_config_error(tmp_path, quarry_region):
+    scenario = _scenario(tmp_path, quarry_region, "  outside_share_by_quarry: {q-nowhere: 0.2}\n")
+    with pytest.raises(ag.ConfigError, match="outside_share_by_quarry.q-nowhere match no quarry"):
+        ag.solve(scenario)

@@ -122,6 +122,8 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
         "plan.xlsx",
         "scenario.yaml",
         "fleet.csv",
+        "quarries.csv",
+        "natural_flows.csv",
         "map.html",
         "map.en.html",
         "charts",
@@ -130,7 +132,7 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
     assert {p.name for p in first.iterdir()} == names
     assert (tmp_path / "maps" / "tiny.html").read_bytes() == (second / "map.html").read_bytes()
     assert (tmp_path / "maps" / "tiny.en.html").read_bytes() == (second / "map.en.html").read_bytes()
-    for name in ("flows.csv", "bases.csv", "demand.csv", "resources.csv"):
+    for name in ("flows.csv", "bases.csv", "demand.csv", "resources.csv", "quarries.csv", "natural_flows.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     kpis = json.loads((first / "kpis.json").read_text())
     for key in ("status", "objective_yuan", "mip_gap", "solve_seconds"):
