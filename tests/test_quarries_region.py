@@ -9,6 +9,8 @@ ships all it may and the import tier takes the rest.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -139,3 +141,12 @@ def test_an_outside_share_for_an_unknown_quarry_is_a_config_error(tmp_path, quar
     scenario = _scenario(tmp_path, quarry_region, "  outside_share_by_quarry: {q-nowhere: 0.2}\n")
     with pytest.raises(ag.ConfigError, match="outside_share_by_quarry.q-nowhere match no quarry"):
         ag.solve(scenario)
+
+
+def test_the_map_shows_the_quarries_with_their_use(tmp_path, quarry_region):
+    result = ag.solve(_scenario(tmp_path, quarry_region))
+    page = ag.supply_map(result).get_root().render()
+    for text in ("天然砂石矿区(利用率)", "测试矿区"):  # folium escapes non-ASCII inside JSON strings
+        assert text in page or json.dumps(text)[1:-1] in page, text
+    back = ag.read_run(result.write(tmp_path / "run", visuals=False))
+    assert list(back.layers.quarries["quarry"]) == list(result.layers.quarries["quarry"])

@@ -23,7 +23,7 @@ from aggregates.config import Scenario, scenario_from_dict
 from aggregates.errors import AggregatesError, InputError
 from aggregates.plan import TABLES, Plan, SolveInfo, YearKPIs
 from aggregates.textio import read_json, read_text, read_yaml_mapping
-from aggregates.viz.layers import LAYER_NAMES, MapLayers
+from aggregates.viz.layers import LATER_LAYERS, LAYER_NAMES, MapLayers
 from aggregates.vocab import MT
 
 # Tables that came later than the others: a run folder written before them lacks their files.
@@ -234,14 +234,14 @@ def _read_layers(path: Path) -> MapLayers:
         present = {name for name, _kind in pyogrio.list_layers(path)}
     except pyogrio.errors.DataSourceError as exc:
         raise InputError(f"{path}: not a readable GeoPackage ({_first_line(exc)}); {AGAIN}") from None
-    missing = [name for name in LAYER_NAMES if name not in present]
+    missing = [name for name in LAYER_NAMES if name not in present and name not in LATER_LAYERS]
     if missing:
         raise InputError(
             f"{path}: layer(s) {', '.join(missing)} missing (written by an older version); "
             "re-run 'aggregates optimize' to write the run again"
         )
     try:
-        layers = {name: gpd.read_file(path, layer=name) for name in LAYER_NAMES}
+        layers = {name: gpd.read_file(path, layer=name) for name in LAYER_NAMES if name in present}
         return MapLayers(**{name: layer.to_crs("EPSG:4326") for name, layer in layers.items()})
     except Exception as exc:  # a damaged file fails in GDAL, pyproj or shapely, each in its own way
         raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {_first_line(exc)}); {AGAIN}") from None
