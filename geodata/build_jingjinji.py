@@ -84,7 +84,10 @@ FIRST_MILE_CIRCUITY = 1.3  # base -> loading station road km when not given (ass
 # zero-length line and co-located points stay apart on maps.
 SEPARATION_MIN_KM = 0.1
 SEPARATION_KM = 0.5
-SEPARATION_BEARING = {"bases": 45.0, "demand": 135.0, "swap_stations": 225.0, "terminals": 315.0}
+SEPARATION_BEARING = {"bases": 45.0, "demand": 135.0, "swap_stations": 225.0, "terminals": 315.0, "quarries": 0.0}
+# Design capacity of all Jing-Jin-Ji sand and gravel mines, 314 mines in 2017-06 [S6] (FACTS §2.1, §9),
+# split across the quarry regions of sources/quarries.csv by their (assumed) weights.
+QUARRY_CAPACITY_MT = 112.6
 RAIL_KM_ROUND = 1
 # Annualised fixed cost of a capacity level (assumed): total(K) = UNIT * K ** EXPONENT
 # million yuan/yr for K Mt/yr (economies of scale); CAPEX_SHARE of it is the capex
@@ -626,6 +629,52 @@ def build_bases(inp: Inputs, loc: Locator) -> list[dict]:
     return out
 
 
+def build_quarries(inp: Inputs, loc: Locator) -> list[dict]:
+    """Quarry regions: located like towns; capacity QUARRY_CAPACITY_MT split by weight."""
+    rows = inp.tables["quarries"]
+    capacities = split_exact(QUARRY_CAPACITY_MT, [float(r["weight"]) for r in rows])
+    out = []
+    for row, capacity in zip(rows, capacities, strict=True):
+        lat0, lon0, _ = loc.estimate(row)
+        lat, lon = loc.locate(
+            row["id"], row["name_en"], row["name_zh"], (lat0, lon0), row["point_type"], row["geonames_key"]
+        )
+        out.append(
+            {
+                "id": row["id"],
+                "name_en": row["name_en"],
+                "name_zh": row["name_zh"],
+                "city": row["city"],
+                "county": row["county"],
+                "province": row["province"],
+                "capacity_mt_per_yr": capacity,
+                "capacity_year": int(row["capacity_year"]),
+                "price_sand_yuan_per_t": float(row["price_sand_yuan_per_t"]),
+                "price_coarse_yuan_per_t": float(row["price_coarse_yuan_per_t"]),
+                "source": row["source"],
+                "_lat": lat,
+                "_lon": lon,
+                "_note": row["note"],
+                "_weight": float(row["weight"]),
+            }
+        )
+    return out
+
+
+def build_quarry_years(inp: Inputs) -> list[dict]:
+    """Capacity of a quarry in a year, as listed in sources/quarry_years.csv."""
+    rows = [
+        {
+            "quarry_id": r["quarry_id"],
+            "year": int(r["year"]),
+            "capacity_mt_per_yr": float(r["capacity_mt_per_yr"]),
+            "source": r["source"],
+        }
+        for r in inp.tables["quarry_years"]
+    ]
+    return sorted(rows, key=lambda r: (r["quarry_id"], r["year"]))
+
+
 def derive_first_miles(bases: list[dict], terminals: dict[str, dict]) -> None:
     """Blank first_mile_km: geodesic base -> loading station x FIRST_MILE_CIRCUITY."""
     for b in bases:
@@ -946,6 +995,7 @@ def validate(schema, layers: dict[str, list[dict]], meta: dict) -> list[str]:
         "road_nodes": "r-",
         "swap_stations": "s-",
         "rail_stations": "st-",
+        "quarries": "q-",
     }
     for name in schema.POINT_LAYERS:
         for row in layers[name]:
@@ -1038,7 +1088,7 @@ def validate_content(layers: dict[str, list[dict]], meta: dict) -> list[str]:
         if st["id"] not in rail_nodes:
             problems.append(f"rail station {st['id']} has no segment")
     road_nodes = set(road_graph(layers["roads"]).nodes)
-    for name in ("bases", "demand", "terminals", "road_nodes", "swap_stations"):
+    for name in ("bases", "demand", "terminals", "road_nodes", "swap_stations", "quarries"):
         for p in layers[name]:
             if p["id"] not in road_nodes:
                 problems.append(f"{name} {p['id']} is not on the road graph")
@@ -1187,6 +1237,7 @@ def sources_tables(layers, calib, checks, inp: Inputs) -> dict[str, str]:
         **rail_blocks(layers, inp),
         **road_blocks(layers, checks),
         "demand_totals_table": demand_totals_table(inp, layers),
+        "quarries_table": quarries_table(layers),
         "demand_nodes_table": demand_nodes_table(layers),
         "calibration_table": calibration_table(calib),
         "swap_spacing_table": swap_spacing_table(layers),
@@ -1200,6 +1251,29 @@ def sources_tables(layers, calib, checks, inp: Inputs) -> dict[str, str]:
         ),
     }
     return blocks
+
+
+def quarries_table(layers) -> str:
+    """Quarry regions: capacity share, prices, access, source."""
+    total = sum(q["_weight"] for q in layers["quarries"])
+    access = {r["from_node"]: r for r in layers["roads"] if r["kind"] == "access"}
+    return column_table(
+        by_id(layers["quarries"]),
+        [
+            "id",
+            "city",
+            "county",
+            ("weight", lambda q: f"{fmt(q['_weight'], 1)} / {fmt(total, 1)}"),
+            ("capacity Mt/yr", number("capacity_mt_per_yr")),
+            ("sand yuan/t", number("price_sand_yuan_per_t")),
+            ("coarse yuan/t", number("price_coarse_yuan_per_t")),
+            ("access to", lambda q: access[q["id"]]["to_node"] if q["id"] in access else ""),
+            ("access km", lambda q: fmt(access[q["id"]]["length_km"], 1) if q["id"] in access else ""),
+            ("status of figures", lambda r: status_of(r["source"])),
+            "source",
+            ("note", "_note"),
+        ],
+    )
 
 
 def supply_blocks(layers, inp: Inputs) -> dict[str, str]:
@@ -1660,7 +1734,8 @@ def build(shared: Path | None) -> Build:
     bases = build_bases(inp, loc)
     demand = build_demand_nodes(inp, loc)
     swaps = build_swap_stations(inp, rn_by_id, loc)
-    points = {"bases": bases, "demand": demand, "terminals": terminals, "swap_stations": swaps}
+    quarries = build_quarries(inp, loc)
+    points = {"bases": bases, "demand": demand, "terminals": terminals, "swap_stations": swaps, "quarries": quarries}
     separate_points(points, road_nodes, loc)
     derive_first_miles(bases, {t["id"]: t for t in terminals})
     levels = build_base_levels(inp, {b["id"]: b for b in bases})
@@ -1682,6 +1757,8 @@ def build(shared: Path | None) -> Build:
         "swap_stations": swaps,
         "calibration_road": calib,
         "access_rules": build_access_rules(inp),
+        "quarries": quarries,
+        "quarry_years": build_quarry_years(inp),
     }
     meta = {"demand_totals": {(t["city"], int(t["year"])): float(t["total_mt"]) for t in inp.tables["demand_totals"]}}
     problems = validate(schema, layers, meta)
@@ -1703,7 +1780,7 @@ def province_warnings(layers, gaz: Gazetteer) -> list[str]:
     few Hebei ones, so Hebei points near a border often have a Beijing/Tianjin town as
     their nearest. Reported, not fatal; each is listed in SOURCES.md."""
     out = []
-    for name in ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations"):
+    for name in ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations", "quarries"):
         for p in layers[name]:
             prov = gaz.province(p["_lat"], p["_lon"])
             if prov and prov != p["province"]:

@@ -6,6 +6,7 @@ Import from here: ``from aggregates.config import Scenario, load_scenario``.
 from aggregates.config.coproducts import Coproducts
 from aggregates.config.emissions import Emissions
 from aggregates.config.loading import apply_overrides, load_scenario, parse_override, scenario_from_dict
+from aggregates.config.natural import Natural
 from aggregates.config.planning import (
     Coverage,
     DemandScale,
@@ -30,6 +31,7 @@ __all__ = [
     "Emissions",
     "Fleet",
     "Infrastructure",
+    "Natural",
     "Outputs",
     "Policies",
     "Prices",

@@ -53,8 +53,10 @@ class Target(Strict):
 
 
 def _natural_prices() -> dict[str, float]:
-    # FACTS §5.6 (unverified): natural river sand 150-220 yuan/t delivered in Beijing; crushed stone 70-110.
-    return {"sand": 150.0, "coarse": 90.0}
+    # The import tier (natural.import_allowed), derived from assumptions: ex-quarry 55 / 40 yuan/t (as the
+    # region's quarries) + 500 km rail at class 2 (9.5 + 0.086 x 500 = 52.5, FACTS §5.1, unverified)
+    # + 2 handlings x 10 + a 30 km last mile ~12 = 140 sand / 125 coarse, within FACTS §5.6's 150-220 for river sand.
+    return {"sand": 140.0, "coarse": 125.0}
 
 
 class Prices(Strict):
@@ -62,9 +64,15 @@ class Prices(Strict):
 
     natural_yuan_per_t: dict[str, float] = Field(
         default_factory=_natural_prices,
-        description="delivered price of natural sand and gravel by product [FACTS §5.6: sand at the low end, coarse mid-range; unverified]",
+        description=(
+            "delivered price of natural sand and gravel imported by rail from outside the region (the import "
+            "tier, natural.import_allowed) by product [derived from assumptions: ex-quarry + 500 km rail + "
+            "handling + last mile; unverified]"
+        ),
     )
-    natural_allowed: bool = Field(True, description="natural sand and gravel may cover demand (the status quo)")
+    natural_allowed: bool = Field(
+        True, description="natural sand and gravel (the region's quarries and imports) may cover demand"
+    )
     unmet_penalty_yuan_per_t: float = Field(
         5000.0, gt=0, description="price of demand left unmet; far above any real cost so it is a last resort"
     )

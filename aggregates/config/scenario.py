@@ -11,6 +11,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from aggregates.config.base import Strict
 from aggregates.config.coproducts import Coproducts
 from aggregates.config.emissions import Emissions
+from aggregates.config.natural import Natural
 from aggregates.config.planning import DemandScale, Infrastructure, Policies, Prices, Solver, Target
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
 from aggregates.config.transport import Rail, Trucks
@@ -36,6 +37,7 @@ class Scenario(Strict):
     infrastructure: Infrastructure = Infrastructure()
     target: Target = Target()
     prices: Prices = Prices()
+    natural: Natural = Natural()
     policies: Policies = Policies()
     solver: Solver = Solver()
     outputs: Outputs = Outputs()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from aggregates.data import schema
@@ -89,6 +90,8 @@ class Region:
     swap_stations: gpd.GeoDataFrame
     calibration_road: pd.DataFrame
     access_rules: pd.DataFrame
+    quarries: gpd.GeoDataFrame
+    quarry_years: pd.DataFrame
 
     def points(self) -> pd.DataFrame:
         """Every point of every point layer: id, layer, lon, lat, province."""
@@ -122,6 +125,22 @@ class Region:
     def years(self) -> list[int]:
         """Years for which the region has demand."""
         return sorted(int(y) for y in self.demand_years["year"].unique())
+
+    def quarry_capacity(self, years: list[int], closure_rate_per_yr: float = 0.0) -> pd.DataFrame:
+        """Design capacity of every quarry in each year, Mt/yr (rows: quarry ids in layer order; columns: years).
+
+        ``quarry_years.csv`` gives a year's capacity where it lists one; other years take
+        ``capacity_mt_per_yr`` falling by ``closure_rate_per_yr`` a year after ``capacity_year``
+        (the capacity itself up to that year).
+        """
+        q = self.quarries
+        after = np.maximum(np.array(years, float)[None, :] - q["capacity_year"].to_numpy(float)[:, None], 0.0)
+        base = q["capacity_mt_per_yr"].to_numpy(float)[:, None] * (1.0 - closure_rate_per_yr) ** after
+        table = pd.DataFrame(base.reshape(len(q), len(years)), index=pd.Index(q["id"], name="quarry"), columns=years)
+        for row in self.quarry_years.itertuples():
+            if row.quarry_id in table.index and int(row.year) in table.columns:
+                table.loc[row.quarry_id, int(row.year)] = float(row.capacity_mt_per_yr)
+        return table
 
     def zone_nodes(self, zone: str) -> set[str]:
         """Ids of the demand nodes a policy on ``zone`` covers (``diesel_restricted``: the flagged nodes)."""

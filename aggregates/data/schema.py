@@ -22,12 +22,14 @@ file                        geometry     one row per
 ``swap_stations.geojson``   Point        battery-swap station for electric trucks
 ``calibration_road.csv``    --           reference road distance between two places
 ``access_rules.csv``        --           city access rule: a zone's delivery window per truck type
+``quarries.geojson``        Point        natural sand and gravel quarry region (optional)
+``quarry_years.csv``        --           capacity of a quarry in a year (optional)
 ==========================  ===========  ============================================
 
 Ids are unique across all point layers (bases, demand nodes, terminals, road
-nodes, swap stations, rail stations), so that a road link may join any two of them.
+nodes, swap stations, rail stations, quarries), so that a road link may join any two of them.
 By convention they carry a prefix: ``b-`` bases, ``d-`` demand, ``t-`` terminals,
-``r-`` road nodes, ``s-`` swap stations, ``st-`` rail stations.
+``r-`` road nodes, ``s-`` swap stations, ``st-`` rail stations, ``q-`` quarries.
 """
 
 from __future__ import annotations
@@ -170,6 +172,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "window": ("允许通行时段", "hh:mm-hh:mm"),
     "min_standard": ("最低排放标准", ""),
     "note": ("说明", ""),
+    "capacity_year": ("设计能力对应年份", ""),
+    "price_sand_yuan_per_t": ("砂出厂价", "yuan/t"),
+    "price_coarse_yuan_per_t": ("碎石出厂价", "yuan/t"),
+    "quarry_id": ("砂石矿区编号", ""),
 }
 
 
@@ -417,6 +423,41 @@ ACCESS_RULES = Layer(
     optional=True,
 )
 
+QUARRIES = Layer(
+    "quarries",
+    "quarries.geojson",
+    "Point",
+    "Natural sand and gravel quarry regions (the mines of one or more counties at one point).",
+    (
+        _c("id", STR, "unique id, prefix q-"),
+        *NAMES,
+        _c("city", STR, "prefecture-level city (any: quarries need not lie in a supply city)"),
+        _c("county", STR, "county or district (or several, separated by ';')"),
+        PROVINCE,
+        _c("capacity_mt_per_yr", FLOAT, "design capacity in capacity_year, Mt/yr", minimum=0, maximum=1e3),
+        _c("capacity_year", INT, "year the capacity refers to", minimum=1990, maximum=2100),
+        _c("price_sand_yuan_per_t", FLOAT, "ex-quarry price of sand, yuan/t", positive=True, maximum=1e4),
+        _c("price_coarse_yuan_per_t", FLOAT, "ex-quarry price of coarse aggregate, yuan/t", positive=True, maximum=1e4),
+        SOURCE,
+    ),
+    optional=True,
+)
+
+QUARRY_YEARS = Layer(
+    "quarry_years",
+    "quarry_years.csv",
+    None,
+    "Capacity of a quarry in a year (as quarries close); years not listed follow natural.closure_rate_per_yr.",
+    (
+        _c("quarry_id", STR, "id of the quarry", references="quarries"),
+        _c("year", INT, "calendar year", minimum=1990, maximum=2100),
+        _c("capacity_mt_per_yr", FLOAT, "design capacity in that year, Mt/yr", minimum=0, maximum=1e3),
+        SOURCE,
+    ),
+    id_column=None,
+    optional=True,
+)
+
 LAYERS: tuple[Layer, ...] = (
     BASES,
     BASE_LEVELS,
@@ -430,9 +471,11 @@ LAYERS: tuple[Layer, ...] = (
     SWAP_STATIONS,
     CALIBRATION_ROAD,
     ACCESS_RULES,
+    QUARRIES,
+    QUARRY_YEARS,
 )
 
-POINT_LAYERS = ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations")
+POINT_LAYERS = ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations", "quarries")
 
 
 REGION_KEYS = {"zone_names": "zones"}  # a column's choices_from -> the region.yaml key that lists them

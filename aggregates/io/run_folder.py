@@ -23,10 +23,12 @@ from aggregates.config import Scenario, scenario_from_dict
 from aggregates.errors import AggregatesError, InputError
 from aggregates.plan import TABLES, Plan, SolveInfo, YearKPIs
 from aggregates.textio import read_json, read_text, read_yaml_mapping
-from aggregates.viz.layers import LAYER_NAMES, MapLayers
+from aggregates.viz.layers import LATER_LAYERS, LAYER_NAMES, MapLayers
 from aggregates.vocab import MT
 
-RUN_FILES = (*(f"{name}.csv" for name in TABLES if name != "fleet"), "kpis.json", "plan.gpkg", "scenario.yaml")
+# Tables that came later than the others: a run folder written before them lacks their files.
+LATER_TABLES = ("fleet", "quarries", "natural_flows")
+RUN_FILES = (*(f"{name}.csv" for name in TABLES if name not in LATER_TABLES), "kpis.json", "plan.gpkg", "scenario.yaml")
 # Text columns of each table: read back as text (an empty cell is "", not a missing number).
 TEXT_COLUMNS = {
     "flows": ("base", "node", "product", "chain", "loading_terminal", "unloading_terminal"),
@@ -34,6 +36,8 @@ TEXT_COLUMNS = {
     "demand": ("node", "name", "name_zh", "city", "product", "suppliers"),
     "resources": ("resource", "kind", "name", "unit"),
     "fleet": ("kind", "id", "name", "truck", "unit"),
+    "quarries": ("quarry", "name", "name_zh", "city"),
+    "natural_flows": ("quarry", "node", "product", "chain"),
 }
 COUNT_COLUMNS = {"fleet": ("wagons", "containers", "tracks", "trucks", "driver_shifts", "drivers")}
 
@@ -128,12 +132,14 @@ NEEDED_COLUMNS = {
     "demand": ("year", *TEXT_COLUMNS["demand"], "demand_t", "unmet_t"),
     "resources": ("year", *TEXT_COLUMNS["resources"], "load", "capacity"),
     "fleet": ("year", *TEXT_COLUMNS["fleet"]),
+    "quarries": ("year", *TEXT_COLUMNS["quarries"], "available_t", "shipped_t"),
+    "natural_flows": ("year", *TEXT_COLUMNS["natural_flows"], "tonnes", "route"),
 }
 
 
 def _read_table(folder: Path, name: str) -> pd.DataFrame:
     path = folder / f"{name}.csv"
-    if not path.is_file():  # fleet.csv came later than the other tables
+    if not path.is_file():  # LATER_TABLES came later than the other tables
         return pd.DataFrame()
     text = _again(read_text, path)
     if not text.strip():
@@ -238,14 +244,14 @@ def _read_layers(path: Path) -> MapLayers:
         present = {name for name, _kind in pyogrio.list_layers(path)}
     except pyogrio.errors.DataSourceError as exc:
         raise InputError(f"{path}: not a readable GeoPackage ({_first_line(exc)}); {AGAIN}") from None
-    missing = [name for name in LAYER_NAMES if name not in present]
+    missing = [name for name in LAYER_NAMES if name not in present and name not in LATER_LAYERS]
     if missing:
         raise InputError(
             f"{path}: layer(s) {', '.join(missing)} missing (written by an older version); "
             "re-run 'aggregates optimize' to write the run again"
         )
     try:
-        layers = {name: gpd.read_file(path, layer=name) for name in LAYER_NAMES}
+        layers = {name: gpd.read_file(path, layer=name) for name in LAYER_NAMES if name in present}
         return MapLayers(**{name: layer.to_crs("EPSG:4326") for name, layer in layers.items()})
     except Exception as exc:  # a damaged file fails in GDAL, pyproj or shapely, each in its own way
         raise InputError(f"{path}: cannot be read ({type(exc).__name__}: {_first_line(exc)}); {AGAIN}") from None

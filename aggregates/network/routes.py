@@ -60,11 +60,12 @@ class _Ends:
         }
 
 
-def _ends(network: Network, nodes: list[str] | None) -> _Ends:
+def _ends(network: Network, nodes: list[str] | None, origins=None) -> _Ends:
+    """Origins (default: the bases; any point layer with an ``id``) and demand nodes, and their distances."""
     region = network.region
     demand = region.demand.set_index("id")
     nodes = list(demand.index) if nodes is None else nodes
-    bases = region.bases
+    bases = region.bases if origins is None else origins
     d = demand.loc[nodes]
     gc = great_circle_km(
         bases.geometry.x.to_numpy()[:, None],
@@ -199,6 +200,40 @@ def _rail_rows(network: Network, chain: str, ends: _Ends, rail: RailLeg) -> list
             }
         )
     return rows
+
+
+def quarry_options(network: Network, chains: list[str], nodes: list[str] | None = None) -> RouteOptions:
+    """Best truck route of every direct chain for every (quarry, demand node) pair.
+
+    Quarries ship by the scenario's truck chains (``diesel_truck``, ``bet_truck``), costed like
+    a base's direct haul; rail chains are not routed from quarries (the import tier stands for
+    natural aggregate by rail).
+
+    Parameters
+    ----------
+    network
+        From :func:`aggregates.network.graph.build_network`; its region's ``quarries`` layer.
+    chains
+        The scenario's chains; the rail ones are skipped.
+    nodes
+        Demand node ids to route to (default: all).
+
+    Returns
+    -------
+    RouteOptions
+        One row per feasible (quarry, node, chain), the quarry in the ``base`` column; empty
+        without quarries.
+    """
+    quarries = network.region.quarries
+    rows: list[dict] = []
+    if len(quarries):
+        ends = _ends(network, nodes, quarries)
+        for chain in chains:
+            if not is_rail(chain):
+                rows += _direct_rows(network, chain, ends)
+    options = RouteOptions.from_rows(rows, network.region.provinces)
+    log.info("quarry route options: %d rows for %d quarries", len(options), len(quarries))
+    return options
 
 
 def route_options(network: Network, chains: list[str], nodes: list[str] | None = None) -> RouteOptions:

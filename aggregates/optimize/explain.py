@@ -150,7 +150,9 @@ def binding_limits(instance: Instance, solution: Solution, t: int) -> list[str]:
     out = []
     year_flow = solution.flow_year == t
     per_route = np.bincount(solution.flow_route[year_flow], solution.flow[year_flow], minlength=len(pb.route_base))
-    load = pb.resource_use @ per_route
+    at = solution.quarry_year == t
+    per_quarry_route = np.bincount(solution.quarry_route[at], solution.quarry_flow[at], minlength=len(pb.qroute_quarry))
+    load = pb.resource_use @ per_route + pb.qroute_resource_use @ per_quarry_route
     cap = pb.resource_capacity[:, t]
     full = np.nonzero(np.isfinite(cap) & (cap > 0) & (load >= FULL * cap))[0]
     table = instance.resources
@@ -163,7 +165,24 @@ def binding_limits(instance: Instance, solution: Solution, t: int) -> list[str]:
             more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
             out.append(f"{kind.replace('_', ' ')}s full: {shown}{more}")
     out += _base_limits(pb, solution, t)
+    out += quarry_limits(pb, solution, t)
     return out
+
+
+def quarry_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
+    """Quarries shipping all they may in year ``t`` (capacity less outside demand), largest first."""
+    pb = pb.filled()
+    shipped = np.zeros(len(pb.quarries))
+    at = solution.quarry_year == t
+    np.add.at(shipped, pb.qroute_quarry[solution.quarry_route[at]], solution.quarry_flow[at])
+    available = pb.quarry_available[:, t]
+    full = [q for q in np.nonzero((available > 0) & (shipped >= FULL * available))[0]]
+    if not full:
+        return []
+    full.sort(key=lambda q: (-available[q], pb.quarries[q]))
+    shown = ", ".join(f"{pb.quarries[q]} at {available[q]:.1f} Mt/yr" for q in full[:SHOWN])
+    more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
+    return [f"quarries at capacity: {len(full)} of {len(pb.quarries)}, {shown}{more}"]
 
 
 def _resource_text(table, e: int, capacity: float, truck_days: float) -> str:

@@ -46,6 +46,14 @@ class Instance:
         name, unit and capacity per year in that unit.
     scenario
         The scenario (constants for trains, trucks and KPIs).
+    quarries
+        One row per quarry in the problem's order: id, names, city, county, province, ex-quarry
+        prices, ``outside_share`` and per year ``capacity_<year>`` and ``available_<year>`` (Mt/yr);
+        empty when the scenario uses no quarries.
+    quarry_routes
+        The quarry route options, one per quarry route index of the problem (quarry id in ``base``).
+    quarry_co2e_kg, quarry_co2e_ttw_kg
+        As ``route_co2e_kg`` and ``route_co2e_ttw_kg``, for the quarry routes.
     """
 
     problem: Problem
@@ -57,6 +65,10 @@ class Instance:
     levels: pd.DataFrame
     resources: pd.DataFrame
     scenario: Scenario
+    quarries: pd.DataFrame | None = None
+    quarry_routes: RouteOptions | None = None
+    quarry_co2e_kg: np.ndarray | None = None
+    quarry_co2e_ttw_kg: np.ndarray | None = None
 
     @property
     def own_siding(self) -> set[str]:
@@ -64,7 +76,9 @@ class Instance:
         return set(self.bases.loc[self.bases["own_siding"].astype(bool), "id"])
 
 
-def build_instance(region: Region, scenario: Scenario, options: RouteOptions) -> Instance:
+def build_instance(
+    region: Region, scenario: Scenario, options: RouteOptions, quarry_options: RouteOptions | None = None
+) -> Instance:
     """Assemble the allocation problem of a scenario.
 
     Parameters
@@ -75,6 +89,9 @@ def build_instance(region: Region, scenario: Scenario, options: RouteOptions) ->
         The validated scenario (target, prices, policies), checked against the region.
     options
         Route options from :func:`aggregates.network.routes.route_options`.
+    quarry_options
+        Quarry route options from :func:`aggregates.network.routes.quarry_options`; ``None``:
+        no quarry supply (natural aggregate only from the import tier).
 
     Returns
     -------
@@ -87,7 +104,10 @@ def build_instance(region: Region, scenario: Scenario, options: RouteOptions) ->
     levels = region.base_levels.sort_values(["base_id", "level"], kind="mergesort").reset_index(drop=True)
     co2e = np.column_stack([options.co2e_kg_per_t(scenario.emissions, y) for y in years])
     ttw = options.co2e_kg_per_t(scenario.emissions, years[0], basis="ttw")
-    resources, use = _resources(region, scenario, options)
+    quarries, qroutes = _quarry_tables(region, scenario, quarry_options)
+    qco2e = np.column_stack([qroutes.co2e_kg_per_t(scenario.emissions, y) for y in years]) if len(qroutes) else None
+    qco2e = np.zeros((0, len(years))) if qco2e is None else qco2e
+    resources, use, quse = _resources(region, scenario, options, qroutes)
     problem = Problem(
         years=years,
         bases=tuple(bases["id"]),
@@ -105,8 +125,12 @@ def build_instance(region: Region, scenario: Scenario, options: RouteOptions) ->
         share_rules=_share_rules(options, scenario),
         coverage_rules=_coverage_rules(options, scenario),
         coproducts=_coproducts(scenario, bases, products, years),
+        **_quarry_arrays(quarries, qroutes, nodes, region, scenario, products, qco2e / 1000.0, quse),
     )
-    return Instance(problem, options, co2e, ttw, bases, nodes, levels, resources, scenario)
+    qttw = qroutes.co2e_kg_per_t(scenario.emissions, years[0], basis="ttw")
+    return Instance(
+        problem, options, co2e, ttw, bases, nodes, levels, resources, scenario, quarries, qroutes, qco2e, qttw
+    )
 
 
 def _level_arrays(levels: pd.DataFrame, bases: pd.DataFrame) -> dict:
@@ -133,6 +157,9 @@ def _demand_arrays(region: Region, scenario: Scenario, nodes: pd.DataFrame, prod
     return {
         "demand": _demand(region, nodes, products, years) * _demand_factor(nodes, scenario)[:, None, None],
         "natural_cost": _natural_cost(scenario, len(nodes), products, len(years)),
+        "natural_co2e": np.full(
+            (len(nodes), len(products), len(years)), scenario.natural.import_co2e_kg_per_t / 1000.0
+        ),
         "unmet_penalty": scenario.prices.unmet_penalty_yuan_per_t,
         "node_accepts": _accepts(nodes, products),
     }
@@ -189,9 +216,54 @@ def _accepts(nodes: pd.DataFrame, products) -> np.ndarray:
 
 
 def _natural_cost(scenario: Scenario, n_nodes: int, products, n_t: int) -> np.ndarray:
+    """The import tier's delivered price (nan where natural aggregate or imports are not allowed)."""
     prices = scenario.prices
-    per_product = [prices.natural_yuan_per_t.get(p, np.nan) if prices.natural_allowed else np.nan for p in products]
+    allowed = prices.natural_allowed and scenario.natural.import_allowed
+    per_product = [prices.natural_yuan_per_t.get(p, np.nan) if allowed else np.nan for p in products]
     return np.broadcast_to(np.array(per_product)[None, :, None], (n_nodes, len(products), n_t)).copy()
+
+
+def _quarry_tables(
+    region: Region, scenario: Scenario, options: RouteOptions | None
+) -> tuple[pd.DataFrame, RouteOptions]:
+    """The quarries the scenario uses (capacity, outside share, availability per year) and their routes."""
+    natural, years = scenario.natural, list(scenario.years)
+    used = options is not None and natural.quarries and scenario.prices.natural_allowed
+    table = region.quarries.drop(columns="geometry").reset_index(drop=True)
+    if not used:
+        table = table.iloc[0:0]
+    capacity = region.quarry_capacity(years, natural.closure_rate_per_yr).reindex(table["id"])
+    table["outside_share"] = [natural.outside(q, c) for q, c in zip(table["id"], table["city"], strict=True)]
+    for y in years:
+        table[f"capacity_{y}"] = capacity[y].to_numpy(float)
+        table[f"available_{y}"] = table[f"capacity_{y}"] * (1.0 - table["outside_share"])
+    if not used:
+        return table, RouteOptions.from_rows([], region.provinces)
+    return table, options.take(options.column("base").astype(str) != "")
+
+
+def _quarry_arrays(quarries, qroutes: RouteOptions, nodes, region, scenario, products, co2e_mt, use) -> dict:
+    """The problem's quarry block (Mt, yuan/t, Mt CO2e per Mt)."""
+    years = scenario.years
+    q_pos = {q: i for i, q in enumerate(quarries["id"])}
+    node_pos = {d: i for i, d in enumerate(nodes["id"])}
+    table = qroutes.table
+    factor = scenario.natural.price_factor
+    return {
+        "quarries": tuple(quarries["id"]),
+        "quarry_available": quarries[[f"available_{y}" for y in years]]
+        .to_numpy(float)
+        .reshape(len(quarries), len(years)),
+        "quarry_price": np.column_stack([quarries[f"price_{p}_yuan_per_t"].to_numpy(float) * factor for p in products])
+        if len(quarries)
+        else np.zeros((0, len(products))),
+        "qroute_quarry": table["base"].map(q_pos).to_numpy(int),
+        "qroute_node": table["node"].map(node_pos).to_numpy(int),
+        "qroute_cost": table["cost_yuan_per_t"].to_numpy(float),
+        "qroute_co2e": co2e_mt,
+        "qroute_open": np.repeat(_route_allowed(qroutes, region, scenario)[:, None], len(years), axis=1),
+        "qroute_resource_use": use,
+    }
 
 
 def _route_allowed(options: RouteOptions, region: Region, scenario: Scenario) -> np.ndarray:
@@ -259,8 +331,10 @@ def _coproducts(scenario: Scenario, bases: pd.DataFrame, products, years) -> Cop
     )
 
 
-def _resources(region: Region, scenario: Scenario, options: RouteOptions) -> tuple[pd.DataFrame, sparse.csr_matrix]:
-    """Capacitated resources the routes use and the (E, R) use matrix.
+def _resources(
+    region: Region, scenario: Scenario, options: RouteOptions, quarry_options: RouteOptions
+) -> tuple[pd.DataFrame, sparse.csr_matrix, sparse.csr_matrix]:
+    """Capacitated resources the routes use and the (E, R) and (E, K) use matrices (base and quarry routes).
 
     Rows are scaled so that the problem's coefficients are O(1): terminals and
     rail sections in Mt/yr (use 1 per unit of flow); swap stations in million
@@ -278,27 +352,36 @@ def _resources(region: Region, scenario: Scenario, options: RouteOptions) -> tup
         per_year = s.capacity_swaps_per_day * trucks.operating_days * infra.swap_capacity_factor
         rows.append((s.id, "swap_station", s.name_en, "swaps/yr", per_year))
     table = pd.DataFrame(rows, columns=["id", "kind", "name", "unit", "capacity"])
-    routes = options.table
     markets = _rail_markets(region, scenario, options)
-    used = sorted({e for items in routes["resources"] for e in items})
+    used = sorted({e for o in (options, quarry_options) for items in o.table["resources"] for e in items})
     table = table[table["id"].isin(used)].sort_values("id", kind="mergesort").reset_index(drop=True)
     for y in years:
         table[f"capacity_{y}"] = table["capacity"]
     table = pd.concat([table, markets.table], ignore_index=True) if len(markets.table) else table
     table["scale"] = MT
+    use = _use_matrix(table, options, trucks.bet.payload_t, markets.of_route)
+    quarry_use = _use_matrix(table, quarry_options, trucks.bet.payload_t, {})
+    return table.drop(columns="capacity"), use, quarry_use
+
+
+def _use_matrix(
+    table: pd.DataFrame, options: RouteOptions, payload_t: float, extra: dict[int, tuple[str, ...]]
+) -> sparse.csr_matrix:
+    """(E, R) use of each resource per unit on each route: 1 for terminals, sections and rail markets
+    (``extra``: the rail-into-a-city resources of each route), swaps per t at stations."""
+    routes = options.table
     position = {e: i for i, e in enumerate(table["id"])}
     kind = dict(zip(table["id"], table["kind"], strict=True))
     r_idx, e_idx, coef = [], [], []
     for r, (items, swaps) in enumerate(zip(routes["resources"], routes["swaps_per_trip"], strict=True)):
-        counts = Counter(items) + Counter(markets.of_route.get(r, ()))
+        counts = Counter(items) + Counter(extra.get(r, ()))
         n_swap_visits = sum(n for e, n in counts.items() if kind[e] == "swap_station")
         for e, n in counts.items():
-            per_t = swaps * n / n_swap_visits / trucks.bet.payload_t if kind[e] == "swap_station" else float(n)
+            per_t = swaps * n / n_swap_visits / payload_t if kind[e] == "swap_station" else float(n)
             r_idx.append(r)
             e_idx.append(position[e])
             coef.append(per_t)
-    use = sparse.csr_matrix((coef, (e_idx, r_idx)), shape=(len(table), len(routes)))
-    return table.drop(columns="capacity"), use
+    return sparse.csr_matrix((coef, (e_idx, r_idx)), shape=(len(table), len(routes)))
 
 
 @dataclass(frozen=True)

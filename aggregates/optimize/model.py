@@ -33,6 +33,10 @@ class Built:
     slack: dict  # name -> {t or (d, t): var}
     rows: dict  # kind -> {key: constraint}
     coproducts: dict = field(default_factory=dict)  # "local", "disposed", "stock" -> {(b, p, t): var}
+    nq: list = field(default_factory=list)  # quarry flows
+    nq_route: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    nq_product: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    nq_year: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
 
 def _flow_index(pb: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -42,6 +46,16 @@ def _flow_index(pb: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     wanted &= ((pb.base_yield[pb.route_base] > 0) & pb.node_accepts[pb.route_node])[:, :, None]
     r, p, t = np.nonzero(wanted.reshape(n_r, n_p, n_t))
     return r, p, t
+
+
+def _quarry_flow_index(pb: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(quarry route, product, year) of every quarry flow worth creating."""
+    k_n, n_p, n_t = len(pb.qroute_quarry), len(pb.products), len(pb.years)
+    wanted = pb.qroute_open[:, None, :] & (pb.demand[pb.qroute_node] > 0)  # (K, P, T)
+    wanted &= np.isfinite(pb.quarry_price[pb.qroute_quarry])[:, :, None]
+    wanted &= (pb.quarry_available[pb.qroute_quarry] > 0)[:, None, :]
+    k, p, t = np.nonzero(wanted.reshape(k_n, n_p, n_t))
+    return k, p, t
 
 
 def _groups(keys: np.ndarray) -> list[tuple[tuple, np.ndarray]]:
@@ -90,6 +104,7 @@ class Builder:
         for var, c in zip(self.x, w[xt] * unit, strict=True):
             self.cost(var, float(c))
         self._levels()
+        self._quarries()
         self._demand()
         self._bases()
         self._resources()
@@ -102,9 +117,43 @@ class Builder:
         m.objective.is_maximize = False
         for var, c in self.obj.items():
             m.objective.set_linear_coefficient(var, c)
-        built = Built(m, self.x, xr, xp, xt, self.z, self.h, self.n, self.u, self.s, self.slacks, self.rows)
-        built.coproducts = self.cp
+        built = Built(
+            m,
+            self.x,
+            xr,
+            xp,
+            xt,
+            self.z,
+            self.h,
+            self.n,
+            self.u,
+            self.s,
+            self.slacks,
+            self.rows,
+            self.cp,
+            *self._nq_handles(),
+        )
         return built
+
+    def _nq_handles(self) -> tuple:
+        return self.nq, self.kq, self.pq, self.tq
+
+    def _quarries(self) -> None:
+        """Quarry flows ``nq[k,p,t]``, their cost and one capacity row per (quarry, year)."""
+        pb, m = self.pb, self.m
+        self.kq, self.pq, self.tq = _quarry_flow_index(pb)
+        self.nq = [m.add_variable(lb=0.0) for _ in range(len(self.kq))]
+        q = pb.qroute_quarry[self.kq]
+        unit = (
+            pb.quarry_price[q, self.pq]
+            + pb.qroute_cost[self.kq]
+            + pb.carbon_price[self.tq] * pb.qroute_co2e[self.kq, self.tq]
+        )
+        for var, c in zip(self.nq, pb.year_weight[self.tq] * unit, strict=True):
+            self.cost(var, float(c))
+        rows = self.rows.setdefault("quarry_capacity", {})
+        for (qi, t), pos in _groups(np.column_stack([q, self.tq])):
+            rows[qi, t] = _row(m, [(self.nq[i], 1.0) for i in pos], ub=float(pb.quarry_available[qi, t]))
 
     def _elastic(self, name: str, key, row_terms: list, weight: float) -> list:
         """Add a violation variable to a row in elastic mode."""
@@ -154,14 +203,17 @@ class Builder:
         self.n, self.u = {}, {}
         rows = self.rows.setdefault("demand", {})
         flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_node[self.xr], self.xp, self.xt]))}
+        quarry = {k: pos for k, pos in _groups(np.column_stack([pb.qroute_node[self.kq], self.pq, self.tq]))}
         for d, p, t in zip(*np.nonzero(pb.demand > 0), strict=True):
             key = (int(d), int(p), int(t))
             terms = [(self.x[i], 1.0) for i in flows.get(key, ())]
+            terms += [(self.nq[i], 1.0) for i in quarry.get(key, ())]
             w = float(pb.year_weight[t])
             if np.isfinite(pb.natural_cost[key]):
                 var = m.add_variable(lb=0.0)
                 self.n[key] = var
-                self.cost(var, w * float(pb.natural_cost[key]))
+                carbon = float(pb.carbon_price[t] * pb.natural_co2e[key])
+                self.cost(var, w * (float(pb.natural_cost[key]) + carbon))
                 terms.append((var, 1.0))
             if pb.unmet_penalty is not None:
                 var = m.add_variable(lb=0.0)
@@ -258,6 +310,7 @@ class Builder:
         pb, m = self.pb, self.m
         rows = self.rows.setdefault("resource", {})
         use = pb.resource_use.tocsr()
+        qsue = self._quarry_use()
         # Map each route to its flow variables once.
         by_route_year: dict[tuple[int, int], list[int]] = {}
         for i, (r, t) in enumerate(zip(self.xr, self.xt, strict=True)):
@@ -274,8 +327,39 @@ class Builder:
                     for r, c in zip(routes, coefs, strict=True)
                     for i in by_route_year.get((int(r), t), ())
                 ]
+                terms += self._quarry_resource_terms(qsue, e, t)
                 if terms:
                     rows[e, t] = _row(m, terms, ub=cap)
+
+    def _quarry_use(self) -> tuple:
+        """The quarry routes' resource use (CSR) and each quarry route-year's flow variables."""
+        by_route_year: dict[tuple[int, int], list[int]] = {}
+        for i, (k, t) in enumerate(zip(self.kq, self.tq, strict=True)):
+            by_route_year.setdefault((int(k), int(t)), []).append(i)
+        return self.pb.qroute_resource_use.tocsr(), by_route_year
+
+    def _quarry_resource_terms(self, qsue: tuple, e: int, t: int) -> list:
+        use, by_route_year = qsue
+        lo, hi = use.indptr[e], use.indptr[e + 1]
+        return [
+            (self.nq[i], float(c))
+            for k, c in zip(use.indices[lo:hi], use.data[lo:hi], strict=True)
+            for i in by_route_year.get((int(k), t), ())
+        ]
+
+    def _natural_co2e_terms(self) -> dict[int, list]:
+        """{t: [(var, t CO2e per unit)]} of quarry hauls and imports: the emissions cap covers them too."""
+        pb = self.pb
+        out: dict[int, list] = {}
+        for i, var in enumerate(self.nq):
+            co2e = float(pb.qroute_co2e[self.kq[i], self.tq[i]])
+            if co2e:
+                out.setdefault(int(self.tq[i]), []).append((var, co2e))
+        for key, var in self.n.items():
+            co2e = float(pb.natural_co2e[key])
+            if co2e:
+                out.setdefault(key[2], []).append((var, co2e))
+        return out
 
     def _target(self) -> None:
         pb, m = self.pb, self.m
@@ -298,11 +382,12 @@ class Builder:
         pb, m = self.pb, self.m
         rows = self.rows.setdefault("emissions_cap", {})
         per_year = self._per_year_flow(pb.route_co2e[self.xr, self.xt])
+        natural = self._natural_co2e_terms()
         for t in range(len(pb.years)):
             cap = float(pb.emissions_cap[t])
             if not np.isfinite(cap):
                 continue
-            terms = [(v, c) for v, c in per_year.get(t, [])]
+            terms = [*per_year.get(t, []), *natural.get(t, [])]
             if self.elastic:
                 var = m.add_variable(lb=0.0)
                 self.slacks.setdefault("emissions_cap", {})[t] = var
@@ -361,7 +446,10 @@ def build_model(problem: Problem, elastic: bool = False, elastic_penalty: float 
 
 def default_penalty(pb: Problem) -> float:
     """100 x the largest cost per unit of the problem: the price of violating a rule in elastic mode."""
-    scale = [np.nanmax(np.abs(a)) for a in (pb.route_cost, pb.base_production_cost) if np.size(a)]
+    scale = [np.nanmax(np.abs(a)) for a in (pb.route_cost, pb.base_production_cost, pb.qroute_cost) if np.size(a)]
+    prices = pb.quarry_price[np.isfinite(pb.quarry_price)]
+    if prices.size:
+        scale.append(float(np.abs(prices).max()))
     finite_nat = pb.natural_cost[np.isfinite(pb.natural_cost)]
     if finite_nat.size:
         scale.append(float(np.abs(finite_nat).max()))

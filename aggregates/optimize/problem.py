@@ -8,7 +8,8 @@ facility-location instance) fits the same type: one product, one year, one
 route per (facility, customer).
 
 Indices: ``b`` base, ``l`` capacity level, ``d`` demand node, ``p`` product,
-``t`` year, ``r`` route option, ``e`` capacitated resource.
+``t`` year, ``r`` route option, ``e`` capacitated resource, ``q`` quarry, ``k`` quarry
+route option.
 """
 
 from __future__ import annotations
@@ -130,8 +131,10 @@ class Problem:
     demand
         (D, P, T) demand.
     natural_cost
-        (D, P, T) cost per unit of covering demand with natural sand and gravel;
-        ``nan`` where that is not an option.
+        (D, P, T) cost per unit of covering demand with natural sand and gravel from
+        outside the quarries (the import tier, unlimited); ``nan`` where that is not an option.
+    natural_co2e
+        (D, P, T) emissions per unit of that natural aggregate (default 0).
     unmet_penalty
         Cost per unit of unmet demand; ``None`` forbids unmet demand.
     route_base, route_node
@@ -172,6 +175,23 @@ class Problem:
         sold locally, stockpiled or disposed), and production is charged per unit made.
         ``None`` (the default) keeps free disposal: a base ships at most what it makes,
         the rest leaves the model at no cost, and production is charged per unit shipped.
+    quarries
+        Quarry ids (empty: no quarry supply; the arrays below are then ignored).
+    quarry_available
+        (Q, T) most a quarry may ship to the nodes per year (its capacity less what
+        demand outside the model takes).
+    quarry_price
+        (Q, P) ex-quarry price per unit; ``nan`` where the quarry does not sell the product.
+    qroute_quarry, qroute_node
+        (K,) quarry and node index of each quarry route option.
+    qroute_cost
+        (K,) transport cost per unit.
+    qroute_co2e
+        (K, T) emissions per unit.
+    qroute_open
+        (K, T) False where a policy closes the quarry route in that year.
+    qroute_resource_use
+        Sparse (E, K): capacity of resource ``e`` used per unit on quarry route ``k``.
     """
 
     years: tuple[int, ...]
@@ -210,6 +230,17 @@ class Problem:
     coverage_rules: tuple[CoverageRule, ...] = ()
     strong_linking: bool = True
     coproducts: Coproducts | None = None
+    natural_co2e: np.ndarray | None = None
+    # Quarry supply (natural aggregate from quarries of the region), all optional.
+    quarries: tuple[str, ...] = ()
+    quarry_available: np.ndarray | None = None
+    quarry_price: np.ndarray | None = None
+    qroute_quarry: np.ndarray | None = None
+    qroute_node: np.ndarray | None = None
+    qroute_cost: np.ndarray | None = None
+    qroute_co2e: np.ndarray | None = None
+    qroute_open: np.ndarray | None = None
+    qroute_resource_use: sparse.csr_matrix | None = None
     meta: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -223,6 +254,8 @@ class Problem:
             "years": len(self.years),
             "routes": len(self.route_base),
             "resources": len(self.resources),
+            "quarries": len(self.quarries),
+            "quarry_routes": 0 if self.qroute_quarry is None else len(self.qroute_quarry),
         }
 
     def filled(self) -> Problem:
@@ -239,7 +272,25 @@ class Problem:
             carbon_price=_or(self.carbon_price, np.zeros(n_t)),
             emissions_cap=_or(self.emissions_cap, np.full(n_t, np.inf)),
             year_weight=_or(self.year_weight, np.ones(n_t)),
+            natural_co2e=_or(self.natural_co2e, np.zeros(self.natural_cost.shape)),
+            **self._quarries_filled(),
         )
+
+    def _quarries_filled(self) -> dict:
+        """The quarry block with its neutral defaults: no quarry routes unless given."""
+        n_q, n_t, n_p, n_e = len(self.quarries), len(self.years), len(self.products), len(self.resources)
+        n_k = 0 if self.qroute_quarry is None else len(self.qroute_quarry)
+        use = self.qroute_resource_use
+        return {
+            "quarry_available": _or(self.quarry_available, np.zeros((n_q, n_t))),
+            "quarry_price": _or(self.quarry_price, np.full((n_q, n_p), np.nan)),
+            "qroute_quarry": _or(self.qroute_quarry, np.zeros(0, int)),
+            "qroute_node": _or(self.qroute_node, np.zeros(n_k, int)),
+            "qroute_cost": _or(self.qroute_cost, np.zeros(n_k)),
+            "qroute_co2e": _or(self.qroute_co2e, np.zeros((n_k, n_t))),
+            "qroute_open": _or(self.qroute_open, np.ones((n_k, n_t), bool)),
+            "qroute_resource_use": use if use is not None else sparse.csr_matrix((n_e, n_k)),
+        }
 
     def check(self) -> None:
         """Raise ``ValueError`` if the arrays do not fit together."""
@@ -266,6 +317,7 @@ class Problem:
             for name, shape in expected.items()
             if np.shape(getattr(self, name)) != shape
         ]
+        problems += self._quarry_problems()
         if r and (self.route_base.max() >= b or self.route_node.max() >= d):
             problems.append("route_base / route_node index out of range")
         if len(self.level_base) and self.level_base.max() >= b:
@@ -278,9 +330,34 @@ class Problem:
         if problems:
             raise ValueError("inconsistent Problem: " + "; ".join(problems))
 
+    def _quarry_problems(self) -> list[str]:
+        """Shapes and index ranges of the quarry block (of a filled problem)."""
+        s = self.shape
+        q, k, t, p, d = s["quarries"], s["quarry_routes"], s["years"], s["products"], s["nodes"]
+        expected = {
+            "natural_co2e": (d, p, t),
+            "quarry_available": (q, t),
+            "quarry_price": (q, p),
+            "qroute_node": (k,),
+            "qroute_cost": (k,),
+            "qroute_co2e": (k, t),
+            "qroute_open": (k, t),
+            "qroute_resource_use": (s["resources"], k),
+        }
+        problems = [
+            f"{name}: expected shape {shape}, got {np.shape(getattr(self, name))}"
+            for name, shape in expected.items()
+            if getattr(self, name) is not None and np.shape(getattr(self, name)) != shape
+        ]
+        if k and (self.qroute_quarry.max() >= q or self.qroute_node.max() >= d):
+            problems.append("qroute_quarry / qroute_node index out of range")
+        if self.quarry_available is not None and np.any(self.quarry_available < 0):
+            problems.append("quarry_available must be >= 0")
+        return problems
+
 
 UNBOUNDED_OK = ("base_stock", "base_arising", "resource_capacity", "emissions_cap")  # +inf: no limit
-NAN_OK = ("natural_cost",)  # nan: natural aggregate is not an option there
+NAN_OK = ("natural_cost", "quarry_price")  # nan: that natural aggregate is not an option there
 
 
 def _not_finite_problems(problem: Problem) -> list[str]:

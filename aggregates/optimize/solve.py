@@ -75,6 +75,7 @@ class Duals:
     demand: np.ndarray  # (D, P, T): marginal cost of one more unit of demand
     target: np.ndarray  # (T,): marginal cost of one more unit of target
     emissions_cap: np.ndarray  # (T,)
+    quarry_capacity: np.ndarray | None = None  # (Q, T): objective decrease per extra unit a quarry may ship
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,10 @@ class Solution:
     slack: dict[str, np.ndarray] = field(default_factory=dict)  # elastic mode: violation of each policy
     duals: Duals | None = None
     size: dict[str, int] = field(default_factory=dict)
+    quarry_route: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # quarry flows, as flow_*
+    quarry_product: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    quarry_year: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    quarry_flow: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def has_plan(self) -> bool:
@@ -221,6 +226,7 @@ def _duals(pb: Problem, built: Built, mip, settings: SolverSettings, process: So
         demand=read("demand", (len(pb.nodes), len(pb.products), n_t), 2),
         target=read("target", (n_t,), 0),
         emissions_cap=-read("emissions_cap", (n_t,), 0),
+        quarry_capacity=-read("quarry_capacity", (len(pb.quarries), n_t), 1),
     )
 
 
@@ -292,6 +298,8 @@ def _read_solution(pb, built, result, status, detail, seconds, size, duals) -> S
     n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
     z = _array(result, built.z, (len(pb.level_base), n_t))
     slack = {name: _clean(_array(result, vars_, _slack_shape(vars_, n_t, n_d))) for name, vars_ in built.slack.items()}
+    nq = _clean(_values(result, built.nq))
+    nq_keep = nq > 0
     return Solution(
         status=status,
         detail=detail,
@@ -313,6 +321,10 @@ def _read_solution(pb, built, result, status, detail, seconds, size, duals) -> S
         slack=slack,
         duals=duals,
         size=size,
+        quarry_route=built.nq_route[nq_keep],
+        quarry_product=built.nq_product[nq_keep],
+        quarry_year=built.nq_year[nq_keep],
+        quarry_flow=nq[nq_keep],
     )
 
 

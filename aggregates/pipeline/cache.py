@@ -19,7 +19,7 @@ from aggregates.data.reading import read_region
 from aggregates.data.region import Region
 from aggregates.network.graph import Network, build_network
 from aggregates.network.options import RouteOptions
-from aggregates.network.routes import route_options
+from aggregates.network.routes import quarry_options, route_options
 
 
 def transport_key(scenario: Scenario) -> str:
@@ -40,6 +40,7 @@ class InputCache:
         self._regions: dict[Path, Region] = {}
         self._networks: dict[tuple[int, str], tuple[Region, Network]] = {}
         self._options: dict[tuple[int, str, tuple[str, ...]], RouteOptions] = {}
+        self._quarry_options: dict[tuple[int, str, tuple[str, ...]], RouteOptions] = {}
         self._boundaries: dict[Path, gpd.GeoDataFrame] = {}
 
     def region(self, folder: str | Path) -> Region:
@@ -70,6 +71,14 @@ class InputCache:
         if key not in self._options:
             self._options[key] = route_options(network, list(scenario.chains))
         return network, self._options[key]
+
+    def quarry_options(self, region: Region, scenario: Scenario) -> RouteOptions:
+        """The truck routes from the region's quarries for the scenario's chains."""
+        network = self.network(region, scenario)
+        key = (id(region), transport_key(scenario), tuple(scenario.chains))
+        if key not in self._quarry_options:
+            self._quarry_options[key] = quarry_options(network, list(scenario.chains))
+        return self._quarry_options[key]
 
     def __len__(self) -> int:
         """Networks built so far (for tests and logs)."""

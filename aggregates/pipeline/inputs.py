@@ -15,7 +15,7 @@ from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.errors import ConfigError, RegionError, problems_error
 
-SNAPPED_LAYERS = ("bases", "demand", "terminals", "swap_stations")
+SNAPPED_LAYERS = ("bases", "demand", "terminals", "swap_stations", "quarries")
 
 
 def check_fit(scenario: Scenario, region: Region) -> None:
@@ -26,13 +26,14 @@ def check_fit(scenario: Scenario, region: Region) -> None:
     RegionError
         When the region has no demand for a scenario year.
     ConfigError
-        Listing every key that names an unknown city, node or zone, a product without a
+        Listing every key that names an unknown city, node, zone or quarry, a product without a
         natural-aggregate price, or a map year that is not planned.
     """
     _check_years(scenario, region)
     problems = [
         *_demand_keys(scenario, region),
         *_zone_keys(scenario, region),
+        *_natural_keys(scenario, region),
         *_other_keys(scenario, region),
         *_coproduct_keys(scenario, region),
     ]
@@ -62,6 +63,16 @@ def _demand_keys(scenario: Scenario, region: Region) -> list[str]:
     if not unknown:
         return []
     return [f"demand: {', '.join(unknown)} match no demand node of the region (cities: {sorted(cities)})"]
+
+
+def _natural_keys(scenario: Scenario, region: Region) -> list[str]:
+    natural, quarries = scenario.natural, region.quarries
+    cities, ids = set(quarries["city"]), set(quarries["id"])
+    unknown = [f"outside_share_by_city.{c}" for c in natural.outside_share_by_city if c not in cities]
+    unknown += [f"outside_share_by_quarry.{q}" for q in natural.outside_share_by_quarry if q not in ids]
+    if not unknown:
+        return []
+    return [f"natural: {', '.join(unknown)} match no quarry of the region (quarry cities: {sorted(cities)})"]
 
 
 def _zone_keys(scenario: Scenario, region: Region) -> list[str]:

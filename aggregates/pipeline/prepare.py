@@ -86,8 +86,9 @@ def prepare(
     cache.boundaries(region.path)
     report.stage("building the network")
     network, options = cache.route_options(region, scenario)
+    quarry_options = cache.quarry_options(region, scenario) if scenario.natural.quarries else None
     report.stage("assembling the model")
-    instance = build_instance(region, scenario, options)
+    instance = build_instance(region, scenario, options, quarry_options)
     reasons = precheck(instance.problem)
     if reasons:
         raise InfeasibleError(infeasible_header(scenario) + "\n".join(f"  - {r}" for r in reasons))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -33,19 +35,62 @@ def solve_info(solution: Solution, solver: Solver) -> SolveInfo:
 def year_figures(inst: Instance, sol: Solution, tables: dict[str, pd.DataFrame]) -> dict[int, YearKPIs]:
     """Each year's :class:`YearKPIs` (without the fleet, which is sized from the flows afterwards)."""
     flows, bases, demand = tables["flows"], tables["bases"], tables["demand"]
+    natural = tables["natural_flows"]
     own_siding = inst.own_siding
     return {
-        int(year): _year_kpis(
-            inst,
-            sol,
-            t,
-            flows[flows["year"] == year],
-            bases[bases["year"] == year],
-            demand[demand["year"] == year],
-            own_siding,
+        int(year): _with_natural(
+            _year_kpis(
+                inst,
+                sol,
+                t,
+                flows[flows["year"] == year],
+                bases[bases["year"] == year],
+                demand[demand["year"] == year],
+                own_siding,
+            ),
+            _natural_figures(inst, sol, t, natural[natural["year"] == year]),
         )
         for t, year in enumerate(inst.problem.years)
     }
+
+
+def _natural_figures(inst: Instance, sol: Solution, t: int, nf: pd.DataFrame) -> dict[str, float]:
+    """The year's natural aggregate: tonnes by source, delivered cost, and its transport emissions."""
+    pb = inst.problem.filled()
+    imported = sol.natural[:, :, t]
+    import_price = np.nan_to_num(pb.natural_cost[:, :, t])
+    import_co2e = float((imported * pb.natural_co2e[:, :, t]).sum() * MT)  # t CO2e
+    return {
+        "quarry_t": float(nf["tonnes"].sum()),
+        "import_t": float(imported.sum() * MT),
+        "cost_yuan": float(nf["quarry_cost_yuan"].sum() + nf["transport_cost_yuan"].sum())
+        + float((imported * import_price).sum() * MT),
+        "co2e_t": float(nf["co2e_t"].sum()) + import_co2e,
+        "co2e_ttw_t": float(nf["co2e_ttw_t"].sum()),
+        "nox_kg": float(nf["nox_kg"].sum()),
+        "pm_kg": float(nf["pm_kg"].sum()),
+        "carbon_price": float(pb.carbon_price[t]),
+    }
+
+
+def _with_natural(k: YearKPIs, n: dict[str, float]) -> YearKPIs:
+    """Add natural aggregate to a year's figures: its tonnes, cost, and its transport in the emission totals."""
+    co2e = k.co2e_t + n["co2e_t"]
+    delivered_t = (k.substitution_mt + k.natural_mt) * MT + n["quarry_t"]
+    return replace(
+        k,
+        natural_mt=round(k.natural_mt + n["quarry_t"] / MT, 4),
+        natural_quarry_mt=round(n["quarry_t"] / MT, 4),
+        natural_import_mt=round(n["import_t"] / MT, 4),
+        natural_cost_yuan=round(n["cost_yuan"]),
+        natural_co2e_t=round(n["co2e_t"], 1),
+        co2e_t=round(co2e, 1),
+        co2e_ttw_t=round(k.co2e_ttw_t + n["co2e_ttw_t"], 1),
+        co2e_kg_per_t=round(co2e * 1000 / delivered_t, 3) if delivered_t else 0.0,
+        carbon_cost_yuan=round(k.carbon_cost_yuan + n["co2e_t"] * n["carbon_price"]),
+        nox_t=round(k.nox_t + n["nox_kg"] / 1000, 2),
+        pm_t=round(k.pm_t + n["pm_kg"] / 1000, 3),
+    )
 
 
 def truck_trips(f: pd.DataFrame, trucks, own_siding: set[str]) -> float:

@@ -71,7 +71,13 @@ class YearKPIs:
     unless ``ttw``), NOx and PM in t, shares as fractions. ``cost_yuan`` is the cost of the
     solid-waste supply: fixed + production + transport + ``coproduct_cost_yuan`` (holding and disposal
     less local revenue; 0 under free disposal). The ``coproduct_*_mt`` figures are what the bases made
-    and did not ship: sold locally, in stock at the year's end, disposed.
+    and did not ship: sold locally, in stock at the year's end, disposed. ``natural_mt`` is all natural
+    aggregate (``natural_quarry_mt`` from the region's quarries + ``natural_import_mt``),
+    ``natural_cost_yuan`` what it costs delivered (ex-quarry + haul, imports at their price).
+    ``co2e_t``, ``co2e_ttw_t``, ``nox_t``, ``pm_t`` and ``carbon_cost_yuan`` cover all transport of
+    delivered tonnes (solid waste, quarry hauls, imports; imports count in WTW only), as the emissions
+    cap and carbon price do; ``natural_co2e_t`` is the natural part. ``co2e_kg_per_t`` is per
+    delivered tonne.
     """
 
     substitution_mt: float = field(metadata=_unit("substitution_mt"))
@@ -110,6 +116,9 @@ class YearKPIs:
     coproduct_disposed_mt: float = field(default=0.0, metadata=_unit("coproduct_disposed_mt"))
     coproduct_cost_yuan: int = field(default=0, metadata=_unit("coproduct_cost_yuan"))
     fleet: FleetSummary | None = field(default=None, metadata=_unit("fleet"))
+    natural_quarry_mt: float = field(default=0.0, metadata=_unit("natural_quarry_mt"))
+    natural_import_mt: float = field(default=0.0, metadata=_unit("natural_import_mt"))
+    natural_co2e_t: float = field(default=0.0, metadata=_unit("natural_co2e_t"))
 
     @staticmethod
     def unit(name: str) -> str:

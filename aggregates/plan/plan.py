@@ -10,10 +10,11 @@ import pandas as pd
 from aggregates.config import Scenario
 from aggregates.errors import InputError
 from aggregates.plan.kpis import SolveInfo, YearKPIs
+from aggregates.plan.natural import FLOW_COLUMNS, QUARRY_COLUMNS
 from aggregates.plan.summary import summary_rows, summary_text
 from aggregates.vocab import headline_year
 
-TABLES = ("flows", "bases", "demand", "resources", "fleet")
+TABLES = ("flows", "bases", "demand", "resources", "fleet", "quarries", "natural_flows")
 BINDING = 0.99  # a capacity counts as binding from 99 % use
 
 
@@ -29,6 +30,9 @@ class Plan:
         Solver status, objective, bound, gap, times and model size.
     flows, bases, demand, resources, fleet
         The tidy tables (README, "Outputs"), in tonnes, yuan, t CO2e and kg NOx/PM.
+    quarries, natural_flows
+        Natural aggregate from the region's quarries: per quarry and year, and per quarry haul
+        (empty without quarries, and in a run folder written before they existed).
     kpis
         Per year, the headline figures (:class:`YearKPIs`, each field with its unit).
     penalty_yuan
@@ -55,6 +59,8 @@ class Plan:
     penalty_yuan: dict[int, float] = field(default_factory=dict)
     cap_shadow_price: dict[int, float] = field(default_factory=dict)
     target_shadow_price: dict[int, float] = field(default_factory=dict)
+    quarries: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(QUARRY_COLUMNS)))
+    natural_flows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FLOW_COLUMNS)))
 
     @property
     def name(self) -> str:
@@ -118,7 +124,8 @@ class Plan:
         return r.sort_values([price, "resource"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables by output name (``flows``, ``bases``, ``demand``, ``resources``, ``fleet``)."""
+        """The tables by output name (``flows``, ``bases``, ``demand``, ``resources``, ``fleet``, ``quarries``,
+        ``natural_flows``)."""
         return {name: getattr(self, name) for name in TABLES}
 
     def summary_rows(self) -> list[tuple[str, list[str]]]:

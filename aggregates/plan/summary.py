@@ -44,6 +44,8 @@ def summary_rows(plan: Plan) -> list[tuple[str, list[str]]]:
             (KPIS[key].label(), _cells(plan, key))
             for key in (
                 "natural_mt",
+                "natural_quarry_mt",
+                "natural_import_mt",
                 "unmet_mt",
                 "cost_yuan",
                 "cost_yuan_per_t",
@@ -52,6 +54,7 @@ def summary_rows(plan: Plan) -> list[tuple[str, list[str]]]:
                 "coproduct_disposed_mt",
                 "coproduct_cost_yuan",
                 "co2e_t",
+                "natural_co2e_t",
                 "nox_t",
                 "pm_t",
                 "trains_per_day",

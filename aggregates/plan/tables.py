@@ -13,6 +13,7 @@ import pandas as pd
 from aggregates.optimize.instance import Instance
 from aggregates.optimize.solve import Solution
 from aggregates.plan.bases import bases_table
+from aggregates.plan.natural import natural_by_node, natural_flows, quarry_table
 from aggregates.vocab import MT
 
 
@@ -27,11 +28,14 @@ def plan_tables(instance: Instance, solution: Solution) -> dict[str, pd.DataFram
         A solution with a plan (``solution.has_plan``).
     """
     flows = _flows(instance, solution)
+    natural = natural_flows(instance, solution)
     return {
         "flows": flows,
         "bases": bases_table(instance, solution, flows),
         "demand": _demand(instance, solution, flows),
         "resources": _resources(instance, solution),
+        "quarries": quarry_table(instance, solution, natural),
+        "natural_flows": natural,
     }
 
 
@@ -119,6 +123,7 @@ def _demand(inst: Instance, sol: Solution, flows: pd.DataFrame) -> pd.DataFrame:
     cost = grouped.apply(lambda g: (g["transport_cost_yuan"] + g["production_cost_yuan"]).sum(), include_groups=False)
     co2e = grouped["co2e_t"].sum()
     suppliers = grouped["base"].apply(lambda s: ";".join(sorted(set(s))))
+    quarried = natural_by_node(inst, sol)
     rows = []
     for d, node in enumerate(pb.nodes):
         attrs = inst.nodes.iloc[d]
@@ -138,7 +143,9 @@ def _demand(inst: Instance, sol: Solution, flows: pd.DataFrame) -> pd.DataFrame:
                         "product": product,
                         "demand_t": q,
                         "solid_waste_t": waste,
-                        "natural_t": sol.natural[d, p, t] * MT,
+                        "natural_t": (sol.natural[d, p, t] + quarried[d, p, t]) * MT,
+                        "natural_quarry_t": quarried[d, p, t] * MT,
+                        "natural_import_t": sol.natural[d, p, t] * MT,
                         "unmet_t": sol.unmet[d, p, t] * MT,
                         "solid_waste_share": waste / q if q > 0 else 0.0,
                         "delivered_cost_yuan_per_t": float(cost.get(key, 0.0)) / waste if waste > 0 else np.nan,
@@ -155,13 +162,16 @@ def _resources(inst: Instance, sol: Solution) -> pd.DataFrame:
     if not len(pb.resources):
         return pd.DataFrame(columns=["year", "resource", "kind", "name", "unit", "load", "capacity", "utilisation"])
     use = pb.resource_use.tocsr()
+    quse = pb.filled().qroute_resource_use.tocsr()
     scale = inst.resources["scale"].to_numpy()
     rows = []
     for t, year in enumerate(pb.years):
         per_route = np.bincount(
             sol.flow_route[sol.flow_year == t], sol.flow[sol.flow_year == t], minlength=use.shape[1]
         )
-        load = use @ per_route * scale
+        at = sol.quarry_year == t
+        per_quarry_route = np.bincount(sol.quarry_route[at], sol.quarry_flow[at], minlength=quse.shape[1])
+        load = (use @ per_route + quse @ per_quarry_route) * scale
         for e, res in enumerate(inst.resources.itertuples()):
             cap = float(pb.resource_capacity[e, t]) * scale[e]
             dual = sol.duals.resource[e, t] / scale[e] * MT if sol.duals is not None else np.nan

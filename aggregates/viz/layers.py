@@ -10,7 +10,7 @@ be drawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import geopandas as gpd
@@ -23,7 +23,9 @@ from aggregates.plan import Plan
 
 WGS84 = "EPSG:4326"
 REGION_LAYERS = ("rail_segments", "terminals", "swap_stations")
-LAYER_NAMES = ("bases", "demand", "flows", "rail_segments", "terminals", "swap_stations", "boundaries")
+LAYER_NAMES = ("bases", "demand", "flows", "rail_segments", "terminals", "swap_stations", "boundaries", "quarries")
+# Layers a plan.gpkg written before they existed lacks (read back empty).
+LATER_LAYERS = ("quarries",)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class MapLayers:
         The region's layers of those names.
     boundaries
         Display outlines of the market areas and supply cities (may be empty).
+    quarries
+        The plan's ``quarries`` rows, each at its quarry's point (empty without quarries).
     """
 
     bases: gpd.GeoDataFrame
@@ -49,6 +53,7 @@ class MapLayers:
     terminals: gpd.GeoDataFrame
     swap_stations: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
+    quarries: gpd.GeoDataFrame = field(default_factory=lambda: gpd.GeoDataFrame(geometry=[], crs=WGS84))
 
     def items(self) -> list[tuple[str, gpd.GeoDataFrame]]:
         """(name, layer) in the order ``plan.gpkg`` stores them."""
@@ -87,6 +92,7 @@ def map_layers(plan: Plan, region: Region, flow_lines: list | None = None) -> Ma
         flows=gpd.GeoDataFrame(plan.flows, geometry=lines, crs=WGS84),
         **{name: getattr(region, name) for name in REGION_LAYERS},
         boundaries=read_boundaries(region.path),
+        quarries=_at_points(plan.quarries, "quarry", points),
     )
 
 

@@ -130,6 +130,8 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
         "plan.xlsx",
         "scenario.yaml",
         "fleet.csv",
+        "quarries.csv",
+        "natural_flows.csv",
         "map.html",
         "map.en.html",
         "charts",
@@ -138,7 +140,7 @@ def test_cli_writes_every_output_and_is_deterministic(tiny_config, tmp_path):
     assert {p.name for p in first.iterdir()} == names
     assert (tmp_path / "maps" / "tiny.html").read_bytes() == (second / "map.html").read_bytes()
     assert (tmp_path / "maps" / "tiny.en.html").read_bytes() == (second / "map.en.html").read_bytes()
-    for name in ("flows.csv", "bases.csv", "demand.csv", "resources.csv"):
+    for name in ("flows.csv", "bases.csv", "demand.csv", "resources.csv", "quarries.csv", "natural_flows.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     kpis = json.loads((first / "kpis.json").read_text())
     for key in ("status", "objective_yuan", "mip_gap", "solve_seconds"):
@@ -275,3 +277,20 @@ def test_free_disposal_restores_the_old_model(tiny_config):
     parts = f22["transport_cost_yuan"].sum() + f22["production_cost_yuan"].sum() + b22["fixed_cost_yuan"].sum()
     assert result.plan.year(2022).cost_yuan == pytest.approx(parts, abs=2)
     assert result.plan.year(2022).coproduct_cost_yuan == 0
+
+
+@pytest.mark.slow
+def test_default_region_quarries_ship_within_what_outside_demand_leaves(default_run):
+    # 112.6 Mt/yr of quarry design capacity [S6], 38 % taken outside the markets: at most 69.8 Mt/yr.
+    plan = default_run.plan
+    q = plan.quarries
+    assert q.groupby("year")["capacity_t"].sum().to_numpy() == pytest.approx(112.6e6)
+    assert (q["shipped_t"] <= q["available_t"] * (1 + 1e-6) + 1).all()
+    assert (q.loc[q["utilisation"] < 0.999, "shadow_price_yuan_per_t"].abs() < 1e-6).all()
+    for year in plan.years:
+        k = plan.year(year)
+        assert k.natural_quarry_mt <= 112.6 * (1 - 0.38) + 1e-6
+        assert k.natural_mt == pytest.approx(k.natural_quarry_mt + k.natural_import_mt, abs=1e-3)
+        assert k.substitution_mt + k.natural_mt + k.unmet_mt == pytest.approx(k.demand_mt, abs=1e-3)
+        hauls = plan.natural_flows[plan.natural_flows["year"] == year]
+        assert hauls["tonnes"].sum() / 1e6 == pytest.approx(k.natural_quarry_mt, abs=1e-3)

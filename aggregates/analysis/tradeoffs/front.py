@@ -3,8 +3,8 @@
 **Pareto front** by the epsilon-constraint method on one year: the min-cost plan (no cap) is the
 front's high-CO2e end; a solve with a carbon price of :data:`PROBE_CARBON_PRICE` finds the least
 CO2e any plan reaches, and the cheapest plan within that is the low end; between them, caps evenly
-spaced in CO2e. The CO2e is the quantity the cap binds: transport CO2e, well-to-wheel, of the
-solid-waste flows (natural aggregate carries none in the model).
+spaced in CO2e. The CO2e is the quantity the cap binds: transport CO2e, well-to-wheel, of every
+delivered tonne (solid-waste flows, quarry hauls and imports; the KPI ``co2e_t``).
 """
 
 from __future__ import annotations

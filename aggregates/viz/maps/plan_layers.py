@@ -19,6 +19,7 @@ from aggregates.viz.maps.options import MapOptions
 from aggregates.viz.maps.popups import base_popup, corridor_info, coverage_info, demand_popup, site_names
 from aggregates.viz.maps.region_layers import (
     boundaries_layer,
+    quarries_layer,
     rail_lines_layer,
     swap_stations_layer,
     terminals_layer,
@@ -42,6 +43,7 @@ def add_plan_layers(m, run: Drawable, year: int, options: MapOptions, project: C
     rail_lines_layer(lib, layers.rail_segments, resources, lang, project, options.simplify_deg).add_to(m)
     terminals_layer(lib, layers.terminals, resources, lang, project).add_to(m)
     swap_stations_layer(lib, layers.swap_stations, resources, lang, project).add_to(m)
+    quarries_layer(lib, layers.quarries, year, lang, project).add_to(m)
     built, unbuilt = _bases(lib, run, year, lang, project)
     unbuilt.add_to(m)
     built.add_to(m)

@@ -143,6 +143,26 @@ def terminals_layer(lib, terminals: gpd.GeoDataFrame, resources: pd.DataFrame, l
     return group
 
 
+def quarries_layer(lib, quarries: gpd.GeoDataFrame, year: int, lang: Lang, project):
+    """Natural-aggregate quarries (diamonds), filled by the share of what they may ship that they ship."""
+    group = lib.FeatureGroup(name=layer_name("quarries", lang), show=False)
+    if quarries.empty:
+        return group
+    shown = quarries[quarries["year"] == year].rename(columns={"name": "name_en"}).sort_values("quarry")
+    for row in shown.itertuples():
+        colour = bin_colour(row.utilisation, UTILISATION_BINS) if row.shipped_t > 0 else "#ffffff"
+        rows = [
+            (field("capacity", lang), fmt.tonnes_per_year(row.capacity_t, lang)),
+            (field("outside_share", lang), fmt.share(row.outside_share)),
+            (field("available", lang), fmt.tonnes_per_year(row.available_t, lang)),
+            (field("output", lang), fmt.tonnes_per_year(row.shipped_t, lang)),
+            (field("utilisation", lang), fmt.share(row.utilisation)),
+        ]
+        icon = f'<div class="agg-sq" style="--c:{colour};transform:rotate(45deg)"></div>'
+        _site_marker(lib, row, lang, project, rows, icon, 12).add_to(group)
+    return group
+
+
 def swap_stations_layer(lib, stations: gpd.GeoDataFrame, resources: pd.DataFrame, lang: Lang, project):
     """Battery-swap stations, filled by utilisation, with their swaps a year."""
     group = lib.FeatureGroup(name=layer_name("swap", lang))
