@@ -59,6 +59,9 @@ REGION_TITLE = "Beijing-Tianjin-Hebei (Jing-Jin-Ji)"
 BBOX = (113.0, 38.3, 120.2, 42.5)  # min_lon, min_lat, max_lon, max_lat
 PRODUCTS = ("sand", "coarse")
 YEARS = (2021, 2022, 2023, 2024, 2025)
+# Demand paths of demand_totals.csv (aggregates.vocab.DEMAND_PATHS); tables in SOURCES.md show DEFAULT_PATH.
+DEMAND_PATHS = ("low", "central", "high")
+DEFAULT_PATH = "central"
 # Region facts the package reads from region.yaml (schema columns with choices_from name them).
 PROVINCES = ("Beijing", "Tianjin", "Hebei")
 SUPPLY_CITIES = ("Zhangjiakou", "Chengde", "Tangshan")
@@ -707,7 +710,7 @@ def split_exact(total: float, weights: list[float], decimals: int = 3) -> list[f
 
 
 def build_demand_years(inp: Inputs, nodes: list[dict]) -> list[dict]:
-    """Demand per node, product and year: city total x node weight x product share."""
+    """Demand per node, product, year and path: city total of the path x node weight x product share."""
     cells = []  # (node, product, weight)
     for n in nodes:
         shares = {"sand": n["_sand_share"], "coarse": 1.0 - n["_sand_share"]}
@@ -719,8 +722,10 @@ def build_demand_years(inp: Inputs, nodes: list[dict]) -> list[dict]:
         city_cells = [c for c in cells if c[0]["city"] == t["city"]]
         parts = split_exact(float(t["total_mt"]), [c[2] for c in city_cells])
         for (n, product, _), mt in zip(city_cells, parts, strict=True):
-            out.append({"node_id": n["id"], "year": int(t["year"]), "product": product, "demand_mt": mt})
-    return sorted(out, key=lambda r: (r["node_id"], r["year"], r["product"]))
+            out.append(
+                {"node_id": n["id"], "year": int(t["year"]), "product": product, "demand_mt": mt, "path": t["path"]}
+            )
+    return sorted(out, key=lambda r: (r["node_id"], r["year"], r["product"], DEMAND_PATHS.index(r["path"])))
 
 
 # -------------------------------------------------------------------------- roads
@@ -1009,10 +1014,24 @@ def validate_content(layers: dict[str, list[dict]], meta: dict) -> list[str]:
     totals = defaultdict(float)
     city = {d["id"]: d["city"] for d in layers["demand"]}
     for r in layers["demand_years"]:
-        totals[(city[r["node_id"]], r["year"])] += r["demand_mt"]
-    for (c, y), expected in meta["demand_totals"].items():
-        if abs(totals[(c, y)] - expected) > 1e-6:
-            problems.append(f"demand {c} {y}: {totals[(c, y)]:.3f} Mt != {expected} Mt")
+        totals[(city[r["node_id"]], r["year"], r["path"])] += r["demand_mt"]
+    for (c, y, path), expected in meta["demand_totals"].items():
+        if abs(totals[(c, y, path)] - expected) > 1e-6:
+            problems.append(f"demand {c} {y} {path}: {totals[(c, y, path)]:.3f} Mt != {expected} Mt")
+    problems += demand_path_order(meta["demand_totals"])
+    return problems
+
+
+def demand_path_order(totals: dict[tuple[str, int, str], float]) -> list[str]:
+    """Every city and year has every path, and low <= central <= high."""
+    problems = []
+    for c, y in sorted({(c, y) for c, y, _ in totals}):
+        values = [totals.get((c, y, p)) for p in DEMAND_PATHS]
+        if None in values:
+            missing = [p for p, v in zip(DEMAND_PATHS, values, strict=True) if v is None]
+            problems.append(f"demand_totals.csv: {c} {y} lacks path(s) {missing}")
+        elif values != sorted(values):
+            problems.append(f"demand_totals.csv: {c} {y}: low <= central <= high fails ({values})")
     return problems
 
 
@@ -1373,19 +1392,20 @@ def capacity_summary(layers, levels) -> str:
 
 
 def demand_totals_table(inp: Inputs, layers) -> str:
-    """City totals per year, with their sources."""
+    """City totals per year and path, with their sources."""
     city = {d["id"]: d["city"] for d in layers["demand"]}
     got = defaultdict(float)
     for r in layers["demand_years"]:
-        got[(city[r["node_id"]], r["year"])] += r["demand_mt"]
+        got[(city[r["node_id"]], r["year"], r["path"])] += r["demand_mt"]
     return md_table(
-        ["city", "year", "total Mt", "in demand_years.csv", "status", "source", "note"],
+        ["city", "year", "path", "total Mt", "in demand_years.csv", "status", "source", "note"],
         [
             [
                 t["city"],
                 t["year"],
+                t["path"],
                 t["total_mt"],
-                fmt(got[(t["city"], int(t["year"]))], 3),
+                fmt(got[(t["city"], int(t["year"]), t["path"])], 3),
                 status_of(t["source"]),
                 t["source"],
                 t["note"],
@@ -1402,7 +1422,7 @@ def demand_nodes_table(layers) -> str:
         wsum[d["city"]] += d["_weight"]
     d2025 = defaultdict(float)
     for r in layers["demand_years"]:
-        if r["year"] == YEARS[-1]:
+        if r["year"] == YEARS[-1] and r["path"] == DEFAULT_PATH:
             d2025[r["node_id"]] += r["demand_mt"]
     return md_table(
         [
@@ -1414,7 +1434,7 @@ def demand_nodes_table(layers) -> str:
             "weight (assumed)",
             "share of city",
             "sand share (assumed)",
-            f"{YEARS[-1]} Mt",
+            f"{YEARS[-1]} Mt ({DEFAULT_PATH})",
             "source",
             "note",
         ],
@@ -1635,7 +1655,11 @@ def build(shared: Path | None) -> Build:
         "swap_stations": swaps,
         "calibration_road": calib,
     }
-    meta = {"demand_totals": {(t["city"], int(t["year"])): float(t["total_mt"]) for t in inp.tables["demand_totals"]}}
+    meta = {
+        "demand_totals": {
+            (t["city"], int(t["year"]), t["path"]): float(t["total_mt"]) for t in inp.tables["demand_totals"]
+        }
+    }
     problems = validate(schema, layers, meta)
     checks = {c["id"]: c for c in loc.checks}
     files = render_files(schema, layers, loc.checks, inp)

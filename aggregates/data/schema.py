@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aggregates.vocab import PRODUCTS
+from aggregates.vocab import DEMAND_PATHS, PRODUCTS
 
 STR = "str"
 FLOAT = "float"
@@ -69,6 +69,9 @@ class Column:
         Name of a list in ``region.yaml`` whose values the column must take
         (``provinces``, ``supply_cities``, ...); a region that leaves the list out
         accepts any value.
+    omittable
+        The column may be left out of the file altogether (read as empty), so that files
+        written before it existed stay valid.
     """
 
     name: str
@@ -81,6 +84,7 @@ class Column:
     required: bool = True
     references: str | None = None
     choices_from: str | None = None
+    omittable: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,15 @@ DEMAND_YEARS = Layer(
         _c("year", INT, "calendar year", minimum=1990, maximum=2100),
         _c("product", STR, "product", choices_from="products"),
         _c("demand_mt", FLOAT, "demand, Mt/yr", minimum=0, maximum=1e4),
+        _c(
+            "path",
+            STR,
+            "demand path the row belongs to (low, central, high; scenario key demand.path); "
+            "empty or column left out: every path",
+            choices=DEMAND_PATHS,
+            required=False,
+            omittable=True,
+        ),
     ),
     id_column=None,
 )
@@ -348,6 +361,8 @@ def _rule(column: Column) -> str:
         parts.append(f"one of region.yaml `products` (default: {', '.join(PRODUCTS)})")
     elif column.choices_from:
         parts.append(f"one of region.yaml `{REGION_KEYS.get(column.choices_from, column.choices_from)}` (if listed)")
+    if column.omittable:
+        parts.append("column may be left out")
     if column.references:
         parts.append("id in any point layer" if column.references == "point" else f"id in {column.references}")
     return "; ".join(parts)
