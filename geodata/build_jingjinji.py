@@ -299,16 +299,26 @@ CHECK_COLUMNS = (
     "distance_km",
     "action",
     "reason",
+    "reference",
+    "reference_lat",
+    "reference_lon",
+    "reference_km",
+    "check",
 )
+# A point farther than this from its independent reference coordinate must be fixed
+# (coordinate_references.csv, fix=yes); the check of every point is in coordinate_check.csv.
+REFERENCE_TOLERANCE_KM = 5.0
 
 
 class Locator:
     """Turns an estimate into a final coordinate and a coordinate-check row."""
 
-    def __init__(self, gazetteer: Gazetteer, places: dict[str, dict]):
+    def __init__(self, gazetteer: Gazetteer, places: dict[str, dict], references: list[dict] | None = None):
         self.gaz = gazetteer
         self.places = places
         self.checks: list[dict] = []
+        # Independent reference coordinates (coordinate_references.csv); fix=yes moves the point there.
+        self.references = {r["id"]: r for r in references or []}
 
     def estimate(self, row: dict) -> tuple[float, float, str]:
         """(lat, lon, origin) from the row's lat/lon, else its places.csv entry."""
@@ -324,6 +334,13 @@ class Locator:
         self, pid: str, name_en: str, name_zh: str, est: tuple[float, float], point_type: str, geonames_key: str = ""
     ) -> tuple[float, float]:
         """Final (lat, lon) of a point; records its coordinate-check row."""
+        ref = self.references.get(pid)
+        if ref and as_bool(ref["fix"]):
+            at = (float(ref["reference_lat"]), float(ref["reference_lon"]))
+            town, d = self.gaz.nearest(*at)
+            moved = geodesic_km(est, at)
+            self._record(pid, name_en, est, town, d, "fixed", f"moved {moved:.1f} km to the reference coordinate")
+            return at
         lat, lon = est
         if geonames_key == "-":
             keys = []
@@ -361,6 +378,7 @@ class Locator:
         """Record a point that takes the (already checked) coordinate of another point."""
         town, d = self.gaz.nearest(*at)
         self._record(pid, name_en, at, town, d, "inherited", f"coordinate of {source_id} (checked there)")
+        self.checks[-1]["_from"] = source_id
 
     def note(self, pid: str, text: str) -> None:
         """Append a remark to the check row of ``pid``."""
@@ -383,6 +401,51 @@ class Locator:
                 "reason": reason,
             }
         )
+
+
+def reference_check(checks: list[dict], references: list[dict], layers: dict[str, list[dict]]) -> list[str]:
+    """Compare every located point with its independent reference; fill the check columns; list the misses.
+
+    Any layer whose rows carry ``_lat``/``_lon`` and were located by the :class:`Locator` is
+    covered. The reference of a point is its row in ``coordinate_references.csv`` (public
+    station list [R2], line geometry [R1], FACTS §9), else the GeoNames town its name matched;
+    a point that takes another's coordinate is checked there; the rest have no reference."""
+    final = {p["id"]: (p["_lat"], p["_lon"]) for rows in layers.values() for p in rows if "_lat" in p}
+    given = {r["id"]: r for r in references}
+    problems = []
+    for c in checks:
+        at = final.get(c["id"])
+        ref, name = _reference_of(c, given.get(c["id"]), final)
+        c.update(reference=name, reference_lat="", reference_lon="", reference_km="", check="no_reference")
+        if c["action"] == "inherited":
+            c["check"] = "inherited"
+        if ref is None or at is None:
+            continue
+        d = geodesic_km(at, ref)
+        c.update(reference_lat=r5(ref[0]), reference_lon=r5(ref[1]), reference_km=round(d, 2))
+        if c["action"] != "inherited":
+            c["check"] = "checked" if d <= REFERENCE_TOLERANCE_KM else "off"
+        if c["check"] == "off":
+            problems.append(
+                f"coordinate_check: {c['id']} lies {d:.1f} km from its reference ({name}); "
+                f"set fix=yes for it in sources/coordinate_references.csv or correct its source coordinate"
+            )
+    return problems
+
+
+def _reference_of(check: dict, given: dict | None, final: dict) -> tuple[tuple[float, float] | None, str]:
+    if given:
+        return (float(given["reference_lat"]), float(given["reference_lon"])), given["reference"]
+    if check["action"] == "inherited":
+        return final.get(check["_from"]), f"point {check['_from']}"
+    matched = check["action"] == "replaced" or "same-name GeoNames town" in check["reason"]
+    # a town's GeoNames coordinate is no reference for a station, which may lie km outside the town
+    if matched and not check["reason"].startswith("station"):
+        return (
+            check["geonames_lat"],
+            check["geonames_lon"],
+        ), f"GeoNames {check['geonames_id']} {check['geonames_name']}"
+    return None, ""
 
 
 # ------------------------------------------------------------------------- rail
@@ -442,6 +505,35 @@ def section_attributes(meta: dict, overrides: list[dict], km_from: float, km_to:
     return attrs
 
 
+def reestimate_km(rows: list[dict], by_zh: dict[str, str], stations: dict[str, dict], fixed: set[str]) -> list[dict]:
+    """A line's rows with its estimated km posts re-derived from the final coordinates, if a station of it was fixed.
+
+    Sourced km posts (and so the line's tariff length) stay; estimated ones are derived again
+    the way rail_lines.csv derived them, from the moved coordinates: interpolated along the
+    great circle between sourced anchors, or great circle x 1.2 from the previous post."""
+    if not any(by_zh.get(r["station_zh"]) in fixed for r in rows):
+        return rows
+    rows = [dict(r) for r in rows]
+
+    def at(r):
+        sid = by_zh.get(r["station_zh"])
+        return (stations[sid]["_lat"], stations[sid]["_lon"]) if sid else (float(r["lat"]), float(r["lon"]))
+
+    anchors = [i for i, r in enumerate(rows) if i in (0, len(rows) - 1) or not km_is_estimated(r)]
+    for i, j in itertools.pairwise(anchors):
+        steps = [geodesic_km(at(rows[k]), at(rows[k + 1])) for k in range(i, j)]
+        span = float(rows[j]["km_from_start"]) - float(rows[i]["km_from_start"])
+        for k in range(i + 1, j):
+            if "interpolated" in rows[k]["source"]:
+                share = sum(steps[: k - i]) / sum(steps)
+                rows[k]["km_from_start"] = str(round(float(rows[i]["km_from_start"]) + span * share, 1))
+    for k in range(1, len(rows)):
+        if "great-circle x 1.2" in rows[k]["source"]:
+            step = 1.2 * geodesic_km(at(rows[k - 1]), at(rows[k]))
+            rows[k]["km_from_start"] = str(round(float(rows[k - 1]["km_from_start"]) + step, 1))
+    return rows
+
+
 def build_line_segments(inp: Inputs, by_zh: dict[str, str], stations: dict[str, dict]) -> tuple[list[dict], list[str]]:
     """One segment per adjacent pair of kept stations on each line of rail_lines.csv.
 
@@ -454,8 +546,9 @@ def build_line_segments(inp: Inputs, by_zh: dict[str, str], stations: dict[str, 
     for row in inp.rail_lines:
         lines[row["line_zh"]].append(row)
     segments, skipped, covered = [], [], {}
+    fixed = {r["id"] for r in inp.tables.get("coordinate_references", []) if as_bool(r["fix"])}
     for m in inp.tables["rail_lines_meta"]:
-        rows = sorted(lines[m["line_zh"]], key=lambda r: int(r["seq"]))
+        rows = reestimate_km(sorted(lines[m["line_zh"]], key=lambda r: int(r["seq"])), by_zh, stations, fixed)
         for a, b in itertools.pairwise(rows):
             sa, sb = by_zh[a["station_zh"]], by_zh[b["station_zh"]]
             if not sa or not sb:
@@ -1168,6 +1261,7 @@ def sources_tables(layers, calib, checks, inp: Inputs) -> dict[str, str]:
         "calibration_table": calibration_table(calib),
         "swap_spacing_table": swap_spacing_table(layers),
         "geonames_summary": geonames_summary(checks),
+        "reference_summary": reference_summary(checks),
         "source_tags_table": source_tags_table(inp, layers),
         "inputs": (
             "`places.csv` and `rail_lines.csv` come from `../shared/domain/`; the build "
@@ -1572,6 +1666,23 @@ def geonames_summary(checks: dict[str, dict]) -> str:
     return md_table(["action", "points", "median distance km", "max distance km"], rows)
 
 
+def reference_summary(checks: dict[str, dict]) -> str:
+    """Points per reference check, with their largest distance, and every moved point."""
+    by_check = defaultdict(list)
+    for c in checks.values():
+        by_check[c["check"]].append(c["reference_km"])
+    rows = [
+        [check, len(ds), fmt(max((d for d in ds if d != ""), default=0.0), 2)] for check, ds in sorted(by_check.items())
+    ]
+    moved = [[c["id"], c["reason"].split(";")[0], c["reference"]] for c in checks.values() if c["action"] == "fixed"]
+    return "\n\n".join(
+        [
+            md_table(["check", "points", "max km to the reference"], rows),
+            md_table(["moved point", "how far", "reference"], sorted(moved)),
+        ]
+    )
+
+
 def source_tags_table(inp: Inputs, layers) -> str:
     """Every source tag used in the dataset, with its title and URL.
 
@@ -1621,7 +1732,7 @@ def build(shared: Path | None) -> Build:
     """Run all steps; return the file texts (relative path -> text) and the checks."""
     schema = load_schema()
     inp = load_inputs(shared)
-    loc = Locator(Gazetteer(BBOX), inp.places)
+    loc = Locator(Gazetteer(BBOX), inp.places, inp.tables.get("coordinate_references"))
 
     stations, by_zh = build_rail_stations(inp, loc)
     st_by_id = {s["id"]: s for s in stations}
@@ -1661,6 +1772,7 @@ def build(shared: Path | None) -> Build:
         }
     }
     problems = validate(schema, layers, meta)
+    problems += reference_check(loc.checks, inp.tables.get("coordinate_references", []), layers)
     checks = {c["id"]: c for c in loc.checks}
     files = render_files(schema, layers, loc.checks, inp)
     blocks = sources_tables(layers, calib, checks, inp)
