@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import typing
 from dataclasses import replace
 from pathlib import Path
@@ -12,8 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny import mutated, write_config, write_region
+from typer.testing import CliRunner
 
 import aggregates as ag
+from aggregates.cli.app import app
 from aggregates.config.planning import DemandScale
 from aggregates.errors import ConfigError, RegionError
 from aggregates.pipeline.cache import InputCache
@@ -140,3 +143,13 @@ def test_a_path_keeps_its_rows_and_those_for_every_path(tiny_read, rows, path):
     kept = replace(tiny_read, demand_years=table).for_demand_path(path).demand_years
     assert len(kept) == sum(p in ("", path) for _, p in rows)
     assert set(kept["path"].dropna()) <= {path}
+
+
+def test_the_network_summary_counts_the_chosen_path_only(tmp_path):
+    region = write_region(tmp_path / "paths", mutated(_with_paths))
+    config = write_config(tmp_path, region)
+    for path, (sand, coarse) in CITY.items():
+        result = CliRunner().invoke(app, ["network", str(config), "--json", "--set", f"demand.path={path}"])
+        assert result.exit_code == 0, result.output
+        # d-city (the path's demand) and d-far (0.5 + 0.5, every path) are both Beijing nodes
+        assert json.loads(result.output)["demand_mt_by_city"] == {"Beijing": pytest.approx(sand + coarse + 1.0)}
