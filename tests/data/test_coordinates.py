@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
+from aggregates.data import schema
+
 REGION = Path(__file__).resolve().parents[2] / "geodata" / "jingjinji"
-POINT_FILES = ("bases", "demand", "terminals", "road_nodes", "swap_stations", "rail_stations")
+# every point layer of the schema, so that a new one (a quarry layer, say) is checked too
+POINT_FILES = tuple(Path(layer.filename).stem for layer in schema.LAYERS if layer.name in schema.POINT_LAYERS)
 
 
 def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -28,7 +31,7 @@ def _features(name: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def points() -> dict[str, tuple[float, float]]:
     out = {}
-    for name in POINT_FILES:
+    for name in (n for n in POINT_FILES if (REGION / f"{n}.geojson").exists()):
         for f in _features(name):
             lon, lat = f["geometry"]["coordinates"]
             out[f["properties"]["id"]] = (lat, lon)
