@@ -63,6 +63,10 @@ PRODUCT_LABELS: dict[str, tuple[str, str]] = {
     "sand": ("机制砂", "manufactured sand"),
     "coarse": ("碎石", "crushed stone"),
 }
+# Demand paths a region's demand_years.csv may carry (column ``path``; empty: every path) and
+# a scenario selects with ``demand.path``: the published range's low end, middle and top.
+DEMAND_PATHS: tuple[str, ...] = ("low", "central", "high")
+DEFAULT_DEMAND_PATH = "central"
 # A tonne in a megatonne: model quantities are Mt, tables are tonnes.
 MT = 1e6
 

@@ -63,6 +63,8 @@ import pandas as pd
 import yaml
 from shapely.geometry import LineString
 
+from aggregates.vocab import DEFAULT_DEMAND_PATH
+
 ROOT = Path(__file__).resolve().parents[1]
 REGION = ROOT / "geodata" / "jingjinji"
 DEFAULT_CONFIG = ROOT / "configs" / "default.yaml"
@@ -117,6 +119,15 @@ def spec_for(factor: float, demand_years: pd.DataFrame) -> Spec:
     least = float(totals[totals.index >= TARGET_FROM].min())
     target = round(min(TARGET_MT * n_bases / BASES, TARGET_DEMAND_SHARE * least), 1)
     return Spec(factor, n_bases, n_nodes, years, target, 0.001 if factor <= 1 else 0.01)
+
+
+def read_demand_years() -> pd.DataFrame:
+    """The default region's demand on the default demand path, without the ``path`` column."""
+    table = pd.read_csv(REGION / "demand_years.csv")
+    if "path" not in table:
+        return table
+    keep = table["path"].isna() | (table["path"] == DEFAULT_DEMAND_PATH)
+    return table[keep].drop(columns="path").reset_index(drop=True)
 
 
 def extend_years(demand_years: pd.DataFrame, years: tuple[int, ...]) -> pd.DataFrame:
@@ -271,7 +282,7 @@ def write_region(spec: Spec, folder: Path) -> None:
     pd.concat([levels, new_levels.drop(columns="origin")], ignore_index=True).to_csv(
         folder / "base_levels.csv", index=False
     )
-    demand_years = extend_years(pd.read_csv(REGION / "demand_years.csv"), spec.years)
+    demand_years = extend_years(read_demand_years(), spec.years)
     counts = dict(zip(demand["id"], node_counts, strict=True))
     split_demand(demand_years, counts, node_origin, new_nodes["id"]).to_csv(folder / "demand_years.csv", index=False)
 
@@ -552,7 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return run_worker(*args.worker)
-    demand_years = pd.read_csv(REGION / "demand_years.csv")
+    demand_years = read_demand_years()
     specs = [spec_for(f, demand_years) for f in args.factors]
     rows = []
     with tempfile.TemporaryDirectory(prefix="aggregates-scale-") as tmp:

@@ -59,6 +59,9 @@ REGION_TITLE = "Beijing-Tianjin-Hebei (Jing-Jin-Ji)"
 BBOX = (113.0, 38.3, 120.2, 42.5)  # min_lon, min_lat, max_lon, max_lat
 PRODUCTS = ("sand", "coarse")
 YEARS = (2021, 2022, 2023, 2024, 2025)
+# Demand paths of demand_totals.csv (aggregates.vocab.DEMAND_PATHS); tables in SOURCES.md show DEFAULT_PATH.
+DEMAND_PATHS = ("low", "central", "high")
+DEFAULT_PATH = "central"
 # Region facts the package reads from region.yaml (schema columns with choices_from name them).
 PROVINCES = ("Beijing", "Tianjin", "Hebei")
 SUPPLY_CITIES = ("Zhangjiakou", "Chengde", "Tangshan")
@@ -299,16 +302,26 @@ CHECK_COLUMNS = (
     "distance_km",
     "action",
     "reason",
+    "reference",
+    "reference_lat",
+    "reference_lon",
+    "reference_km",
+    "check",
 )
+# A point farther than this from its independent reference coordinate must be fixed
+# (coordinate_references.csv, fix=yes); the check of every point is in coordinate_check.csv.
+REFERENCE_TOLERANCE_KM = 5.0
 
 
 class Locator:
     """Turns an estimate into a final coordinate and a coordinate-check row."""
 
-    def __init__(self, gazetteer: Gazetteer, places: dict[str, dict]):
+    def __init__(self, gazetteer: Gazetteer, places: dict[str, dict], references: list[dict] | None = None):
         self.gaz = gazetteer
         self.places = places
         self.checks: list[dict] = []
+        # Independent reference coordinates (coordinate_references.csv); fix=yes moves the point there.
+        self.references = {r["id"]: r for r in references or []}
 
     def estimate(self, row: dict) -> tuple[float, float, str]:
         """(lat, lon, origin) from the row's lat/lon, else its places.csv entry."""
@@ -324,6 +337,13 @@ class Locator:
         self, pid: str, name_en: str, name_zh: str, est: tuple[float, float], point_type: str, geonames_key: str = ""
     ) -> tuple[float, float]:
         """Final (lat, lon) of a point; records its coordinate-check row."""
+        ref = self.references.get(pid)
+        if ref and as_bool(ref["fix"]):
+            at = (float(ref["reference_lat"]), float(ref["reference_lon"]))
+            town, d = self.gaz.nearest(*at)
+            moved = geodesic_km(est, at)
+            self._record(pid, name_en, est, town, d, "fixed", f"moved {moved:.1f} km to the reference coordinate")
+            return at
         lat, lon = est
         if geonames_key == "-":
             keys = []
@@ -361,6 +381,7 @@ class Locator:
         """Record a point that takes the (already checked) coordinate of another point."""
         town, d = self.gaz.nearest(*at)
         self._record(pid, name_en, at, town, d, "inherited", f"coordinate of {source_id} (checked there)")
+        self.checks[-1]["_from"] = source_id
 
     def note(self, pid: str, text: str) -> None:
         """Append a remark to the check row of ``pid``."""
@@ -383,6 +404,51 @@ class Locator:
                 "reason": reason,
             }
         )
+
+
+def reference_check(checks: list[dict], references: list[dict], layers: dict[str, list[dict]]) -> list[str]:
+    """Compare every located point with its independent reference; fill the check columns; list the misses.
+
+    Any layer whose rows carry ``_lat``/``_lon`` and were located by the :class:`Locator` is
+    covered. The reference of a point is its row in ``coordinate_references.csv`` (public
+    station list [R2], line geometry [R1], FACTS §9), else the GeoNames town its name matched;
+    a point that takes another's coordinate is checked there; the rest have no reference."""
+    final = {p["id"]: (p["_lat"], p["_lon"]) for rows in layers.values() for p in rows if "_lat" in p}
+    given = {r["id"]: r for r in references}
+    problems = []
+    for c in checks:
+        at = final.get(c["id"])
+        ref, name = _reference_of(c, given.get(c["id"]), final)
+        c.update(reference=name, reference_lat="", reference_lon="", reference_km="", check="no_reference")
+        if c["action"] == "inherited":
+            c["check"] = "inherited"
+        if ref is None or at is None:
+            continue
+        d = geodesic_km(at, ref)
+        c.update(reference_lat=r5(ref[0]), reference_lon=r5(ref[1]), reference_km=round(d, 2))
+        if c["action"] != "inherited":
+            c["check"] = "checked" if d <= REFERENCE_TOLERANCE_KM else "off"
+        if c["check"] == "off":
+            problems.append(
+                f"coordinate_check: {c['id']} lies {d:.1f} km from its reference ({name}); "
+                f"set fix=yes for it in sources/coordinate_references.csv or correct its source coordinate"
+            )
+    return problems
+
+
+def _reference_of(check: dict, given: dict | None, final: dict) -> tuple[tuple[float, float] | None, str]:
+    if given:
+        return (float(given["reference_lat"]), float(given["reference_lon"])), given["reference"]
+    if check["action"] == "inherited":
+        return final.get(check["_from"]), f"point {check['_from']}"
+    matched = check["action"] == "replaced" or "same-name GeoNames town" in check["reason"]
+    # a town's GeoNames coordinate is no reference for a station, which may lie km outside the town
+    if matched and not check["reason"].startswith("station"):
+        return (
+            check["geonames_lat"],
+            check["geonames_lon"],
+        ), f"GeoNames {check['geonames_id']} {check['geonames_name']}"
+    return None, ""
 
 
 # ------------------------------------------------------------------------- rail
@@ -464,6 +530,35 @@ def section_attributes(meta: dict, overrides: list[dict], km_from: float, km_to:
     return attrs
 
 
+def reestimate_km(rows: list[dict], by_zh: dict[str, str], stations: dict[str, dict], fixed: set[str]) -> list[dict]:
+    """A line's rows with its estimated km posts re-derived from the final coordinates, if a station of it was fixed.
+
+    Sourced km posts (and so the line's tariff length) stay; estimated ones are derived again
+    the way rail_lines.csv derived them, from the moved coordinates: interpolated along the
+    great circle between sourced anchors, or great circle x 1.2 from the previous post."""
+    if not any(by_zh.get(r["station_zh"]) in fixed for r in rows):
+        return rows
+    rows = [dict(r) for r in rows]
+
+    def at(r):
+        sid = by_zh.get(r["station_zh"])
+        return (stations[sid]["_lat"], stations[sid]["_lon"]) if sid else (float(r["lat"]), float(r["lon"]))
+
+    anchors = [i for i, r in enumerate(rows) if i in (0, len(rows) - 1) or not km_is_estimated(r)]
+    for i, j in itertools.pairwise(anchors):
+        steps = [geodesic_km(at(rows[k]), at(rows[k + 1])) for k in range(i, j)]
+        span = float(rows[j]["km_from_start"]) - float(rows[i]["km_from_start"])
+        for k in range(i + 1, j):
+            if "interpolated" in rows[k]["source"]:
+                share = sum(steps[: k - i]) / sum(steps)
+                rows[k]["km_from_start"] = str(round(float(rows[i]["km_from_start"]) + span * share, 1))
+    for k in range(1, len(rows)):
+        if "great-circle x 1.2" in rows[k]["source"]:
+            step = 1.2 * geodesic_km(at(rows[k - 1]), at(rows[k]))
+            rows[k]["km_from_start"] = str(round(float(rows[k - 1]["km_from_start"]) + step, 1))
+    return rows
+
+
 def build_line_segments(inp: Inputs, by_zh: dict[str, str], stations: dict[str, dict]) -> tuple[list[dict], list[str]]:
     """One segment per adjacent pair of kept stations on each line of rail_lines.csv.
 
@@ -476,8 +571,9 @@ def build_line_segments(inp: Inputs, by_zh: dict[str, str], stations: dict[str, 
     for row in inp.rail_lines:
         lines[row["line_zh"]].append(row)
     segments, skipped, covered = [], [], {}
+    fixed = {r["id"] for r in inp.tables.get("coordinate_references", []) if as_bool(r["fix"])}
     for m in inp.tables["rail_lines_meta"]:
-        rows = sorted(lines[m["line_zh"]], key=lambda r: int(r["seq"]))
+        rows = reestimate_km(sorted(lines[m["line_zh"]], key=lambda r: int(r["seq"])), by_zh, stations, fixed)
         for a, b in itertools.pairwise(rows):
             sa, sb = by_zh[a["station_zh"]], by_zh[b["station_zh"]]
             if not sa or not sb:
@@ -779,7 +875,7 @@ def split_exact(total: float, weights: list[float], decimals: int = 3) -> list[f
 
 
 def build_demand_years(inp: Inputs, nodes: list[dict]) -> list[dict]:
-    """Demand per node, product and year: city total x node weight x product share."""
+    """Demand per node, product, year and path: city total of the path x node weight x product share."""
     cells = []  # (node, product, weight)
     for n in nodes:
         shares = {"sand": n["_sand_share"], "coarse": 1.0 - n["_sand_share"]}
@@ -791,8 +887,10 @@ def build_demand_years(inp: Inputs, nodes: list[dict]) -> list[dict]:
         city_cells = [c for c in cells if c[0]["city"] == t["city"]]
         parts = split_exact(float(t["total_mt"]), [c[2] for c in city_cells])
         for (n, product, _), mt in zip(city_cells, parts, strict=True):
-            out.append({"node_id": n["id"], "year": int(t["year"]), "product": product, "demand_mt": mt})
-    return sorted(out, key=lambda r: (r["node_id"], r["year"], r["product"]))
+            out.append(
+                {"node_id": n["id"], "year": int(t["year"]), "product": product, "demand_mt": mt, "path": t["path"]}
+            )
+    return sorted(out, key=lambda r: (r["node_id"], r["year"], r["product"], DEMAND_PATHS.index(r["path"])))
 
 
 # -------------------------------------------------------------------------- roads
@@ -1101,10 +1199,24 @@ def validate_content(layers: dict[str, list[dict]], meta: dict) -> list[str]:
     totals = defaultdict(float)
     city = {d["id"]: d["city"] for d in layers["demand"]}
     for r in layers["demand_years"]:
-        totals[(city[r["node_id"]], r["year"])] += r["demand_mt"]
-    for (c, y), expected in meta["demand_totals"].items():
-        if abs(totals[(c, y)] - expected) > 1e-6:
-            problems.append(f"demand {c} {y}: {totals[(c, y)]:.3f} Mt != {expected} Mt")
+        totals[(city[r["node_id"]], r["year"], r["path"])] += r["demand_mt"]
+    for (c, y, path), expected in meta["demand_totals"].items():
+        if abs(totals[(c, y, path)] - expected) > 1e-6:
+            problems.append(f"demand {c} {y} {path}: {totals[(c, y, path)]:.3f} Mt != {expected} Mt")
+    problems += demand_path_order(meta["demand_totals"])
+    return problems
+
+
+def demand_path_order(totals: dict[tuple[str, int, str], float]) -> list[str]:
+    """Every city and year has every path, and low <= central <= high."""
+    problems = []
+    for c, y in sorted({(c, y) for c, y, _ in totals}):
+        values = [totals.get((c, y, p)) for p in DEMAND_PATHS]
+        if None in values:
+            missing = [p for p, v in zip(DEMAND_PATHS, values, strict=True) if v is None]
+            problems.append(f"demand_totals.csv: {c} {y} lacks path(s) {missing}")
+        elif values != sorted(values):
+            problems.append(f"demand_totals.csv: {c} {y}: low <= central <= high fails ({values})")
     return problems
 
 
@@ -1243,6 +1355,7 @@ def sources_tables(layers, calib, checks, inp: Inputs) -> dict[str, str]:
         "swap_spacing_table": swap_spacing_table(layers),
         "access_rules_table": access_rules_table(layers),
         "geonames_summary": geonames_summary(checks),
+        "reference_summary": reference_summary(checks),
         "source_tags_table": source_tags_table(inp, layers),
         "inputs": (
             "`places.csv` and `rail_lines.csv` come from `../shared/domain/`; the build "
@@ -1493,19 +1606,20 @@ def capacity_summary(layers, levels) -> str:
 
 
 def demand_totals_table(inp: Inputs, layers) -> str:
-    """City totals per year, with their sources."""
+    """City totals per year and path, with their sources."""
     city = {d["id"]: d["city"] for d in layers["demand"]}
     got = defaultdict(float)
     for r in layers["demand_years"]:
-        got[(city[r["node_id"]], r["year"])] += r["demand_mt"]
+        got[(city[r["node_id"]], r["year"], r["path"])] += r["demand_mt"]
     return md_table(
-        ["city", "year", "total Mt", "in demand_years.csv", "status", "source", "note"],
+        ["city", "year", "path", "total Mt", "in demand_years.csv", "status", "source", "note"],
         [
             [
                 t["city"],
                 t["year"],
+                t["path"],
                 t["total_mt"],
-                fmt(got[(t["city"], int(t["year"]))], 3),
+                fmt(got[(t["city"], int(t["year"]), t["path"])], 3),
                 status_of(t["source"]),
                 t["source"],
                 t["note"],
@@ -1522,7 +1636,7 @@ def demand_nodes_table(layers) -> str:
         wsum[d["city"]] += d["_weight"]
     d2025 = defaultdict(float)
     for r in layers["demand_years"]:
-        if r["year"] == YEARS[-1]:
+        if r["year"] == YEARS[-1] and r["path"] == DEFAULT_PATH:
             d2025[r["node_id"]] += r["demand_mt"]
     return md_table(
         [
@@ -1534,7 +1648,7 @@ def demand_nodes_table(layers) -> str:
             "weight (assumed)",
             "share of city",
             "sand share (assumed)",
-            f"{YEARS[-1]} Mt",
+            f"{YEARS[-1]} Mt ({DEFAULT_PATH})",
             "source",
             "note",
         ],
@@ -1673,6 +1787,23 @@ def geonames_summary(checks: dict[str, dict]) -> str:
     return md_table(["action", "points", "median distance km", "max distance km"], rows)
 
 
+def reference_summary(checks: dict[str, dict]) -> str:
+    """Points per reference check, with their largest distance, and every moved point."""
+    by_check = defaultdict(list)
+    for c in checks.values():
+        by_check[c["check"]].append(c["reference_km"])
+    rows = [
+        [check, len(ds), fmt(max((d for d in ds if d != ""), default=0.0), 2)] for check, ds in sorted(by_check.items())
+    ]
+    moved = [[c["id"], c["reason"].split(";")[0], c["reference"]] for c in checks.values() if c["action"] == "fixed"]
+    return "\n\n".join(
+        [
+            md_table(["check", "points", "max km to the reference"], rows),
+            md_table(["moved point", "how far", "reference"], sorted(moved)),
+        ]
+    )
+
+
 def source_tags_table(inp: Inputs, layers) -> str:
     """Every source tag used in the dataset, with its title and URL.
 
@@ -1722,7 +1853,7 @@ def build(shared: Path | None) -> Build:
     """Run all steps; return the file texts (relative path -> text) and the checks."""
     schema = load_schema()
     inp = load_inputs(shared)
-    loc = Locator(Gazetteer(BBOX), inp.places)
+    loc = Locator(Gazetteer(BBOX), inp.places, inp.tables.get("coordinate_references"))
 
     stations, by_zh = build_rail_stations(inp, loc)
     st_by_id = {s["id"]: s for s in stations}
@@ -1760,8 +1891,13 @@ def build(shared: Path | None) -> Build:
         "quarries": quarries,
         "quarry_years": build_quarry_years(inp),
     }
-    meta = {"demand_totals": {(t["city"], int(t["year"])): float(t["total_mt"]) for t in inp.tables["demand_totals"]}}
+    meta = {
+        "demand_totals": {
+            (t["city"], int(t["year"]), t["path"]): float(t["total_mt"]) for t in inp.tables["demand_totals"]
+        }
+    }
     problems = validate(schema, layers, meta)
+    problems += reference_check(loc.checks, inp.tables.get("coordinate_references", []), layers)
     checks = {c["id"]: c for c in loc.checks}
     files = render_files(schema, layers, loc.checks, inp)
     blocks = sources_tables(layers, calib, checks, inp)

@@ -25,13 +25,14 @@ from aggregates.data.places import find_place
 from aggregates.data.region import Region
 from aggregates.network.graph import build_network
 from aggregates.network.queries import missing_chain_reason, routes_between
-from aggregates.pipeline import InputCache, check_fit, prepare, with_osm_roads
+from aggregates.pipeline import InputCache, check_fit, prepare, select_demand_path, with_osm_roads
 
 
 def load_inputs(config, overrides, osm: str | None = None, max_snap_km: float = 5.0, allow_download: bool = False):
-    """The scenario and its region (with OSM roads when asked), checked to fit each other."""
+    """The scenario and its region on the scenario's demand path (with OSM roads when asked), checked to fit."""
     scenario = load(config, overrides)
-    region = InputCache().region(scenario.region)
+    cache = InputCache()
+    region = select_demand_path(scenario, cache.region(scenario.region), cache)
     check_fit(scenario, region)
     if osm is not None:
         region = with_osm_roads(region, osm, max_snap_km=max_snap_km, allow_download=allow_download)

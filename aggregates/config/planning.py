@@ -7,12 +7,16 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from aggregates.config.base import NonNegative, Strict, non_negative
-from aggregates.vocab import Nearness
+from aggregates.vocab import DEFAULT_DEMAND_PATH, Nearness
 
 
 class DemandScale(Strict):
-    """Scale the region's demand without editing its files (growth, build-out peaks, sensitivity)."""
+    """Choose the region's demand path and scale it without editing its files (growth, build-out, sensitivity)."""
 
+    path: Literal["low", "central", "high"] = Field(
+        DEFAULT_DEMAND_PATH,
+        description="demand path of the region's demand_years.csv: low, central or high (vocab.DEMAND_PATHS)",
+    )
     factor: float = Field(1.0, gt=0, description="multiplies every node's demand")
     by_city: dict[str, float] = Field(
         default_factory=dict, description="extra factor per demand city, e.g. {Xiong'an: 1.5}"

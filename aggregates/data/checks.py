@@ -103,11 +103,7 @@ def _check_demand(tables: dict[str, pd.DataFrame], meta: RegionMeta | None, prob
             )
         accepts[row["id"]] = tokens
     years = tables["demand_years"].dropna(subset=["node_id", "year", "product"])
-    dup = years.duplicated(subset=["node_id", "year", "product"], keep=False)
-    for _, row in years[dup].drop_duplicates(subset=["node_id", "year", "product"]).iterrows():
-        problems.append(
-            f"demand_years.csv: node '{row['node_id']}' has more than one row for {row['product']} in {row['year']}"
-        )
+    _check_demand_rows(years, problems)
     for index, row in years.iterrows():
         allowed = accepts.get(row["node_id"])
         if allowed and row["product"] not in allowed and (row["demand_mt"] or 0) > 0:
@@ -115,6 +111,25 @@ def _check_demand(tables: dict[str, pd.DataFrame], meta: RegionMeta | None, prob
                 f"demand_years.csv row {index + 2}: node '{row['node_id']}' demands {row['product']} "
                 f"but its accepts is {';'.join(sorted(allowed))}"
             )
+
+
+def _check_demand_rows(years: pd.DataFrame, problems: list[str]) -> None:
+    """One row per node, product, year and path; a row for every path (path empty) excludes per-path rows."""
+    key = ["node_id", "year", "product"]
+    paths = years["path"].fillna("")
+    dup = years.assign(path=paths).duplicated(subset=[*key, "path"], keep=False)
+    for _, row in years[dup].drop_duplicates(subset=key).iterrows():
+        problems.append(
+            f"demand_years.csv: node '{row['node_id']}' has more than one row for {row['product']} in {row['year']}"
+            + (f" on path {row['path']}" if isinstance(row["path"], str) else "")
+        )
+    shared = years[paths == ""].set_index(key).index
+    both = years[(paths != "") & years.set_index(key).index.isin(shared)]
+    for _, row in both.drop_duplicates(subset=key).iterrows():
+        problems.append(
+            f"demand_years.csv: node '{row['node_id']}' has a row for every path and one for path {row['path']} "
+            f"for {row['product']} in {row['year']}; keep either the row with an empty path or the per-path rows"
+        )
 
 
 def _check_links(layer: Layer, table: pd.DataFrame, a: str, b: str, problems: list[str]) -> None:

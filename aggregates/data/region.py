@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from aggregates.data import schema
-from aggregates.vocab import PRODUCTS
+from aggregates.vocab import DEMAND_PATHS, PRODUCTS
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -121,6 +121,24 @@ class Region:
     def with_roads(self, road_nodes: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> Region:
         """A copy with another road layer (e.g. one built from OpenStreetMap)."""
         return replace(self, road_nodes=road_nodes, roads=roads)
+
+    def demand_paths(self) -> tuple[str, ...]:
+        """Demand paths ``demand_years.csv`` names, in :data:`~aggregates.vocab.DEMAND_PATHS` order (empty: one path)."""
+        named = set(self.demand_years["path"].dropna()) if "path" in self.demand_years else set()
+        return tuple(p for p in DEMAND_PATHS if p in named)
+
+    def for_demand_path(self, path: str) -> Region:
+        """A copy whose ``demand_years`` holds only ``path``'s rows and those for every path (itself if nothing drops).
+
+        A region without paths has one demand, which every path takes.
+        """
+        table = self.demand_years
+        if "path" not in table:
+            return self
+        keep = table["path"].isna() | (table["path"] == path)
+        if keep.all():
+            return self
+        return replace(self, demand_years=table[keep].reset_index(drop=True))
 
     def years(self) -> list[int]:
         """Years for which the region has demand."""

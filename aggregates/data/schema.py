@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aggregates.vocab import ANY_STANDARD, EMISSION_STANDARDS, PRODUCTS, TRUCKS
+from aggregates.vocab import ANY_STANDARD, DEMAND_PATHS, EMISSION_STANDARDS, PRODUCTS, TRUCKS
 
 STR = "str"
 FLOAT = "float"
@@ -75,6 +75,9 @@ class Column:
     zh, unit
         Chinese header and unit shown in a region workbook (``""``: no unit); filled from
         :data:`LABELS` by name unless given. None means missing (a test lists every such column).
+    omittable
+        The column may be left out of the file altogether (read as empty), so that files
+        written before it existed stay valid.
     """
 
     name: str
@@ -89,6 +92,7 @@ class Column:
     choices_from: str | None = None
     zh: str | None = None
     unit: str | None = None
+    omittable: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,15 @@ DEMAND_YEARS = Layer(
         _c("year", INT, "calendar year", minimum=1990, maximum=2100),
         _c("product", STR, "product", choices_from="products"),
         _c("demand_mt", FLOAT, "demand, Mt/yr", minimum=0, maximum=1e4),
+        _c(
+            "path",
+            STR,
+            "demand path the row belongs to (low, central, high; scenario key demand.path); "
+            "empty or column left out: every path",
+            choices=DEMAND_PATHS,
+            required=False,
+            omittable=True,
+        ),
     ),
     id_column=None,
 )
@@ -495,6 +508,8 @@ def _rule(column: Column) -> str:
         parts.append(f"one of region.yaml `products` (default: {', '.join(PRODUCTS)})")
     elif column.choices_from:
         parts.append(f"one of region.yaml `{REGION_KEYS.get(column.choices_from, column.choices_from)}` (if listed)")
+    if column.omittable:
+        parts.append("column may be left out")
     if column.references:
         parts.append("id in any point layer" if column.references == "point" else f"id in {column.references}")
     return "; ".join(parts)

@@ -125,7 +125,7 @@ def check_columns(
     columns are added empty so later checks can run).
     """
     present = [c for c in table.columns if c != "geometry"]
-    missing = [c for c in layer.column_names if c not in present]
+    missing = [c.name for c in layer.columns if c.name not in present and not c.omittable]
     extra = [c for c in present if c not in layer.column_names]
     if missing:
         problems.append(

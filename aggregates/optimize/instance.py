@@ -155,7 +155,8 @@ def _base_arrays(bases: pd.DataFrame, products: tuple[str, ...]) -> dict:
 
 def _demand_arrays(region: Region, scenario: Scenario, nodes: pd.DataFrame, products, years) -> dict:
     return {
-        "demand": _demand(region, nodes, products, years) * _demand_factor(nodes, scenario)[:, None, None],
+        "demand": _demand(region, scenario.demand.path, nodes, products, years)
+        * _demand_factor(nodes, scenario)[:, None, None],
         "natural_cost": _natural_cost(scenario, len(nodes), products, len(years)),
         "natural_co2e": np.full(
             (len(nodes), len(products), len(years)), scenario.natural.import_co2e_kg_per_t / 1000.0
@@ -190,8 +191,9 @@ def _scenario_arrays(scenario: Scenario, years: tuple[int, ...]) -> dict:
     }
 
 
-def _demand(region: Region, nodes: pd.DataFrame, products, years) -> np.ndarray:
-    table = region.demand_years
+def _demand(region: Region, path: str, nodes: pd.DataFrame, products, years) -> np.ndarray:
+    """Demand of demand path ``path`` per node, product and year (rows for every path included)."""
+    table = region.for_demand_path(path).demand_years
     table = table[table["year"].isin(years)]
     grid = table.pivot_table(index="node_id", columns=["product", "year"], values="demand_mt", aggfunc="sum")
     out = np.zeros((len(nodes), len(products), len(years)))

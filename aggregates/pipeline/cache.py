@@ -31,9 +31,9 @@ def transport_key(scenario: Scenario) -> str:
 class InputCache:
     """Regions, networks and route options, each built at most once per key.
 
-    Keys: a region by its resolved folder; a network by (region, :func:`transport_key`);
-    route options by (region, transport key, chains). A region object given by the caller
-    is keyed by identity and kept alive by the cache.
+    Keys: a region by its resolved folder; its demand path by (region, path); a network by
+    (region, :func:`transport_key`); route options by (region, transport key, chains). A region
+    object given by the caller is keyed by identity and kept alive by the cache.
     """
 
     def __init__(self) -> None:
@@ -42,6 +42,7 @@ class InputCache:
         self._options: dict[tuple[int, str, tuple[str, ...]], RouteOptions] = {}
         self._quarry_options: dict[tuple[int, str, tuple[str, ...]], RouteOptions] = {}
         self._boundaries: dict[Path, gpd.GeoDataFrame] = {}
+        self._paths: dict[tuple[int, str], tuple[Region, Region]] = {}
 
     def region(self, folder: str | Path) -> Region:
         """The region in ``folder``, read and validated on first use."""
@@ -49,6 +50,13 @@ class InputCache:
         if key not in self._regions:
             self._regions[key] = read_region(folder)
         return self._regions[key]
+
+    def demand_path(self, region: Region, path: str) -> Region:
+        """``region`` with only demand path ``path`` (the same object for every call, so networks are reused)."""
+        key = (id(region), path)
+        if key not in self._paths:
+            self._paths[key] = (region, region.for_demand_path(path))
+        return self._paths[key][1]
 
     def boundaries(self, folder: str | Path) -> gpd.GeoDataFrame:
         """The display boundaries of the region in ``folder`` (empty without the file), validated on first use."""

@@ -13,6 +13,7 @@ from aggregates.data.sites import Site
 from aggregates.files import atomic_folder
 from aggregates.network.options import RouteOptions
 from aggregates.pipeline.cache import InputCache
+from aggregates.pipeline.inputs import select_demand_path
 from aggregates.pipeline.progress import Progress
 from aggregates.pipeline.result import read_run
 from aggregates.pipeline.solving import solve
@@ -53,7 +54,7 @@ def coverage(
         When the re-optimisation with the sites has no plan.
     """
     cache = cache if cache is not None else InputCache()
-    region = region if region is not None else cache.region(scenario.region)
+    region = select_demand_path(scenario, region if region is not None else cache.region(scenario.region), cache)
     if plan is not None:
         given = plan if isinstance(plan, Plan) else read_run(plan).plan
         report = check_coverage(scenario, region, sites, plan=given)

@@ -14,8 +14,27 @@ from scipy.spatial import cKDTree
 from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.errors import ConfigError, RegionError, problems_error
+from aggregates.pipeline.cache import InputCache
 
 SNAPPED_LAYERS = ("bases", "demand", "terminals", "swap_stations", "quarries")
+
+
+def select_demand_path(scenario: Scenario, region: Region, cache: InputCache) -> Region:
+    """``region`` with the demand path the scenario's ``demand.path`` names.
+
+    Raises
+    ------
+    ConfigError
+        When the region's ``demand_years.csv`` names paths and not this one.
+    """
+    path, paths = scenario.demand.path, region.demand_paths()
+    if paths and path not in paths:
+        raise ConfigError(
+            f"{scenario.origin}: demand.path '{path}' is not a demand path of region {region.meta.name}; "
+            f"its demand_years.csv has paths {', '.join(paths)}. Set demand.path to one of them, "
+            f"e.g. --set demand.path={paths[0]}"
+        )
+    return cache.demand_path(region, path)
 
 
 def check_fit(scenario: Scenario, region: Region) -> None:
@@ -153,4 +172,4 @@ def with_osm_roads(region: Region, source: str | Path, *, max_snap_km: float, al
     return region.with_roads(road_nodes, roads)
 
 
-__all__ = ["check_fit", "with_osm_roads"]
+__all__ = ["check_fit", "select_demand_path", "with_osm_roads"]

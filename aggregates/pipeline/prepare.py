@@ -18,7 +18,7 @@ from aggregates.network.options import RouteOptions
 from aggregates.optimize.explain import precheck
 from aggregates.optimize.instance import Instance, build_instance
 from aggregates.pipeline.cache import InputCache
-from aggregates.pipeline.inputs import check_fit
+from aggregates.pipeline.inputs import check_fit, select_demand_path
 from aggregates.pipeline.progress import Reporter
 
 
@@ -31,7 +31,7 @@ class Prepared:
     scenario
         The scenario.
     region
-        Its region, checked to fit the scenario (boundaries included).
+        Its region with the scenario's demand path, checked to fit the scenario (boundaries included).
     network, options
         The multimodal network and the route options of every enabled chain.
     instance
@@ -82,6 +82,7 @@ def prepare(
     cache = cache if cache is not None else InputCache()
     report.stage("reading the region")
     region = region if isinstance(region, Region) else cache.region(region or scenario.region)
+    region = select_demand_path(scenario, region, cache)
     check_fit(scenario, region)
     cache.boundaries(region.path)
     report.stage("building the network")
