@@ -180,6 +180,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "price_sand_yuan_per_t": ("砂出厂价", "yuan/t"),
     "price_coarse_yuan_per_t": ("碎石出厂价", "yuan/t"),
     "quarry_id": ("砂石矿区编号", ""),
+    "path": ("需求情景", ""),
 }
 
 
