@@ -86,6 +86,9 @@ COPIED_FILES = (
     "swap_stations.geojson",
     "calibration_road.csv",
     "boundaries.geojson",
+    "access_rules.csv",
+    "quarries.geojson",
+    "quarry_years.csv",
 )
 
 

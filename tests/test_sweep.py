@@ -111,6 +111,16 @@ def test_front_runs_from_least_cost_to_least_co2e(front):
     assert (f["co2e_t"].iloc[1:].to_numpy() <= f["cap_kt"].iloc[1:].to_numpy() * 1000 + 0.05 + 1e-6).all()
 
 
+def test_no_point_meets_its_cap_by_leaving_demand_unmet(scenario):
+    # Imports emit 50 kg CO2e/t and unmet demand costs only 200 yuan/t, while unmet tonnes emit
+    # nothing: priced as the scenario prices it, the least-CO2e probe (10^6 yuan/t CO2e, so 50,000
+    # yuan per imported t) would leave the imported demand unmet. On the front unmet costs 10^6 yuan/t.
+    greedy = scenario.with_values({"natural.import_co2e_kg_per_t": 50, "prices.unmet_penalty_yuan_per_t": 200})
+    points = sweep.pareto_front(greedy, points=3, workers=1).points
+    assert len(points) == 3 and (points["status"] != "infeasible").all()
+    assert points["unmet_mt"].abs().max() < 1e-9
+
+
 def test_endpoints_equal_the_unconstrained_and_the_least_co2e_solves(config, front):
     year_alone = [*FEASIBLE, "years=[2021]", "solver.relative_gap=0.00001"]
     cheapest = tradeoffs.summarise(solved(config, year_alone).plan, 2021)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from aggregates.analysis.tradeoffs import (
     PARETO_GAP,
+    PARETO_UNMET_PENALTY,
     PROBE_CARBON_PRICE,
     ParetoFront,
     cap_tasks,
@@ -93,11 +94,16 @@ def pareto_front(
 
 
 def pareto_scenario(scenario: Scenario, year: int, relative_gap: float | None) -> Scenario:
-    """The scenario as the front plans it: ``year`` alone, no carbon price, no cap of its own, one solver thread."""
+    """The scenario as the front plans it: ``year`` alone, no carbon price, no cap of its own, one solver thread.
+
+    Unmet demand costs at least :data:`PARETO_UNMET_PENALTY` per t, so no point meets its cap by
+    delivering less (unmet tonnes emit nothing).
+    """
     values: dict[str, object] = {
         "years": [year],
         "prices.carbon_yuan_per_t_co2e": 0,
         "policies.emissions_cap_kt_co2e": None,
+        "prices.unmet_penalty_yuan_per_t": max(scenario.prices.unmet_penalty_yuan_per_t, PARETO_UNMET_PENALTY),
         "solver.threads": 1,
     }
     if relative_gap is not None:

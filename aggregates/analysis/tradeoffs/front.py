@@ -28,6 +28,11 @@ log = logging.getLogger(__name__)
 # a few kg CO2e/t), so the probe's plan has the least CO2e and cost only breaks ties.
 PROBE_CARBON_PRICE = 1e6
 
+# Unmet demand emits nothing, so a cap could otherwise be met by delivering less. On the front it
+# costs more than the probe's carbon charge on any delivered tonne (well under 1 t CO2e/t x 10^6),
+# so every point delivers the whole demand and the front is a choice of how, not of how much.
+PARETO_UNMET_PENALTY = 1e6
+
 # The front's solves stop at this relative MIP gap: the default 0.1 % is about the size of the
 # cost steps between neighbouring points and would make the marginal abatement costs noise.
 PARETO_GAP = 1e-5
