@@ -96,14 +96,15 @@ def delivery_windows(region: Region, truck: str, standard: str, nodes: list[str]
     demand = region.demand.set_index("id").loc[nodes]
     rules = region.access_rules
     rules = rules[rules["truck"] == truck] if len(rules) else rules
-    masks = []
-    for zone in demand["zone"]:
+    by_zone: dict[str, np.ndarray] = {}
+    for zone in demand["zone"].unique():
         mask = np.ones(DAY_MINUTES, dtype=bool)
         for rule in rules.itertuples():
             if zone in region.meta.zone_members(rule.zone):
                 allowed = admits(rule.min_standard, standard)
                 mask &= parse_window(rule.window) if allowed else False
-        masks.append(mask)
+        by_zone[zone] = mask
+    masks = [by_zone[zone] for zone in demand["zone"]]
     return pd.DataFrame(
         {
             "zone": demand["zone"].to_numpy(object),

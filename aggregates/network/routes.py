@@ -49,15 +49,20 @@ class _Ends:
     gc_km: np.ndarray  # [base, node]
     windows: dict[str, pd.DataFrame]  # per truck type: zone, window, window_hours of each node
 
+    def __post_init__(self) -> None:
+        # One dict per (truck, node), built once: a row lookup per option made route options 10x slower.
+        columns = {
+            truck: [
+                {"zone": str(z), "window": str(w), "window_hours": float(h)}
+                for z, w, h in zip(table["zone"], table["window"], table["window_hours"], strict=True)
+            ]
+            for truck, table in self.windows.items()
+        }
+        object.__setattr__(self, "_delivery", columns)
+
     def delivery(self, truck: str, j: int) -> dict:
         """The delivery columns of an option whose last truck leg, of type ``truck``, ends at node ``j``."""
-        w = self.windows[truck].iloc[j]
-        return {
-            "restricted": bool(truck == "diesel" and self.restricted[j]),
-            "zone": str(w["zone"]),
-            "window": str(w["window"]),
-            "window_hours": float(w["window_hours"]),
-        }
+        return {"restricted": bool(truck == "diesel" and self.restricted[j]), **self._delivery[truck][j]}
 
 
 def _ends(network: Network, nodes: list[str] | None, origins=None) -> _Ends:
