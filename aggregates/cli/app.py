@@ -18,6 +18,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Table
 
 from aggregates.config import Scenario, load_scenario
 from aggregates.errors import AggregatesError
@@ -34,6 +36,14 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
+
+
+def print_table(table: Table) -> None:
+    """Print a table whole: to a pipe or a file (no width) wider than 80 columns rather than cut "115…"."""
+    if not out.is_terminal:
+        out.width = max(out.width, Measurement.get(out, out.options.update(max_width=400), table).maximum)
+    out.print(table)
+
 
 ConfigArg = Annotated[Path, typer.Argument(help="Scenario YAML file, e.g. configs/default.yaml.", show_default=False)]
 SetOpt = Annotated[

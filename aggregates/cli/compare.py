@@ -22,6 +22,7 @@ from aggregates.cli.app import (
     out,
     out_folder,
     print_json,
+    print_table,
 )
 from aggregates.sweep import compare as run_compare
 from aggregates.sweep.compare import check_names
@@ -93,7 +94,7 @@ def _print_comparison(comparison: Comparison, folder: Path) -> None:
         table.add_column(name, justify="right")
     for key in ROWS:
         table.add_row(KPIS[key].label(), *[_cell(key, v) for v in comparison.table[key]])
-    out.print(table)
+    print_table(table)
     for plan in comparison.plans:
         if plan.solve.limit:
             limit_warning(plan.name, plan.solve.limit)

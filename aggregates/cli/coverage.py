@@ -21,6 +21,7 @@ from aggregates.cli.app import (
     out,
     out_folder,
     print_json,
+    print_table,
     solve_progress,
 )
 from aggregates.config import Scenario
@@ -111,7 +112,7 @@ def _print_site(r: Coverage, report: Report, top: int = 10) -> None:
     )
     if r.reason:
         out.print(f"  why: {r.reason}")
-    out.print(_options_table(r, top))
+    print_table(_options_table(r, top))
     if len(r.mix):
         parts = ", ".join(f"{m.base} by {m.chain} {m.tonnes:,.0f} t" for m in r.mix.itertuples())
         out.print(

@@ -18,6 +18,7 @@ from aggregates.cli.app import (
     load,
     out,
     print_json,
+    print_table,
 )
 from aggregates.config import Scenario
 from aggregates.data.access import ANY_TIME
@@ -57,7 +58,7 @@ def validate(config: ConfigArg, set_: SetOpt = None, verbose: VerboseOpt = False
         table.add_column(name, justify=justify)
     for name, count, note in _layer_rows(scenario, region):
         table.add_row(name, str(count), note)
-    out.print(table)
+    print_table(table)
     out.print(
         f"years {scenario.years}; chains {', '.join(scenario.chains)}; {len(ready.options.table):,} route options"
     )
@@ -108,7 +109,7 @@ def network(
     for key, value in summary.items():
         shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else str(value)
         table.add_row(key.replace("_", " "), shown)
-    out.print(table)
+    print_table(table)
 
 
 def _route_json(row) -> dict:

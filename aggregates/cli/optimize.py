@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.measure import Measurement
 from rich.table import Table
 
 from aggregates.cli.app import (
@@ -21,6 +20,7 @@ from aggregates.cli.app import (
     out,
     out_folder,
     print_json,
+    print_table,
     solve_progress,
     wrote,
 )
@@ -68,9 +68,7 @@ def _print_summary(result: Result, folder: Path) -> None:
         table.add_column(str(year), justify="right")
     for label, cells in plan.summary_rows():
         table.add_row(label, *(_styled(label, cell) for cell in cells))
-    if not out.is_terminal:  # a pipe or a file has no width: print the table whole, never "115…"
-        out.width = max(out.width, Measurement.get(out, out.options.update(max_width=400), table).maximum)
-    out.print(table)
+    print_table(table)
     colour = "green" if plan.solve.optimal else "yellow"
     line = solver_line(plan).replace(f"solver {plan.solve.status}", f"solver [{colour}]{plan.solve.status}[/]", 1)
     out.print(f"{line}; written to {folder}")

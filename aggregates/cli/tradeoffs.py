@@ -27,6 +27,7 @@ from aggregates.cli.app import (
     out,
     out_folder,
     print_json,
+    print_table,
 )
 from aggregates.sweep import pareto_front, write_sweep
 from aggregates.sweep import sensitivity as run_sensitivity
@@ -91,7 +92,7 @@ def pareto(
     if json_:
         print_json({"year": front.year, "out_dir": str(folder), "points": json_records(front.points)})
         return
-    out.print(_front_table(front))
+    print_table(_front_table(front))
     _limit_notes(front.points, lambda r: f"P{r['point']}")
     out.print(f"written to {folder}: points.csv, charts/pareto.png, charts/pareto.html")
 
@@ -190,7 +191,7 @@ def _print_sensitivity(rows: pd.DataFrame, param: str) -> None:
             f"{r['rail_share_t']:.1%}",
             _mix_cell(r),
         )
-    out.print(table)
+    print_table(table)
     _limit_notes(rows, lambda r: f"{param} = {r['value']}")
     for line in failed:
         out.print(f"[yellow]no plan:[/] {line}", highlight=False)
@@ -251,5 +252,5 @@ def _print_tornado(rows: pd.DataFrame, metric: str) -> None:
             str(r["high"]),
             *("[red]no plan[/]" if _missing(v) else f"{v * shown.factor:,.2f}" for v in cells),
         )
-    out.print(table)
+    print_table(table)
     _limit_notes(rows, lambda r: r["param"])
