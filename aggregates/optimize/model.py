@@ -418,13 +418,14 @@ class Builder:
     def _linking(self) -> None:
         pb = self.pb
         by_base = self._levels_of_base()
-        # A stockpile lets a base ship more in a year than it makes: its yard raises the bound.
-        yard = pb.coproducts.yard_capacity if pb.coproducts is not None else np.zeros(len(pb.bases))
-        max_cap = {b: float(pb.level_capacity[lvs].max() + yard[b]) for b, lvs in by_base.items()}
+        max_cap = {b: float(pb.level_capacity[lvs].max()) for b, lvs in by_base.items()}
         total = pb.demand.sum(axis=1)  # (D, T)
+        stock = self.cp["stock"] if pb.coproducts is not None else {}
         for (b, d, t), pos in _groups(np.column_stack([pb.route_base[self.xr], pb.route_node[self.xr], self.xt])):
             big = min(float(total[d, t]), max_cap.get(b, 0.0))
             terms = [(self.x[i], 1.0) for i in pos] + [(self.z[lv, t], -big) for lv in by_base.get(b, [])]
+            # A base may also ship what its yard carried in, open or closed: the row stays redundant.
+            terms += [(stock[b, p, t - 1], -1.0) for p in range(len(pb.products)) if (b, p, t - 1) in stock]
             _row(self.m, terms, ub=0.0)
 
 

@@ -127,7 +127,7 @@ class Problem:
     base_stock, base_arising
         (B,) feedstock at the start and arising per year (``inf``: unlimited).
     base_production_cost
-        (B,) variable cost per unit shipped.
+        (B,) variable cost per unit made (per unit shipped under free disposal, ``coproducts`` None).
     demand
         (D, P, T) demand.
     natural_cost
