@@ -67,6 +67,7 @@ def test_plan_answers_questions(result):
     assert next(label for label, _ in plan.summary_rows()) == "substitution / target, Mt"
 
 
+@pytest.mark.slow
 def test_write_then_read_run_round_trips_the_plan(tmp_path, result):
     folder = result.write(tmp_path / "run")
     back = ag.read_run(folder)

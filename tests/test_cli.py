@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from tiny import feature, mutated, write_config, write_region
 from typer.testing import CliRunner
 
@@ -94,6 +95,7 @@ def test_bad_override_exit_2(tiny_config):
 SWEEP_SETS = ["--set", "target.mt_per_yr=3", "--set", "target.from_year=2021"]
 
 
+@pytest.mark.slow
 def test_pareto_command_writes_points_and_charts(tiny_config, tmp_path):
     out = tmp_path / "front"
     args = ["pareto", str(tiny_config), "--points", "3", "--workers", "1", "--out", str(out), "--json", *SWEEP_SETS]
@@ -104,6 +106,7 @@ def test_pareto_command_writes_points_and_charts(tiny_config, tmp_path):
     assert (out / "points.csv").is_file() and (out / "charts" / "pareto.png").is_file()
 
 
+@pytest.mark.slow
 def test_sensitivity_and_tornado_commands(tiny_config, tmp_path):
     args = ["sensitivity", str(tiny_config), "--param", "carbon_price", "--values", "0,5000", "--workers", "1"]
     result = runner.invoke(app, [*args, "--out", str(tmp_path / "s"), *SWEEP_SETS])

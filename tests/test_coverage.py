@@ -134,6 +134,7 @@ def test_bad_csv_row_names_row_and_field(tmp_path, inputs):
         check_coverage(inputs.scenario, inputs.region, sites, plan=_plan(inputs.scenario, 2e6))
 
 
+@pytest.mark.slow
 def test_site_against_a_run_folder_and_a_new_solve(tmp_path, tiny_region):
     # The tiny plan runs b-one at 4 Mt/yr and sells 1.5 Mt of its 2.32 Mt of sand: 0.82 Mt of sand room.
     # 100,000 t of sand fits in that room, or in a new solve that includes the site.

@@ -328,6 +328,7 @@ def test_tornado_rejects_bad_requests(scenario, kwargs, error):
         max_size=12,
     )
 )
+@pytest.mark.slow
 def test_points_on_the_front_are_strictly_monotone_and_undominated(points):
     table = pd.DataFrame(
         {
@@ -378,6 +379,7 @@ def test_charts_draw_the_front_the_mix_and_the_tornado(front):
     assert specs["zh"]["pareto"].to_dict()["title"]["text"] != specs["en"]["pareto"].to_dict()["title"]["text"]
 
 
+@pytest.mark.slow
 def test_write_sweep_writes_tables_and_charts(scenario, front, tmp_path):
     sens = sweep.sensitivity(scenario, param="carbon_price", values=[0, 5000], workers=1)
     out = tmp_path / "tiny-pareto"

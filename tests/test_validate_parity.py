@@ -74,6 +74,7 @@ def test_a_maps_dir_that_cannot_be_written_fails_validate(tmp_path):
     assert checked.exit_code == 2 and "a-file" in checked.output, checked.output
 
 
+@pytest.mark.slow
 def test_a_clean_validate_means_the_solve_starts(tmp_path):
     config = _case(tmp_path, "target:\n  mt_per_yr: 3\n  from_year: 2021\n", {})
     checked = runner.invoke(app, ["validate", str(config)])

@@ -155,6 +155,7 @@ def tiny_book() -> bytes:
     max_examples=12,
     deadline=None,
 )
+@pytest.mark.slow
 @given(cell=st.sampled_from(CHECKED), pick=st.integers(min_value=0, max_value=10_000))
 def test_a_bad_cell_is_named_by_sheet_row_and_column(tiny_book, cell, pick):
     sheet_name, column, bad = cell

@@ -184,6 +184,7 @@ def test_ctrl_c_while_the_command_line_starts_is_one_line(tmp_path, after_s):
     assert run.lines[-1].startswith("interrupted: stopped"), run.lines[-3:]
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_the_network_is_built_stops_at_once(tmp_path):
     folder, before = _previous_run(tmp_path)
     run = Run(["optimize", str(DEFAULT), "--verbose"], tmp_path)
@@ -194,6 +195,7 @@ def test_ctrl_c_while_the_network_is_built_stops_at_once(tmp_path):
     assert _siblings(folder) == []
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_the_run_folder_is_written_keeps_the_previous_one(tmp_path, tiny_config):
     folder, before = _previous_run(tmp_path, "tiny")
     run = Run(["optimize", str(tiny_config), *TINY_FEASIBLE, "--verbose"], tmp_path)

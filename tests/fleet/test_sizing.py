@@ -204,6 +204,7 @@ def _flows(items, scale=1.0):
 COUNTS = ("wagons", "containers", "yard_tracks", "nev_trucks", "diesel_trucks", "driver_shifts_per_day", "drivers")
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(flow_lists, st.floats(1.0, 5.0))
 def test_fleet_grows_with_tonnes(items, factor):
@@ -222,6 +223,7 @@ def test_zero_flows_need_no_fleet(items):
     assert all(getattr(s, k) == 0 for k in SUMMARY_KEYS if not k.endswith("operating_days"))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(flow_lists)
 def test_trains_and_trips_match_the_plan_kpis(items):

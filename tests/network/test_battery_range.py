@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny import tiny_layers, write_config, write_region
@@ -37,6 +38,7 @@ def _line_region(base_to_swap: float, swap_to_node: float) -> dict:
     return layers
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(st.floats(1, 200), st.floats(1, 200), st.floats(40, 300))
 def test_bet_option_exists_exactly_when_the_rule_allows(tmp_path_factory, s, rest, range_km):

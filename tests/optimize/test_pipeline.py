@@ -202,6 +202,7 @@ def test_cli_bad_out_exit_2_before_solving(tiny_config, tmp_path):
     assert "is a file; choose another --out" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_failed_write_keeps_the_previous_run(tiny_config, tmp_path, monkeypatch):
     out = tmp_path / "run"
     # Charts and report off: they take seconds and the failure is in the plan's own files.

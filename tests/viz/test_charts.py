@@ -257,6 +257,7 @@ def test_write_charts_writes_pngs_and_self_contained_pages(plan, tmp_path):
     assert "\\u003c砂石\\u003e\\u0026" in output and SPECIAL_ZH not in output
 
 
+@pytest.mark.slow
 def test_without_a_chinese_font_pngs_fall_back_to_english(plan, tmp_path, monkeypatch, caplog):
     drawn = []
     real = chart_files.vlc.vegalite_to_png
