@@ -215,7 +215,7 @@ class Builder:
         return out
 
     def _demand(self) -> None:
-        pb, m = self.pb, self.m
+        pb = self.pb
         self.n, self.u = {}, {}
         rows = self.rows.setdefault("demand", {})
         flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_node[self.xr], self.xp, self.xt, self.xs]))}
