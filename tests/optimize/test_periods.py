@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
 
@@ -118,8 +119,10 @@ def test_one_period_reproduces_the_plan_without_periods(tiny_config):
     assert split.instance.problem.periods is not None
     assert split.plan.solve.objective_yuan == plain.plan.solve.objective_yuan
     assert split.plan.solve.model_size == plain.plan.solve.model_size
-    for table in ("flows", "bases", "demand", "resources", "fleet"):
+    for table in ("flows", "bases", "demand", "resources"):
         assert getattr(split.plan, table).equals(getattr(plain.plan, table)), table
+    assert split.plan.fleet.drop(columns="period").equals(plain.plan.fleet)  # fleet.csv names the period
+    assert plain.plan.periods.empty and list(split.plan.periods["period"]) == ["year", "year"]
 
 
 @pytest.mark.parametrize("key", ["share_of_year", "demand_share"])
@@ -134,3 +137,34 @@ def test_unknown_availability_kind_is_a_config_error(tiny_config):
     periods = "seasons.periods=[{name: a, share_of_year: 1, demand_share: 1, availability: {ships: 0.5}}]"
     with pytest.raises(ConfigError, match="unknown kind"):
         ag.load_scenario(tiny_config, [periods])
+
+
+TWO_SEASONS = (
+    "seasons.periods=[{name: winter, share_of_year: 0.25, demand_share: 0.1, availability: {bases: 0.5}},"
+    " {name: peak, share_of_year: 0.75, demand_share: 0.9}]"
+)
+
+
+def test_periods_csv_sums_to_the_yearly_tables_and_the_fleet_names_its_period(tiny_config, tmp_path):
+    result = ag.solve(ag.load_scenario(tiny_config, [*FEASIBLE, TWO_SEASONS]))
+    plan = result.plan
+    per = plan.periods.groupby("year")
+    assert list(plan.periods["period"]) == ["winter", "peak"] * len(plan.years)
+    flows, bases, demand = (t.groupby("year") for t in (plan.flows, plan.bases, plan.demand))
+    assert per["shipped_t"].sum().to_numpy() == pytest.approx(flows["tonnes"].sum().to_numpy(), abs=1e-3)
+    assert per["made_t"].sum().to_numpy() == pytest.approx(bases["made_t"].sum().to_numpy(), abs=1e-3)
+    assert per["demand_t"].sum().to_numpy() == pytest.approx(demand["demand_t"].sum().to_numpy(), abs=1e-3)
+    chains = [f"{c}_t" for c in plan.scenario.chains]
+    assert plan.periods[chains].sum(axis=1).to_numpy() == pytest.approx(plan.periods["shipped_t"], abs=1e-3)
+    met = plan.periods[["shipped_t", "quarry_t", "natural_t", "unmet_t"]].sum(axis=1)
+    assert met.to_numpy() == pytest.approx(plan.periods["demand_t"].to_numpy(), abs=1e-3)
+    year_end = plan.periods[plan.periods["period"] == "peak"]["stock_t"].to_numpy()
+    assert year_end == pytest.approx(bases["stock_t"].sum().to_numpy(), abs=1e-3)
+    # The fleet is the busiest period's: the peak ships 90 % of the tonnes in 75 % of the year.
+    assert set(plan.fleet["period"]) == {"peak"}
+    peak = plan.periods[plan.periods["period"] == "peak"].set_index("year")
+    for year in plan.years:
+        assert plan.year(year).fleet.trains_per_day == peak.loc[year, "trains_per_day"]
+    folder = result.write(tmp_path / "run", visuals=False)
+    again = ag.read_run(folder)
+    pd.testing.assert_frame_equal(again.plan.periods, plan.periods, check_dtype=False)
