@@ -63,6 +63,8 @@ def write_plan_files(plan: Plan, layers: MapLayers, folder: str | Path) -> Path:
 def write_scenario(scenario: Scenario, path: Path) -> None:
     """The scenario as resolved (``extends`` and ``--set`` applied), ready to run again."""
     data = scenario.model_dump(mode="json")
+    if not data["seasons"]["periods"]:  # one period per year: the file reads as before seasons existed
+        data.pop("seasons")
     header = (
         f"# Scenario '{scenario.name}' as resolved from {scenario.source_file} (extends and --set applied).\n"
         "# Re-run it with: aggregates optimize <this file>\n"
