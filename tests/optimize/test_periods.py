@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,3 +170,20 @@ def test_periods_csv_sums_to_the_yearly_tables_and_the_fleet_names_its_period(ti
     folder = result.write(tmp_path / "run", visuals=False)
     again = ag.read_run(folder)
     pd.testing.assert_frame_equal(again.plan.periods, plan.periods, check_dtype=False)
+
+
+@pytest.mark.slow
+def test_seasons_variant_stockpiles_in_winter_and_sizes_the_fleet_on_the_season():
+    config = Path(__file__).resolve().parents[2] / "configs" / "seasons.yaml"
+    plan = ag.solve(ag.load_scenario(config)).plan
+    assert plan.solve.status == "optimal"
+    assert plan.solve.solve_seconds < plan.scenario.solver.time_limit_s
+    for year in (2022, 2023, 2024, 2025):
+        assert plan.year(year).substitution_mt >= 100.0 - 1e-6
+    per = plan.periods.set_index(["year", "period"])
+    # Bases make more in winter than winter's demand takes and carry the rest into the season.
+    winter = per.xs("winter_stop", level="period")
+    assert (winter["stock_t"] > 0).all() and (winter["made_t"] > winter["shipped_t"]).all()
+    assert set(plan.fleet["period"]) == {"season"}
+    totals = plan.periods.groupby("year")["shipped_t"].sum()
+    assert totals.to_numpy() == pytest.approx(plan.flows.groupby("year")["tonnes"].sum().to_numpy(), abs=1.0)
