@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
 from scipy import sparse
+from test_properties import PROPS, instances, solved
 
 import aggregates as ag
 from aggregates.errors import ConfigError
@@ -170,6 +173,25 @@ def test_periods_csv_sums_to_the_yearly_tables_and_the_fleet_names_its_period(ti
     folder = result.write(tmp_path / "run", visuals=False)
     again = ag.read_run(folder)
     pd.testing.assert_frame_equal(again.plan.periods, plan.periods, check_dtype=False)
+
+
+def halves(n_e: int) -> Periods:
+    """Two equal halves of the year: the same year, cut in two."""
+    half = np.full(2, 0.5)
+    return Periods(("first", "second"), half, half, np.ones(2), np.ones((n_e, 2)), np.ones(2))
+
+
+@PROPS
+@given(instances())
+def test_one_period_or_two_equal_halves_do_not_change_the_optimum(pb):
+    # One explicit period is the model without periods, exactly. Under free disposal two equal halves are
+    # the year cut in two: half of a yearly plan fits each half, and the halves summed fit the year.
+    plain = solved(pb)
+    assert solved(replace(pb, periods=Periods.one(len(pb.resources)))).objective == plain.objective
+    free = replace(pb, coproducts=None)
+    split = solved(replace(free, periods=halves(len(pb.resources))))
+    assert split.objective == pytest.approx(solved(free).objective, rel=1e-6, abs=1e-6)
+    assert split.periods.flow.sum() == pytest.approx(split.flow.sum(), rel=1e-9, abs=1e-9)
 
 
 @pytest.mark.slow
