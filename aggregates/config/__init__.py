@@ -19,6 +19,7 @@ from aggregates.config.planning import (
 )
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
 from aggregates.config.scenario import Scenario, format_validation, set_paths
+from aggregates.config.seasons import Period, Seasons
 from aggregates.config.transport import BetTruck, DieselTruck, Rail, TariffClass, Trucks
 
 __all__ = [
@@ -33,11 +34,13 @@ __all__ = [
     "Infrastructure",
     "Natural",
     "Outputs",
+    "Period",
     "Policies",
     "Prices",
     "Rail",
     "RailShare",
     "Scenario",
+    "Seasons",
     "Solver",
     "Target",
     "TariffClass",

@@ -14,6 +14,7 @@ from aggregates.config.emissions import Emissions
 from aggregates.config.natural import Natural
 from aggregates.config.planning import DemandScale, Infrastructure, Policies, Prices, Solver, Target
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
+from aggregates.config.seasons import Seasons
 from aggregates.config.transport import Rail, Trucks
 from aggregates.errors import ConfigError, InputError
 from aggregates.vocab import CHAINS, Chain, headline_year
@@ -44,6 +45,7 @@ class Scenario(Strict):
     fleet: Fleet = Fleet()
     coverage_check: CoverageCheck = CoverageCheck()
     coproducts: Coproducts = Coproducts()
+    seasons: Seasons = Seasons()
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("years")

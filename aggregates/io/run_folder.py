@@ -38,7 +38,9 @@ TEXT_COLUMNS = {
     "fleet": ("kind", "id", "name", "truck", "unit"),
     "quarries": ("quarry", "name", "name_zh", "city"),
     "natural_flows": ("quarry", "node", "product", "chain"),
+    "periods": ("period",),
 }
+OPTIONAL_TEXT = {"fleet": ("period",)}  # only in a run with periods of the year (its busiest period)
 COUNT_COLUMNS = {"fleet": ("wagons", "containers", "tracks", "trucks", "driver_shifts", "drivers")}
 
 
@@ -47,6 +49,8 @@ def write_plan_files(plan: Plan, layers: MapLayers, folder: str | Path) -> Path:
     folder = Path(folder)
     for name, table in plan.tables().items():
         table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    if len(plan.periods):  # only a plan with periods of the year has the file
+        plan.periods.to_csv(folder / "periods.csv", index=False, lineterminator="\n")
     text = json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n"
     (folder / "kpis.json").write_text(text, encoding="utf-8")
     write_scenario(plan.scenario, folder / "scenario.yaml")
@@ -59,6 +63,8 @@ def write_plan_files(plan: Plan, layers: MapLayers, folder: str | Path) -> Path:
 def write_scenario(scenario: Scenario, path: Path) -> None:
     """The scenario as resolved (``extends`` and ``--set`` applied), ready to run again."""
     data = scenario.model_dump(mode="json")
+    if not data["seasons"]["periods"]:  # one period per year: the file reads as before seasons existed
+        data.pop("seasons")
     header = (
         f"# Scenario '{scenario.name}' as resolved from {scenario.source_file} (extends and --set applied).\n"
         "# Re-run it with: aggregates optimize <this file>\n"
@@ -110,6 +116,7 @@ def read_run_folder(folder: str | Path) -> tuple[Plan, MapLayers]:
     scenario = _read_scenario(folder / "scenario.yaml")
     kpis = _read_json(folder / "kpis.json")
     tables = {name: _read_table(folder, name) for name in TABLES}
+    tables["periods"] = _read_table(folder, "periods")
     plan = _plan(scenario, kpis, tables, folder / "kpis.json")
     return plan, _read_layers(folder / "plan.gpkg")
 
@@ -134,6 +141,7 @@ NEEDED_COLUMNS = {
     "fleet": ("year", *TEXT_COLUMNS["fleet"]),
     "quarries": ("year", *TEXT_COLUMNS["quarries"], "available_t", "shipped_t"),
     "natural_flows": ("year", *TEXT_COLUMNS["natural_flows"], "tonnes", "route"),
+    "periods": ("year", "period", "demand_t", "shipped_t", "stock_t"),
 }
 
 
@@ -150,7 +158,7 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
     except (pd.errors.ParserError, ValueError) as exc:
         raise InputError(f"{path}: not a valid CSV table ({exc}); {AGAIN}") from None
     _check_table(path, name, table)
-    for column in columns:
+    for column in (*columns, *(c for c in OPTIONAL_TEXT.get(name, ()) if c in table)):
         table[column] = table[column].fillna("")
     for column in COUNT_COLUMNS.get(name, ()):
         if column in table:
@@ -163,7 +171,8 @@ def _check_table(path: Path, name: str, table: pd.DataFrame) -> None:
     if missing:
         raise InputError(f"{path}: missing column(s) {', '.join(missing)}; {AGAIN}")
     for column in table.columns:
-        if column in TEXT_COLUMNS[name] or pd.api.types.is_numeric_dtype(table[column]):
+        text = column in TEXT_COLUMNS[name] or column in OPTIONAL_TEXT.get(name, ())
+        if text or pd.api.types.is_numeric_dtype(table[column]):
             continue
         numbers = pd.to_numeric(table[column], errors="coerce")
         bad = table[column].notna() & numbers.isna()

@@ -19,7 +19,7 @@ from scipy import sparse
 from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.network.options import RouteOptions
-from aggregates.optimize.problem import Coproducts, CoverageRule, Problem, ShareRule
+from aggregates.optimize.problem import Coproducts, CoverageRule, Periods, Problem, ShareRule
 from aggregates.vocab import DIESEL_CHAINS, MT, RAIL_CHAINS
 
 
@@ -126,6 +126,7 @@ def build_instance(
         coverage_rules=_coverage_rules(options, scenario),
         coproducts=_coproducts(scenario, bases, products, years),
         **_quarry_arrays(quarries, qroutes, nodes, region, scenario, products, qco2e / 1000.0, quse),
+        periods=_periods(scenario, resources),
     )
     qttw = qroutes.co2e_kg_per_t(scenario.emissions, years[0], basis="ttw")
     return Instance(
@@ -330,6 +331,28 @@ def _coproducts(scenario: Scenario, bases: pd.DataFrame, products, years) -> Cop
         yard_capacity=bases["id"].map(cfg.yard_capacity).to_numpy(float),
         holding_cost=np.full(len(bases), cfg.holding_yuan_per_t_per_yr),
         disposal_cost=np.full(len(bases), cfg.disposal_yuan_per_t),
+    )
+
+
+# Which availability of a period limits a resource: swap stations serve the trucks, the rest is rail.
+RESOURCE_AVAILABILITY = {"swap_station": "trucks", "terminal": "rail", "rail_section": "rail", "rail_market": "rail"}
+
+
+def _periods(scenario: Scenario, resources: pd.DataFrame) -> Periods | None:
+    """The periods of a year from ``seasons.periods``; None (one period per year) when none are set."""
+    periods = scenario.seasons.periods
+    if not periods:
+        return None
+    kinds = [RESOURCE_AVAILABILITY.get(k, "rail") for k in resources["kind"]]
+    return Periods(
+        names=tuple(p.name for p in periods),
+        share_of_year=np.array([p.share_of_year for p in periods], float),
+        demand_share=np.array([p.demand_share for p in periods], float),
+        base_availability=np.array([p.available("bases") for p in periods], float),
+        resource_availability=np.array([[p.available(k) for p in periods] for k in kinds], float).reshape(
+            len(kinds), len(periods)
+        ),
+        quarry_availability=np.array([p.available("quarries") for p in periods], float),
     )
 
 

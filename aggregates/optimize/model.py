@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from aggregates.optimize.problem import Problem
+from aggregates.optimize.problem import Periods, Problem
 
 
 @dataclass
@@ -26,36 +26,46 @@ class Built:
     x_product: np.ndarray
     x_year: np.ndarray
     z: dict  # (level, t) -> var
-    h: dict  # (b, t) -> var
+    h: dict  # (b, t, s) -> var
     natural: dict
     unmet: dict
     shortfall: dict
     slack: dict  # name -> {t or (d, t): var}
     rows: dict  # kind -> {key: constraint}
-    coproducts: dict = field(default_factory=dict)  # "local", "disposed", "stock" -> {(b, p, t): var}
+    coproducts: dict = field(default_factory=dict)  # "local", "disposed", "stock" -> {(b, p, t, s): var}
     nq: list = field(default_factory=list)  # quarry flows
     nq_route: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     nq_product: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     nq_year: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    x_period: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    nq_period: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
 
 
-def _flow_index(pb: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(route, product, year) of every flow variable worth creating."""
+def periods_of(pb: Problem) -> Periods:
+    """The problem's periods; one period per year when it has none."""
+    return pb.periods if pb.periods is not None else Periods.one(len(pb.resources))
+
+
+def _flow_index(pb: Problem) -> tuple[np.ndarray, ...]:
+    """(route, product, year, period) of every flow variable worth creating."""
     n_r, n_p, n_t = len(pb.route_base), len(pb.products), len(pb.years)
     wanted = pb.route_open[:, None, :] & (pb.demand[pb.route_node] > 0)  # (R, P, T)
     wanted &= ((pb.base_yield[pb.route_base] > 0) & pb.node_accepts[pb.route_node])[:, :, None]
-    r, p, t = np.nonzero(wanted.reshape(n_r, n_p, n_t))
-    return r, p, t
+    in_period = periods_of(pb).demand_share > 0
+    r, p, t, s = np.nonzero(wanted.reshape(n_r, n_p, n_t)[..., None] & in_period)
+    return r, p, t, s
 
 
-def _quarry_flow_index(pb: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(quarry route, product, year) of every quarry flow worth creating."""
+def _quarry_flow_index(pb: Problem) -> tuple[np.ndarray, ...]:
+    """(quarry route, product, year, period) of every quarry flow worth creating."""
     k_n, n_p, n_t = len(pb.qroute_quarry), len(pb.products), len(pb.years)
     wanted = pb.qroute_open[:, None, :] & (pb.demand[pb.qroute_node] > 0)  # (K, P, T)
     wanted &= np.isfinite(pb.quarry_price[pb.qroute_quarry])[:, :, None]
     wanted &= (pb.quarry_available[pb.qroute_quarry] > 0)[:, None, :]
-    k, p, t = np.nonzero(wanted.reshape(k_n, n_p, n_t))
-    return k, p, t
+    periods = periods_of(pb)
+    in_period = (periods.demand_share > 0) & (periods.share_of_year * periods.quarry_availability > 0)
+    k, p, t, s = np.nonzero(wanted.reshape(k_n, n_p, n_t)[..., None] & in_period)
+    return k, p, t, s
 
 
 def _groups(keys: np.ndarray) -> list[tuple[tuple, np.ndarray]]:
@@ -82,6 +92,8 @@ class Builder:
         self.elastic = elastic
         self.penalty = elastic_penalty
         self.m = mathopt.Model(name="aggregates")
+        self.per = periods_of(pb)
+        self.n_s = len(self.per.names)
         self.obj: dict = {}
         self.rows: dict[str, dict] = {}
         self.s: dict = {}
@@ -93,10 +105,10 @@ class Builder:
 
     def build(self) -> Built:
         pb = self.pb
-        xr, xp, xt = _flow_index(pb)
+        xr, xp, xt, xs = _flow_index(pb)
         m = self.m
         self.x = [m.add_variable(lb=0.0) for _ in range(len(xr))]
-        self.xr, self.xp, self.xt = xr, xp, xt
+        self.xr, self.xp, self.xt, self.xs = xr, xp, xt, xs
         w = pb.year_weight
         # With co-products, production is charged per unit made (on h, in _bases), not per unit shipped.
         production = 0.0 if pb.coproducts is not None else pb.base_production_cost[pb.route_base[xr]]
@@ -132,6 +144,8 @@ class Builder:
             self.rows,
             self.cp,
             *self._nq_handles(),
+            xs,
+            self.sq,
         )
         return built
 
@@ -141,7 +155,7 @@ class Builder:
     def _quarries(self) -> None:
         """Quarry flows ``nq[k,p,t]``, their cost and one capacity row per (quarry, year)."""
         pb, m = self.pb, self.m
-        self.kq, self.pq, self.tq = _quarry_flow_index(pb)
+        self.kq, self.pq, self.tq, self.sq = _quarry_flow_index(pb)
         self.nq = [m.add_variable(lb=0.0) for _ in range(len(self.kq))]
         q = pb.qroute_quarry[self.kq]
         unit = (
@@ -152,8 +166,10 @@ class Builder:
         for var, c in zip(self.nq, pb.year_weight[self.tq] * unit, strict=True):
             self.cost(var, float(c))
         rows = self.rows.setdefault("quarry_capacity", {})
-        for (qi, t), pos in _groups(np.column_stack([q, self.tq])):
-            rows[qi, t] = _row(m, [(self.nq[i], 1.0) for i in pos], ub=float(pb.quarry_available[qi, t]))
+        per = self.per
+        for (qi, t, s), pos in _groups(np.column_stack([q, self.tq, self.sq])):
+            cap = float(pb.quarry_available[qi, t] * per.share_of_year[s] * per.quarry_availability[s])
+            rows[qi, t, s] = _row(m, [(self.nq[i], 1.0) for i in pos], ub=cap)
 
     def _elastic(self, name: str, key, row_terms: list, weight: float) -> list:
         """Add a violation variable to a row in elastic mode."""
@@ -199,58 +215,70 @@ class Builder:
         return out
 
     def _demand(self) -> None:
-        pb, m = self.pb, self.m
+        pb = self.pb
         self.n, self.u = {}, {}
         rows = self.rows.setdefault("demand", {})
-        flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_node[self.xr], self.xp, self.xt]))}
-        quarry = {k: pos for k, pos in _groups(np.column_stack([pb.qroute_node[self.kq], self.pq, self.tq]))}
+        flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_node[self.xr], self.xp, self.xt, self.xs]))}
+        quarry = {k: pos for k, pos in _groups(np.column_stack([pb.qroute_node[self.kq], self.pq, self.tq, self.sq]))}
         for d, p, t in zip(*np.nonzero(pb.demand > 0), strict=True):
-            key = (int(d), int(p), int(t))
-            terms = [(self.x[i], 1.0) for i in flows.get(key, ())]
-            terms += [(self.nq[i], 1.0) for i in quarry.get(key, ())]
-            w = float(pb.year_weight[t])
-            if np.isfinite(pb.natural_cost[key]):
-                var = m.add_variable(lb=0.0)
-                self.n[key] = var
-                carbon = float(pb.carbon_price[t] * pb.natural_co2e[key])
-                self.cost(var, w * (float(pb.natural_cost[key]) + carbon))
-                terms.append((var, 1.0))
-            if pb.unmet_penalty is not None:
-                var = m.add_variable(lb=0.0)
-                self.u[key] = var
-                self.cost(var, w * float(pb.unmet_penalty))
-                terms.append((var, 1.0))
-            q = float(pb.demand[key])
-            rows[key] = _row(m, terms, lb=q, ub=q)
+            for s in np.nonzero(self.per.demand_share > 0)[0]:
+                self._demand_row(rows, flows, quarry, (int(d), int(p), int(t)), int(s))
+
+    def _demand_row(self, rows: dict, flows: dict, quarry: dict, year_key: tuple, s: int) -> None:
+        """Constraint 1 in one period: flows + quarry hauls + natural + unmet = the period's demand."""
+        pb, m = self.pb, self.m
+        t = year_key[2]
+        key = (*year_key, s)
+        terms = [(self.x[i], 1.0) for i in flows.get(key, ())]
+        terms += [(self.nq[i], 1.0) for i in quarry.get(key, ())]
+        w = float(pb.year_weight[t])
+        if np.isfinite(pb.natural_cost[year_key]):
+            var = m.add_variable(lb=0.0)
+            self.n[key] = var
+            carbon = float(pb.carbon_price[t] * pb.natural_co2e[year_key])
+            self.cost(var, w * (float(pb.natural_cost[year_key]) + carbon))
+            terms.append((var, 1.0))
+        if pb.unmet_penalty is not None:
+            var = m.add_variable(lb=0.0)
+            self.u[key] = var
+            self.cost(var, w * float(pb.unmet_penalty))
+            terms.append((var, 1.0))
+        q = float(pb.demand[year_key] * self.per.demand_share[s])
+        rows[key] = _row(m, terms, lb=q, ub=q)
 
     def _bases(self) -> None:
         pb, m = self.pb, self.m
         n_t = len(pb.years)
-        flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_base[self.xr], self.xp, self.xt]))}
+        flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_base[self.xr], self.xp, self.xt, self.xs]))}
         cap_rows = self.rows.setdefault("base_capacity", {})
         by_base = self._levels_of_base()
         self.cp: dict[str, dict] = {"local": {}, "disposed": {}, "stock": {}}
+        per = self.per
         for b in range(len(pb.bases)):
             made = float(pb.base_yield[b].sum())
             hs = []
             for t in range(n_t):
-                h = m.add_variable(lb=0.0)
-                self.h[b, t] = h
-                hs.append(h)
-                if pb.coproducts is not None:
-                    self.cost(h, float(pb.year_weight[t] * pb.base_production_cost[b]) * made)
-                levels = [(self.z[lv, t], -float(pb.level_capacity[lv])) for lv in by_base.get(b, [])]
-                cap_rows[b, t] = _row(m, [(h, made), *levels], ub=0.0)
-                for p in range(len(pb.products)):
-                    self._product_balance(b, p, t, h, flows.get((b, p, t), ()))
+                hs.append([])
+                for s in range(self.n_s):
+                    h = m.add_variable(lb=0.0)
+                    self.h[b, t, s] = h
+                    hs[t].append(h)
+                    if pb.coproducts is not None:
+                        self.cost(h, float(pb.year_weight[t] * pb.base_production_cost[b]) * made)
+                    # Levels are chosen per year; a period has its share of the year's capacity.
+                    part = float(per.share_of_year[s] * per.base_availability[s])
+                    levels = [(self.z[lv, t], -float(pb.level_capacity[lv]) * part) for lv in by_base.get(b, [])]
+                    cap_rows[b, t, s] = _row(m, [(h, made), *levels], ub=0.0)
+                    for p in range(len(pb.products)):
+                        self._product_balance(b, p, (t, s), h, flows.get((b, p, t, s), ()))
             stock, arising = float(pb.base_stock[b]), float(pb.base_arising[b])
             if np.isfinite(stock) and np.isfinite(arising):
                 for t in range(n_t):
-                    _row(m, [(hs[k], 1.0) for k in range(t + 1)], ub=stock + arising * (t + 1))
+                    _row(m, [(h, 1.0) for k in range(t + 1) for h in hs[k]], ub=stock + arising * (t + 1))
         if pb.coproducts is not None:
             self._coproduct_limits()
 
-    def _product_balance(self, b: int, p: int, t: int, h, pos) -> None:
+    def _product_balance(self, b: int, p: int, ts: tuple[int, int], h, pos) -> None:
         """Constraint 3: shipped <= made (free disposal), or shipped + local + disposed + stock change = made."""
         pb = self.pb
         terms = [(self.x[i], 1.0) for i in pos] + [(h, -float(pb.base_yield[b, p]))]
@@ -259,42 +287,50 @@ class Builder:
                 _row(self.m, terms, ub=0.0)
             return
         if pb.base_yield[b, p] > 0:
-            _row(self.m, terms + self._coproduct_terms(b, p, t), lb=0.0, ub=0.0)
+            _row(self.m, terms + self._coproduct_terms(b, p, ts), lb=0.0, ub=0.0)
 
-    def _coproduct_terms(self, b: int, p: int, t: int) -> list[tuple]:
-        """Variables taking what base ``b`` makes of ``p`` in year ``t`` and does not ship."""
+    def _previous(self, t: int, s: int) -> tuple[int, int]:
+        """The (year, period) before ``(t, s)``: the last period of the year before for the first period."""
+        return (t, s - 1) if s > 0 else (t - 1, self.n_s - 1)
+
+    def _coproduct_terms(self, b: int, p: int, ts: tuple[int, int]) -> list[tuple]:
+        """Variables taking what base ``b`` makes of ``p`` in year and period ``ts`` and does not ship."""
         cp, m = self.pb.coproducts, self.m
-        w, last = float(self.pb.year_weight[t]), t == len(self.pb.years) - 1
+        t, s = ts
+        w = float(self.pb.year_weight[t])
+        last = t == len(self.pb.years) - 1 and s == self.n_s - 1
         disposed = m.add_variable(lb=0.0)
-        self.cp["disposed"][b, p, t] = disposed
+        self.cp["disposed"][b, p, t, s] = disposed
         self.cost(disposed, w * float(cp.disposal_cost[b]))
         terms = [(disposed, 1.0)]
         market = int(cp.base_market[b])
         if market >= 0 and cp.market_absorption[market, p, t] > 0:
             local = m.add_variable(lb=0.0)
-            self.cp["local"][b, p, t] = local
+            self.cp["local"][b, p, t, s] = local
             self.cost(local, -w * float(cp.market_price[market, p, t]))
             terms.append((local, 1.0))
         if cp.yard_capacity[b] > 0:
             stock = m.add_variable(lb=0.0)
-            self.cp["stock"][b, p, t] = stock
-            # Stock left at the end of the horizon has to go somewhere: it pays the disposal cost.
-            self.cost(stock, w * float(cp.holding_cost[b] + (cp.disposal_cost[b] if last else 0.0)))
+            self.cp["stock"][b, p, t, s] = stock
+            # Stock held through the next period pays its share of the year's holding cost; stock left at
+            # the end of the horizon has to go somewhere: it pays the disposal cost.
+            holding = float(cp.holding_cost[b] * self.per.share_of_year[s])
+            self.cost(stock, w * float(holding + (cp.disposal_cost[b] if last else 0.0)))
             terms.append((stock, 1.0))
-            if (b, p, t - 1) in self.cp["stock"]:
-                terms.append((self.cp["stock"][b, p, t - 1], -1.0))
+            if (b, p, *self._previous(t, s)) in self.cp["stock"]:
+                terms.append((self.cp["stock"][b, p, *self._previous(t, s)], -1.0))
         return terms
 
     def _coproduct_limits(self) -> None:
         """Stockyard capacity per base and year; local market absorption per market, product and year."""
         cp, m = self.pb.coproducts, self.m
         yards: dict[tuple, list] = {}
-        for (b, _p, t), var in self.cp["stock"].items():
-            yards.setdefault((b, t), []).append((var, 1.0))
-        for (b, t), terms in sorted(yards.items()):
-            self.rows.setdefault("yard", {})[b, t] = _row(m, terms, ub=float(cp.yard_capacity[b]))
-        markets: dict[tuple, list] = {}
-        for (b, p, t), var in self.cp["local"].items():
+        for (b, _p, t, s), var in self.cp["stock"].items():
+            yards.setdefault((b, t, s), []).append((var, 1.0))
+        for key, terms in sorted(yards.items()):
+            self.rows.setdefault("yard", {})[key] = _row(m, terms, ub=float(cp.yard_capacity[key[0]]))
+        markets: dict[tuple, list] = {}  # a local market's absorption is per year, whatever the periods
+        for (b, p, t, _s), var in self.cp["local"].items():
             markets.setdefault((int(cp.base_market[b]), p, t), []).append((var, 1.0))
         for key, terms in sorted(markets.items()):
             self.rows.setdefault("local_market", {})[key] = _row(m, terms, ub=float(cp.market_absorption[key]))
@@ -312,39 +348,41 @@ class Builder:
         use = pb.resource_use.tocsr()
         qsue = self._quarry_use()
         # Map each route to its flow variables once.
-        by_route_year: dict[tuple[int, int], list[int]] = {}
-        for i, (r, t) in enumerate(zip(self.xr, self.xt, strict=True)):
-            by_route_year.setdefault((int(r), int(t)), []).append(i)
+        by_route_year: dict[tuple[int, int, int], list[int]] = {}
+        for i, (r, t, s) in enumerate(zip(self.xr, self.xt, self.xs, strict=True)):
+            by_route_year.setdefault((int(r), int(t), int(s)), []).append(i)
+        per = self.per
         for e in range(len(pb.resources)):
             lo, hi = use.indptr[e], use.indptr[e + 1]
             routes, coefs = use.indices[lo:hi], use.data[lo:hi]
             for t in range(len(pb.years)):
-                cap = float(pb.resource_capacity[e, t])
-                if not np.isfinite(cap):
-                    continue
-                terms = [
-                    (self.x[i], float(c))
-                    for r, c in zip(routes, coefs, strict=True)
-                    for i in by_route_year.get((int(r), t), ())
-                ]
-                terms += self._quarry_resource_terms(qsue, e, t)
-                if terms:
-                    rows[e, t] = _row(m, terms, ub=cap)
+                for s in range(self.n_s):
+                    if not np.isfinite(pb.resource_capacity[e, t]):
+                        continue
+                    cap = float(pb.resource_capacity[e, t] * per.share_of_year[s] * per.resource_availability[e, s])
+                    terms = [
+                        (self.x[i], float(c))
+                        for r, c in zip(routes, coefs, strict=True)
+                        for i in by_route_year.get((int(r), t, s), ())
+                    ]
+                    terms += self._quarry_resource_terms(qsue, e, (t, s))
+                    if terms:
+                        rows[e, t, s] = _row(m, terms, ub=cap)
 
     def _quarry_use(self) -> tuple:
         """The quarry routes' resource use (CSR) and each quarry route-year's flow variables."""
-        by_route_year: dict[tuple[int, int], list[int]] = {}
-        for i, (k, t) in enumerate(zip(self.kq, self.tq, strict=True)):
-            by_route_year.setdefault((int(k), int(t)), []).append(i)
+        by_route_year: dict[tuple[int, int, int], list[int]] = {}
+        for i, (k, t, s) in enumerate(zip(self.kq, self.tq, self.sq, strict=True)):
+            by_route_year.setdefault((int(k), int(t), int(s)), []).append(i)
         return self.pb.qroute_resource_use.tocsr(), by_route_year
 
-    def _quarry_resource_terms(self, qsue: tuple, e: int, t: int) -> list:
+    def _quarry_resource_terms(self, qsue: tuple, e: int, ts: tuple[int, int]) -> list:
         use, by_route_year = qsue
         lo, hi = use.indptr[e], use.indptr[e + 1]
         return [
             (self.nq[i], float(c))
             for k, c in zip(use.indices[lo:hi], use.data[lo:hi], strict=True)
-            for i in by_route_year.get((int(k), t), ())
+            for i in by_route_year.get((int(k), *ts), ())
         ]
 
     def _natural_co2e_terms(self) -> dict[int, list]:
@@ -356,7 +394,7 @@ class Builder:
             if co2e:
                 out.setdefault(int(self.tq[i]), []).append((var, co2e))
         for key, var in self.n.items():
-            co2e = float(pb.natural_co2e[key])
+            co2e = float(pb.natural_co2e[key[:3]])
             if co2e:
                 out.setdefault(key[2], []).append((var, co2e))
         return out
@@ -421,11 +459,15 @@ class Builder:
         max_cap = {b: float(pb.level_capacity[lvs].max()) for b, lvs in by_base.items()}
         total = pb.demand.sum(axis=1)  # (D, T)
         stock = self.cp["stock"] if pb.coproducts is not None else {}
-        for (b, d, t), pos in _groups(np.column_stack([pb.route_base[self.xr], pb.route_node[self.xr], self.xt])):
-            big = min(float(total[d, t]), max_cap.get(b, 0.0))
+        per = self.per
+        keys = np.column_stack([pb.route_base[self.xr], pb.route_node[self.xr], self.xt, self.xs])
+        for (b, d, t, s), pos in _groups(keys):
+            part = float(per.share_of_year[s] * per.base_availability[s])
+            big = min(float(total[d, t] * per.demand_share[s]), max_cap.get(b, 0.0) * part)
             terms = [(self.x[i], 1.0) for i in pos] + [(self.z[lv, t], -big) for lv in by_base.get(b, [])]
             # A base may also ship what its yard carried in, open or closed: the row stays redundant.
-            terms += [(stock[b, p, t - 1], -1.0) for p in range(len(pb.products)) if (b, p, t - 1) in stock]
+            before = self._previous(t, s)
+            terms += [(stock[b, p, *before], -1.0) for p in range(len(pb.products)) if (b, p, *before) in stock]
             _row(self.m, terms, ub=0.0)
 
 

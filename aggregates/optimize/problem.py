@@ -9,7 +9,7 @@ route per (facility, customer).
 
 Indices: ``b`` base, ``l`` capacity level, ``d`` demand node, ``p`` product,
 ``t`` year, ``r`` route option, ``e`` capacitated resource, ``q`` quarry, ``k`` quarry
-route option.
+route option, ``s`` period of a year (:class:`Periods`; one period when none is given).
 """
 
 from __future__ import annotations
@@ -110,6 +110,63 @@ class Coproducts:
 
 
 @dataclass(frozen=True)
+class Periods:
+    """A year split into periods (MODEL.md "Periods"): every year has the same periods, in order.
+
+    Attributes
+    ----------
+    names
+        (S,) period names, in the order they follow each other within a year.
+    share_of_year
+        (S,) share of the year's operating time; capacities per year are multiplied by it.
+    demand_share
+        (S,) share of each year's demand that falls in the period.
+    base_availability
+        (S,) multiplier of base output per unit time (1: as usual).
+    resource_availability
+        (E, S) multiplier of each resource's capacity per unit time.
+    quarry_availability
+        (S,) multiplier of quarry output per unit time.
+    """
+
+    names: tuple[str, ...]
+    share_of_year: np.ndarray
+    demand_share: np.ndarray
+    base_availability: np.ndarray
+    resource_availability: np.ndarray
+    quarry_availability: np.ndarray
+
+    def problems(self, n_e: int) -> list[str]:
+        """Shape and value problems of the arrays for a problem with ``n_e`` resources."""
+        n_s = len(self.names)
+        expected = {
+            "share_of_year": (n_s,),
+            "demand_share": (n_s,),
+            "base_availability": (n_s,),
+            "resource_availability": (n_e, n_s),
+            "quarry_availability": (n_s,),
+        }
+        out = [
+            f"periods.{name}: expected shape {shape}, got {np.shape(getattr(self, name))}"
+            for name, shape in expected.items()
+            if np.shape(getattr(self, name)) != shape
+        ]
+        for name in expected:
+            value = np.asarray(getattr(self, name), float)
+            if np.any(value < 0) or not np.all(np.isfinite(value)):
+                out.append(f"periods.{name}: must be finite and >= 0")
+        for name in ("share_of_year", "demand_share"):
+            if n_s and abs(float(np.sum(getattr(self, name))) - 1.0) > 1e-9:
+                out.append(f"periods.{name}: must sum to 1")
+        return out
+
+    @classmethod
+    def one(cls, n_e: int) -> Periods:
+        """One period per year: the model without periods."""
+        return cls(("year",), np.ones(1), np.ones(1), np.ones(1), np.ones((n_e, 1)), np.ones(1))
+
+
+@dataclass(frozen=True)
 class Problem:
     """A multi-year capacitated allocation problem (MODEL.md).
 
@@ -192,6 +249,9 @@ class Problem:
         (K, T) False where a policy closes the quarry route in that year.
     qroute_resource_use
         Sparse (E, K): capacity of resource ``e`` used per unit on quarry route ``k``.
+    periods
+        Optional :class:`Periods`: flows, demand, capacities and co-product stock per (year, period);
+        levels, feedstock, target, emissions and rules stay per year. ``None``: one period per year.
     """
 
     years: tuple[int, ...]
@@ -241,6 +301,7 @@ class Problem:
     qroute_co2e: np.ndarray | None = None
     qroute_open: np.ndarray | None = None
     qroute_resource_use: sparse.csr_matrix | None = None
+    periods: Periods | None = None
     meta: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -327,6 +388,8 @@ class Problem:
         problems += _not_finite_problems(self)
         if self.coproducts is not None:
             problems += self.coproducts.problems(b, p, t)
+        if self.periods is not None:
+            problems += self.periods.problems(s["resources"])
         if problems:
             raise ValueError("inconsistent Problem: " + "; ".join(problems))
 

@@ -17,7 +17,7 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 
 from aggregates.optimize.isolated import SolverProcess, solver_process
-from aggregates.optimize.model import Built, build_model
+from aggregates.optimize.model import Built, build_model, periods_of
 from aggregates.optimize.problem import Problem
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,29 @@ class Duals:
 
 
 @dataclass(frozen=True)
+class PeriodSolution:
+    """The plan per (year, period) of a problem with periods; the :class:`Solution` arrays sum these.
+
+    The flow arrays list every (route, product, year, period) with a positive flow, as ``Solution.flow_*``.
+    """
+
+    flow_route: np.ndarray
+    flow_product: np.ndarray
+    flow_year: np.ndarray
+    flow_period: np.ndarray
+    flow: np.ndarray
+    quarry_route: np.ndarray
+    quarry_product: np.ndarray
+    quarry_year: np.ndarray
+    quarry_period: np.ndarray
+    quarry_flow: np.ndarray
+    natural: np.ndarray  # (D, P, T, S)
+    unmet: np.ndarray  # (D, P, T, S)
+    processed: np.ndarray  # (B, T, S)
+    stock: np.ndarray | None  # (B, P, T, S) at the period's end; None under free disposal
+
+
+@dataclass(frozen=True)
 class Solution:
     """What a solve produced, as arrays aligned with the problem's ids.
 
@@ -113,6 +136,7 @@ class Solution:
     quarry_product: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     quarry_year: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     quarry_flow: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    periods: PeriodSolution | None = None  # per (year, period) detail; None without periods
 
     @property
     def has_plan(self) -> bool:
@@ -179,6 +203,17 @@ def _array(result, mapping: dict, shape: tuple) -> np.ndarray:
     return out
 
 
+def _per_year(result, mapping: dict, shape: tuple) -> np.ndarray:
+    """Values keyed (..., t, s) summed over the periods s into ``shape`` (..., T)."""
+    out = np.zeros(shape)
+    if mapping:
+        keys = list(mapping)
+        vals = _values(result, [mapping[k] for k in keys])
+        for k, v in zip(keys, vals, strict=True):
+            out[k[:-1]] += v
+    return out
+
+
 def _clean(values: np.ndarray) -> np.ndarray:
     """Drop solver noise: tiny magnitudes to 0, and a stable number of digits."""
     values = np.where(np.abs(values) < 1e-9, 0.0, values)
@@ -208,6 +243,15 @@ def _duals(pb: Problem, built: Built, mip, settings: SolverSettings, process: So
         return None
     w = pb.year_weight
 
+    per = periods_of(pb)
+    # Rows per period: a unit more per year gives the period's part of it (its share, its availability).
+    parts = {
+        "resource": lambda k: per.share_of_year[k[-1]] * per.resource_availability[k[0], k[-1]],
+        "base_capacity": lambda k: per.share_of_year[k[-1]] * per.base_availability[k[-1]],
+        "demand": lambda k: per.demand_share[k[-1]],
+        "quarry_capacity": lambda k: per.share_of_year[k[-1]] * per.quarry_availability[k[-1]],
+    }
+
     def read(kind: str, shape: tuple, year_axis: int) -> np.ndarray:
         rows = built.rows.get(kind, {})
         out = np.zeros(shape)
@@ -216,7 +260,10 @@ def _duals(pb: Problem, built: Built, mip, settings: SolverSettings, process: So
             vals = result.dual_values([rows[k] for k in keys])
             for k, v in zip(keys, vals, strict=True):
                 k = k if isinstance(k, tuple) else (k,)
-                out[k] = v / w[k[year_axis]]
+                if kind in parts:
+                    out[k[:-1]] += v / w[k[year_axis]] * parts[kind](k)
+                else:
+                    out[k] = v / w[k[year_axis]]
         return _clean(out)
 
     n_t = len(pb.years)
@@ -294,12 +341,13 @@ def _read_solution(pb, built, result, status, detail, seconds, size, duals) -> S
     objective = float(result.objective_value())
     bound = float(result.termination.objective_bounds.dual_bound)
     flow = _clean(_values(result, built.x))
-    keep = flow > 0
+    nq = _clean(_values(result, built.nq))
+    periods = _period_solution(pb, built, result, flow, nq) if pb.periods is not None else None
+    flows = _yearly(built.x_route, built.x_product, built.x_year, flow, periods is not None)
+    quarry = _yearly(built.nq_route, built.nq_product, built.nq_year, nq, periods is not None)
     n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
     z = _array(result, built.z, (len(pb.level_base), n_t))
     slack = {name: _clean(_array(result, vars_, _slack_shape(vars_, n_t, n_d))) for name, vars_ in built.slack.items()}
-    nq = _clean(_values(result, built.nq))
-    nq_keep = nq > 0
     return Solution(
         status=status,
         detail=detail,
@@ -308,23 +356,61 @@ def _read_solution(pb, built, result, status, detail, seconds, size, duals) -> S
         mip_gap=_gap(objective, bound) if built.z else 0.0,
         build_seconds=seconds[0],
         solve_seconds=seconds[1],
-        flow_route=built.x_route[keep],
-        flow_product=built.x_product[keep],
-        flow_year=built.x_year[keep],
-        flow=flow[keep],
-        natural=_clean(_array(result, built.natural, (n_d, n_p, n_t))),
-        unmet=_clean(_array(result, built.unmet, (n_d, n_p, n_t))),
-        processed=_clean(_array(result, built.h, (n_b, n_t))),
+        flow_route=flows[0],
+        flow_product=flows[1],
+        flow_year=flows[2],
+        flow=flows[3],
+        natural=_clean(_per_year(result, built.natural, (n_d, n_p, n_t))),
+        unmet=_clean(_per_year(result, built.unmet, (n_d, n_p, n_t))),
+        processed=_clean(_per_year(result, built.h, (n_b, n_t))),
         level=_level_choice(pb, z),
         shortfall=_clean(_array(result, built.shortfall, (n_t,))),
         **_coproduct_arrays(pb, built, result),
         slack=slack,
         duals=duals,
         size=size,
-        quarry_route=built.nq_route[nq_keep],
-        quarry_product=built.nq_product[nq_keep],
-        quarry_year=built.nq_year[nq_keep],
-        quarry_flow=nq[nq_keep],
+        quarry_route=quarry[0],
+        quarry_product=quarry[1],
+        quarry_year=quarry[2],
+        quarry_flow=quarry[3],
+        periods=periods,
+    )
+
+
+def _yearly(route, product, year, values, summed: bool) -> tuple[np.ndarray, ...]:
+    """(route, product, year, value) of the positive values, summed over the periods when ``summed``."""
+    if summed and len(values):
+        keys, inverse = np.unique(np.column_stack([route, product, year]), axis=0, return_inverse=True)
+        sums = np.zeros(len(keys))
+        np.add.at(sums, inverse.ravel(), values)
+        route, product, year, values = keys[:, 0], keys[:, 1], keys[:, 2], _clean(sums)
+    keep = values > 0
+    return route[keep], product[keep], year[keep], values[keep]
+
+
+def _period_solution(pb: Problem, built: Built, result, flow: np.ndarray, nq: np.ndarray) -> PeriodSolution:
+    """The plan per (year, period)."""
+    n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
+    n_s = len(pb.periods.names)
+    keep, qkeep = flow > 0, nq > 0
+    stock = None
+    if pb.coproducts is not None:
+        stock = _clean(_array(result, built.coproducts.get("stock", {}), (n_b, n_p, n_t, n_s)))
+    return PeriodSolution(
+        flow_route=built.x_route[keep],
+        flow_product=built.x_product[keep],
+        flow_year=built.x_year[keep],
+        flow_period=built.x_period[keep],
+        flow=flow[keep],
+        quarry_route=built.nq_route[qkeep],
+        quarry_product=built.nq_product[qkeep],
+        quarry_year=built.nq_year[qkeep],
+        quarry_period=built.nq_period[qkeep],
+        quarry_flow=nq[qkeep],
+        natural=_clean(_array(result, built.natural, (n_d, n_p, n_t, n_s))),
+        unmet=_clean(_array(result, built.unmet, (n_d, n_p, n_t, n_s))),
+        processed=_clean(_array(result, built.h, (n_b, n_t, n_s))),
+        stock=stock,
     )
 
 
@@ -333,8 +419,13 @@ def _coproduct_arrays(pb: Problem, built: Built, result) -> dict[str, np.ndarray
     if pb.coproducts is None:
         return {}
     shape = (len(pb.bases), len(pb.products), len(pb.years))
-    names = {"local": "local_sold", "disposed": "disposed", "stock": "stock"}
-    return {out: _clean(_array(result, built.coproducts.get(kind, {}), shape)) for kind, out in names.items()}
+    last = len(periods_of(pb).names) - 1
+    year_end = {k: v for k, v in built.coproducts.get("stock", {}).items() if k[-1] == last}
+    out = {name: _clean(_per_year(result, built.coproducts.get(kind, {}), shape)) for kind, name in _SUMMED.items()}
+    return {**out, "stock": _clean(_per_year(result, year_end, shape))}
+
+
+_SUMMED = {"local": "local_sold", "disposed": "disposed"}  # per year: summed over the periods
 
 
 def _slack_shape(vars_: dict, n_t: int, n_d: int) -> tuple:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
+
 from aggregates.optimize.instance import Instance
 from aggregates.optimize.solve import Solution
 from aggregates.plan.figures import (
@@ -13,7 +15,8 @@ from aggregates.plan.figures import (
     target_shadow_prices,
     year_figures,
 )
-from aggregates.plan.fleet import size_fleet
+from aggregates.plan.fleet import Fleet, size_fleet
+from aggregates.plan.periods import peak_fleet, periods_table
 from aggregates.plan.plan import Plan
 from aggregates.plan.tables import plan_tables
 
@@ -30,15 +33,24 @@ def make_plan(instance: Instance, solution: Solution) -> Plan:
     """
     tables = plan_tables(instance, solution)
     access = instance.scenario.policies.access_rules
-    fleet = size_fleet(
-        tables["flows"],
-        instance.routes.column("swaps_per_trip"),
-        instance.scenario,
-        resources=tables["resources"],
-        own_siding=instance.own_siding,
-        years=instance.problem.years,
-        windows=instance.routes.table[["zone", "window", "window_hours"]] if access else None,
-    )
+
+    def size(flows: pd.DataFrame) -> Fleet:
+        return size_fleet(
+            flows,
+            instance.routes.column("swaps_per_trip"),
+            instance.scenario,
+            resources=tables["resources"],
+            own_siding=instance.own_siding,
+            years=instance.problem.years,
+            windows=instance.routes.table[["zone", "window", "window_hours"]] if access else None,
+        )
+
+    extra = {}
+    if solution.periods is None:
+        fleet = size(tables["flows"])
+    else:  # the fleet the busiest period needs
+        fleet, fleets = peak_fleet(instance, solution, size)
+        extra["periods"] = periods_table(instance, solution, fleets)
     figures = year_figures(instance, solution, tables)
     kpis = {year: replace(k, fleet=fleet.summary(year)) for year, k in figures.items()}
     return Plan(
@@ -50,4 +62,5 @@ def make_plan(instance: Instance, solution: Solution) -> Plan:
         cap_shadow_price=cap_shadow_prices(instance, solution),
         target_shadow_price=target_shadow_prices(instance, solution),
         **tables,
+        **extra,
     )

@@ -33,6 +33,9 @@ class Plan:
     quarries, natural_flows
         Natural aggregate from the region's quarries: per quarry and year, and per quarry haul
         (empty without quarries, and in a run folder written before they existed).
+    periods
+        Per year and period of the year (``periods.csv``, MODEL.md "Periods"); empty without
+        ``seasons.periods``, when the fleet is sized on the busiest period and ``fleet`` names it.
     kpis
         Per year, the headline figures (:class:`YearKPIs`, each field with its unit).
     penalty_yuan
@@ -61,6 +64,7 @@ class Plan:
     target_shadow_price: dict[int, float] = field(default_factory=dict)
     quarries: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(QUARRY_COLUMNS)))
     natural_flows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FLOW_COLUMNS)))
+    periods: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def name(self) -> str:

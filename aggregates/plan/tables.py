@@ -27,7 +27,7 @@ def plan_tables(instance: Instance, solution: Solution) -> dict[str, pd.DataFram
     solution
         A solution with a plan (``solution.has_plan``).
     """
-    flows = _flows(instance, solution)
+    flows = flows_table(instance, solution)
     natural = natural_flows(instance, solution)
     return {
         "flows": flows,
@@ -45,7 +45,8 @@ def _round(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     return frame
 
 
-def _flows(inst: Instance, sol: Solution) -> pd.DataFrame:
+def flows_table(inst: Instance, sol: Solution) -> pd.DataFrame:
+    """The flows table (``flows.csv``) of a solution: one row per route, product and year with a flow."""
     pb = inst.problem
     r, t = sol.flow_route, sol.flow_year
     years = np.array(pb.years)[t]
