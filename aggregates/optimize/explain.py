@@ -166,6 +166,44 @@ def binding_limits(instance: Instance, solution: Solution, t: int) -> list[str]:
             out.append(f"{kind.replace('_', ' ')}s full: {shown}{more}")
     out += _base_limits(pb, solution, t)
     out += quarry_limits(pb, solution, t)
+    out += yard_limits(pb, solution, t)
+    out += period_limits(pb, solution, t)
+    return out
+
+
+def yard_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
+    """Base stockyards full at the end of year ``t`` (co-products carried into the next year)."""
+    if pb.coproducts is None or solution.stock is None:
+        return []
+    held = solution.stock[:, :, t].sum(axis=1)
+    yard = pb.coproducts.yard_capacity
+    full = [b for b in np.nonzero((yard > 0) & (held >= FULL * yard))[0]]
+    if not full:
+        return []
+    shown = ", ".join(f"{pb.bases[b]} at {yard[b]:.1f} Mt" for b in full[:SHOWN])
+    more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
+    return [f"stockyards full at the year's end: {shown}{more}"]
+
+
+def period_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
+    """Resources full within one period of year ``t`` (a season can bind where the year does not)."""
+    pb, per = pb.filled(), solution.periods
+    if pb.periods is None or per is None:
+        return []
+    out = []
+    for s, name in enumerate(pb.periods.names):
+        at = (per.flow_year == t) & (per.flow_period == s)
+        routes = np.bincount(per.flow_route[at], per.flow[at], minlength=len(pb.route_base))
+        at_q = (per.quarry_year == t) & (per.quarry_period == s)
+        quarry_routes = np.bincount(per.quarry_route[at_q], per.quarry_flow[at_q], minlength=len(pb.qroute_quarry))
+        load = pb.resource_use @ routes + pb.qroute_resource_use @ quarry_routes
+        cap = pb.resource_capacity[:, t] * pb.periods.share_of_year[s] * pb.periods.resource_availability[:, s]
+        full = [e for e in np.nonzero(np.isfinite(cap) & (cap > 0) & (load >= FULL * cap))[0]]
+        if full:
+            full.sort(key=lambda e: (-cap[e], pb.resources[e]))
+            shown = ", ".join(f"{pb.resources[e]} at {cap[e]:.2f} Mt" for e in full[:SHOWN])
+            more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
+            out.append(f"in the {name} period, full: {shown}{more}")
     return out
 
 

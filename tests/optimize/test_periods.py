@@ -14,6 +14,7 @@ from test_properties import PROPS, instances, solved
 
 import aggregates as ag
 from aggregates.errors import ConfigError
+from aggregates.optimize.explain import period_limits, yard_limits
 from aggregates.optimize.problem import Coproducts, Periods, Problem
 from aggregates.optimize.solve import SolverSettings, solve
 
@@ -108,6 +109,33 @@ def test_resource_capacity_is_shared_out_by_period_and_availability():
     sol = solve(pb, EXACT)
     assert sol.objective == pytest.approx(290.0)
     assert sol.periods.natural[0, 0, 0] == pytest.approx([0.0, 2.0])
+
+
+def test_a_period_that_binds_is_named_where_the_year_does_not():
+    # The instance above: the resource carries 2 + 4 = 6 of its 8 a year, yet it is full in both periods
+    # (winter 8 x 0.5 x 0.5 = 2, peak 8 x 0.5 x 1 = 4): the explanation names each period.
+    pb = one_product(100.0, 8.0, periods=winter_and_peak((0.25, 0.75), rail=(0.5, 1.0)))
+    lines = period_limits(pb, solve(pb, EXACT), 0)
+    assert lines == ["in the winter period, full: yard at 2.00 Mt", "in the peak period, full: yard at 4.00 Mt"]
+    assert period_limits(one_product(100.0, 8.0), solve(one_product(100.0, 8.0), EXACT), 0) == []
+
+
+def test_a_full_stockyard_is_named():
+    # Two years, demand 0 then 16; A makes at most 8 a year. Holding 8 (2 per t) beats natural at 100:
+    # 2022 makes 8 into a yard of 8, 2023 ships 8 + 8. Objective 16 x 15 + 8 x 2 = 256.
+    two = dict(
+        years=(2022, 2023),
+        demand=np.array([[[0.0, 16.0]]]),
+        natural_cost=np.full((1, 1, 2), 100.0),
+        route_co2e=np.zeros((1, 2)),
+        route_open=np.ones((1, 2), bool),
+        coproducts=replace(yard(8.0), market_absorption=np.zeros((0, 1, 2)), market_price=np.zeros((0, 1, 2))),
+    )
+    pb = replace(one_product(**two), resource_capacity=np.full((1, 2), np.inf))
+    sol = solve(pb, EXACT)
+    assert sol.objective == pytest.approx(256.0)
+    assert yard_limits(pb, sol, 0) == ["stockyards full at the year's end: A at 8.0 Mt"]
+    assert yard_limits(pb, sol, 1) == []
 
 
 def test_periods_that_do_not_fit_are_refused():
