@@ -25,7 +25,7 @@ _TITLE_WORDS = {
     "missed": pair("missed"),
     "rail_share": ("铁路运量占比", "Rail share (t)"),
     "cost": ("平均到厂成本", "Delivered cost"),
-    "co2e": ("二氧化碳当量排放", "CO₂e"),
+    "co2e": ("运输碳排放（含天然砂石）", "Transport CO₂e (all deliveries)"),
     "nox": ("氮氧化物", "NOx"),
     "unmet": ("未满足需求", "Unmet demand"),
     "plan": ("砂石供应方案", "aggregate supply plan"),
