@@ -107,6 +107,10 @@ def test_kpi_table_has_every_year_formatted(page_en):
     assert "<td class=num>met</td><td class=num>missed</td>" in table
     assert "substitution (Mt)</td><td class=num>4.0</td><td class=num>4.0</td>" in table
     assert "CO2e (WTW) (kt)</td><td class=num>36.0</td><td class=num>42.5</td>" in table
+    # Natural: 4.0 / 4.5 Mt from quarries and 2.0 / 2.0 imported; their CO2e 12,000 / 13,000 t.
+    assert "natural from the region&#x27;s quarries (Mt)</td><td class=num>4.0</td><td class=num>4.5</td>" in table
+    assert "natural imported by rail (Mt)</td><td class=num>2.0</td><td class=num>2.0</td>" in table
+    assert "CO2e of natural (WTW) (kt)</td><td class=num>12.0</td><td class=num>13.0</td>" in table
 
 
 def test_kpi_table_in_chinese_counts_wan_tonnes_and_yi_yuan(page_zh):
