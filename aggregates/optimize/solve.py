@@ -193,24 +193,24 @@ def _values(result: mathopt.SolveResult, variables: list) -> np.ndarray:
     return np.asarray(result.variable_values(variables), dtype=float)
 
 
+def _keyed_values(result, mapping: dict) -> zip:
+    """(key, value) of every variable in ``mapping``, read in one call."""
+    keys = list(mapping)
+    return zip(keys, _values(result, [mapping[k] for k in keys]), strict=True)
+
+
 def _array(result, mapping: dict, shape: tuple) -> np.ndarray:
     out = np.zeros(shape)
-    if mapping:
-        keys = list(mapping)
-        vals = _values(result, [mapping[k] for k in keys])
-        for k, v in zip(keys, vals, strict=True):
-            out[k] = v
+    for k, v in _keyed_values(result, mapping):
+        out[k] = v
     return out
 
 
 def _per_year(result, mapping: dict, shape: tuple) -> np.ndarray:
     """Values keyed (..., t, s) summed over the periods s into ``shape`` (..., T)."""
     out = np.zeros(shape)
-    if mapping:
-        keys = list(mapping)
-        vals = _values(result, [mapping[k] for k in keys])
-        for k, v in zip(keys, vals, strict=True):
-            out[k[:-1]] += v
+    for k, v in _keyed_values(result, mapping):
+        out[k[:-1]] += v
     return out
 
 
