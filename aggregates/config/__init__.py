@@ -19,7 +19,7 @@ from aggregates.config.planning import (
 )
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
 from aggregates.config.scenario import Scenario, format_validation, set_paths
-from aggregates.config.seasons import Period, Seasons
+from aggregates.config.seasons import Period, Seasons, TerminalYards
 from aggregates.config.transport import BetTruck, DieselTruck, Rail, TariffClass, Trucks
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Solver",
     "Target",
     "TariffClass",
+    "TerminalYards",
     "Trucks",
     "apply_overrides",
     "format_validation",

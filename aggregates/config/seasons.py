@@ -35,11 +35,38 @@ class Period(Strict):
         return self.availability.get(kind, 1.0)
 
 
+class TerminalYards(Strict):
+    """Stockyards at rail unloading terminals: a train may arrive in one period of a year and its tonnes
+    leave by truck in a later one (MODEL.md "Periods"). Used only with two or more periods."""
+
+    share_of_throughput: NonNegative = Field(
+        0.04,
+        le=1,
+        description="stockyard of every unloading terminal as a share of its yearly capacity (0.04: about two "
+        "weeks of 330 operating days) [assumed]",
+    )
+    capacity_mt_by_terminal: dict[str, NonNegative] = Field(
+        default_factory=dict,
+        description="stockyard per terminal id, Mt, that replaces the share, e.g. {t-shuangqiao: 0.5}",
+    )
+    holding_yuan_per_t_per_yr: NonNegative = Field(
+        4.0,
+        description="cost of holding a t in a terminal's yard for a year: rehandling, dust cover, city land [assumed]",
+    )
+
+    def capacity_mt(self, terminal: str, throughput_mt_per_yr: float) -> float:
+        """Stockyard of one terminal, Mt, given its yearly capacity."""
+        return self.capacity_mt_by_terminal.get(terminal, self.share_of_throughput * throughput_mt_per_yr)
+
+
 class Seasons(Strict):
     """Periods of every year; none (the default): one period per year."""
 
     periods: list[Period] = Field(
         default_factory=list, description="the periods of a year in order; [] keeps one period per year"
+    )
+    terminal_yards: TerminalYards = Field(
+        default_factory=TerminalYards, description="stockyards at rail unloading terminals (with two or more periods)"
     )
 
     @field_validator("periods")

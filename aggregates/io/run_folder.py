@@ -39,6 +39,7 @@ TEXT_COLUMNS = {
     "quarries": ("quarry", "name", "name_zh", "city"),
     "natural_flows": ("quarry", "node", "product", "chain"),
     "periods": ("period",),
+    "terminal_yards": ("period", "terminal", "name"),
 }
 OPTIONAL_TEXT = {"fleet": ("period",)}  # only in a run with periods of the year (its busiest period)
 COUNT_COLUMNS = {"fleet": ("wagons", "containers", "tracks", "trucks", "driver_shifts", "drivers")}
@@ -51,6 +52,8 @@ def write_plan_files(plan: Plan, layers: MapLayers, folder: str | Path) -> Path:
         table.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     if len(plan.periods):  # only a plan with periods of the year has the file
         plan.periods.to_csv(folder / "periods.csv", index=False, lineterminator="\n")
+    if len(plan.terminal_yards):  # and only one whose terminal yards held tonnes
+        plan.terminal_yards.to_csv(folder / "terminal_yards.csv", index=False, lineterminator="\n")
     text = json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n"
     (folder / "kpis.json").write_text(text, encoding="utf-8")
     write_scenario(plan.scenario, folder / "scenario.yaml")
@@ -117,6 +120,7 @@ def read_run_folder(folder: str | Path) -> tuple[Plan, MapLayers]:
     kpis = _read_json(folder / "kpis.json")
     tables = {name: _read_table(folder, name) for name in TABLES}
     tables["periods"] = _read_table(folder, "periods")
+    tables["terminal_yards"] = _read_table(folder, "terminal_yards")
     plan = _plan(scenario, kpis, tables, folder / "kpis.json")
     return plan, _read_layers(folder / "plan.gpkg")
 
@@ -142,6 +146,7 @@ NEEDED_COLUMNS = {
     "quarries": ("year", *TEXT_COLUMNS["quarries"], "available_t", "shipped_t"),
     "natural_flows": ("year", *TEXT_COLUMNS["natural_flows"], "tonnes", "route"),
     "periods": ("year", "period", "demand_t", "shipped_t", "stock_t"),
+    "terminal_yards": ("year", "period", "terminal", "railed_in_t", "delivered_t", "stock_t"),
 }
 
 

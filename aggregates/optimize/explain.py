@@ -11,6 +11,7 @@ instances.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from aggregates.optimize.instance import Instance
 from aggregates.optimize.problem import Problem
@@ -191,12 +192,16 @@ def period_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
     if pb.periods is None or per is None:
         return []
     out = []
+    delivered_use, railed_use = _use_by_timing(pb, per)
     for s, name in enumerate(pb.periods.names):
         at = (per.flow_year == t) & (per.flow_period == s)
         routes = np.bincount(per.flow_route[at], per.flow[at], minlength=len(pb.route_base))
         at_q = (per.quarry_year == t) & (per.quarry_period == s)
         quarry_routes = np.bincount(per.quarry_route[at_q], per.quarry_flow[at_q], minlength=len(pb.qroute_quarry))
-        load = pb.resource_use @ routes + pb.qroute_resource_use @ quarry_routes
+        load = delivered_use @ routes + pb.qroute_resource_use @ quarry_routes
+        if railed_use is not None:
+            on = (per.railed.year == t) & (per.railed.period == s)
+            load = load + railed_use @ np.bincount(per.railed.route[on], per.railed.flow[on], minlength=len(routes))
         cap = pb.resource_capacity[:, t] * pb.periods.share_of_year[s] * pb.periods.resource_availability[:, s]
         full = [e for e in np.nonzero(np.isfinite(cap) & (cap > 0) & (load >= FULL * cap))[0]]
         if full:
@@ -204,7 +209,30 @@ def period_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
             shown = ", ".join(f"{pb.resources[e]} at {cap[e]:.2f} Mt" for e in full[:SHOWN])
             more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
             out.append(f"in the {name} period, full: {shown}{more}")
+        out += _full_terminal_yards(pb, per, t, s)
     return out
+
+
+def _use_by_timing(pb: Problem, per) -> tuple:
+    """The resource use of flows as delivered, and of flows as railed (None without terminal yards)."""
+    if pb.terminal_yards is None or per.railed is None:
+        return pb.resource_use, None
+    yards = pb.terminal_yards
+    railed = yards.railed_use @ sparse.diags((yards.route_terminal >= 0).astype(float))
+    return pb.resource_use - railed, railed
+
+
+def _full_terminal_yards(pb: Problem, per, t: int, s: int) -> list[str]:
+    """Terminal yards full at the end of period ``s`` of year ``t``."""
+    if per.terminal_stock is None:
+        return []
+    cap, held = pb.terminal_yards.capacity, per.terminal_stock[:, t, s]
+    full = [u for u in np.nonzero((cap > 0) & (held >= FULL * cap))[0]]
+    if not full:
+        return []
+    shown = ", ".join(f"{pb.terminal_yards.terminals[u]} at {cap[u]:.2f} Mt" for u in full[:SHOWN])
+    more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
+    return [f"terminal yards full at the end of the {pb.periods.names[s]} period: {shown}{more}"]
 
 
 def quarry_limits(pb: Problem, solution: Solution, t: int) -> list[str]:

@@ -19,7 +19,7 @@ from scipy import sparse
 from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.network.options import RouteOptions
-from aggregates.optimize.problem import Coproducts, CoverageRule, Periods, Problem, ShareRule
+from aggregates.optimize.problem import Coproducts, CoverageRule, Periods, Problem, ShareRule, TerminalYards
 from aggregates.vocab import DIESEL_CHAINS, MT, RAIL_CHAINS
 
 
@@ -107,7 +107,7 @@ def build_instance(
     quarries, qroutes = _quarry_tables(region, scenario, quarry_options)
     qco2e = np.column_stack([qroutes.co2e_kg_per_t(scenario.emissions, y) for y in years]) if len(qroutes) else None
     qco2e = np.zeros((0, len(years))) if qco2e is None else qco2e
-    resources, use, quse = _resources(region, scenario, options, qroutes)
+    resources, use, quse, railed = _resources(region, scenario, options, qroutes)
     problem = Problem(
         years=years,
         bases=tuple(bases["id"]),
@@ -127,6 +127,7 @@ def build_instance(
         coproducts=_coproducts(scenario, bases, products, years),
         **_quarry_arrays(quarries, qroutes, nodes, region, scenario, products, qco2e / 1000.0, quse),
         periods=_periods(scenario, resources),
+        terminal_yards=_terminal_yards(region, scenario, options, railed),
     )
     qttw = qroutes.co2e_kg_per_t(scenario.emissions, years[0], basis="ttw")
     return Instance(
@@ -358,8 +359,9 @@ def _periods(scenario: Scenario, resources: pd.DataFrame) -> Periods | None:
 
 def _resources(
     region: Region, scenario: Scenario, options: RouteOptions, quarry_options: RouteOptions
-) -> tuple[pd.DataFrame, sparse.csr_matrix, sparse.csr_matrix]:
-    """Capacitated resources the routes use and the (E, R) and (E, K) use matrices (base and quarry routes).
+) -> tuple[pd.DataFrame, sparse.csr_matrix, sparse.csr_matrix, sparse.csr_matrix]:
+    """Capacitated resources the routes use and the (E, R) and (E, K) use matrices (base and quarry routes),
+    and the part of the (E, R) use a tonne makes up to its unloading terminal (what it uses when railed).
 
     Rows are scaled so that the problem's coefficients are O(1): terminals and
     rail sections in Mt/yr (use 1 per unit of flow); swap stations in million
@@ -386,27 +388,66 @@ def _resources(
     table["scale"] = MT
     use = _use_matrix(table, options, trucks.bet.payload_t, markets.of_route)
     quarry_use = _use_matrix(table, quarry_options, trucks.bet.payload_t, {})
-    return table.drop(columns="capacity"), use, quarry_use
+    railed = _use_matrix(table, options, trucks.bet.payload_t, markets.of_route, up_to_unloading=True)
+    return table.drop(columns="capacity"), use, quarry_use, railed
 
 
 def _use_matrix(
-    table: pd.DataFrame, options: RouteOptions, payload_t: float, extra: dict[int, tuple[str, ...]]
+    table: pd.DataFrame,
+    options: RouteOptions,
+    payload_t: float,
+    extra: dict[int, tuple[str, ...]],
+    up_to_unloading: bool = False,
 ) -> sparse.csr_matrix:
     """(E, R) use of each resource per unit on each route: 1 for terminals, sections and rail markets
-    (``extra``: the rail-into-a-city resources of each route), swaps per t at stations."""
+    (``extra``: the rail-into-a-city resources of each route), swaps per t at stations; with
+    ``up_to_unloading`` only the resources up to and including the unloading terminal, and the rail markets."""
     routes = options.table
     position = {e: i for i, e in enumerate(table["id"])}
     kind = dict(zip(table["id"], table["kind"], strict=True))
     r_idx, e_idx, coef = [], [], []
-    for r, (items, swaps) in enumerate(zip(routes["resources"], routes["swaps_per_trip"], strict=True)):
+    rows = zip(routes["resources"], routes["swaps_per_trip"], routes["unloading_terminal"], strict=True)
+    for r, (items, swaps, unloading) in enumerate(rows):
         counts = Counter(items) + Counter(extra.get(r, ()))
         n_swap_visits = sum(n for e, n in counts.items() if kind[e] == "swap_station")
+        if up_to_unloading:
+            counts = Counter(_up_to(items, unloading)) + Counter(extra.get(r, ()))
         for e, n in counts.items():
             per_t = swaps * n / n_swap_visits / payload_t if kind[e] == "swap_station" else float(n)
             r_idx.append(r)
             e_idx.append(position[e])
             coef.append(per_t)
     return sparse.csr_matrix((coef, (e_idx, r_idx)), shape=(len(table), len(routes)))
+
+
+def _up_to(items: tuple[str, ...], unloading: str) -> tuple[str, ...]:
+    """The resources of a route up to and including its unloading terminal (none without one)."""
+    if not unloading or unloading not in items:
+        return ()
+    return items[: len(items) - items[::-1].index(unloading)]
+
+
+def _terminal_yards(
+    region: Region, scenario: Scenario, options: RouteOptions, railed: sparse.csr_matrix
+) -> TerminalYards | None:
+    """Stockyards at the unloading terminals the rail routes use; None with one period per year."""
+    if len(scenario.seasons.periods) < 2:
+        return None
+    cfg, factor = scenario.seasons.terminal_yards, scenario.infrastructure.terminal_capacity_factor
+    unloading = options.table["unloading_terminal"].fillna("").astype(str).to_numpy()
+    throughput = dict(zip(region.terminals["id"], region.terminals["capacity_mt_per_yr"] * factor, strict=True))
+    capacity = {t: cfg.capacity_mt(t, throughput[t]) for t in sorted(set(unloading) - {""}) if t in throughput}
+    ids = tuple(t for t, cap in capacity.items() if cap > 0)
+    if not ids:
+        return None
+    position = {t: u for u, t in enumerate(ids)}
+    return TerminalYards(
+        terminals=ids,
+        capacity=np.array([capacity[t] for t in ids], float),
+        holding_cost=np.full(len(ids), cfg.holding_yuan_per_t_per_yr),
+        route_terminal=np.array([position.get(t, -1) for t in unloading], int),
+        railed_use=railed,
+    )
 
 
 @dataclass(frozen=True)

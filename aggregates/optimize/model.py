@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.math_opt.python import mathopt
+from scipy import sparse
 
 from aggregates.optimize.problem import Periods, Problem
 
@@ -39,6 +40,29 @@ class Built:
     nq_year: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     x_period: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     nq_period: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
+    legs: RailLegs | None = None  # terminal yards: rail legs, tonnes railed and in stock per (leg, p, t, s)
+
+
+@dataclass
+class RailLegs:
+    """Rail legs into terminal yards (:class:`~aggregates.optimize.problem.TerminalYards`).
+
+    Attributes
+    ----------
+    of_route
+        (R,) leg index of each route, -1 for a route whose tonnes are railed as they are delivered.
+    terminal, route, base
+        (G,) each leg's terminal yard, one of its routes (whose railed resource use is the leg's) and base.
+    railed, stock
+        {(leg, p, t, s): var}: tonnes railed in the period, and in the yard at its end.
+    """
+
+    of_route: np.ndarray
+    terminal: np.ndarray
+    route: np.ndarray
+    base: np.ndarray
+    railed: dict = field(default_factory=dict)
+    stock: dict = field(default_factory=dict)
 
 
 def periods_of(pb: Problem) -> Periods:
@@ -109,6 +133,8 @@ class Builder:
         m = self.m
         self.x = [m.add_variable(lb=0.0) for _ in range(len(xr))]
         self.xr, self.xp, self.xt, self.xs = xr, xp, xt, xs
+        self.legs = _rail_legs(pb) if self.n_s > 1 else None
+        self.x_leg = self.legs.of_route[xr] if self.legs is not None else np.full(len(xr), -1)
         w = pb.year_weight
         # With co-products, production is charged per unit made (on h, in _bases), not per unit shipped.
         production = 0.0 if pb.coproducts is not None else pb.base_production_cost[pb.route_base[xr]]
@@ -118,6 +144,7 @@ class Builder:
         self._levels()
         self._quarries()
         self._demand()
+        self._terminal_yards()
         self._bases()
         self._resources()
         self._target()
@@ -146,6 +173,7 @@ class Builder:
             *self._nq_handles(),
             xs,
             self.sq,
+            self.legs,
         )
         return built
 
@@ -249,7 +277,10 @@ class Builder:
     def _bases(self) -> None:
         pb, m = self.pb, self.m
         n_t = len(pb.years)
-        flows = {k: pos for k, pos in _groups(np.column_stack([pb.route_base[self.xr], self.xp, self.xt, self.xs]))}
+        direct = np.flatnonzero(self.x_leg < 0)  # a flow into a terminal yard leaves the base when railed
+        keys = np.column_stack([pb.route_base[self.xr[direct]], self.xp[direct], self.xt[direct], self.xs[direct]])
+        flows = {k: direct[pos] for k, pos in _groups(keys)}
+        railed = self._railed_by_base()
         cap_rows = self.rows.setdefault("base_capacity", {})
         by_base = self._levels_of_base()
         self.cp: dict[str, dict] = {"local": {}, "disposed": {}, "stock": {}}
@@ -270,7 +301,8 @@ class Builder:
                     levels = [(self.z[lv, t], -float(pb.level_capacity[lv]) * part) for lv in by_base.get(b, [])]
                     cap_rows[b, t, s] = _row(m, [(h, made), *levels], ub=0.0)
                     for p in range(len(pb.products)):
-                        self._product_balance(b, p, (t, s), h, flows.get((b, p, t, s), ()))
+                        key = (b, p, t, s)
+                        self._product_balance(b, p, (t, s), h, flows.get(key, ()), railed.get(key, []))
             stock, arising = float(pb.base_stock[b]), float(pb.base_arising[b])
             if np.isfinite(stock) and np.isfinite(arising):
                 for t in range(n_t):
@@ -278,12 +310,15 @@ class Builder:
         if pb.coproducts is not None:
             self._coproduct_limits()
 
-    def _product_balance(self, b: int, p: int, ts: tuple[int, int], h, pos) -> None:
-        """Constraint 3: shipped <= made (free disposal), or shipped + local + disposed + stock change = made."""
+    def _product_balance(self, b: int, p: int, ts: tuple[int, int], h, pos, railed: list) -> None:
+        """Constraint 3: shipped <= made (free disposal), or shipped + local + disposed + stock change = made.
+
+        Shipped is the flows of the period, with the tonnes railed into terminal yards (``railed``) in place
+        of the flows delivered from them."""
         pb = self.pb
-        terms = [(self.x[i], 1.0) for i in pos] + [(h, -float(pb.base_yield[b, p]))]
+        terms = [(self.x[i], 1.0) for i in pos] + [(var, 1.0) for var in railed] + [(h, -float(pb.base_yield[b, p]))]
         if pb.coproducts is None:
-            if len(pos):
+            if len(pos) or railed:
                 _row(self.m, terms, ub=0.0)
             return
         if pb.base_yield[b, p] > 0:
@@ -335,6 +370,81 @@ class Builder:
         for key, terms in sorted(markets.items()):
             self.rows.setdefault("local_market", {})[key] = _row(m, terms, ub=float(cp.market_absorption[key]))
 
+    def _terminal_yards(self) -> None:
+        """Tonnes railed into terminal yards, their stock and the yards' capacity (MODEL.md "Periods").
+
+        Per rail leg, product and year: stock at a period's end = stock at the end of the period before
+        + railed - delivered by the leg's routes. The periods of a year form a cycle (the last period's
+        stock is the first period's opening stock), so a year's railed tonnes equal its deliveries and
+        every yearly figure (costs, CO2e, rail share, target) holds as without yards.
+        """
+        legs, pb, m, per = self.legs, self.pb, self.m, self.per
+        if legs is None:
+            return
+        yards = pb.terminal_yards
+        used = {(int(g), int(p), int(t)) for g, p, t in zip(self.x_leg, self.xp, self.xt, strict=True) if g >= 0}
+        delivered = {
+            k: pos for k, pos in _groups(np.column_stack([self.x_leg, self.xp, self.xt, self.xs])) if k[0] >= 0
+        }
+        for g, p, t in sorted(used):
+            u = int(legs.terminal[g])
+            holding = float(pb.year_weight[t] * yards.holding_cost[u])
+            for s in range(self.n_s):
+                stock = m.add_variable(lb=0.0)
+                legs.stock[g, p, t, s] = stock
+                self.cost(stock, holding * float(per.share_of_year[s]))
+                if per.share_of_year[s] > 0:
+                    legs.railed[g, p, t, s] = m.add_variable(lb=0.0)
+            for s in range(self.n_s):
+                before = legs.stock[g, p, t, (s - 1) % self.n_s]
+                terms = [(legs.stock[g, p, t, s], 1.0), (before, -1.0)]
+                if (g, p, t, s) in legs.railed:
+                    terms.append((legs.railed[g, p, t, s], -1.0))
+                terms += [(self.x[i], 1.0) for i in delivered.get((g, p, t, s), ())]
+                _row(m, terms, lb=0.0, ub=0.0)
+        held: dict[tuple, list] = {}
+        for (g, _p, t, s), var in legs.stock.items():
+            held.setdefault((int(legs.terminal[g]), t, s), []).append((var, 1.0))
+        rows = self.rows.setdefault("terminal_yard", {})
+        for key, terms in sorted(held.items()):
+            rows[key] = _row(m, terms, ub=float(yards.capacity[key[0]]))
+
+    def _railed_by_base(self) -> dict[tuple, list]:
+        """{(b, p, t, s): [railed vars]}: what each base ships into terminal yards per period."""
+        out: dict[tuple, list] = {}
+        if self.legs is None:
+            return out
+        base_of_leg = self.legs.base
+        for (g, p, t, s), var in self.legs.railed.items():
+            out.setdefault((int(base_of_leg[g]), p, t, s), []).append(var)
+        return out
+
+    def _use_split(self) -> tuple[sparse.csr_matrix, sparse.csr_matrix | None]:
+        """The (E, R) use of the delivered flows and the (E, G) use of the railed legs.
+
+        A route into a terminal yard uses its railed part (first mile, loading, rail, unloading) through
+        its leg's railed tonnes, the rest through its delivered flow."""
+        pb, legs = self.pb, self.legs
+        use = pb.resource_use.tocsr()
+        if legs is None:
+            return use, None
+        railed = pb.terminal_yards.railed_use.tocsr() @ sparse.diags((legs.of_route >= 0).astype(float))
+        delivered = (use - railed).tocsr()
+        delivered.eliminate_zeros()
+        return delivered, pb.terminal_yards.railed_use.tocsc()[:, legs.route].tocsr()
+
+    def _railed_resource_terms(self, leg_use: sparse.csr_matrix | None, e: int, ts: tuple[int, int]) -> list:
+        if leg_use is None:
+            return []
+        lo, hi = leg_use.indptr[e], leg_use.indptr[e + 1]
+        railed = self.legs.railed
+        return [
+            (railed[g, p, *ts], float(c))
+            for g, c in zip(leg_use.indices[lo:hi], leg_use.data[lo:hi], strict=True)
+            for p in range(len(self.pb.products))
+            if (int(g), p, *ts) in railed
+        ]
+
     def _per_year_flow(self, weights: np.ndarray) -> dict[int, list]:
         """{t: [(x var, weight)]} for flows with a non-zero weight (weights per flow variable)."""
         out: dict[int, list] = {}
@@ -345,7 +455,7 @@ class Builder:
     def _resources(self) -> None:
         pb, m = self.pb, self.m
         rows = self.rows.setdefault("resource", {})
-        use = pb.resource_use.tocsr()
+        use, leg_use = self._use_split()
         qsue = self._quarry_use()
         # Map each route to its flow variables once.
         by_route_year: dict[tuple[int, int, int], list[int]] = {}
@@ -366,6 +476,7 @@ class Builder:
                         for i in by_route_year.get((int(r), t, s), ())
                     ]
                     terms += self._quarry_resource_terms(qsue, e, (t, s))
+                    terms += self._railed_resource_terms(leg_use, e, (t, s))
                     if terms:
                         rows[e, t, s] = _row(m, terms, ub=cap)
 
@@ -460,15 +571,35 @@ class Builder:
         total = pb.demand.sum(axis=1)  # (D, T)
         stock = self.cp["stock"] if pb.coproducts is not None else {}
         per = self.per
-        keys = np.column_stack([pb.route_base[self.xr], pb.route_node[self.xr], self.xt, self.xs])
-        for (b, d, t, s), pos in _groups(keys):
+        # A flow out of a terminal yard may exceed what its base makes in the period: only demand bounds it.
+        yard = (self.x_leg >= 0).astype(int)
+        keys = np.column_stack([pb.route_base[self.xr], pb.route_node[self.xr], self.xt, self.xs, yard])
+        for (b, d, t, s, from_yard), pos in _groups(keys):
             part = float(per.share_of_year[s] * per.base_availability[s])
-            big = min(float(total[d, t] * per.demand_share[s]), max_cap.get(b, 0.0) * part)
+            demand = float(total[d, t] * per.demand_share[s])
+            big = demand if from_yard else min(demand, max_cap.get(b, 0.0) * part)
             terms = [(self.x[i], 1.0) for i in pos] + [(self.z[lv, t], -big) for lv in by_base.get(b, [])]
             # A base may also ship what its yard carried in, open or closed: the row stays redundant.
             before = self._previous(t, s)
             terms += [(stock[b, p, *before], -1.0) for p in range(len(pb.products)) if (b, p, *before) in stock]
             _row(self.m, terms, ub=0.0)
+
+
+def _rail_legs(pb: Problem) -> RailLegs | None:
+    """Group the routes into terminal yards by (base, yard, railed resource use): one rail leg each."""
+    yards = pb.terminal_yards
+    if yards is None or not np.any(yards.route_terminal >= 0):
+        return None
+    railed = yards.railed_use.tocsc()
+    of_route = np.full(len(pb.route_base), -1)
+    keys: dict[tuple, int] = {}
+    for r in np.flatnonzero(yards.route_terminal >= 0):
+        lo, hi = railed.indptr[r], railed.indptr[r + 1]
+        use = tuple(zip(railed.indices[lo:hi].tolist(), np.round(railed.data[lo:hi], 12).tolist(), strict=True))
+        key = (int(pb.route_base[r]), int(yards.route_terminal[r]), use)
+        of_route[r] = keys.setdefault(key, len(keys))
+    first = np.array([np.flatnonzero(of_route == g)[0] for g in range(len(keys))], int)
+    return RailLegs(of_route, yards.route_terminal[first], route=first, base=pb.route_base[first])
 
 
 def build_model(problem: Problem, elastic: bool = False, elastic_penalty: float | None = None) -> Built:

@@ -167,6 +167,59 @@ class Periods:
 
 
 @dataclass(frozen=True)
+class TerminalYards:
+    """Stockyards at rail unloading terminals (MODEL.md "Periods"): a train may arrive in one period of a
+    year and its tonnes leave the yard by truck in a later period of the same year.
+
+    Used only with two or more periods. Routes that share a base, an unloading yard and every resource
+    use up to the yard form one rail leg; the leg's tonnes are railed (leaving the base, loading, rail
+    sections, unloading: ``railed_use``) when the model says, and delivered (the last truck leg, the rest
+    of ``Problem.resource_use``, demand, cost) along each route.
+
+    Attributes
+    ----------
+    terminals
+        (U,) ids of the unloading terminals with a yard.
+    capacity
+        (U,) most held, all products together, at a period's end.
+    holding_cost
+        (U,) cost per unit held through a period, per year (charged times the period's share of the year).
+    route_terminal
+        (R,) index into ``terminals`` of each route's unloading yard; -1 for a route without one.
+    railed_use
+        Sparse (E, R): the part of ``Problem.resource_use`` a tonne uses when it is railed; the rest it
+        uses when it is delivered. Columns of routes without a yard are ignored.
+    """
+
+    terminals: tuple[str, ...]
+    capacity: np.ndarray
+    holding_cost: np.ndarray
+    route_terminal: np.ndarray
+    railed_use: sparse.csr_matrix
+
+    def problems(self, n_e: int, n_r: int) -> list[str]:
+        """Shape and value problems of the arrays for a problem with ``n_e`` resources and ``n_r`` routes."""
+        n_u = len(self.terminals)
+        out = [
+            f"terminal_yards.{name}: expected shape {shape}, got {np.shape(getattr(self, name))}"
+            for name, shape in {
+                "capacity": (n_u,),
+                "holding_cost": (n_u,),
+                "route_terminal": (n_r,),
+                "railed_use": (n_e, n_r),
+            }.items()
+            if np.shape(getattr(self, name)) != shape
+        ]
+        if not out and np.any(self.route_terminal >= n_u):
+            out.append("terminal_yards.route_terminal: index out of range")
+        for name in ("capacity", "holding_cost"):
+            value = np.asarray(getattr(self, name), float)
+            if np.any(value < 0) or not np.all(np.isfinite(value)):
+                out.append(f"terminal_yards.{name}: must be finite and >= 0")
+        return out
+
+
+@dataclass(frozen=True)
 class Problem:
     """A multi-year capacitated allocation problem (MODEL.md).
 
@@ -252,6 +305,9 @@ class Problem:
     periods
         Optional :class:`Periods`: flows, demand, capacities and co-product stock per (year, period);
         levels, feedstock, target, emissions and rules stay per year. ``None``: one period per year.
+    terminal_yards
+        Optional :class:`TerminalYards`: stock at rail unloading terminals between the periods of a
+        year (ignored with one period per year).
     """
 
     years: tuple[int, ...]
@@ -302,6 +358,7 @@ class Problem:
     qroute_open: np.ndarray | None = None
     qroute_resource_use: sparse.csr_matrix | None = None
     periods: Periods | None = None
+    terminal_yards: TerminalYards | None = None
     meta: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -390,6 +447,8 @@ class Problem:
             problems += self.coproducts.problems(b, p, t)
         if self.periods is not None:
             problems += self.periods.problems(s["resources"])
+        if self.terminal_yards is not None:
+            problems += self.terminal_yards.problems(s["resources"], r)
         if problems:
             raise ValueError("inconsistent Problem: " + "; ".join(problems))
 

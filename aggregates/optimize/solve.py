@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from ortools.math_opt.python import mathopt
 
 from aggregates.optimize.isolated import SolverProcess, solver_process
@@ -99,6 +100,21 @@ class PeriodSolution:
     unmet: np.ndarray  # (D, P, T, S)
     processed: np.ndarray  # (B, T, S)
     stock: np.ndarray | None  # (B, P, T, S) at the period's end; None under free disposal
+    railed: RailedFlows | None = None  # flows by when they are railed; None without terminal yards
+    terminal_stock: np.ndarray | None = None  # (U, T, S) in the terminal yards at the period's end
+
+
+@dataclass(frozen=True)
+class RailedFlows:
+    """Flows per (route, product, year, period) by when their tonnes are railed: a flow out of a terminal
+    yard is attributed to the periods its rail leg carried tonnes in, in proportion to the route's part of
+    the leg's deliveries that year. A route without a yard is railed (or trucked) as it is delivered."""
+
+    route: np.ndarray
+    product: np.ndarray
+    year: np.ndarray
+    period: np.ndarray
+    flow: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -411,7 +427,39 @@ def _period_solution(pb: Problem, built: Built, result, flow: np.ndarray, nq: np
         unmet=_clean(_array(result, built.unmet, (n_d, n_p, n_t, n_s))),
         processed=_clean(_array(result, built.h, (n_b, n_t, n_s))),
         stock=stock,
+        **_terminal_arrays(pb, built, result, flow),
     )
+
+
+def _terminal_arrays(pb: Problem, built: Built, result, flow: np.ndarray) -> dict:
+    """The flows by when they are railed and the stock in each terminal yard (nothing without yards)."""
+    legs = built.legs
+    if legs is None:
+        return {}
+    n_t, n_s = len(pb.years), len(pb.periods.names)
+    stock = np.zeros((len(pb.terminal_yards.terminals), n_t, n_s))
+    for (g, _p, t, s), v in _keyed_values(result, legs.stock):
+        stock[legs.terminal[g], t, s] += v
+    frame = pd.DataFrame(
+        {"route": built.x_route, "product": built.x_product, "year": built.x_year, "period": built.x_period}
+    ).assign(flow=flow, leg=legs.of_route[built.x_route])
+    direct = frame[(frame["leg"] < 0) & (frame["flow"] > 0)]
+    yearly = frame[frame["leg"] >= 0].groupby(["leg", "route", "product", "year"], as_index=False)["flow"].sum()
+    yearly["part"] = yearly["flow"] / yearly.groupby(["leg", "product", "year"])["flow"].transform("sum")
+    railed = pd.DataFrame(
+        [(g, p, t, s, v) for (g, p, t, s), v in _keyed_values(result, legs.railed)],
+        columns=["leg", "product", "year", "period", "railed"],
+    )
+    shares = yearly[yearly["flow"] > 0].merge(railed, on=["leg", "product", "year"])
+    shares["flow"] = shares["railed"] * shares["part"]
+    columns = ["route", "product", "year", "period", "flow"]
+    both = pd.concat([direct[columns], shares[columns]], ignore_index=True).sort_values(columns[:4], kind="mergesort")
+    both = both[_clean(both["flow"].to_numpy()) > 0]
+    arrays = {c: both[c].to_numpy(int) for c in columns[:4]}
+    return {
+        "railed": RailedFlows(**arrays, flow=_clean(both["flow"].to_numpy(float))),
+        "terminal_stock": _clean(stock),
+    }
 
 
 def _coproduct_arrays(pb: Problem, built: Built, result) -> dict[str, np.ndarray]:

@@ -137,6 +137,13 @@ def _coproduct_keys(scenario: Scenario, region: Region) -> list[str]:
         for b in cfg.yard_capacity_mt_by_base
         if b not in ids
     ]
+    terminals = set(region.terminals["id"])
+    problems += [
+        f"seasons.terminal_yards.capacity_mt_by_terminal.{t}: not a terminal of the region "
+        f"(terminals.geojson ids, e.g. {min(terminals) if terminals else 'none'})"
+        for t in scenario.seasons.terminal_yards.capacity_mt_by_terminal
+        if t not in terminals
+    ]
     return problems
 
 

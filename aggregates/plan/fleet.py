@@ -39,6 +39,7 @@ from aggregates.plan.kpis import FleetSummary
 from aggregates.vocab import RAIL_CHAINS, TRUCK_GROUPS, TRUCK_OF_CHAIN
 
 KINDS = ("train_corridor", "yard", "trucks", "delivery_window", "swap_station")
+RAIL_KINDS = ("train_corridor", "yard")  # sized on when tonnes are railed (terminal yards may shift them)
 COLUMNS = (
     "year",
     "kind",
@@ -143,7 +144,7 @@ def size_fleet(
     parts = [p for p in parts if len(p)]
     table = _tidy(pd.concat(parts, ignore_index=True) if parts else None)
     years = sorted(set(flows["year"]) if years is None else set(years))
-    summaries = {int(y): _summary(table[table["year"] == y], scenario) for y in years}
+    summaries = {int(y): fleet_summary(table[table["year"] == y], scenario) for y in years}
     return Fleet(table, summaries, (scenario.rail.operating_days, scenario.trucks.operating_days))
 
 
@@ -446,7 +447,8 @@ def _tidy(table: pd.DataFrame | None) -> pd.DataFrame:
     return table
 
 
-def _summary(table: pd.DataFrame, scenario: Scenario) -> FleetSummary:
+def fleet_summary(table: pd.DataFrame, scenario: Scenario) -> FleetSummary:
+    """The headline figures of one year's rows of a fleet table."""
     rail_days, truck_days = scenario.rail.operating_days, scenario.trucks.operating_days
     corridors = table[table["kind"] == "train_corridor"]
     trucks = table[table["kind"] == "trucks"]

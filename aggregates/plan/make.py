@@ -16,7 +16,7 @@ from aggregates.plan.figures import (
     year_figures,
 )
 from aggregates.plan.fleet import Fleet, size_fleet
-from aggregates.plan.periods import peak_fleet, periods_table
+from aggregates.plan.periods import peak_fleet, periods_table, terminal_yards_table
 from aggregates.plan.plan import Plan
 from aggregates.plan.tables import plan_tables
 
@@ -51,6 +51,7 @@ def make_plan(instance: Instance, solution: Solution) -> Plan:
     else:  # the fleet the busiest period needs
         fleet, fleets = peak_fleet(instance, solution, size)
         extra["periods"] = periods_table(instance, solution, fleets)
+        extra["terminal_yards"] = terminal_yards_table(instance, solution)
     figures = year_figures(instance, solution, tables)
     kpis = {year: replace(k, fleet=fleet.summary(year)) for year, k in figures.items()}
     return Plan(

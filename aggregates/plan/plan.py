@@ -36,6 +36,9 @@ class Plan:
     periods
         Per year and period of the year (``periods.csv``, MODEL.md "Periods"); empty without
         ``seasons.periods``, when the fleet is sized on the busiest period and ``fleet`` names it.
+    terminal_yards
+        Per year, period and rail unloading terminal with a stockyard: tonnes railed in, delivered out
+        and in stock at the period's end (``terminal_yards.csv``); empty with one period per year.
     kpis
         Per year, the headline figures (:class:`YearKPIs`, each field with its unit).
     penalty_yuan
@@ -65,6 +68,7 @@ class Plan:
     quarries: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(QUARRY_COLUMNS)))
     natural_flows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(FLOW_COLUMNS)))
     periods: pd.DataFrame = field(default_factory=pd.DataFrame)
+    terminal_yards: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def name(self) -> str:

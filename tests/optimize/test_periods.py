@@ -17,6 +17,7 @@ from aggregates.errors import ConfigError
 from aggregates.optimize.explain import period_limits, yard_limits
 from aggregates.optimize.problem import Coproducts, Periods, Problem
 from aggregates.optimize.solve import SolverSettings, solve
+from aggregates.plan.fleet import RAIL_KINDS
 
 EXACT = SolverSettings(relative_gap=0.0, time_limit_s=20, shadow_prices=False)
 FEASIBLE = ["target.mt_per_yr=3", "target.from_year=2021"]
@@ -234,6 +235,30 @@ def test_seasons_variant_stockpiles_in_winter_and_sizes_the_fleet_on_the_season(
     # Bases make more in winter than winter's demand takes and carry the rest into the season.
     winter = per.xs("winter_stop", level="period")
     assert (winter["stock_t"] > 0).all() and (winter["made_t"] > winter["shipped_t"]).all()
-    assert set(plan.fleet["period"]) == {"season"}
+    rail_rows = plan.fleet["kind"].isin(RAIL_KINDS)
+    assert set(plan.fleet.loc[~rail_rows, "period"]) == {"season"}  # trucks: the busiest period of deliveries
     totals = plan.periods.groupby("year")["shipped_t"].sum()
     assert totals.to_numpy() == pytest.approx(plan.flows.groupby("year")["tonnes"].sum().to_numpy(), abs=1.0)
+    _check_terminal_yards(plan, per)
+
+
+def _check_terminal_yards(plan, per) -> None:
+    """Trains keep running in the winter stop into the terminal yards, which the season empties."""
+    yards = plan.terminal_yards
+    assert (yards["stock_t"] <= yards["capacity_t"] + 1e-3).all()
+    winter = per.xs("winter_stop", level="period")
+    assert (winter["terminal_stock_t"] > 0).all() and (winter["railed_t"] > winter["rail_t"]).all()
+    # Each yard's stock follows railed in - delivered out, period by period, a year being a cycle.
+    for _, one in yards.groupby(["year", "terminal"]):
+        order = one.set_index("period").reindex(["winter_stop", "alert_days", "season"], fill_value=0.0)
+        before = np.roll(order["stock_t"].to_numpy(), 1)
+        change = (order["railed_in_t"] - order["delivered_t"]).to_numpy()
+        assert order["stock_t"].to_numpy() == pytest.approx(before + change, abs=1.0)
+    # A year rails what it delivers by rail, and the trains are those of its busiest period of railing.
+    yearly = plan.periods.groupby("year")[["rail_t", "railed_t"]].sum()
+    assert yearly["railed_t"].to_numpy() == pytest.approx(yearly["rail_t"].to_numpy(), abs=1.0)
+    for year in plan.years:
+        rate = (per.loc[year, "railed_t"] / per.loc[year, "share_of_year"]).idxmax()
+        trains = plan.fleet[(plan.fleet["year"] == year) & plan.fleet["kind"].isin(RAIL_KINDS)]
+        assert set(trains["period"]) == {rate}
+        assert plan.year(year).fleet.trains_per_day == per.loc[(year, rate), "trains_per_day"]
