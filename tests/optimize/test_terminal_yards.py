@@ -89,18 +89,22 @@ def test_a_full_terminal_yard_and_a_full_section_are_named_by_period():
 
 
 WINTER = (
-    "seasons.periods=[{name: winter, share_of_year: 0.25, demand_share: 0.05},"
-    " {name: peak, share_of_year: 0.75, demand_share: 0.95}]"
+    "seasons.periods=[{name: winter, share_of_year: 0.5, demand_share: 0.05},"
+    " {name: peak, share_of_year: 0.5, demand_share: 0.95, availability: {rail: 0.2}}]"
 )
+# Half the tonnes by rail, and rail in the peak at a fifth of its usual capacity: trains must run in winter.
+RAIL_HALF = ["policies.min_rail_share.share=0.5", "policies.min_rail_share.above_km=0"]
 
 
 def test_terminal_yards_table_balances_on_the_tiny_region(tiny_config):
-    # tests/tiny.py: rail routes unload at t-unl. Whatever the optimum, each yard's stock follows
+    # tests/tiny.py: rail routes unload at t-unl, whose yard holds 0.04 x 10 Mt. Each yard's stock follows
     # railed in - delivered out, a year rails what it delivers by rail, and no yard is over its size.
-    plan = ag.solve(ag.load_scenario(tiny_config, [*FEASIBLE, WINTER])).plan
+    plan = ag.solve(ag.load_scenario(tiny_config, [*FEASIBLE, WINTER, *RAIL_HALF])).plan
     yards = plan.terminal_yards
     per = plan.periods.set_index(["year", "period"])
-    assert set(yards["terminal"]) == {"t-unl"}
+    assert set(yards["terminal"]) == {"t-unl"} and (yards["capacity_t"] == 400_000).all()
+    winter = per.xs("winter", level="period")
+    assert (winter["terminal_stock_t"] > 0).all() and (winter["railed_t"] > winter["rail_t"]).all()
     assert (yards["stock_t"] <= yards["capacity_t"] + 1e-3).all()
     yearly = per.groupby(level="year")[["rail_t", "railed_t"]].sum()
     assert yearly["railed_t"].to_numpy() == pytest.approx(yearly["rail_t"].to_numpy(), abs=1e-3)
