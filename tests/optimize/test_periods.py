@@ -250,7 +250,9 @@ def _check_terminal_yards(plan, per) -> None:
     assert (winter["terminal_stock_t"] > 0).all() and (winter["railed_t"] > winter["rail_t"]).all()
     # Each yard's stock follows railed in - delivered out, period by period, a year being a cycle.
     for _, one in yards.groupby(["year", "terminal"]):
-        order = one.set_index("period").reindex(["winter_stop", "alert_days", "season"], fill_value=0.0)
+        order = one.set_index("period")[["railed_in_t", "delivered_t", "stock_t"]].reindex(
+            ["winter_stop", "alert_days", "season"], fill_value=0.0
+        )
         before = np.roll(order["stock_t"].to_numpy(), 1)
         change = (order["railed_in_t"] - order["delivered_t"]).to_numpy()
         assert order["stock_t"].to_numpy() == pytest.approx(before + change, abs=1.0)
