@@ -21,6 +21,12 @@ FULL = 0.999  # a limit counts as binding at 99.9 % use
 SHOWN = 4  # binding items named per kind
 
 
+def _first_few(items: list[str]) -> str:
+    """The first :data:`SHOWN` items, comma-separated, and how many more there are."""
+    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
+
+
 def _largest_capacity(pb: Problem) -> np.ndarray:
     out = np.zeros(len(pb.bases))
     np.maximum.at(out, pb.level_base, pb.level_capacity)
@@ -162,9 +168,8 @@ def binding_limits(instance: Instance, solution: Solution, t: int) -> list[str]:
         items.sort(key=lambda e: (-cap[e], pb.resources[e]))
         if items:
             days = instance.scenario.trucks.operating_days
-            shown = ", ".join(_resource_text(table, e, cap[e], days) for e in items[:SHOWN])
-            more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
-            out.append(f"{kind.replace('_', ' ')}s full: {shown}{more}")
+            shown = _first_few([_resource_text(table, e, cap[e], days) for e in items])
+            out.append(f"{kind.replace('_', ' ')}s full: {shown}")
     out += _base_limits(pb, solution, t)
     out += quarry_limits(pb, solution, t)
     out += yard_limits(pb, solution, t)
@@ -181,9 +186,8 @@ def yard_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
     full = [b for b in np.nonzero((yard > 0) & (held >= FULL * yard))[0]]
     if not full:
         return []
-    shown = ", ".join(f"{pb.bases[b]} at {yard[b]:.1f} Mt" for b in full[:SHOWN])
-    more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
-    return [f"stockyards full at the year's end: {shown}{more}"]
+    shown = _first_few([f"{pb.bases[b]} at {yard[b]:.1f} Mt" for b in full])
+    return [f"stockyards full at the year's end: {shown}"]
 
 
 def period_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
@@ -206,9 +210,8 @@ def period_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
         full = [e for e in np.nonzero(np.isfinite(cap) & (cap > 0) & (load >= FULL * cap))[0]]
         if full:
             full.sort(key=lambda e: (-cap[e], pb.resources[e]))
-            shown = ", ".join(f"{pb.resources[e]} at {cap[e]:.2f} Mt" for e in full[:SHOWN])
-            more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
-            out.append(f"in the {name} period, full: {shown}{more}")
+            shown = _first_few([f"{pb.resources[e]} at {cap[e]:.2f} Mt" for e in full])
+            out.append(f"in the {name} period, full: {shown}")
         out += _full_terminal_yards(pb, per, t, s)
     return out
 
@@ -230,9 +233,8 @@ def _full_terminal_yards(pb: Problem, per, t: int, s: int) -> list[str]:
     full = [u for u in np.nonzero((cap > 0) & (held >= FULL * cap))[0]]
     if not full:
         return []
-    shown = ", ".join(f"{pb.terminal_yards.terminals[u]} at {cap[u]:.2f} Mt" for u in full[:SHOWN])
-    more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
-    return [f"terminal yards full at the end of the {pb.periods.names[s]} period: {shown}{more}"]
+    shown = _first_few([f"{pb.terminal_yards.terminals[u]} at {cap[u]:.2f} Mt" for u in full])
+    return [f"terminal yards full at the end of the {pb.periods.names[s]} period: {shown}"]
 
 
 def quarry_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
@@ -246,9 +248,8 @@ def quarry_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
     if not full:
         return []
     full.sort(key=lambda q: (-available[q], pb.quarries[q]))
-    shown = ", ".join(f"{pb.quarries[q]} at {available[q]:.1f} Mt/yr" for q in full[:SHOWN])
-    more = f" and {len(full) - SHOWN} more" if len(full) > SHOWN else ""
-    return [f"quarries at capacity: {len(full)} of {len(pb.quarries)}, {shown}{more}"]
+    shown = _first_few([f"{pb.quarries[q]} at {available[q]:.1f} Mt/yr" for q in full])
+    return [f"quarries at capacity: {len(full)} of {len(pb.quarries)}, {shown}"]
 
 
 def _resource_text(table, e: int, capacity: float, truck_days: float) -> str:
