@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from aggregates.analysis.coverage import Report, check_coverage, summary_table
+from aggregates.analysis.coverage import Difference, Report, check_coverage, explain_difference, summary_table
 from aggregates.config import Scenario
+from aggregates.data.boundaries import read_boundaries
 from aggregates.data.region import Region
 from aggregates.data.sites import Site
 from aggregates.files import atomic_folder
@@ -18,7 +19,7 @@ from aggregates.pipeline.progress import Progress
 from aggregates.pipeline.result import read_run
 from aggregates.pipeline.solving import solve
 from aggregates.plan import Plan
-from aggregates.viz.maps import coverage_map, save_html
+from aggregates.viz.maps import MapOptions, coverage_map, save_html
 
 
 def coverage(
@@ -68,11 +69,46 @@ def coverage(
     return check_coverage(scenario, region, sites, optimize=optimize)
 
 
-def write_coverage(report: Report, region: Region, out_dir: str | Path) -> Path:
-    """Write ``coverage.csv`` and the map ``coverage.html`` to ``out_dir`` (all or nothing)."""
+def coverage_both(
+    scenario: Scenario,
+    sites: list[tuple[str, Site]],
+    plan: str | Path | Plan,
+    *,
+    region: Region | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cache: InputCache | None = None,
+) -> tuple[Report, Report, list[Difference]]:
+    """Answer against a published plan and by re-optimising with the sites, and explain each difference.
+
+    Parameters
+    ----------
+    scenario, sites, region, on_progress, cache
+        As for :func:`coverage`.
+    plan
+        The published plan (a run folder or a plan).
+
+    Returns
+    -------
+    tuple
+        (answers against the plan, answers of the re-optimisation, one :class:`Difference` per site).
+    """
+    cache = cache if cache is not None else InputCache()
+    given = plan if isinstance(plan, Plan) else read_run(plan).plan
+    against = coverage(scenario, sites, plan=given, region=region, cache=cache)
+    if not isinstance(plan, Plan):
+        against = replace(against, residual_source=f"the plan in {plan} (each site checked alone against it)")
+    again = coverage(scenario, sites, region=region, on_progress=on_progress, cache=cache)
+    differences = [
+        explain_difference(a, given, b, again.plan) for a, b in zip(against.results, again.results, strict=True)
+    ]
+    return against, again, differences
+
+
+def write_coverage(report: Report, region: Region, out_dir: str | Path, lang: str = "zh") -> Path:
+    """Write ``coverage.csv`` and the map ``coverage.html`` (in ``lang``) to ``out_dir`` (all or nothing)."""
     out_dir = Path(out_dir)
     with atomic_folder(out_dir) as tmp:
         summary_table(report).to_csv(tmp / "coverage.csv", index=False, encoding="utf-8")
-        bases = {b.id: (b.geometry.y, b.geometry.x, b.name_en) for b in region.bases.itertuples()}
-        save_html(coverage_map(report, bases), tmp / "coverage.html")
+        page = coverage_map(report, region, read_boundaries(region.path), MapOptions(lang=lang))
+        save_html(page, tmp / "coverage.html")
     return out_dir
