@@ -10,6 +10,7 @@ from handmade import FEASIBLE, SAND_SHARE, SITE, plan_2021
 from tiny import write_config, write_region
 from typer.testing import CliRunner
 
+import aggregates as ag
 from aggregates.analysis.coverage import check_coverage, explain_difference, ranked_options, report_answers
 from aggregates.cli.app import app
 from aggregates.config import load_scenario
@@ -110,3 +111,26 @@ def test_cli_ambiguous_and_unknown_place_exit_2(tmp_path, tiny_region):
     assert "give a more precise name" in ambiguous.output and "测试d-far" in ambiguous.output
     unknown = runner.invoke(app, [*args, "--place", "测试d-fat"])
     assert unknown.exit_code == 2 and re.search(r"no place of the region.*closest: 测试d-far", unknown.output, re.S)
+
+
+def test_cli_both_needs_a_plan(tmp_path, tiny_region):
+    config = write_config(tmp_path, tiny_region, FEASIBLE)
+    args = ["coverage", str(config), "--place", "测试d-far", "--tonnes", "1000", "--product", "sand", "--both"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "--both compares against a published plan: give --plan RUN_DIR" in result.output
+
+
+@pytest.mark.slow
+def test_cli_both_answers_and_explains(tmp_path, tiny_region):
+    # The tiny plan has room for 100,000 t at d-far whichever way it is asked: the same answer twice.
+    config = write_config(tmp_path, tiny_region, FEASIBLE)
+    folder = ag.solve(load_scenario(config)).write(tmp_path / "run", visuals=False)
+    args = ["coverage", str(config), "--plan", str(folder), "--both", "--place", "测试d-far", "--json"]
+    result = runner.invoke(app, [*args, "--tonnes", "100000", "--product", "sand", "--out", str(tmp_path / "cov")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["answer"]["basis"] == "plan" and data["reoptimised"]["basis"] == "reoptimised"
+    assert data["covered"] and data["reoptimised"]["covered"]
+    assert data["difference"]["sentence"]["en"] == "测试d-far: both give the same answer"
+    assert data["residual_source"] == f"the plan in {folder} (each site checked alone against it)"
+    assert (tmp_path / "cov" / "coverage.html").is_file()
