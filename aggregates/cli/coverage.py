@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated
 
@@ -28,14 +28,13 @@ from aggregates.cli.app import (
     solve_progress,
 )
 from aggregates.config import Scenario
-from aggregates.data.gazetteer import region_gazetteer, resolve_place
 from aggregates.data.region import Region
 from aggregates.data.sites import Site, parse_years, read_sites, to_wgs84
 from aggregates.errors import InputError
 from aggregates.pipeline import InputCache
 from aggregates.pipeline.coverage import coverage as check
 from aggregates.pipeline.coverage import coverage_both as check_both
-from aggregates.pipeline.coverage import write_coverage
+from aggregates.pipeline.coverage import site_of, write_coverage
 from aggregates.viz.labels import check_lang
 from aggregates.vocab import CHAIN_SHORT
 
@@ -47,19 +46,22 @@ def _sites(scenario: Scenario, region: Region, where: dict, tonnes, product, yea
     if sum(x is not None for x in (sites_file, place, lat if lat is not None else lon)) > 1:
         raise InputError("give one of --sites FILE, --place NAME or --lat/--lon")
     if sites_file is not None:
-        return [(f"{sites_file} row {i}", site) for i, site in read_sites(sites_file, default)]
-    if place is not None:
-        found = resolve_place(region_gazetteer(region), place)
-        lat, lon, crs = found.lat, found.lon, "wgs84"
-        name = name or found.name_zh
-    if lat is None or lon is None or tonnes is None or product is None:
+        return [(f"{sites_file} row {i}", _moved(site, crs)) for i, site in read_sites(sites_file, default)]
+    if (place is None and (lat is None or lon is None)) or tonnes is None or product is None:
         raise InputError(
             "one site needs --place (or --lat and --lon), --tonnes and --product (e.g. --place 雄安 "
             "--tonnes 300000 --product sand), or give --sites FILE"
         )
-    lat, lon = to_wgs84(lat, lon, crs)
-    label = name or f"site at {lat:g}, {lon:g}"
-    return [(f"site '{label}'", Site(label, lat, lon, tonnes, product, default))]
+    site = site_of(region, tonnes, product, default, place=place, lat=lat, lon=lon, crs=crs, name=name)
+    return [(f"site '{site.name}'", site)]
+
+
+def _moved(site: Site, crs: str) -> Site:
+    """A site of a sites file in WGS 84 (bad numbers are left for the checks to name)."""
+    if not all(isinstance(v, float | int) for v in (site.lat, site.lon)):
+        return site
+    lat, lon = to_wgs84(site.lat, site.lon, crs)
+    return replace(site, lat=lat, lon=lon)
 
 
 @app.command()
@@ -77,7 +79,7 @@ def coverage(
     lat: Annotated[float | None, typer.Option(help="Site latitude, degrees (WGS 84 unless --crs gcj02).")] = None,
     lon: Annotated[float | None, typer.Option(help="Site longitude, degrees (WGS 84 unless --crs gcj02).")] = None,
     crs: Annotated[
-        str, typer.Option(help="Datum of --lat/--lon: wgs84 (GPS) or gcj02 (Gaode/Tencent maps).")
+        str, typer.Option(help="Datum of --lat/--lon and of a sites file: wgs84 (GPS) or gcj02 (Gaode/Tencent maps).")
     ] = "wgs84",
     sites: Annotated[
         Path | None, typer.Option("--sites", help="CSV or GeoJSON with name, lat, lon, tonnes, product[, years].")

@@ -9,8 +9,10 @@ from pathlib import Path
 from aggregates.analysis.coverage import Difference, Report, check_coverage, explain_difference, summary_table
 from aggregates.config import Scenario
 from aggregates.data.boundaries import read_boundaries
+from aggregates.data.gazetteer import region_gazetteer, resolve_place
 from aggregates.data.region import Region
-from aggregates.data.sites import Site
+from aggregates.data.sites import Site, to_wgs84
+from aggregates.errors import InputError
 from aggregates.files import atomic_folder
 from aggregates.network.options import RouteOptions
 from aggregates.pipeline.cache import InputCache
@@ -102,6 +104,45 @@ def coverage_both(
         explain_difference(a, given, b, again.plan) for a, b in zip(against.results, again.results, strict=True)
     ]
     return against, again, differences
+
+
+def site_of(
+    region: Region,
+    tonnes: float,
+    product: str,
+    years: tuple[int, ...],
+    *,
+    place: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    crs: str = "wgs84",
+    name: str | None = None,
+) -> Site:
+    """A site from a place name of the region, or from lat/lon in WGS 84 or GCJ-02 (``crs``).
+
+    Parameters
+    ----------
+    region
+        The region whose places ``place`` is looked up in (Chinese or pinyin).
+    tonnes, product, years
+        What the site asks for.
+    place, lat, lon, crs
+        Where: a place name, else ``lat`` and ``lon`` in ``crs`` (``wgs84`` or ``gcj02``).
+    name
+        The site's name (default: the place's Chinese name, or ``site at LAT, LON``).
+
+    Raises
+    ------
+    InputError
+        For a place that several places or none match, an unknown ``crs`` or no location at all.
+    """
+    if place is not None:
+        found = resolve_place(region_gazetteer(region), place)
+        return Site(name or found.name_zh, found.lat, found.lon, tonnes, product, tuple(years))
+    if lat is None or lon is None:
+        raise InputError("a site needs a place name or both lat and lon")
+    lat, lon = to_wgs84(lat, lon, crs)
+    return Site(name or f"site at {lat:g}, {lon:g}", lat, lon, tonnes, product, tuple(years))
 
 
 def write_coverage(report: Report, region: Region, out_dir: str | Path, lang: str = "zh") -> Path:

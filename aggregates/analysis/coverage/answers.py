@@ -91,7 +91,10 @@ def summary_table(report: Report) -> pd.DataFrame:
                 "co2e_kg_per_t": _rounded(r.mix_mean("co2e_kg_per_t"), 3),
                 "hours": _rounded(r.mix_mean("hours"), 2),
                 "suppliers": ";".join(f"{m.base}:{m.chain}:{m.tonnes:.0f}" for m in r.mix.itertuples()),
+                "natural_yuan_per_t": round(r.natural.yuan_per_t, 2) if r.natural else None,
                 "reason": r.reason,
+                "answer_zh": answer_of(r, report.basis).sentence("zh"),
+                "answer_en": answer_of(r, report.basis).sentence("en"),
             }
         )
     return pd.DataFrame(rows)
