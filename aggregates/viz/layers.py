@@ -127,9 +127,8 @@ def basemap_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         return _empty()
     main = roads[roads["kind"].isin(BASEMAP_ROAD_KINDS)]
     name = main["road"] if "road" in main else pd.Series("", index=main.index)
-    return gpd.GeoDataFrame(
-        {"kind": main["kind"], "road": name.fillna("").astype(str)}, geometry=main.geometry, crs=WGS84
-    )
+    frame = {"kind": main["kind"].to_numpy(), "road": name.fillna("").astype(str).to_numpy()}
+    return gpd.GeoDataFrame(frame, geometry=main.geometry.to_numpy(), crs=WGS84)
 
 
 def named_places(road_nodes: gpd.GeoDataFrame, stations: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
