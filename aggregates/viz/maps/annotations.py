@@ -108,10 +108,11 @@ function aggDeclutter(map){
   function run(){
     var els = Array.prototype.slice.call(map.getContainer().querySelectorAll('.agg-lbl'));
     els.sort(function(a, b){ return (+a.dataset.rank) - (+b.dataset.rank); });
+    els.forEach(function(el){ el.style.visibility = 'visible'; });
+    var boxes = els.map(function(el){ return el.getBoundingClientRect(); });  // one layout for all
     var kept = [];
-    els.forEach(function(el){
-      el.style.visibility = 'visible';
-      var r = el.getBoundingClientRect();
+    els.forEach(function(el, i){
+      var r = boxes[i];
       if (!r.width) { return; }
       var hit = kept.some(function(k){ return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top; });
       if (hit) { el.style.visibility = 'hidden'; } else { kept.push(r); }
@@ -119,12 +120,17 @@ function aggDeclutter(map){
   }
   map.on('zoomend moveend overlayadd overlayremove resize', function(){ setTimeout(run, 0); });
   map.whenReady(function(){ setTimeout(run, 30); });
-  // A map kept in step with another (Leaflet.Sync) is moved without its own events: check its zoom.
+  if (document.fonts) { document.fonts.ready.then(run); }  // fallback glyphs change the labels' widths
+  // A map kept in step with another (Leaflet.Sync) moves without its own events, and labels change width
+  // when the browser brings in fallback glyphs after the first paint: watch the view and the labels' widths.
   var seen = null;
   setInterval(function(){
-    var now = map.getZoom() + ':' + map.getSize().x + ':' + map.getSize().y;
+    var c = map.getCenter(), s = map.getSize(), width = 0;
+    map.getContainer().querySelectorAll('.agg-lbl').forEach(function(el){ width += el.offsetWidth; });
+    var now = [map.getZoom(), c.lat.toFixed(5), c.lng.toFixed(5), s.x, s.y, width].join(':');
     if (now !== seen) { seen = now; run(); }
-  }, 600);
+  }, 500);
+  map._aggDeclutter = run;
 }
 </script>"""
 
