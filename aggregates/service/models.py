@@ -50,7 +50,8 @@ class JobIn(BaseModel):
     params: dict = Field(
         default_factory=dict,
         description="pareto: points, caps_kt, year; sensitivity: param, "
-        "values, year, single_year; tornado: metric, ranges, year, single_year; compare: year",
+        "values, year, single_year; tornado: metric, ranges, year, single_year; compare: year; "
+        "sweeps: charts (default true)",
     )
     sites: list[SiteIn] | None = Field(None, max_length=200, description="coverage: the sites")
     plan: str | None = Field(None, max_length=32, description="coverage: a published job whose plan to check against")

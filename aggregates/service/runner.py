@@ -58,6 +58,11 @@ def _counted(on_progress: OnProgress, what: str) -> Callable[[int, int], None]:
     return on_done
 
 
+def _charts(params: dict) -> bool:
+    """Sweeps draw their charts unless ``params`` says ``charts: false`` (a table-only run is seconds faster)."""
+    return bool(params.get("charts", True))
+
+
 def _optimize(loaded, params, request, out_dir, on_progress) -> dict:
     result = solve(loaded[0], on_progress=on_progress)
     result.write(out_dir)
@@ -81,7 +86,7 @@ def _pareto(loaded, params, request, out_dir, on_progress) -> dict:
         workers=1,
         on_done=_counted(on_progress, "Pareto front"),
     )
-    write_sweep(out_dir, pareto=front, lang=loaded[0].outputs.lang)
+    write_sweep(out_dir, pareto=front, lang=loaded[0].outputs.lang, charts=_charts(params))
     return {"year": front.year, "points": json_records(front.points)}
 
 
@@ -95,7 +100,7 @@ def _sensitivity(loaded, params, request, out_dir, on_progress) -> dict:
         workers=1,
         on_done=_counted(on_progress, "sensitivity"),
     )
-    write_sweep(out_dir, sensitivity=rows, lang=loaded[0].outputs.lang)
+    write_sweep(out_dir, sensitivity=rows, lang=loaded[0].outputs.lang, charts=_charts(params))
     return {"param": params["param"], "rows": json_records(rows)}
 
 
@@ -110,7 +115,7 @@ def _tornado(loaded, params, request, out_dir, on_progress) -> dict:
         workers=1,
         on_done=_counted(on_progress, "tornado"),
     )
-    write_sweep(out_dir, tornado=rows, lang=loaded[0].outputs.lang)
+    write_sweep(out_dir, tornado=rows, lang=loaded[0].outputs.lang, charts=_charts(params))
     return {"rows": json_records(rows)}
 
 

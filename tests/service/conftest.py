@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import text
-from svc import FEASIBLE, PASSWORD, POSTGRES, USERS
+from svc import FEASIBLE, PASSWORD, POSTGRES, USERS, live_server
 from tiny import write_config, write_region
 
 from aggregates.service import users
@@ -25,15 +25,25 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request) -> str:
-    """The database URL of each backend ('' for the embedded SQLite); PostgreSQL only when one is given."""
+def _backend(request) -> str:
     if request.param == "postgresql":
         if not POSTGRES:
             pytest.skip("no PostgreSQL: set AGGREGATES_TEST_POSTGRES_URL (scripts/postgres-dev start DIR prints it)")
         _reset_postgres(POSTGRES)
         return POSTGRES
     return ""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """The database URL of each backend ('' for the embedded SQLite); PostgreSQL only when one is given."""
+    return _backend(request)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_backend(request) -> str:
+    """:func:`backend` for a module's tests that share one server."""
+    return _backend(request)
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +55,17 @@ def scenarios_dir(tmp_path_factory) -> Path:
     return folder
 
 
+def fresh_settings(data_dir: Path, backend: str, scenarios_dir: Path) -> Settings:
+    """Settings over a fresh, migrated database and an empty storage folder."""
+    made = Settings(data_dir=data_dir, db_url=backend, scenarios_dir=scenarios_dir, stale_s=3.0)
+    prepare(made)
+    return made
+
+
 @pytest.fixture
 def settings(tmp_path, backend, scenarios_dir) -> Settings:
     """Settings over a fresh, migrated database and an empty storage folder."""
-    made = Settings(data_dir=tmp_path / "data", db_url=backend, scenarios_dir=scenarios_dir, stale_s=3.0)
-    prepare(made)
-    return made
+    return fresh_settings(tmp_path / "data", backend, scenarios_dir)
 
 
 @pytest.fixture(autouse=True)
@@ -59,11 +74,25 @@ def _quick_hashes(monkeypatch):
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
-@pytest.fixture
-def tokens(settings) -> dict[str, str]:
-    """An API token per user of :data:`USERS` (name -> token)."""
+def add_users(settings: Settings) -> dict[str, str]:
+    """Add the users of :data:`USERS`; return their API tokens (name -> token)."""
     engine = make_engine(settings)
     with sessions(engine)() as db:
         made = {name: add_user(db, name, role, PASSWORD).token for name, role in USERS.items()}
     engine.dispose()
     return made
+
+
+@pytest.fixture
+def tokens(settings) -> dict[str, str]:
+    """An API token per user of :data:`USERS` (name -> token)."""
+    return add_users(settings)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, module_backend, scenarios_dir):
+    """A real ``aggregates serve`` with 2 workers, shared by a module's tests, and the users' tokens."""
+    settings = fresh_settings(tmp_path_factory.mktemp("live") / "data", module_backend, scenarios_dir)
+    tokens = add_users(settings)
+    with live_server(settings) as server:
+        yield server, settings, tokens
