@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +19,7 @@ TINY = {"kind": "optimize", "scenario": {"name": "tiny"}}
 
 @pytest.fixture
 def client(settings):
-    app = create_app(settings)
+    app = create_app(replace(settings, coverage_processes=0))
     with TestClient(app) as made:
         yield made
     app.state.engine.dispose()
