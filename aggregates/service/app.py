@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aggregates.errors import AggregatesError
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> FastAPI:
     """The web application over ``settings``' database (already migrated) and storage."""
-    app = FastAPI(
+    # fastapi-offline: /docs and /redoc with their scripts served from here, not a CDN (offline offices)
+    app = FastAPIOffline(
         lifespan=_lifespan,
         title="aggregates planning service",
         description="Jobs for planners, published plans for officials, coverage answers for project teams.",
