@@ -1,0 +1,141 @@
+"""What a job does, run in a child process of a worker: the public API, then files written all at once.
+
+Each kind calls the same functions as its command (``optimize``, ``compare``, ``pareto``,
+``sensitivity``, ``tornado``, ``coverage``) and writes its folder through the writers those
+commands use, which write to a temporary sibling and swap it into place when complete. The
+worker records the job done (with the folder's file list) only after that, so a result is never
+half-published.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from aggregates.analysis.compare import comparison_json
+from aggregates.analysis.coverage import result_dict
+from aggregates.analysis.tradeoffs import json_records, parse_ranges
+from aggregates.data.sites import Site
+from aggregates.errors import AggregatesError
+from aggregates.pipeline import InputCache, Progress, solve
+from aggregates.pipeline.coverage import coverage, write_coverage
+from aggregates.service import scenarios
+from aggregates.sweep import compare, pareto_front, sensitivity, tornado, write_sweep
+from aggregates.viz.publish import map_options
+
+OnProgress = Callable[[Progress], None]
+
+
+def run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress) -> dict:
+    """Run one job and write its files to ``out_dir`` (replaced whole); return its figures as JSON.
+
+    Raises
+    ------
+    AggregatesError
+        Whatever the command would report (bad scenario, no plan, ...), with its message.
+    """
+    with tempfile.TemporaryDirectory(prefix="aggregates-job-") as tmp:
+        try:
+            return _run(kind, request, out_dir, on_progress, Path(tmp))
+        except AggregatesError as exc:
+            exc.message = exc.message.replace(f"{tmp}/", "")  # name the scenario, not the scratch folder
+            raise
+
+
+def _run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress, tmp: Path) -> dict:
+    overrides = request.get("overrides", [])
+    loaded = [scenarios.load(s["name"], s["text"], overrides, tmp) for s in request["scenarios"]]
+    return _KINDS[kind](loaded, request.get("params", {}), request, out_dir, on_progress)
+
+
+def _counted(on_progress: OnProgress, what: str) -> Callable[[int, int], None]:
+    def on_done(done: int, total: int) -> None:
+        # the tables and charts are still to write when the last solve is done
+        on_progress(Progress(f"{what}: {done} of {total} solved", 0.9 * done / max(total, 1)))
+
+    return on_done
+
+
+def _charts(params: dict) -> bool:
+    """Sweeps draw their charts unless ``params`` says ``charts: false`` (a table-only run is seconds faster)."""
+    return bool(params.get("charts", True))
+
+
+def _optimize(loaded, params, request, out_dir, on_progress) -> dict:
+    result = solve(loaded[0], on_progress=on_progress)
+    result.write(out_dir)
+    return result.plan.to_json()
+
+
+def _compare(loaded, params, request, out_dir, on_progress) -> dict:
+    options = map_options(loaded[0].outputs)
+    comparison, _ = compare(
+        loaded, out_dir, options, year=params.get("year"), workers=1, on_done=_counted(on_progress, "compare")
+    )
+    return {"rows": comparison_json(comparison)}
+
+
+def _pareto(loaded, params, request, out_dir, on_progress) -> dict:
+    front = pareto_front(
+        loaded[0],
+        points=int(params.get("points", 6)),
+        year=params.get("year"),
+        caps_kt=params.get("caps_kt"),
+        workers=1,
+        on_done=_counted(on_progress, "Pareto front"),
+    )
+    write_sweep(out_dir, pareto=front, lang=loaded[0].outputs.lang, charts=_charts(params))
+    return {"year": front.year, "points": json_records(front.points)}
+
+
+def _sensitivity(loaded, params, request, out_dir, on_progress) -> dict:
+    rows = sensitivity(
+        loaded[0],
+        param=params["param"],
+        values=params["values"],
+        year=params.get("year"),
+        single_year=bool(params.get("single_year", False)),
+        workers=1,
+        on_done=_counted(on_progress, "sensitivity"),
+    )
+    write_sweep(out_dir, sensitivity=rows, lang=loaded[0].outputs.lang, charts=_charts(params))
+    return {"param": params["param"], "rows": json_records(rows)}
+
+
+def _tornado(loaded, params, request, out_dir, on_progress) -> dict:
+    ranges = parse_ranges(params["ranges"]) if params.get("ranges") else None
+    rows = tornado(
+        loaded[0],
+        params=ranges,
+        metric=params.get("metric", "system_cost_yuan"),
+        year=params.get("year"),
+        single_year=bool(params.get("single_year", False)),
+        workers=1,
+        on_done=_counted(on_progress, "tornado"),
+    )
+    write_sweep(out_dir, tornado=rows, lang=loaded[0].outputs.lang, charts=_charts(params))
+    return {"rows": json_records(rows)}
+
+
+def _coverage(loaded, params, request, out_dir, on_progress) -> dict:
+    sites = [(f"site '{s['name']}'", Site(**{**s, "years": tuple(s["years"])})) for s in request["sites"]]
+    cache = InputCache()
+    region = cache.region(loaded[0].region)
+    report = coverage(
+        loaded[0], sites, plan=request.get("plan_dir"), region=region, on_progress=on_progress, cache=cache
+    )
+    write_coverage(report, region, out_dir)
+    rows = [result_dict(r, report.rule) for r in report.results]
+    return {"residual_source": report.residual_source, "sites": json.loads(json.dumps(rows, default=str))}
+
+
+_KINDS = {
+    "optimize": _optimize,
+    "compare": _compare,
+    "pareto": _pareto,
+    "sensitivity": _sensitivity,
+    "tornado": _tornado,
+    "coverage": _coverage,
+}
