@@ -8,6 +8,7 @@ core may use the types.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,7 +95,12 @@ class Region:
     quarry_years: pd.DataFrame
 
     def points(self) -> pd.DataFrame:
-        """Every point of every point layer: id, layer, lon, lat, province."""
+        """Every point of every point layer: id, layer, lon, lat, province (built once per region; do not
+        modify the frame)."""
+        return self._points
+
+    @cached_property
+    def _points(self) -> pd.DataFrame:
         frames = []
         for name in schema.POINT_LAYERS:
             table = getattr(self, name)

@@ -10,6 +10,8 @@ soon, the next one is told to come back (503 with ``Retry-After``) rather than q
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
@@ -34,7 +36,15 @@ def _plan(folder: str) -> Result:
 
 
 def answer(folder: str, site: dict) -> dict:
-    """One site checked alone against the room the plan in run folder ``folder`` leaves (JSON-ready)."""
+    """One site checked alone against the room the plan in run folder ``folder`` leaves (JSON-ready).
+
+    A published plan never changes, so the same question gets the answer it got before (kept per process)."""
+    return copy.deepcopy(_answer(folder, json.dumps(site, sort_keys=True)))
+
+
+@lru_cache(maxsize=4096)
+def _answer(folder: str, question: str) -> dict:
+    site = json.loads(question)
     run = _plan(folder)
     years = tuple(site["years"]) or (min(run.plan.scenario.years),)
     checked = Site(**{**site, "years": years})
