@@ -4,14 +4,16 @@ Starts ``aggregates serve`` (SQLite, 2 worker processes) on the tiny test region
 planner and a project team, runs one optimize job and publishes it, then for ``--seconds``:
 
 * 50 clients, each polling ``GET /api/jobs/{id}`` and ``GET /api/jobs`` once a second (what an open jobs page does);
-* coverage questions ``POST /api/coverage`` against the published plan at ``--coverage-rate`` a second;
+* coverage questions ``POST /api/coverage`` against the published plan at ``--coverage-rate`` a second, taking
+  turns among ``--sites`` distinct sites (project teams ask again about the same sites; a repeated question is
+  answered from the answering process's memory, a new one costs the site's route options);
 * a planner submitting an optimize job every 5 s (``POST /api/jobs``), so the workers are busy meanwhile.
 
 Prints, per endpoint, the requests sent, errors (a status other than 2xx, or no answer) and the p50/p95/max latency.
 
 Usage::
 
-    python benchmarks/service_load.py [--seconds 60] [--clients 50] [--coverage-rate 20]
+    python benchmarks/service_load.py [--seconds 60] [--clients 50] [--coverage-rate 20] [--sites 20]
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ from tiny import write_config, write_region  # noqa: E402
 TARGET = "target:\n  mt_per_yr: 3\n  from_year: 2021\n"
 JOB = {"kind": "optimize", "scenario": {"name": "tiny"}, "overrides": ["outputs.charts=false", "outputs.report=false"]}
 SITE = {"name": "site", "lat": 40.0, "lon": 116.41, "tonnes": 100000, "product": "sand", "years": [2021]}
+
+
+def sites(n: int) -> list[dict]:
+    """``n`` distinct sites along the tiny region's road west of r-c, 100 to 300 kt each."""
+    return [
+        {**SITE, "name": f"site {i}", "lon": round(116.41 - 0.002 * i, 4), "tonnes": 100000 + 10000 * (i % 21)}
+        for i in range(n)
+    ]
 
 
 def add_user(data: Path, name: str, role: str) -> str:
@@ -102,10 +112,10 @@ async def poller(client: httpx2.AsyncClient, job: str, stats: Stats, end: float,
         await asyncio.sleep(1.0)
 
 
-async def asker(client: httpx2.AsyncClient, plan: str, stats: Stats, end: float, rate: float) -> None:
-    tasks = []
+async def asker(client: httpx2.AsyncClient, plan: str, stats: Stats, end: float, rate: float, n: int) -> None:
+    tasks, asked = [], sites(n)
     while time.monotonic() < end:
-        body = {"site": SITE, "plan": plan}
+        body = {"site": asked[len(tasks) % n], "plan": plan}
         tasks.append(asyncio.create_task(stats.call("POST /api/coverage", client.post("/api/coverage", json=body))))
         await asyncio.sleep(1.0 / rate)
     await asyncio.gather(*tasks)
@@ -128,7 +138,7 @@ async def load(url: str, tokens: dict[str, str], plan: str, args) -> Stats:
     async with client(tokens["planner"]) as planner, client(tokens["project"]) as project:
         await asyncio.gather(
             *(poller(planner, plan, stats, end, i / args.clients) for i in range(args.clients)),
-            asker(project, plan, stats, end, args.coverage_rate),
+            asker(project, plan, stats, end, args.coverage_rate, args.sites),
             submitter(planner, stats, end),
         )
     return stats
@@ -149,6 +159,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--coverage-rate", type=float, default=20.0)
+    parser.add_argument("--sites", type=int, default=20, help="distinct coverage sites asked in turn")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aggregates-load-") as tmp:
         folder = Path(tmp)
@@ -188,7 +199,8 @@ def run(url: str, tokens: dict[str, str], args) -> None:
         c.post(f"/api/jobs/{plan}/publish").raise_for_status()
     stats = asyncio.run(load(url, tokens, plan, args))
     print(
-        f"{args.clients} clients polling once a second, {args.coverage_rate:g} coverage questions a second, "
+        f"{args.clients} clients polling once a second, {args.coverage_rate:g} coverage questions a second "
+        f"({args.sites} distinct sites), "
         f"{args.seconds:g} s, 2 workers, SQLite"
     )
     print(stats.table())
