@@ -155,3 +155,87 @@ def comparison_json(comparison: Comparison) -> list[dict]:
         for f in comparison.failed
     ]
     return out
+
+
+# -- what changed between two plans ------------------------------------------------------------
+
+FLOW_KEYS = ["base", "node", "chain"]
+# How a flow or a base differs from one plan (a) to another (b).
+FLOW_CHANGES = ("new", "gone", "grown", "shrunk", "same")
+BASE_CHANGES = ("built", "not_built", "larger", "smaller", "same")
+
+
+def flow_changes(a: Plan, b: Plan, year: int | None = None, tol_t: float = 1000.0) -> pd.DataFrame:
+    """How each flow (base, node, chain; products summed) changes from plan ``a`` to plan ``b`` in ``year``.
+
+    Parameters
+    ----------
+    a, b
+        The reference plan and the plan compared with it.
+    year
+        The year (default: ``a``'s headline year; ``b`` must have it too).
+    tol_t
+        Tonnes a year below which a difference counts as none (solver noise).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per flow in either plan: ``base``, ``node``, ``chain``, ``tonnes_a``, ``tonnes_b``,
+        ``delta_t`` (b - a) and ``change``: ``new`` (only in b), ``gone`` (only in a), ``grown``,
+        ``shrunk`` or ``same``; largest change first.
+    """
+    year = a.headline_year(year)
+    b.headline_year(year)
+    both = pd.concat({"a": _flow_tonnes(a, year), "b": _flow_tonnes(b, year)}, axis=1).fillna(0.0)
+    both.columns = ["tonnes_a", "tonnes_b"]
+    out = both.assign(delta_t=both["tonnes_b"] - both["tonnes_a"]).reset_index()
+    a_has, b_has = out["tonnes_a"] > tol_t, out["tonnes_b"] > tol_t
+    out["change"] = np.select(
+        [~a_has & b_has, a_has & ~b_has, out["delta_t"] > tol_t, out["delta_t"] < -tol_t],
+        ["new", "gone", "grown", "shrunk"],
+        "same",
+    )
+    out = out[a_has | b_has]
+    order = out["delta_t"].abs().sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
+def _flow_tonnes(plan: Plan, year: int) -> pd.Series:
+    flows = plan.flows[plan.flows["year"] == year]
+    return flows.groupby(FLOW_KEYS, sort=True)["tonnes"].sum()
+
+
+def base_changes(a: Plan, b: Plan, year: int | None = None) -> pd.DataFrame:
+    """How each base's capacity changes from plan ``a`` to plan ``b`` in ``year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per base open in either plan: ``base``, ``name``, ``name_zh``, ``city``,
+        ``capacity_a_t``, ``capacity_b_t`` (0 where not built) and ``change``: ``built`` (open in b
+        only), ``not_built`` (open in a only), ``larger``, ``smaller`` or ``same``.
+    """
+    year = a.headline_year(year)
+    b.headline_year(year)
+    caps = pd.concat({"a": _capacity(a, year), "b": _capacity(b, year)}, axis=1).fillna(0.0)
+    out = caps.rename(columns={"a": "capacity_a_t", "b": "capacity_b_t"})
+    open_a, open_b = out["capacity_a_t"] > 0, out["capacity_b_t"] > 0
+    out["change"] = np.select(
+        [
+            open_b & ~open_a,
+            open_a & ~open_b,
+            out["capacity_b_t"] > out["capacity_a_t"],
+            out["capacity_b_t"] < out["capacity_a_t"],
+        ],
+        ["built", "not_built", "larger", "smaller"],
+        "same",
+    )
+    out = out[open_a | open_b]
+    names = pd.concat([a.bases, b.bases]).drop_duplicates("base").set_index("base")[["name", "name_zh", "city"]]
+    return names.join(out, how="inner").rename_axis("base").reset_index()
+
+
+def _capacity(plan: Plan, year: int) -> pd.Series:
+    bases = plan.bases[plan.bases["year"] == year]
+    built = bases["capacity_t"].where(bases["level"] >= 0, 0.0)
+    return pd.Series(built.to_numpy(float), index=bases["base"].to_numpy()).groupby(level=0).sum()

@@ -125,6 +125,17 @@ _WORDS: dict[str, tuple[str, str]] = {
     "shadow_price": ("影子价格", "shadow price"),
     "yuan_per_unit": ("元/单位", "yuan/unit"),
     "target_status": ("目标达成情况", "target status"),
+    # supply matrix, conclusion and print (aggregates/viz/supply_matrix.py, report)
+    "supply_city": ("供应城市", "supply city"),
+    "market": ("需求城市", "market"),
+    "supply_matrix": ("供需矩阵:谁以何种方式供应哪个市场", "Supply matrix: who supplies which market, by which mode"),
+    "chart_supply": ("各供应城市到各市场的运量 (按运输方式)", "Tonnes from each supply city to each market, by mode"),
+    "conclusion": ("结论", "in one sentence"),
+    # solver statuses and resource units, in the report's language
+    "optimal": ("最优", "optimal"),
+    "feasible": ("可行", "feasible"),
+    "t/yr": ("吨/年", "t/yr"),
+    "swaps/yr": ("次/年", "swaps/yr"),
     # trade-off charts (aggregates/viz/charts/tradeoffs.py)
     "chart_pareto": ("成本与碳排放的帕累托前沿", "Cost-CO2e Pareto front"),
     "chart_sensitivity": ("敏感性分析", "Sensitivity"),

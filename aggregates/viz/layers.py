@@ -23,9 +23,22 @@ from aggregates.plan import Plan
 
 WGS84 = "EPSG:4326"
 REGION_LAYERS = ("rail_segments", "terminals", "swap_stations")
-LAYER_NAMES = ("bases", "demand", "flows", "rail_segments", "terminals", "swap_stations", "boundaries", "quarries")
+LAYER_NAMES = (
+    "bases",
+    "demand",
+    "flows",
+    "rail_segments",
+    "terminals",
+    "swap_stations",
+    "boundaries",
+    "quarries",
+    "roads",
+    "places",
+)
 # Layers a plan.gpkg written before they existed lacks (read back empty).
-LATER_LAYERS = ("quarries",)
+LATER_LAYERS = ("quarries", "roads", "places")
+# Roads drawn on the basemap: the main network, not the short links joining sites to it.
+BASEMAP_ROAD_KINDS = ("expressway", "national", "provincial", "motorway", "trunk", "primary")
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,10 @@ class MapLayers:
         Display outlines of the market areas and supply cities (may be empty).
     quarries
         The plan's ``quarries`` rows, each at its quarry's point (empty without quarries).
+    roads
+        The region's main roads (``BASEMAP_ROAD_KINDS``), drawn on the map's own basemap.
+    places
+        Named towns and junctions of the road network (``name_en``, ``name_zh``), labelled on the basemap.
     """
 
     bases: gpd.GeoDataFrame
@@ -53,7 +70,9 @@ class MapLayers:
     terminals: gpd.GeoDataFrame
     swap_stations: gpd.GeoDataFrame
     boundaries: gpd.GeoDataFrame
-    quarries: gpd.GeoDataFrame = field(default_factory=lambda: gpd.GeoDataFrame(geometry=[], crs=WGS84))
+    quarries: gpd.GeoDataFrame = field(default_factory=lambda: _empty())
+    roads: gpd.GeoDataFrame = field(default_factory=lambda: _empty())
+    places: gpd.GeoDataFrame = field(default_factory=lambda: _empty())
 
     def items(self) -> list[tuple[str, gpd.GeoDataFrame]]:
         """(name, layer) in the order ``plan.gpkg`` stores them."""
@@ -93,7 +112,44 @@ def map_layers(plan: Plan, region: Region, flow_lines: list | None = None) -> Ma
         **{name: getattr(region, name) for name in REGION_LAYERS},
         boundaries=read_boundaries(region.path),
         quarries=_at_points(plan.quarries, "quarry", points),
+        roads=basemap_roads(region.roads),
+        places=named_places(region.road_nodes, region.rail_stations),
     )
+
+
+def _empty() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=[], crs=WGS84)
+
+
+def basemap_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The main roads of a region's road layer (``kind`` in ``BASEMAP_ROAD_KINDS``), with their kind and name."""
+    if roads.empty or "kind" not in roads:
+        return _empty()
+    main = roads[roads["kind"].isin(BASEMAP_ROAD_KINDS)]
+    name = main["road"] if "road" in main else pd.Series("", index=main.index)
+    frame = {"kind": main["kind"].to_numpy(), "road": name.fillna("").astype(str).to_numpy()}
+    return gpd.GeoDataFrame(frame, geometry=main.geometry.to_numpy(), crs=WGS84)
+
+
+def named_places(road_nodes: gpd.GeoDataFrame, stations: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Named towns and junctions of the road network (``kind`` town) and rail stations (``kind`` station).
+
+    Only points with a Chinese name are kept: the basemap labels the towns, and the report names rail
+    sections by their stations.
+    """
+    frames = [_named(road_nodes, "town"), _named(stations, "station")]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty()
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
+
+
+def _named(points: gpd.GeoDataFrame | None, kind: str) -> gpd.GeoDataFrame:
+    if points is None or points.empty or "name_zh" not in points:
+        return _empty()
+    named = points[points["name_zh"].fillna("").astype(str).str.len() > 0]
+    cols = {c: named[c].fillna("").astype(str).to_numpy() for c in ("id", "name_en", "name_zh")}
+    return gpd.GeoDataFrame({**cols, "kind": kind}, geometry=named.geometry.to_numpy(), crs=WGS84)
 
 
 def _at_points(table: pd.DataFrame, key: str, points: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -72,7 +72,9 @@ def write_visuals(
         written += write_charts(run.plan, folder, lang=options.lang, year=year)
     if report:
         map_html = map_path.read_text(encoding="utf-8")
-        written.append(write_report(run.plan, folder, lang=options.lang, map_html=map_html, year=year))
+        written.append(
+            write_report(run.plan, folder, lang=options.lang, map_html=map_html, year=year, layers=run.layers)
+        )
     log.info("wrote %d map/chart/report files to %s", len(written), folder)
     return written
 

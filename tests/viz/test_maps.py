@@ -282,22 +282,7 @@ def test_map_errors_are_clear(tiny_run, tmp_path):
 # --- the default region in a real browser ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def default_map(tmp_path_factory):
-    """The default region solved and written by ``aggregates optimize`` (about 15 s)."""
-    folder = tmp_path_factory.mktemp("defaultmap")
-    out = folder / "run"
-    args = [
-        "optimize",
-        str(ROOT / "configs" / "default.yaml"),
-        "--out",
-        str(out),
-        "--set",
-        "outputs.maps_dir=" + str(folder),
-    ]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return out
+# ``default_map`` (the default region solved and written by ``aggregates optimize``) is in conftest.py.
 
 
 @pytest.mark.slow

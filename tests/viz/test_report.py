@@ -222,7 +222,8 @@ def test_binding_resources_sorted_by_shadow_price(page_en, plan):
     # 2022: the yard at 99 % (30.0 yuan/t) before the line at 100 % (12.5); the quiet yard at 50 % is left out.
     assert table.index("Yard one") < table.index("Line &lt;A&gt; &amp; B")
     assert "Quiet yard" not in table
-    assert "<td class=num>1,980,000</td><td class=num>2,000,000</td><td>t/yr</td>" in table
+    # Tonnes a year in the report's unit: 1,980,000 t/yr of 2,000,000 is 1.98 of 2.00 Mt/yr.
+    assert "<td class=num>1.98</td><td class=num>2.00</td><td>Mt/yr</td>" in table
     none = report_html(plan, lang="en", year=2023)
     assert "No resource is used to 99 % or more." in none
 

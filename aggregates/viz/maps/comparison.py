@@ -19,6 +19,7 @@ from jinja2 import Template
 from aggregates.errors import InputError
 from aggregates.viz.labels import Lang, text
 from aggregates.viz.layers import Drawable
+from aggregates.viz.maps.changes import changes_layer, changes_legend, changes_summary
 from aggregates.viz.maps.basemaps import empty_map, folium_lib, projector, tile_layers
 from aggregates.viz.maps.options import MapOptions
 from aggregates.viz.maps.panels import delta_html, grid_css, legend_html, strip_px, title_html
@@ -117,7 +118,7 @@ def comparison_map(runs: list[Drawable], options: MapOptions | None = None):
     project = projector(options)
     columns = min(len(runs), 3)
     rows = -(-len(runs) // columns)
-    maps = []
+    maps, changes = [], [""]
     for i, run in enumerate(runs):
         place = {"width": f"{100 / columns:.4f}%", "height": f"{100 / rows:.4f}%"}
         place |= {"left": f"{100 * (i % columns) / columns:.4f}%", "top": f"{100 * (i // columns) / rows:.4f}%"}
@@ -126,6 +127,10 @@ def comparison_map(runs: list[Drawable], options: MapOptions | None = None):
         for tile in tile_layers(lib, options):
             tile.add_to(m)
         add_plan_layers(m, run, year, options, project)
+        if i:
+            layer, counts = changes_layer(lib, runs[0], run, year, options.lang, project, options.simplify_deg)
+            layer.add_to(m)
+            changes.append(changes_summary(counts, options.lang))
         lib.LayerControl(collapsed=True, position="topright").add_to(m)
         fit_plan(m, runs[0], project, legend_px=20)
         maps.append(m)
@@ -135,11 +140,10 @@ def comparison_map(runs: list[Drawable], options: MapOptions | None = None):
     figure.header.add_child(Element(grid_css([m.get_name() for m in maps], columns, rows, strip)))
     for i, run in enumerate(runs):
         slot = (i % columns, i // columns, columns, rows)
-        title = title_html(
-            title_info(run, year, options.lang), slot=slot, ident=f"agg-title-{chr(97 + i)}", strip=strip
-        )
+        info = {**title_info(run, year, options.lang), "changes": changes[i], "conclusion": None}
+        title = title_html(info, slot=slot, ident=f"agg-title-{chr(97 + i)}", strip=strip)
         figure.html.add_child(Element(title))
     names = [run.plan.name for run in runs]
     figure.html.add_child(Element(delta_html(names, kpi_table(runs, year, options.lang), options.lang, strip)))
-    figure.html.add_child(Element(legend_html(options.lang, open_=False)))
+    figure.html.add_child(Element(legend_html(options.lang, open_=False, extra=changes_legend(options.lang))))
     return figure

@@ -77,9 +77,12 @@ def title_html(
     note = "" if info["proven"] else f'<div class="agg-missed">{_w("feasible", lang)}</div>'
     style = "" if slot is None else f' style="{_slot_position(*slot, strip)}"'
     switch = _language_switch(info.get("switch")) if info.get("switch") else ""
+    conclusion = f'<p class="agg-conclusion">{e(info["conclusion"])}</p>' if info.get("conclusion") else ""
+    if info.get("changes"):
+        note += f'<div class="agg-changes">{e(info["changes"])}</div>'
     return (
-        f'<div class="agg-box agg-title" id="{ident}"{style}><h1>{heading}{switch}</h1><div class="agg-kpis">{cells}</div>'
-        f"{note}</div>"
+        f'<div class="agg-box agg-title" id="{ident}"{style}><h1>{heading}{switch}</h1>{conclusion}'
+        f'<div class="agg-kpis">{cells}</div>{note}</div>'
     )
 
 
@@ -133,8 +136,10 @@ _LEGEND_WORDS = {
 }
 
 
-def legend_html(lang: Lang, *, open_: bool = True) -> str:
-    """The legend box, in ``lang``; a click on its heading folds it away (``open_``: unfolded at first)."""
+def legend_html(lang: Lang, *, open_: bool = True, extra: str = "") -> str:
+    """The legend box, in ``lang``; a click on its heading folds it away (``open_``: unfolded at first).
+
+    ``extra`` is HTML put first (a comparison's change layer)."""
 
     def w(key: str) -> str:
         zh, en = _LEGEND_WORDS[key]
@@ -163,13 +168,20 @@ def legend_html(lang: Lang, *, open_: bool = True) -> str:
     return (
         '<div class="agg-box agg-legend" id="agg-legend">'
         f"<details{' open' if open_ else ''}><summary>{'图例' if lang == 'zh' else 'Legend'}</summary>"
-        f'<h2>{w("flows")}</h2><div class="agg-row">{modes}</div><div class="agg-row">{widths}</div>'
+        f'{extra}<h2>{w("flows")}</h2><div class="agg-row">{modes}</div><div class="agg-row">{widths}</div>'
         f"<h2>{w('bases')}</h2>{swatches(BASE_BINS)}"
         f"<h2>{w('demand')}</h2>{swatches(DEMAND_BINS)}<div>{w('unmet')}</div><div>{w('coverage')}</div>"
         f'<h2>{w("capacity")}</h2>{swatches(UTILISATION_BINS)}<div class="agg-row">{unused}</div>'
         f"<div>{w('symbols')}</div><div>{w('areas')}</div>"
         "</details></div>"
     )
+
+
+def matrix_html(table: str, year: int, lang: Lang) -> str:
+    """The supply-matrix panel (bottom left, folded at first): ``table`` is
+    :func:`aggregates.viz.report.matrix.matrix_table`'s HTML."""
+    head = f"供需矩阵 {year}年 (万吨)" if lang == "zh" else f"Supply matrix {year} (Mt)"
+    return f'<div class="agg-box agg-matrix" id="agg-matrix"><details><summary>{head}</summary>{table}</details></div>'
 
 
 def strip_px(runs: int) -> int:

@@ -14,6 +14,7 @@ import pandas as pd
 from aggregates.viz.corridors import MODES, corridors
 from aggregates.viz.labels import Lang
 from aggregates.viz.layers import Drawable
+from aggregates.viz.maps.annotations import add_declutter, basemap_layer, labels_layer
 from aggregates.viz.maps.basemaps import geojson, latlon, lib_of, projector
 from aggregates.viz.maps.options import MapOptions
 from aggregates.viz.maps.popups import base_popup, corridor_info, coverage_info, demand_popup, site_names
@@ -29,13 +30,19 @@ from aggregates.viz.maps.words import field, layer_name, word
 from aggregates.vocab import MT, Nearness
 
 
-def add_plan_layers(m, run: Drawable, year: int, options: MapOptions, project: Callable | None = None):
-    """Add a run's layers for ``year`` to an existing map (no controls, title or legend)."""
+def add_plan_layers(m, run: Drawable, year: int, options: MapOptions, project: Callable | None = None, page=None):
+    """Add a run's layers for ``year`` to an existing map (no controls, title or legend).
+
+    With no tiles (basemap ``none``) the region's roads and towns are drawn as the basemap; labels of
+    bases and demand nodes are a layer of their own. ``page`` is the page holding ``m`` when it is
+    not ``m``'s own (a comparison's figure)."""
     project = project or projector(options)
     lang = options.lang
     lib = lib_of(m)
     resources = run.plan.resources[run.plan.resources["year"] == year].set_index("resource")
     layers = run.layers
+    if options.basemap == "none":  # no tiles: the region's own roads and towns are the basemap
+        basemap_layer(lib, layers, lang, project, options.simplify_deg).add_to(m)
     boundaries_layer(lib, layers.boundaries, lang, project).add_to(m)
     for group in _flows(lib, run, year, lang, project, options.simplify_deg):
         group.add_to(m)
@@ -50,6 +57,8 @@ def add_plan_layers(m, run: Drawable, year: int, options: MapOptions, project: C
     _demand(lib, run, year, lang, project).add_to(m)
     rule = options.coverage_rule or run.plan.scenario.coverage_check.nearness
     _coverage(lib, run, year, lang, project, rule).add_to(m)
+    labels_layer(lib, run, year, lang, project).add_to(m)
+    add_declutter(m, page)
     return m
 
 

@@ -46,7 +46,13 @@ def boundaries_layer(lib, boundaries: gpd.GeoDataFrame, lang: Lang, project: Cal
         where = latlon(row.geometry.representative_point(), project)
         css = "agg-area agg-area-market" if row.kind == "market" else "agg-area agg-area-supply"
         lib.Marker(
-            where, icon=lib.DivIcon(html=f'<div class="{css}">{html.escape(row.label)}</div>', icon_size=(0, 0))
+            where,
+            icon=lib.DivIcon(
+                html=f'<div class="agg-lbl {css}" data-rank="0">{html.escape(row.label)}</div>',
+                icon_size=(0, 0),
+                class_name="agg-lbl-icon",
+            ),
+            interactive=False,
         ).add_to(group)
     return group
 

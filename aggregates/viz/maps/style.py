@@ -63,6 +63,12 @@ MAP_CSS = """
 .agg-pop th{text-align:left;font-weight:500;color:#555;padding:1px 8px 1px 0;vertical-align:top;max-width:190px;}
 .agg-pop td{padding:1px 0;font-variant-numeric:tabular-nums;}
 .agg-pop-title{font-weight:600;font-size:13px;margin-bottom:4px;}
+.agg-lbl-icon{background:none;border:none;}
+.agg-lbl{display:inline-block;white-space:nowrap;pointer-events:none;transform:translateY(-50%);line-height:1.15;
+ text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff,0 0 4px #fff;}
+.agg-lbl-base{font-size:12px;font-weight:700;color:#5a2d04;}
+.agg-lbl-demand{font-size:11.5px;font-weight:500;color:#3f007d;}
+.agg-lbl-town{font-size:10.5px;color:#5f5f5f;}
 .agg-area{transform:translate(-50%,-50%);white-space:nowrap;font-size:15px;font-weight:600;letter-spacing:1px;
  text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff;pointer-events:none;}
 .agg-area-market{color:#5e3c7d;}
@@ -90,8 +96,17 @@ MAP_CSS = """
 .agg-title .agg-kpis b{font-variant-numeric:tabular-nums;}
 .agg-met{color:#1a7f37;font-weight:600;}
 .agg-missed{color:#c62828;font-weight:600;}
-.agg-legend{bottom:28px;right:10px;max-width:330px;}
-.agg-legend h2{font-size:12px;margin:6px 0 2px 0;font-weight:700;}
+.agg-legend{bottom:28px;right:10px;max-width:min(290px,26vw);max-height:40vh;overflow:auto;font-size:11px;
+ line-height:1.3;padding:5px 9px;}
+.agg-legend h2{font-size:11px;margin:4px 0 1px 0;font-weight:700;}
+.agg-changes{margin-top:4px;font-size:12px;font-weight:600;color:#1d2733;}
+.agg-conclusion{margin:0 0 5px 0;font-size:12.5px;color:#1d2733;}
+.agg-matrix{bottom:46px;left:10px;max-width:48vw;max-height:55vh;overflow:auto;padding:5px 9px;}
+.agg-matrix summary{cursor:pointer;font-weight:700;font-size:12px;}
+.agg-matrix table{border-collapse:collapse;font-size:11.5px;margin-top:4px;}
+.agg-matrix th,.agg-matrix td{padding:1px 7px;border-bottom:1px solid #e3e7eb;text-align:left;white-space:nowrap;}
+.agg-matrix .num{text-align:right;font-variant-numeric:tabular-nums;}
+.agg-matrix tr.total td{font-weight:700;border-top:1.5px solid #555;}
 .agg-legend .agg-row{display:flex;align-items:center;flex-wrap:wrap;gap:3px 10px;margin:1px 0;}
 .agg-legend .agg-item{display:inline-flex;align-items:center;gap:4px;white-space:nowrap;}
 .agg-swatch{display:inline-block;flex:none;width:11px;height:11px;border-radius:50%;border:1px solid #555;}

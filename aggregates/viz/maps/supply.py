@@ -11,13 +11,16 @@ import numpy as np
 import pandas as pd
 from branca.element import Element
 
+from aggregates.analysis.conclusion import conclusion
+from aggregates.analysis.supply import supply_matrix
 from aggregates.viz import fmt
 from aggregates.viz.labels import Lang
 from aggregates.viz.layers import Drawable
 from aggregates.viz.maps.basemaps import latlon, lib_of, new_map, projector
 from aggregates.viz.maps.options import MapOptions
-from aggregates.viz.maps.panels import legend_html, title_html
+from aggregates.viz.maps.panels import legend_html, matrix_html, title_html
 from aggregates.viz.maps.plan_layers import add_plan_layers
+from aggregates.viz.report.matrix import matrix_table
 from aggregates.vocab import MT
 
 
@@ -49,7 +52,9 @@ def supply_map(run: Drawable, options: MapOptions | None = None, m=None):
     lib.LayerControl(collapsed=False, position="topright").add_to(m)
     m.get_root().html.add_child(Element(title_html({**title_info(run, year, options.lang), "switch": options.switch})))
     m.get_root().html.add_child(Element(legend_html(options.lang)))
-    fit_plan(m, run, project)
+    table = matrix_table(supply_matrix(run.plan, year), options.lang)
+    m.get_root().html.add_child(Element(matrix_html(table, year, options.lang)))
+    fit_plan(m, run, project, legend_px=200)
     return m
 
 
@@ -72,6 +77,7 @@ def title_info(run: Drawable, year: int, lang: Lang) -> dict:
         "status": run.plan.solve.status,
         "proven": run.plan.solve.optimal,
         "access": fmt.access(run.plan.scenario.policies.access_rules, k.fleet, lang),
+        "conclusion": conclusion(run.plan, year, lang),
     }
 
 

@@ -10,6 +10,9 @@ from aggregates.viz.corridors import MODES
 from aggregates.viz.labels import Lang, text
 
 LAYER_NAMES = {
+    "basemap": ("底图:道路与城镇", "Basemap: roads and towns"),
+    "labels": ("标注:基地与需求点", "Labels: bases and demand nodes"),
+    "changes": ("变化(相对A)", "What changed (vs A)"),
     "boundaries": ("行政边界", "Boundaries"),
     "rail_lines": ("铁路线(利用率)", "Rail lines (utilisation)"),
     **{f"flow_{mode}": (f"运输流:{text(mode, 'zh')}", f"Flows: {text(mode, 'en')}") for mode in MODES},

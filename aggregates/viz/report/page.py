@@ -14,14 +14,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aggregates.analysis.conclusion import conclusion
+from aggregates.analysis.supply import supply_matrix
 from aggregates.files import write_text
 from aggregates.plan import Plan
 from aggregates.viz import fmt
 from aggregates.viz.charts.page import embed_script, vega_bundle
 from aggregates.viz.charts.plan import chart_specs
+from aggregates.viz.charts.style import style_chart
 from aggregates.viz.labels import Lang, check_lang, text
+from aggregates.viz.layers import MapLayers
 from aggregates.viz.report.cells import escape, fmt_percent
 from aggregates.viz.report.figures import cards_html, kpi_table
+from aggregates.viz.report.matrix import matrix_chart, matrix_table
 from aggregates.viz.report.tables import bases_table, demand_table, resources_table
 
 CSS = """
@@ -49,17 +54,34 @@ th{background:var(--band);font-weight:600}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.total td{font-weight:600;border-top:2px solid var(--ink)}
 .note{color:var(--muted);font-size:12px}
+.conclusion{font-size:16px;margin:0 0 18px;padding:10px 14px;border-left:4px solid var(--ink);background:var(--band)}
+@page{size:A4;margin:14mm 12mm}
 @media print{
- body{max-width:none;padding:0;font-size:11px}
- h2{break-after:avoid}
- .card,.chart,tr{break-inside:avoid}
+ body{max-width:none;padding:0;font-size:10.5px}
+ h2{break-after:avoid;margin-top:18px}
+ section{break-inside:auto}
+ .card,.chart,tr,.conclusion{break-inside:avoid}
  thead{display:table-header-group}
- iframe.map{height:480px}
+ .scroll{overflow:visible}
+ table{font-size:9.5px;table-layout:auto}
+ th,td{padding:2px 4px}
+ td.num,th.num{white-space:normal}
+ .chart{overflow:visible;max-width:100%}
+ .chart canvas,.chart svg{max-width:100% !important;height:auto !important}
+ iframe.map{height:120mm;break-inside:avoid}
+ .note{display:none}
 }
 """
 
 
-def report_html(plan: Plan, *, lang: Lang = "zh", map_html: str | None = None, year: int | None = None) -> str:
+def report_html(
+    plan: Plan,
+    *,
+    lang: Lang = "zh",
+    map_html: str | None = None,
+    year: int | None = None,
+    layers: MapLayers | None = None,
+) -> str:
     """The plan as one self-contained HTML page.
 
     Parameters
@@ -73,6 +95,9 @@ def report_html(plan: Plan, *, lang: Lang = "zh", map_html: str | None = None, y
     year
         The headline year of the KPI cards, the output chart and the tables; default: the first
         year with a target (see :meth:`aggregates.plan.Plan.headline_year`).
+    layers
+        The plan's map layers (:attr:`aggregates.Result.layers`): with them a Chinese report names
+        terminals, stations and rail sections in Chinese.
 
     Returns
     -------
@@ -81,18 +106,23 @@ def report_html(plan: Plan, *, lang: Lang = "zh", map_html: str | None = None, y
     """
     lang = check_lang(lang)
     year = plan.headline_year(year)
+    matrix = supply_matrix(plan, year)
     charts = {f"chart-{name}": chart for name, chart in chart_specs(plan, lang, year).items()}
+    if len(matrix):
+        charts["chart-supply"] = style_chart(matrix_chart(matrix, lang), f"{text('chart_supply', lang)} {year}", "")
     title = f"{text('report_title', lang)}: {plan.name}"
     body = [
         f"<h1>{escape(title)}</h1>",
         _meta(plan, lang, year),
+        f'<p class="conclusion" id="conclusion">{escape(conclusion(plan, year, lang))}</p>',
         cards_html(plan, lang, year),
         _section(text("kpis_by_year", lang), kpi_table(plan, lang)),
-        _section(text("charts", lang), _chart_divs(charts, lang)),
+        _section(text("charts", lang), _chart_divs({k: v for k, v in charts.items() if k != "chart-supply"}, lang)),
         _section(text("map", lang), _map(map_html, lang)) if map_html is not None else "",
+        _section(f"{text('supply_matrix', lang)} {year}", _matrix(matrix, lang, "chart-supply" in charts)),
         _section(f"{text('bases_table', lang)} {year}", bases_table(plan, lang, year)),
         _section(f"{text('demand_table', lang)} {year}", demand_table(plan, lang, year)),
-        _section(f"{text('resources_table', lang)} {year}", resources_table(plan, lang, year)),
+        _section(f"{text('resources_table', lang)} {year}", resources_table(plan, lang, year, layers)),
     ]
     return (
         f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
@@ -104,13 +134,19 @@ def report_html(plan: Plan, *, lang: Lang = "zh", map_html: str | None = None, y
 
 
 def write_report(
-    plan: Plan, folder: str | Path, *, lang: Lang = "zh", map_html: str | None = None, year: int | None = None
+    plan: Plan,
+    folder: str | Path,
+    *,
+    lang: Lang = "zh",
+    map_html: str | None = None,
+    year: int | None = None,
+    layers: MapLayers | None = None,
 ) -> Path:
     """Write :func:`report_html` to ``folder/report.html``.
 
     Parameters
     ----------
-    plan, lang, map_html, year
+    plan, lang, map_html, year, layers
         As for :func:`report_html`.
     folder
         The run folder (created if missing).
@@ -120,25 +156,30 @@ def write_report(
     Path
         The file written.
     """
-    return write_text(Path(folder) / "report.html", report_html(plan, lang=lang, map_html=map_html, year=year))
+    page = report_html(plan, lang=lang, map_html=map_html, year=year, layers=layers)
+    return write_text(Path(folder) / "report.html", page)
 
 
 def _section(heading: str, content: str) -> str:
     return f"<section>\n<h2>{escape(heading)}</h2>\n{content}\n</section>"
 
 
+def _matrix(matrix, lang: Lang, chart: bool) -> str:
+    return matrix_table(matrix, lang) + ('\n<div id="chart-supply" class="chart"></div>' if chart else "")
+
+
 def _meta(plan: Plan, lang: Lang, year: int) -> str:
+    colon = "：" if lang == "zh" else ": "
     parts = [
-        f"{text('scenario', lang)}: {plan.name}",
-        f"{text('solver_status', lang)}: {plan.solve.status}",
-        f"{text('headline_year', lang)}: {year}",
+        f"{text('scenario', lang)}{colon}{plan.name}",
+        f"{text('solver_status', lang)}{colon}{text(plan.solve.status, lang)}",
+        f"{text('headline_year', lang)}{colon}{year}",
     ]
-    parts[1] += f" (gap {fmt_percent(plan.solve.mip_gap, 3)})"
-    parts.append(
-        f"{text('access_rules', lang)}: {fmt.access(plan.scenario.policies.access_rules, plan.year(year).fleet, lang)}"
-    )
+    parts[1] += f" ({text('mip_gap', lang)} {fmt_percent(plan.solve.mip_gap, 3)})"
+    access = fmt.access(plan.scenario.policies.access_rules, plan.year(year).fleet, lang)
+    parts.append(f"{text('access_rules', lang)}{colon}{access}")
     if plan.solve.limit is not None:
-        parts.append(f"{text('solver_limit', lang)}: {plan.solve.limit}")
+        parts.append(f"{text('solver_limit', lang)}{colon}{plan.solve.limit}")
     return f'<p class="meta">{" · ".join(escape(p) for p in parts)}</p>'
 
 

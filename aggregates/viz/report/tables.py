@@ -9,6 +9,7 @@ import pandas as pd
 from aggregates.plan import Plan
 from aggregates.viz.charts.units import Unit, unit
 from aggregates.viz.labels import Lang, text, with_unit
+from aggregates.viz.layers import MapLayers
 from aggregates.viz.report.cells import escape, fmt_in, fmt_number, fmt_percent, table_html
 
 BINDING_UTILISATION = 0.99
@@ -110,9 +111,50 @@ def demand_table(plan: Plan, lang: Lang, year: int) -> str:
     return table_html(headers, rows, total)
 
 
-def resources_table(plan: Plan, lang: Lang, year: int) -> str:
-    """The resources of ``year`` used to 99 % or more, highest shadow price first (at most ``BINDING_ROWS``)."""
+def resource_names(layers: MapLayers | None, lang: Lang) -> dict[str, str]:
+    """Names of terminals, swap stations and rail sections by resource id, in ``lang`` (from the map layers).
+
+    A rail section is its line and its two stations (``京承铁路 怀柔–密云``); none without ``layers``.
+    """
+    if layers is None or lang != "zh":
+        return {}
+    names = {}
+    for points in (layers.terminals, layers.swap_stations):
+        if "name_zh" in points:
+            names.update(zip(points["id"], points["name_zh"], strict=True))
+    stations = {}
+    if "kind" in layers.places:
+        places = layers.places
+        stations = dict(zip(places["id"], places["name_zh"], strict=True))
+    rail = layers.rail_segments
+    if "line_zh" in rail:
+        for sid, line, a, b in zip(rail["id"], rail["line_zh"], rail["from_station"], rail["to_station"], strict=True):
+            names[sid] = f"{line} {stations.get(a, a)}–{stations.get(b, b)}"
+    return names
+
+
+def _resource_name(row: Any, names: dict[str, str], lang: Lang) -> str:
+    if row.resource in names:
+        return names[row.resource]
+    if lang == "zh" and row.kind == "rail_market":
+        return f"进入{text(row.name.removeprefix('aggregate rail into ').strip(), lang)}的铁路砂石运量"
+    return row.name
+
+
+def _amount(value: float, unit_word: str, lang: Lang) -> str:
+    """A resource's load or capacity: tonnes in the table's tonne unit, other counts as they are."""
+    if unit_word == "t/yr":
+        return fmt_in(value, unit("tonnes_per_yr", lang))
+    return fmt_number(value, 0)
+
+
+def resources_table(plan: Plan, lang: Lang, year: int, layers: MapLayers | None = None) -> str:
+    """The resources of ``year`` used to 99 % or more, highest shadow price first (at most ``BINDING_ROWS``).
+
+    Names, kinds and units in ``lang`` (Chinese names from ``layers``); tonnes in the report's unit."""
     r = plan.binding_resources(year, BINDING_UTILISATION).head(BINDING_ROWS)
+    names = resource_names(layers, lang)
+    per_yr = unit("tonnes_per_yr", lang).name
     price = "shadow_price_yuan_per_unit"
     if not len(r):
         return f'<p class="note">{escape(text("no_binding_resources", lang))}</p>'
@@ -128,10 +170,10 @@ def resources_table(plan: Plan, lang: Lang, year: int) -> str:
     rows = [
         [
             text(x.kind, lang),
-            x.name,
-            fmt_number(x.load, 0),
-            fmt_number(x.capacity, 0),
-            x.unit,
+            _resource_name(x, names, lang),
+            _amount(x.load, x.unit, lang),
+            _amount(x.capacity, x.unit, lang),
+            per_yr if x.unit == "t/yr" else text(x.unit, lang),
             fmt_percent(x.utilisation, 0),
             fmt_number(getattr(x, price), 2),
         ]
