@@ -254,3 +254,20 @@ class Nearness:
         parts = [f"≤ {self.within_km:g} km"] if self.within_km is not None else []
         parts += [f"≤ {self.within_hours:g} h"] if self.within_hours is not None else []
         return " / ".join(parts)
+
+
+# ---- coverage answers (``aggregates coverage``): words shared by the CLI, the files and the pages ----
+NATURAL_PRODUCT_LABELS: dict[str, tuple[str, str]] = {
+    "sand": ("天然砂", "natural sand"),
+    "coarse": ("天然碎石", "natural gravel"),
+}
+COVERAGE_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "covered": ("可以供应", "covered"),
+    "partly": ("部分供应", "partly covered"),
+    "not": ("无法供应", "not covered"),
+}
+# What a coverage answer holds against: a published plan's spare room, or a new solve with the site in it.
+COVERAGE_BASIS_LABELS: dict[str, tuple[str, str]] = {
+    "plan": ("按已发布规划的剩余产能", "against the published plan's spare capacity"),
+    "reoptimised": ("按加入该工地后重新优化全区域", "re-optimising the whole region with your site added"),
+}

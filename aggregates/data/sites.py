@@ -11,10 +11,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from aggregates.data.gcj02 import gcj02_to_wgs84
 from aggregates.errors import InputError
 from aggregates.textio import parse_json, read_text
 
 SITE_FIELDS = ("name", "lat", "lon", "tonnes", "product", "years")
+# Datums a site's lat/lon may be given in: WGS 84 (GPS, our layers) or GCJ-02 (Gaode, Tencent and other Chinese web maps).
+CRS_NAMES = ("wgs84", "gcj02")
 
 
 @dataclass(frozen=True)
@@ -133,3 +136,20 @@ def read_sites(path: str | Path, default_years: tuple[int, ...]) -> list[tuple[i
     if not sites:
         raise InputError(f"{path}: has no sites; add rows with name, lat, lon, tonnes, product")
     return sites
+
+
+def to_wgs84(lat: float, lon: float, crs: str = "wgs84") -> tuple[float, float]:
+    """``(lat, lon)`` in WGS 84 from coordinates given in ``crs`` (``wgs84`` or ``gcj02``).
+
+    Raises
+    ------
+    InputError
+        For another ``crs``.
+    """
+    crs = crs.strip().lower().replace("-", "").replace("_", "")
+    if crs not in CRS_NAMES:
+        raise InputError(f"--crs: expected one of {', '.join(CRS_NAMES)}, got {crs!r} (gcj02 for Gaode/Tencent maps)")
+    if crs == "wgs84":
+        return lat, lon
+    wlon, wlat = gcj02_to_wgs84(lon, lat)
+    return round(float(wlat), 7), round(float(wlon), 7)

@@ -6,10 +6,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from aggregates.analysis.coverage import Report, check_coverage, summary_table
+from aggregates.analysis.coverage import Difference, Report, check_coverage, explain_difference, summary_table
 from aggregates.config import Scenario
+from aggregates.data.boundaries import read_boundaries
+from aggregates.data.gazetteer import region_gazetteer, resolve_place
 from aggregates.data.region import Region
-from aggregates.data.sites import Site
+from aggregates.data.sites import Site, to_wgs84
+from aggregates.errors import InputError
 from aggregates.files import atomic_folder
 from aggregates.network.options import RouteOptions
 from aggregates.pipeline.cache import InputCache
@@ -18,7 +21,7 @@ from aggregates.pipeline.progress import Progress
 from aggregates.pipeline.result import read_run
 from aggregates.pipeline.solving import solve
 from aggregates.plan import Plan
-from aggregates.viz.maps import coverage_map, save_html
+from aggregates.viz.maps import MapOptions, coverage_map, save_html
 
 
 def coverage(
@@ -68,11 +71,85 @@ def coverage(
     return check_coverage(scenario, region, sites, optimize=optimize)
 
 
-def write_coverage(report: Report, region: Region, out_dir: str | Path) -> Path:
-    """Write ``coverage.csv`` and the map ``coverage.html`` to ``out_dir`` (all or nothing)."""
+def coverage_both(
+    scenario: Scenario,
+    sites: list[tuple[str, Site]],
+    plan: str | Path | Plan,
+    *,
+    region: Region | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+    cache: InputCache | None = None,
+) -> tuple[Report, Report, list[Difference]]:
+    """Answer against a published plan and by re-optimising with the sites, and explain each difference.
+
+    Parameters
+    ----------
+    scenario, sites, region, on_progress, cache
+        As for :func:`coverage`.
+    plan
+        The published plan (a run folder or a plan).
+
+    Returns
+    -------
+    tuple
+        (answers against the plan, answers of the re-optimisation, one :class:`Difference` per site).
+    """
+    cache = cache if cache is not None else InputCache()
+    given = plan if isinstance(plan, Plan) else read_run(plan).plan
+    against = coverage(scenario, sites, plan=given, region=region, cache=cache)
+    if not isinstance(plan, Plan):
+        against = replace(against, residual_source=f"the plan in {plan} (each site checked alone against it)")
+    again = coverage(scenario, sites, region=region, on_progress=on_progress, cache=cache)
+    differences = [
+        explain_difference(a, given, b, again.plan) for a, b in zip(against.results, again.results, strict=True)
+    ]
+    return against, again, differences
+
+
+def site_of(
+    region: Region,
+    tonnes: float,
+    product: str,
+    years: tuple[int, ...],
+    *,
+    place: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    crs: str = "wgs84",
+    name: str | None = None,
+) -> Site:
+    """A site from a place name of the region, or from lat/lon in WGS 84 or GCJ-02 (``crs``).
+
+    Parameters
+    ----------
+    region
+        The region whose places ``place`` is looked up in (Chinese or pinyin).
+    tonnes, product, years
+        What the site asks for.
+    place, lat, lon, crs
+        Where: a place name, else ``lat`` and ``lon`` in ``crs`` (``wgs84`` or ``gcj02``).
+    name
+        The site's name (default: the place's Chinese name, or ``site at LAT, LON``).
+
+    Raises
+    ------
+    InputError
+        For a place that several places or none match, an unknown ``crs`` or no location at all.
+    """
+    if place is not None:
+        found = resolve_place(region_gazetteer(region), place)
+        return Site(name or found.name_zh, found.lat, found.lon, tonnes, product, tuple(years))
+    if lat is None or lon is None:
+        raise InputError("a site needs a place name or both lat and lon")
+    lat, lon = to_wgs84(lat, lon, crs)
+    return Site(name or f"site at {lat:g}, {lon:g}", lat, lon, tonnes, product, tuple(years))
+
+
+def write_coverage(report: Report, region: Region, out_dir: str | Path, lang: str = "zh") -> Path:
+    """Write ``coverage.csv`` and the map ``coverage.html`` (in ``lang``) to ``out_dir`` (all or nothing)."""
     out_dir = Path(out_dir)
     with atomic_folder(out_dir) as tmp:
         summary_table(report).to_csv(tmp / "coverage.csv", index=False, encoding="utf-8")
-        bases = {b.id: (b.geometry.y, b.geometry.x, b.name_en) for b in region.bases.itertuples()}
-        save_html(coverage_map(report, bases), tmp / "coverage.html")
+        page = coverage_map(report, region, read_boundaries(region.path), MapOptions(lang=lang))
+        save_html(page, tmp / "coverage.html")
     return out_dir

@@ -12,17 +12,19 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from aggregates.analysis.coverage.mix import assess, coverage_status
+from aggregates.analysis.coverage.natural import NaturalPrice, natural_price
 from aggregates.analysis.coverage.residuals import least_room, plan_supply, room_from_plan, without_site
 from aggregates.analysis.coverage.sites import check_site, node_id, snap, too_far, with_sites
 from aggregates.config import CoverageCheck, Scenario
 from aggregates.data.region import Region
 from aggregates.data.sites import Site
 from aggregates.errors import InputError
+from aggregates.network.geometry import route_geometries
 from aggregates.network.graph import build_network
 from aggregates.network.options import RouteOptions
 from aggregates.network.routes import route_options
@@ -56,6 +58,10 @@ class Coverage:
         Why it is not (fully) covered; empty when covered.
     plan_supply
         Without ``--plan``: what the optimised plan itself gave the site (tonnes by source); else None.
+    natural
+        What natural sand or gravel would cost delivered at the site, as the model prices it.
+    base_room
+        Tonnes a year of the product each base has left for the site (least over its years).
     """
 
     site: Site
@@ -68,6 +74,8 @@ class Coverage:
     mix: pd.DataFrame
     reason: str
     plan_supply: dict | None = None
+    natural: NaturalPrice | None = None
+    base_room: dict[str, float] = field(default_factory=dict)
 
     @property
     def covered(self) -> bool:
@@ -88,14 +96,19 @@ class Report:
     rule: CoverageCheck
     residual_source: str
     solver_limit: str | None = None  # the plan's SolveInfo.limit: not proven within the requested gap
+    basis: str = "plan"  # "plan": a published plan's spare room; "reoptimised": the region solved with the sites
+    plan: Plan | None = None  # the plan whose room the answers use
 
 
-def site_options(region: Region, scenario: Scenario, nodes: list[str], year: int) -> pd.DataFrame:
-    """Route options from every base to ``nodes`` with delivered cost (production included) and CO2e."""
-    network = build_network(region, scenario)
+def site_options(region: Region, scenario: Scenario, nodes: list[str], year: int, network=None) -> pd.DataFrame:
+    """Route options from every base to ``nodes`` with delivered cost (production included), CO2e and base names."""
+    network = network if network is not None else build_network(region, scenario)
     found = route_options(network, list(scenario.chains), nodes=nodes)
     options = found.table.copy()
-    production = region.bases.set_index("id")["production_cost_yuan_per_t"]
+    named = region.bases.set_index("id")
+    options["name_zh"] = options["base"].map(named["name_zh"]).astype(str)
+    options["name_en"] = options["base"].map(named["name_en"]).astype(str)
+    production = named["production_cost_yuan_per_t"]
     options["production_cost_yuan_per_t"] = options["base"].map(production).to_numpy(float)
     options["delivered_cost_yuan_per_t"] = options["cost_yuan_per_t"] + options["production_cost_yuan_per_t"]
     options["co2e_kg_per_t"] = found.co2e_kg_per_t(scenario.emissions, year)
@@ -139,18 +152,22 @@ def check_coverage(
     plain = [site for _label, site in sites]
     ids = _node_ids(region, plain)
     extended = with_sites(region, plain, ids, scenario.trucks.access_circuity)
-    options = site_options(extended, scenario, ids, min(y for site in plain for y in site.years))
+    network = build_network(extended, scenario)
+    options = site_options(extended, scenario, ids, min(y for site in plain for y in site.years), network)
     if plan is not None:
         source = "the given plan (each site checked alone against it)"
         solved, routes = plan, None
     else:
         source = "a new optimisation of the scenario with the site(s) added as demand (all sites together)"
         solved, routes = optimize(extended)
-    results = [
-        _answer(scenario, region, site, nid, options[options["node"] == nid], solved, routes)
-        for site, nid in zip(plain, ids, strict=True)
-    ]
-    return Report(results, scenario.coverage_check, source, solved.solve.limit)
+    results = []
+    for site, nid in zip(plain, ids, strict=True):
+        answer = _answer(scenario, region, site, nid, options[options["node"] == nid], solved, routes)
+        mix = answer.mix.assign(geometry=route_geometries(network, answer.mix) if len(answer.mix) else [])
+        natural = natural_price(network, scenario, nid, site.product)
+        results.append(replace(answer, mix=mix, natural=natural))
+    basis = "plan" if plan is not None else "reoptimised"
+    return Report(results, scenario.coverage_check, source, solved.solve.limit, basis, solved)
 
 
 def _check_sites(scenario: Scenario, region: Region, sites: list[tuple[str, Site]], plan: Plan | None) -> None:
@@ -181,4 +198,5 @@ def _answer(scenario, region, site: Site, nid: str, options: pd.DataFrame, solve
     junction, km = snap(region, site.lon, site.lat)
     supply = plan_supply(solved, nid, site.years) if routes is not None else None
     log.info("coverage %s: %s, %.0f %%", site.name, coverage_status(share, rule), 100 * share)
-    return Coverage(site, nid, junction, km, share, coverage_status(share, rule), ranked, mix, reason, supply)
+    status = coverage_status(share, rule)
+    return Coverage(site, nid, junction, km, share, status, ranked, mix, reason, supply, None, base_room)
