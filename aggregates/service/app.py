@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aggregates.errors import AggregatesError
 from aggregates.pipeline import InputCache
-from aggregates.service import api, pages
+from aggregates.service import api, pages, web
 from aggregates.service.db import make_engine, sessions
 from aggregates.service.settings import BODY_LIMIT, Settings
 
@@ -31,6 +31,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.runs, app.state.cache, app.state.lock = {}, InputCache(), threading.Lock()
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(web.router)  # the role pages (aggregates/service/web)
     app.add_exception_handler(AggregatesError, _user_error)
     app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(BodyLimit, limit=BODY_LIMIT)
