@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from aggregates.analysis.coverage import result_dict
-from aggregates.data.sites import Site
 from aggregates.errors import InputError
-from aggregates.pipeline import InputCache, read_run
-from aggregates.pipeline.coverage import coverage as check_coverage
 from aggregates.service import jobs, scenarios
+from aggregates.service.answers import Busy
 from aggregates.service.auth import CurrentUser, Db, role
 from aggregates.service.db import Job, User
 from aggregates.service.models import CoverageIn, JobIn, ScenarioRef, SiteIn
@@ -59,19 +57,20 @@ def submit(body: JobIn, request: Request, user: Planner, db: Db) -> dict:
     ]
     stored = {"scenarios": resolved, "overrides": body.overrides, "params": body.params}
     if body.kind == "coverage":
-        stored["sites"] = [_site(s) for s in body.sites]
+        stored["sites"] = [_site(s, years_needed=True) for s in body.sites]
         stored["plan_dir"] = str(_published_plan(db, user, body.plan, request)) if body.plan else None
     job = jobs.submit(db, user, body.kind, stored)
     return {"id": job.id, "status": job.status, "url": f"/api/jobs/{job.id}"}
 
 
-def _site(site: SiteIn, default_year: int | None = None) -> dict:
+def _site(site: SiteIn, years_needed: bool = False) -> dict:
+    """The site as plain data in WGS-84 (its years may be left to the plan's first year, except in a job)."""
     lat, lon = site.lat, site.lon
     if site.crs == "GCJ-02":
         lon_, lat_ = gcj02_to_wgs84(lon, lat)
         lon, lat = float(lon_), float(lat_)
-    years = site.years or ([default_year] if default_year else [])
-    if not years:
+    years = site.years or []
+    if years_needed and not years:
         raise InputError(f"site '{site.name}': years: give the years the site needs {site.product}, e.g. [2024]")
     return {"name": site.name, "lat": lat, "lon": lon, "tonnes": site.tonnes, "product": site.product, "years": years}
 
@@ -148,29 +147,24 @@ def job_file(job_id: str, name: str, request: Request, user: CurrentUser, db: Db
     return FileResponse(path, media_type=kind, filename=path.name if not kind.startswith("text/html") else None)
 
 
-@router.post("/coverage", tags=["coverage"])
-def coverage(body: CoverageIn, request: Request, user: AsksCoverage, db: Db) -> dict:
-    """Can a site be supplied from near solid-waste bases, against a published plan's room left? Answered at once."""
+def _question(body: CoverageIn, request: Request, user: AsksCoverage, db: Db) -> tuple[Path, dict]:
+    """The published plan's folder and the site in WGS-84 with its years (checked in a request thread)."""
     folder = _published_plan(db, user, body.plan, request)
-    with request.app.state.lock:
-        run = _runs(request).get(str(folder)) or _runs(request).setdefault(str(folder), read_run(folder))
-        scenario = run.plan.scenario
-        site = _site(body.site, min(scenario.years))
-        label = f"site '{site['name']}'"
-        report = check_coverage(
-            scenario, [(label, Site(**{**site, "years": tuple(site["years"])}))], plan=run.plan, cache=_cache(request)
-        )
-    answer = result_dict(report.results[0], report.rule)
-    return {
-        **answer,
-        "plan": body.plan,
-        "against": f"the published plan {body.plan} (the site checked alone against its room left)",
-    }
+    db.close()  # the answer may wait a while: hold no database connection meanwhile
+    return folder, _site(body.site)
 
 
-def _runs(request: Request) -> dict:
-    return request.app.state.runs
+@router.post("/coverage", tags=["coverage"])
+async def coverage(question: Annotated[tuple[Path, dict], Depends(_question)], request: Request) -> JSONResponse:
+    """Can a site be supplied from near solid-waste bases, against a published plan's room left? Answered at once.
 
-
-def _cache(request: Request) -> InputCache:
-    return request.app.state.cache
+    A busy server answers 503 with ``Retry-After: 1`` instead of keeping the question waiting.
+    """
+    folder, site = question
+    try:
+        answer = await request.app.state.desk.ask(folder, site)
+    except Busy:
+        return JSONResponse({"detail": "busy answering other coverage questions; ask again"}, 503, {"Retry-After": "1"})
+    plan = folder.name
+    against = f"the published plan {plan} (the site checked alone against the room it leaves)"
+    return JSONResponse({**answer, "plan": plan, "against": against})

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aggregates.errors import AggregatesError
-from aggregates.pipeline import InputCache
 from aggregates.service import api, pages, web
+from aggregates.service.answers import CoverageDesk
 from aggregates.service.db import make_engine, sessions
 from aggregates.service.settings import BODY_LIMIT, Settings
 
@@ -20,7 +22,9 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> FastAPI:
     """The web application over ``settings``' database (already migrated) and storage."""
-    app = FastAPI(
+    # fastapi-offline: /docs and /redoc with their scripts served from here, not a CDN (offline offices)
+    app = FastAPIOffline(
+        lifespan=_lifespan,
         title="aggregates planning service",
         description="Jobs for planners, published plans for officials, coverage answers for project teams.",
         version="0.1.0",
@@ -28,7 +32,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.sessions = sessions(app.state.engine)
-    app.state.runs, app.state.cache, app.state.lock = {}, InputCache(), threading.Lock()
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(web.router)  # the role pages (aggregates/service/web)
@@ -36,6 +39,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(BodyLimit, limit=BODY_LIMIT)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The coverage desk's processes live as long as the server."""
+    app.state.desk = CoverageDesk(app.state.settings.coverage_processes)
+    try:
+        yield
+    finally:
+        app.state.desk.close()
+        app.state.engine.dispose()
 
 
 async def _user_error(request: Request, exc: AggregatesError) -> JSONResponse:

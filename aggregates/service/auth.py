@@ -32,14 +32,23 @@ def optional_user(request: Request, db: Db) -> User | None:
     """The user of a Bearer token, else of a session cookie (checking CSRF on changes), else None."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token:
-        return users.user_by_token(db, token.strip())
     sid = request.cookies.get(SESSION_COOKIE)
-    if not sid:
+    if scheme.lower() == "bearer" and token:
+        user = users.user_by_token(db, token.strip())
+    elif sid:
+        user = users.session_user(db, sid)
+        if user is not None and request.method not in SAFE_METHODS:
+            check_csrf(request, request.headers.get(CSRF_HEADER))
+    else:
         return None
-    user = users.session_user(db, sid)
-    if user is not None and request.method not in SAFE_METHODS:
-        check_csrf(request, request.headers.get(CSRF_HEADER))
+    return _released(db, user)
+
+
+def _released(db: Session, user: User | None) -> User | None:
+    """Keep ``user`` readable and give the connection back to the pool (a slow request must not hold one)."""
+    if user is not None:
+        db.expunge(user)
+    db.close()
     return user
 
 

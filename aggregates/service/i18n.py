@@ -122,6 +122,7 @@ STRINGS |= {
     "given": {"zh": "分配(吨)", "en": "Given (t)"},
     "near": {"zh": "在规则范围内", "en": "Within the rule"},
     "none": {"zh": "无", "en": "None"},
+    "busy": {"zh": "正在回答其他查询,请稍后再试", "en": "Busy answering other questions; ask again in a moment"},
 }
 
 

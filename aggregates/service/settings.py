@@ -34,6 +34,8 @@ class Settings:
         How often an idle worker looks for a queued job and a busy one for a cancel.
     secure_cookies
         Mark cookies ``Secure`` (behind an HTTPS proxy).
+    coverage_processes
+        Processes of the web server that answer coverage questions at once (0: a thread of its own).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -44,6 +46,7 @@ class Settings:
     max_attempts: int = 2
     poll_s: float = 0.2
     secure_cookies: bool = False
+    coverage_processes: int = 2
 
     @property
     def url(self) -> str:

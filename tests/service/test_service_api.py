@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,7 +20,7 @@ TINY = {"kind": "optimize", "scenario": {"name": "tiny"}}
 
 @pytest.fixture
 def client(settings):
-    app = create_app(settings)
+    app = create_app(replace(settings, coverage_processes=0))
     with TestClient(app) as made:
         yield made
     app.state.engine.dispose()
@@ -59,6 +61,13 @@ def test_every_endpoint_needs_a_user(client):
         assert answer.headers["www-authenticate"] == "Bearer"
     assert client.get("/api/jobs", headers=auth("not-a-token")).status_code == 401
     assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_the_api_docs_load_nothing_from_outside(client):
+    page = client.get("/docs").text
+    scripts = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert scripts and all(s.startswith("/") for s in scripts), scripts
+    assert client.get(next(s for s in scripts if s.endswith(".js"))).status_code == 200
 
 
 def test_roles_are_enforced(client, tokens):

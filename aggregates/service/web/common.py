@@ -7,6 +7,7 @@ per process (the service's ``app.state.runs``, shared with the API) and drawn fr
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -68,14 +69,15 @@ def job_folder(request: Request, job: Job) -> Path:
     return request.app.state.settings.jobs_dir / job.id
 
 
+@functools.lru_cache(maxsize=16)
+def read_stored(folder: str) -> Result:
+    """A done job's run folder read back, kept for the next page (a done job's folder never changes)."""
+    return read_run(folder)
+
+
 def run_of(request: Request, job: Job) -> Result:
-    """The job's run folder read back (once per process; kept in ``app.state.runs`` beside the API's)."""
-    folder = str(job_folder(request, job))
-    with request.app.state.lock:
-        runs = request.app.state.runs
-        if folder not in runs:
-            runs[folder] = read_run(folder)
-        return runs[folder]
+    """The job's run folder read back (once per process for the last 16 plans shown)."""
+    return read_stored(str(job_folder(request, job)))
 
 
 def files_of(job: Job) -> list[str]:

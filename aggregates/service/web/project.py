@@ -9,6 +9,7 @@ may answer otherwise; a planner can queue one as a coverage job from this page.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Annotated
@@ -17,14 +18,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from aggregates.analysis.coverage import answer_of, ranked_options
-from aggregates.data.boundaries import read_boundaries
 from aggregates.data.gazetteer import region_gazetteer, search_places
-from aggregates.errors import AggregatesError, InputError
-from aggregates.pipeline.coverage import coverage, site_of
+from aggregates.errors import AggregatesError
 from aggregates.service import jobs
+from aggregates.service.answers import Busy
 from aggregates.service.auth import Db
 from aggregates.service.db import User
+from aggregates.service.i18n import translator
+from aggregates.service.web.answering import ask, region_of, site_from
 from aggregates.service.web.common import (
     field,
     files_of,
@@ -36,11 +37,11 @@ from aggregates.service.web.common import (
     plan_name,
     problems,
     published_plans,
+    read_stored,
     run_of,
     visible_job,
 )
 from aggregates.service.web.views import map_name
-from aggregates.viz.maps import MapOptions, coverage_map, stable_ids
 from aggregates.vocab import CHAIN_LABELS, PRODUCT_LABELS
 
 router = APIRouter(prefix="/project", include_in_schema=False)
@@ -60,19 +61,10 @@ def _plan(request: Request, db, user: User, job_id: str):
     return job, run_of(request, job)
 
 
-def _region(request: Request, run):
-    with request.app.state.lock:
-        return request.app.state.cache.region(run.scenario.region)
-
-
-def _places(request: Request, region):
-    key = str(region.path)
-    with request.app.state.lock:
-        store = getattr(request.app.state, "gazetteers", None) or {}
-        request.app.state.gazetteers = store
-        if key not in store:
-            store[key] = region_gazetteer(region)
-        return store[key]
+@functools.lru_cache(maxsize=8)
+def _gazetteer(folder: str):
+    """The places of a plan's region (its cities, demand nodes, towns, stations, bases, quarries)."""
+    return region_gazetteer(region_of(read_stored(folder)))
 
 
 def _form_context(request: Request, db, user: User, plan_id: str | None) -> dict:
@@ -100,8 +92,8 @@ def coverage_form(request: Request, user: Asker, db: Db, plan: str | None = None
 @router.get("/places")
 def places(request: Request, user: Asker, db: Db, plan: str, q: Annotated[str, Query(max_length=60)] = "") -> list:
     """Places of the plan's region matching ``q`` (Chinese or pinyin), best first: for the form's autocomplete."""
-    run = _plan(request, db, user, plan)[1]
-    found = search_places(_places(request, _region(request, run)), q, limit=10)
+    job = _plan(request, db, user, plan)[0]
+    found = search_places(_gazetteer(str(job_folder(request, job))), q, limit=10)
     here = lang(request)
     return [{"label": m.label(here), "name": m.name_zh, "lat": round(m.lat, 5), "lon": round(m.lon, 5)} for m in found]
 
@@ -119,49 +111,28 @@ def pick_map(request: Request, user: Asker, db: Db, plan: str) -> HTMLResponse:
     return HTMLResponse(html.replace("</body>", script + "</body>", 1))
 
 
-def _answer(request: Request, run, asked: dict, here: str) -> dict:
-    """The coverage answer of the form's site against the plan's room left (all in memory)."""
-    region = _region(request, run)
-    site = _site(region, asked)
-    with request.app.state.lock:
-        report = coverage(run.scenario, [(f"site '{site.name}'", site)], plan=run.plan, cache=request.app.state.cache)
-    result = report.results[0]
-    with_room, full = ranked_options(result)
-    page_map = coverage_map(report, region, read_boundaries(region.path), MapOptions(lang=here))
-    return {
-        "answer": answer_of(result, report.basis),
-        "sentence": answer_of(result, report.basis).sentence(here),
-        "options": _rows(with_room, here),
-        "full": _rows(full, here),
-        "map_html": stable_ids(page_map.get_root().render()),
-        "site": site,
-    }
-
-
-def _float(text: str, name: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise InputError(f"{name}: '{text}' is not a number; write it in digits, e.g. 300000") from None
-
-
-def _rows(options, here: str) -> list[dict]:
+def _rows(options: list[dict], here: str) -> list[dict]:
+    """The answer's options as the page's table shows them, names and modes in ``here``."""
     i = 0 if here == "zh" else 1
     return [
         {
-            "name": r["name_zh"] if i == 0 else r["name_en"],
-            "chain": CHAIN_LABELS.get(r["chain"], (r["chain"],) * 2)[i],
-            "cost": r["delivered_cost_yuan_per_t"],
-            "km": r["km"],
-            "hours": r["hours"],
-            "co2e": r["co2e_kg_per_t"],
-            "room": r["residual_capacity_t"],
-            "near": bool(r["within_rule"]),
-            "tonnes": r["tonnes"],
-            "chosen": bool(r["chosen"]),
+            "name": o["name_zh"] if i == 0 else o["name_en"],
+            "chain": CHAIN_LABELS.get(o["chain"], (o["chain"],) * 2)[i],
+            "cost": o["cost_yuan_per_t"],
+            "km": o["km"],
+            "hours": o["hours"],
+            "co2e": o["co2e_kg_per_t"],
+            "room": o["residual_capacity_t"],
+            "near": o["within_rule"],
+            "tonnes": o.get("tonnes", 0.0),
+            "chosen": o.get("chosen", False),
         }
-        for _, r in options.iterrows()
+        for o in options
     ]
+
+
+def t_busy(lang: str) -> str:
+    return translator(lang)("busy")
 
 
 ASKED = ("plan", "place", "lat", "lon", "crs", "tonnes", "product", "year", "name")
@@ -178,10 +149,21 @@ async def coverage_post(request: Request, db: Db) -> Response:
     run = _plan(request, db, user, context["plan_id"])[1] if context["plan_id"] else None
     if run is None:
         return page(request, "project_coverage.html", user, 422, asked=asked, messages=["no published plan"], **context)
+    folder = str(job_folder(request, _plan(request, db, user, context["plan_id"])[0]))
+    db.close()  # the answer may take a while: hold no database connection meanwhile
     try:
-        answer = await run_in_threadpool(_answer, request, run, asked, here)
+        result = await ask(request.app.state.desk, folder, asked, here)
     except AggregatesError as exc:
         return page(request, "project_coverage.html", user, 422, asked=asked, messages=problems(exc), **context)
+    except Busy:
+        return page(request, "project_coverage.html", user, 503, asked=asked, messages=[t_busy(here)], **context)
+    answer = {
+        "answer": result,
+        "sentence": result["answer"]["sentence"][here],
+        "options": _rows(result["options"], here),
+        "full": _rows(result["full_options"], here),
+        "map_html": result["map_html"],
+    }
     return page(request, "project_coverage.html", user, asked=asked, plan_label=run.plan.name, **context, **answer)
 
 
@@ -192,7 +174,7 @@ async def reoptimise(request: Request, db: Db) -> Response:
     asked = {k: field(fields, k).strip() for k in ASKED}
     job, run = _plan(request, db, user, asked["plan"])
     try:
-        site = await run_in_threadpool(_site_only, request, run, asked)
+        site = await run_in_threadpool(_site_only, run, asked)
     except AggregatesError as exc:
         raise HTTPException(422, exc.message) from None
     asked_before = json.loads(job.request)
@@ -202,8 +184,8 @@ async def reoptimise(request: Request, db: Db) -> Response:
     return RedirectResponse(f"/planner/jobs?lang={lang(request)}&new={made.id}", status_code=303)
 
 
-def _site_only(request: Request, run, asked: dict) -> dict:
-    s = _site(_region(request, run), asked)
+def _site_only(run, asked: dict) -> dict:
+    s = site_from(region_of(run), asked)
     return {
         "name": s.name,
         "lat": s.lat,
@@ -212,12 +194,3 @@ def _site_only(request: Request, run, asked: dict) -> dict:
         "product": s.product,
         "years": list(s.years),
     }
-
-
-def _site(region, asked: dict):
-    """The form's site: a place name, else lat/lon in the form's coordinate system."""
-    where = {"place": asked["place"] or None, "crs": asked["crs"] or "wgs84", "name": asked["name"] or None}
-    if not asked["place"]:
-        where |= {"lat": _float(asked["lat"], "lat"), "lon": _float(asked["lon"], "lon")}
-    year = int(_float(asked["year"], "year"))
-    return site_of(region, _float(asked["tonnes"], "tonnes"), asked["product"], (year,), **where)

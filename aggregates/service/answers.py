@@ -1,0 +1,83 @@
+"""Coverage questions answered at once, in a few processes of their own so that polls stay fast meanwhile.
+
+A question against a published plan takes a fraction of a second of CPU (the site's route options);
+run in the web process it would hold the interpreter and the request threads. The :class:`CoverageDesk`
+sends each question to a small pool of processes, each keeping the plans it has read and the region's
+network (:class:`~aggregates.pipeline.InputCache`); when more questions wait than the pool can take
+soon, the next one is told to come back (503 with ``Retry-After``) rather than queued without end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+from aggregates.analysis.coverage import result_dict
+from aggregates.data.sites import Site
+from aggregates.pipeline import InputCache, Result, read_run
+from aggregates.pipeline.coverage import coverage
+
+QUEUE_PER_PROCESS = 8  # questions waiting per process before the next is turned away
+_cache = InputCache()  # the region's network, kept by each answering process
+
+
+class Busy(Exception):
+    """Too many questions wait; ask again in a second."""
+
+
+@lru_cache(maxsize=16)
+def _plan(folder: str) -> Result:
+    return read_run(folder)
+
+
+def answer(folder: str, site: dict) -> dict:
+    """One site checked alone against the room the plan in run folder ``folder`` leaves (JSON-ready)."""
+    run = _plan(folder)
+    years = tuple(site["years"]) or (min(run.plan.scenario.years),)
+    checked = Site(**{**site, "years": years})
+    report = coverage(run.plan.scenario, [(f"site '{checked.name}'", checked)], plan=run.plan, cache=_cache)
+    return result_dict(report.results[0], report.rule)
+
+
+def _ready() -> None:
+    """Nothing: a task that makes a pool process start and import this module."""
+
+
+class CoverageDesk:
+    """A pool of ``processes`` answering coverage questions, with a bounded queue."""
+
+    def __init__(self, processes: int):
+        if processes > 0:
+            # spawn: the web server's threads and connections stay out of the answering processes
+            self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(processes):
+                self.pool.submit(_ready)  # start them now: the first question should not wait for imports
+        else:  # 0: answer in one thread of this process (tests, a tiny deployment)
+            self.pool = ThreadPoolExecutor(1)
+        self.limit = max(processes, 1) * QUEUE_PER_PROCESS
+        self.waiting = 0
+
+    async def ask(self, folder: Path, site: dict) -> dict:
+        """The answer, from a pool process.
+
+        Raises
+        ------
+        Busy
+            When :attr:`limit` questions wait already.
+        AggregatesError
+            For a site the check rejects (too far from the roads, unknown product, ...).
+        """
+        if self.waiting >= self.limit:
+            raise Busy
+        self.waiting += 1
+        try:
+            return await asyncio.wrap_future(self.pool.submit(answer, str(folder), site))
+        finally:
+            self.waiting -= 1
+
+    def close(self) -> None:
+        """Stop the processes (questions still waiting are dropped)."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
