@@ -238,8 +238,9 @@ def test_report_is_deterministic_and_written(plan, tmp_path, page_en):
 @pytest.mark.slow
 def test_report_renders_in_a_browser_without_requests(renderer, plan, tmp_path):
     path = write_report(plan, tmp_path, lang="zh", map_html=MAP)
+    # The five plan charts and the supply matrix's chart.
     shot = renderer.render(
-        path, tmp_path / "report.png", ready="document.querySelectorAll('.chart svg.marks').length == 5"
+        path, tmp_path / "report.png", ready="document.querySelectorAll('.chart svg.marks').length == 6"
     )
     assert shot.requests == ()
     assert shot.console_errors == ()

@@ -114,7 +114,10 @@ function aggDeclutter(map){
     els.forEach(function(el, i){
       var r = boxes[i];
       if (!r.width) { return; }
-      var hit = kept.some(function(k){ return r.left < k.right && r.right > k.left && r.top < k.bottom && r.bottom > k.top; });
+      var g = 3;  // pixels kept clear between two labels
+      var hit = kept.some(function(k){
+        return r.left < k.right + g && r.right + g > k.left && r.top < k.bottom + g && r.bottom + g > k.top;
+      });
       if (hit) { el.style.visibility = 'hidden'; } else { kept.push(r); }
     });
   }

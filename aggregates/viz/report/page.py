@@ -69,7 +69,7 @@ tr.total td{font-weight:600;border-top:2px solid var(--ink)}
  .chart{overflow:visible;max-width:100%}
  .chart canvas,.chart svg{max-width:100% !important;height:auto !important}
  iframe.map{height:120mm;break-inside:avoid}
- .note{display:none}
+ .note,.vega-embed summary,.vega-embed .vega-actions{display:none}
 }
 """
 
@@ -110,7 +110,7 @@ def report_html(
     charts = {f"chart-{name}": chart for name, chart in chart_specs(plan, lang, year).items()}
     if len(matrix):
         charts["chart-supply"] = style_chart(matrix_chart(matrix, lang), f"{text('chart_supply', lang)} {year}", "")
-    title = f"{text('report_title', lang)}: {plan.name}"
+    title = f"{text('report_title', lang)}{'：' if lang == 'zh' else ': '}{plan.name}"
     body = [
         f"<h1>{escape(title)}</h1>",
         _meta(plan, lang, year),
