@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ PAGES = {  # a page of each role, and the roles that may open it
 
 @pytest.fixture
 def client(settings, tokens):
-    app = create_app(settings)
+    app = create_app(replace(settings, coverage_processes=0))  # no pages here ask the desk: start no processes
     with TestClient(app) as made:
         yield made
     app.state.engine.dispose()
