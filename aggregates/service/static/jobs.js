@@ -16,7 +16,8 @@
     const tr = document.createElement('tr');
     tr.dataset.id = job.id; tr.dataset.status = job.status;
     const p = job.progress;
-    const cells = [job.id.slice(0, 8), job.kind, (words[job.status] || job.status) + (job.error ? ' — ' + job.error : ''), '',
+    const named = job.result && job.result.scenario ? job.kind + ' · ' + job.result.scenario : job.kind;
+    const cells = [job.id.slice(0, 8), named, (words[job.status] || job.status) + (job.error ? ' — ' + job.error : ''), '',
                    p.gap == null ? '' : (100 * p.gap).toFixed(2) + ' %', seconds(p.elapsed_s), seconds(p.estimate_left_s), ''];
     cells.forEach(text => { const td = document.createElement('td'); td.textContent = text; tr.appendChild(td); });
     const bar = document.createElement('span'); bar.className = 'bar';

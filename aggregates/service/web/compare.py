@@ -40,7 +40,7 @@ def compare_page(request: Request, user: Viewer, db: Db, ids: Ids = ()) -> Respo
     if any(year not in r.plan.years for r in runs[1:]):
         raise HTTPException(422, f"every plan compared needs the year {year}; pick plans with the same years")
     rows = [(label, values, deltas, _unit(deltas)) for label, values, deltas in kpi_table(runs, year, lang(request))]
-    names = [r.plan.name for r in runs]
+    names = [f"{r.plan.name} · {i[:8]}" for r, i in zip(runs, ids, strict=True)]
     query = "&".join(f"ids={i}" for i in ids)
     return page(
         request,

@@ -49,7 +49,11 @@ Asker = Annotated[User, Depends(page_user("project", "planner"))]
 _MAP_VAR = re.compile(r"var (map_[0-9a-z]+) = L\.map\(")
 PICK_SCRIPT = """<script>
 window.addEventListener('load', function () {
-  %s.on('click', function (e) { parent.postMessage({pick: [e.latlng.lat, e.latlng.lng]}, location.origin); });
+  var map = %s, mark = null;
+  map.on('click', function (e) {
+    if (mark) { mark.setLatLng(e.latlng); } else { mark = L.circleMarker(e.latlng, {radius: 9, color: '#c62828', weight: 3}).addTo(map); }
+    parent.postMessage({pick: [e.latlng.lat, e.latlng.lng]}, location.origin);
+  });
 });
 </script>"""
 
