@@ -12,7 +12,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aggregates.errors import AggregatesError
-from aggregates.service import api, pages
+from aggregates.service import api, pages, web
 from aggregates.service.answers import CoverageDesk
 from aggregates.service.db import make_engine, sessions
 from aggregates.service.settings import BODY_LIMIT, Settings
@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = sessions(app.state.engine)
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(web.router)  # the role pages (aggregates/service/web)
     app.add_exception_handler(AggregatesError, _user_error)
     app.add_exception_handler(Exception, _internal_error)
     app.add_middleware(BodyLimit, limit=BODY_LIMIT)
