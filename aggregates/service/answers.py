@@ -23,7 +23,7 @@ from aggregates.pipeline import InputCache, Result, read_run
 from aggregates.pipeline.coverage import coverage
 
 QUEUE_PER_PROCESS = 8  # questions waiting per process before the next is turned away
-_cache = InputCache()  # the region's network, kept by each answering process
+CACHE = InputCache()  # the regions and networks of the plans asked about, kept by each answering process
 
 
 class Busy(Exception):
@@ -31,7 +31,8 @@ class Busy(Exception):
 
 
 @lru_cache(maxsize=16)
-def _plan(folder: str) -> Result:
+def published(folder: str) -> Result:
+    """The plan in run folder ``folder`` (read once per process: a published plan never changes)."""
     return read_run(folder)
 
 
@@ -45,10 +46,10 @@ def answer(folder: str, site: dict) -> dict:
 @lru_cache(maxsize=4096)
 def _answer(folder: str, question: str) -> dict:
     site = json.loads(question)
-    run = _plan(folder)
+    run = published(folder)
     years = tuple(site["years"]) or (min(run.plan.scenario.years),)
     checked = Site(**{**site, "years": years})
-    report = coverage(run.plan.scenario, [(f"site '{checked.name}'", checked)], plan=run.plan, cache=_cache)
+    report = coverage(run.plan.scenario, [(f"site '{checked.name}'", checked)], plan=run.plan, cache=CACHE)
     return result_dict(report.results[0], report.rule)
 
 
@@ -71,7 +72,11 @@ class CoverageDesk:
         self.waiting = 0
 
     async def ask(self, folder: Path, site: dict) -> dict:
-        """The answer, from a pool process.
+        """The API's answer (:func:`answer`), from a pool process; see :meth:`run`."""
+        return await self.run(answer, str(folder), site)
+
+    async def run(self, function, *args):
+        """``function(*args)`` in a pool process, unless :attr:`limit` questions wait already.
 
         Raises
         ------
@@ -84,7 +89,7 @@ class CoverageDesk:
             raise Busy
         self.waiting += 1
         try:
-            return await asyncio.wrap_future(self.pool.submit(answer, str(folder), site))
+            return await asyncio.wrap_future(self.pool.submit(function, *args))
         finally:
             self.waiting -= 1
 

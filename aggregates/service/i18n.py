@@ -126,6 +126,27 @@ STRINGS |= {
 }
 
 
+# The stages a job reports (aggregates.pipeline.progress.STAGES and the service's own), as the jobs page shows them.
+STAGE_WORDS: dict[str, dict[str, str]] = {
+    "queued": {"zh": "排队中", "en": "queued"},
+    "starting": {"zh": "启动中", "en": "starting"},
+    "reading the region": {"zh": "读取区域数据", "en": "reading the region"},
+    "building the network": {"zh": "构建运输网络", "en": "building the network"},
+    "computing route options": {"zh": "计算运输路径", "en": "computing route options"},
+    "assembling the model": {"zh": "组建优化模型", "en": "assembling the model"},
+    "solving": {"zh": "求解中", "en": "solving"},
+    "finding the binding limits": {"zh": "查找约束瓶颈", "en": "finding the binding limits"},
+    "writing up the plan": {"zh": "整理方案结果", "en": "writing up the plan"},
+    "done": {"zh": "完成", "en": "done"},
+    "cancelled": {"zh": "已取消", "en": "cancelled"},
+}
+
+
+def stage_words(lang: str) -> dict[str, str]:
+    """The stage names in ``lang``, keyed by the stage (``solving`` stands for ``solving with <solver>``)."""
+    return {stage: words[lang] for stage, words in STAGE_WORDS.items()}
+
+
 def lang_of(value: str | None) -> str:
     """``en`` when asked for, else Chinese."""
     return value if value in LANGS else "zh"

@@ -1,4 +1,4 @@
-"""The pages: login (rate-limited, CSRF-protected), logout, a home page, and the planner's jobs page.
+"""The pages: login (rate-limited, CSRF-protected), logout, and each role's start page.
 
 Every page extends ``templates/base.html`` and takes its words from :mod:`aggregates.service.i18n`
 (Chinese unless ``?lang=en``); pages load nothing from outside the server.
@@ -16,15 +16,18 @@ from fastapi.templating import Jinja2Templates
 from aggregates.service import users
 from aggregates.service.auth import CSRF_COOKIE, SESSION_COOKIE, Db, MaybeUser, check_csrf, csrf_token
 from aggregates.service.db import User
-from aggregates.service.i18n import STRINGS, lang_of, translator
+from aggregates.service.i18n import lang_of, translator
 
 router = APIRouter(include_in_schema=False)
+START = {"planner": "/planner/jobs", "official": "/official/plans", "project": "/project/coverage"}
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
 def render(request: Request, name: str, user: User | None, status: int = 200, **context) -> HTMLResponse:
     """A page in the language asked for, with a CSRF token for its forms (and its cookie set)."""
     lang = lang_of(context.pop("lang", None) or request.query_params.get("lang"))
+    other = request.url.include_query_params(lang="en" if lang == "zh" else "zh")
+    context.setdefault("switch", f"{other.path}?{other.query}")  # the other language, the page's other keys kept
     csrf = csrf_token(request)
     page = templates.TemplateResponse(
         request, name, {"t": translator(lang), "lang": lang, "csrf": csrf, "user": user, **context}, status_code=status
@@ -64,7 +67,7 @@ def login(
     if user is None:
         users.record_failure(db, name, address)
         return render(request, "login.html", None, 401, lang=lang, message=t("bad_login"))
-    page = RedirectResponse(f"/{'jobs' if user.role == 'planner' else ''}?lang={lang}", status_code=303)
+    page = RedirectResponse(f"{START[user.role]}?lang={lang}", status_code=303)
     secure = request.app.state.settings.secure_cookies
     sid = users.open_session(db, user)
     page.set_cookie(SESSION_COOKIE, sid, max_age=users.SESSION_S, httponly=True, samesite="lax", secure=secure)
@@ -86,18 +89,10 @@ def logout(
 
 
 @router.get("/")
-def home(request: Request, user: MaybeUser) -> Response:
-    """The start page of a logged-in user."""
-    if user is None:
-        return _to_login(lang_of(request.query_params.get("lang")))
-    return render(request, "home.html", user)
-
-
 @router.get("/jobs")
-def jobs_page(request: Request, user: MaybeUser) -> Response:
-    """The jobs you may see, with live progress bars (refreshed every second) and cancel buttons."""
-    if user is None:
-        return _to_login(lang_of(request.query_params.get("lang")))
+def start(request: Request, user: MaybeUser) -> Response:
+    """A logged-in user's start page: the planner's jobs, the official's published plans, the project's coverage."""
     lang = lang_of(request.query_params.get("lang"))
-    keys = ("queued", "running", "done", "failed", "cancelled", "cancel")
-    return render(request, "jobs.html", user, words={k: STRINGS[k][lang] for k in keys})
+    if user is None:
+        return _to_login(lang)
+    return RedirectResponse(f"{START[user.role]}?lang={lang}", status_code=303)

@@ -159,10 +159,11 @@ def _login(client, name: str, password: str, csrf: bool = True):
 def test_login_sets_a_safe_session_cookie_and_pages_speak_both_languages(client, tokens):
     assert "登录" in client.get("/login").text and "Log in" in client.get("/login?lang=en").text
     answer = _login(client, "planner", PASSWORD)
-    assert answer.status_code == 303 and answer.headers["location"].startswith("/jobs")
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/planner/jobs")
     cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("aggregates_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
-    assert "计算任务" in client.get("/jobs").text
+    assert "计算任务" in client.get("/planner/jobs").text
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/planner/jobs")
     assert client.get("/api/jobs").status_code == 200  # the cookie works for the API too
 
 

@@ -2,7 +2,8 @@
 // with the page's CSRF token (the cookie session needs it on every change).
 (function () {
   const table = document.getElementById('live-jobs');
-  const words = JSON.parse(table.dataset.words);
+  const words = JSON.parse(table.dataset.words), stages = JSON.parse(table.dataset.stages || '{}');
+  const stageText = s => stages[s] || (s.startsWith('solving') ? stages.solving || s : s);
   const lang = table.dataset.lang, me = table.dataset.me;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const seconds = s => s == null ? '' : (s < 90 ? Math.round(s) + ' s' : Math.round(s / 60) + ' min');
@@ -23,7 +24,7 @@
     const bar = document.createElement('span'); bar.className = 'bar';
     const fill = document.createElement('span'); fill.style.width = Math.round(100 * p.fraction) + '%';
     bar.appendChild(fill); bar.setAttribute('role', 'progressbar'); bar.setAttribute('aria-valuenow', Math.round(100 * p.fraction));
-    const stage = document.createElement('span'); stage.className = 'stage'; stage.textContent = p.stage;
+    const stage = document.createElement('span'); stage.className = 'stage'; stage.textContent = stageText(p.stage);
     tr.children[3].append(bar, stage);
     const acts = tr.children[7], mine = job.owner === me;
     if (mine && (job.status === 'queued' || job.status === 'running')) acts.appendChild(act(words.cancel, 'DELETE', '/api/jobs/' + job.id));

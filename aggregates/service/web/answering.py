@@ -8,29 +8,19 @@ region's network, as the API's questions do (:mod:`aggregates.service.answers`).
 
 from __future__ import annotations
 
-import asyncio
-import functools
-
 from aggregates.analysis.coverage import result_dict
 from aggregates.data.boundaries import read_boundaries
 from aggregates.data.region import Region
 from aggregates.errors import InputError
-from aggregates.pipeline import InputCache, Result, read_run
+from aggregates.pipeline import Result
 from aggregates.pipeline.coverage import coverage, site_of
-from aggregates.service.answers import Busy, CoverageDesk
+from aggregates.service.answers import CACHE, CoverageDesk, published
 from aggregates.viz.maps import MapOptions, coverage_map, stable_ids
-
-_cache = InputCache()  # the regions and networks of the plans asked about, kept by each desk process
-
-
-@functools.lru_cache(maxsize=16)
-def _plan(folder: str) -> Result:
-    return read_run(folder)
 
 
 def region_of(run: Result) -> Region:
     """The region of a plan's scenario (read once per process)."""
-    return _cache.region(run.scenario.region)
+    return CACHE.region(run.scenario.region)
 
 
 def _number(text: str, name: str) -> float:
@@ -57,10 +47,10 @@ def site_from(region: Region, asked: dict):
 
 def page_answer(folder: str, asked: dict, lang: str) -> dict:
     """The answer to the form's question against the plan in ``folder``, with the coverage map's HTML."""
-    run = _plan(folder)
+    run = published(folder)
     region = region_of(run)
     site = site_from(region, asked)
-    report = coverage(run.scenario, [(f"site '{site.name}'", site)], plan=run.plan, cache=_cache)
+    report = coverage(run.scenario, [(f"site '{site.name}'", site)], plan=run.plan, cache=CACHE)
     page_map = coverage_map(report, region, read_boundaries(region.path), MapOptions(lang=lang))
     answer = result_dict(report.results[0], report.rule)
     return answer | {"map_html": stable_ids(page_map.get_root().render())}
@@ -74,10 +64,4 @@ async def ask(desk: CoverageDesk, folder: str, asked: dict, lang: str) -> dict:
     Busy
         When the desk has as many questions waiting as it takes.
     """
-    if desk.waiting >= desk.limit:
-        raise Busy
-    desk.waiting += 1
-    try:
-        return await asyncio.wrap_future(desk.pool.submit(page_answer, folder, asked, lang))
-    finally:
-        desk.waiting -= 1
+    return await desk.run(page_answer, folder, asked, lang)

@@ -7,7 +7,6 @@ per process (the service's ``app.state.runs``, shared with the API) and drawn fr
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +16,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from aggregates.errors import AggregatesError
-from aggregates.pipeline import Result, read_run
+from aggregates.pipeline import Result
 from aggregates.service import jobs, users
+from aggregates.service.answers import published
 from aggregates.service.auth import SESSION_COOKIE, MaybeUser, check_csrf
 from aggregates.service.db import Job, User
 from aggregates.service.i18n import lang_of
@@ -48,10 +48,8 @@ def lang(request: Request) -> str:
 
 
 def page(request: Request, name: str, user: User, status: int = 200, **context) -> HTMLResponse:
-    """A role page (``templates/<name>``) with the language switch keeping the page's other query keys."""
-    here = lang(request)
-    other = request.url.include_query_params(lang="en" if here == "zh" else "zh")
-    return render(request, name, user, status, lang=here, switch=f"{other.path}?{other.query}", **context)
+    """A role page (``templates/<name>``) in the page's language."""
+    return render(request, name, user, status, lang=lang(request), **context)
 
 
 def visible_job(db: Session, user: User, job_id: str, kind: str | None = DONE_PLAN) -> Job:
@@ -69,15 +67,9 @@ def job_folder(request: Request, job: Job) -> Path:
     return request.app.state.settings.jobs_dir / job.id
 
 
-@functools.lru_cache(maxsize=16)
-def read_stored(folder: str) -> Result:
-    """A done job's run folder read back, kept for the next page (a done job's folder never changes)."""
-    return read_run(folder)
-
-
 def run_of(request: Request, job: Job) -> Result:
     """The job's run folder read back (once per process for the last 16 plans shown)."""
-    return read_stored(str(job_folder(request, job)))
+    return published(str(job_folder(request, job)))
 
 
 def files_of(job: Job) -> list[str]:

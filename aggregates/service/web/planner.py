@@ -18,6 +18,7 @@ from aggregates.files import write_text
 from aggregates.service import jobs, scenarios
 from aggregates.service.auth import Db
 from aggregates.service.db import User
+from aggregates.service.i18n import stage_words
 from aggregates.service.web import views
 from aggregates.service.web.common import (
     field,
@@ -103,7 +104,7 @@ async def scenario_post(request: Request, db: Db) -> Response:
 @router.get("/jobs")
 def job_list(request: Request, user: Planner) -> Response:
     """Jobs with live progress (stage, fraction, gap, elapsed, estimate), cancel, publish and result links."""
-    return page(request, "planner_jobs.html", user)
+    return page(request, "planner_jobs.html", user, stages=stage_words(lang(request)))
 
 
 @router.get("/jobs/{job_id}")

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from aggregates.data.gazetteer import region_gazetteer, search_places
 from aggregates.errors import AggregatesError
 from aggregates.service import jobs
-from aggregates.service.answers import Busy
+from aggregates.service.answers import Busy, published
 from aggregates.service.auth import Db
 from aggregates.service.db import User
 from aggregates.service.i18n import translator
@@ -37,7 +37,6 @@ from aggregates.service.web.common import (
     plan_name,
     problems,
     published_plans,
-    read_stored,
     run_of,
     visible_job,
 )
@@ -68,7 +67,7 @@ def _plan(request: Request, db, user: User, job_id: str):
 @functools.lru_cache(maxsize=8)
 def _gazetteer(folder: str):
     """The places of a plan's region (its cities, demand nodes, towns, stations, bases, quarries)."""
-    return region_gazetteer(region_of(read_stored(folder)))
+    return region_gazetteer(region_of(published(folder)))
 
 
 def _form_context(request: Request, db, user: User, plan_id: str | None) -> dict:
