@@ -18,9 +18,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from aggregates.analysis.coverage import result_dict
+from aggregates.data.region import Region
 from aggregates.data.sites import Site
 from aggregates.pipeline import InputCache, Result, read_run
-from aggregates.pipeline.coverage import coverage
+from aggregates.pipeline.coverage import coverage, site_of
 
 QUEUE_PER_PROCESS = 8  # questions waiting per process before the next is turned away
 CACHE = InputCache()  # the regions and networks of the plans asked about, kept by each answering process
@@ -45,12 +46,24 @@ def answer(folder: str, site: dict) -> dict:
 
 @lru_cache(maxsize=4096)
 def _answer(folder: str, question: str) -> dict:
-    site = json.loads(question)
     run = published(folder)
-    years = tuple(site["years"]) or (min(run.plan.scenario.years),)
-    checked = Site(**{**site, "years": years})
-    report = coverage(run.plan.scenario, [(f"site '{checked.name}'", checked)], plan=run.plan, cache=CACHE)
+    site = site_in(CACHE.region(run.scenario.region), json.loads(question), run.plan.scenario.years)
+    report = coverage(run.plan.scenario, [(f"site '{site.name}'", site)], plan=run.plan, cache=CACHE)
     return result_dict(report.results[0], report.rule)
+
+
+def site_in(region: Region, site: dict, planned: list[int]) -> Site:
+    """A site given as plain data (a place of ``region``, or WGS-84 lat/lon), its years defaulting to the
+    first planned year.
+
+    Raises
+    ------
+    InputError
+        For a place that none or several places of the region match.
+    """
+    years = tuple(site.get("years") or ()) or (min(planned),)
+    where = {k: site.get(k) for k in ("place", "lat", "lon", "name")}
+    return site_of(region, site["tonnes"], site["product"], years, **where)
 
 
 def _ready() -> None:

@@ -64,15 +64,22 @@ def submit(body: JobIn, request: Request, user: Planner, db: Db) -> dict:
 
 
 def _site(site: SiteIn, years_needed: bool = False) -> dict:
-    """The site as plain data in WGS-84 (its years may be left to the plan's first year, except in a job)."""
+    """The site as plain data: a place name, or lat/lon in WGS-84 (its years may be left to the plan's first
+    year, except in a job). A place is looked up in the plan's region where the question is answered."""
+    years = site.years or []
+    what = site.name or site.place or "site"
+    if years_needed and not years:
+        raise InputError(f"site '{what}': years: give the years the site needs {site.product}, e.g. [2024]")
+    common = {"name": site.name, "tonnes": site.tonnes, "product": site.product, "years": years}
+    if site.place is not None:
+        return {**common, "place": site.place}
+    if site.lat is None or site.lon is None:
+        raise InputError(f"site '{what}': give a place name (place: 雄安) or both lat and lon")
     lat, lon = site.lat, site.lon
     if site.crs == "GCJ-02":
         lon_, lat_ = gcj02_to_wgs84(lon, lat)
         lon, lat = float(lon_), float(lat_)
-    years = site.years or []
-    if years_needed and not years:
-        raise InputError(f"site '{site.name}': years: give the years the site needs {site.product}, e.g. [2024]")
-    return {"name": site.name, "lat": lat, "lon": lon, "tonnes": site.tonnes, "product": site.product, "years": years}
+    return {**common, "lat": lat, "lon": lon}
 
 
 def _published_plan(db: Session, user: User, job_id: str, request: Request):

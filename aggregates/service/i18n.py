@@ -6,6 +6,7 @@ LANGS = ("zh", "en")
 
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"zh": "尾矿砂石供应规划", "en": "Tailings aggregate planning"},
+    "differences": {"zh": "与已发布方案的差别", "en": "Against the published plan"},
     "login": {"zh": "登录", "en": "Log in"},
     "logout": {"zh": "退出", "en": "Log out"},
     "name": {"zh": "用户名", "en": "User name"},

@@ -27,12 +27,13 @@ class ScenarioRef(BaseModel):
 
 
 class SiteIn(BaseModel):
-    """A construction site for a coverage check."""
+    """A construction site for a coverage check: a place name of the region (Chinese or pinyin), or lat/lon."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field("site", max_length=100)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    name: str | None = Field(None, max_length=100, description="default: the place's name, or 'site at LAT, LON'")
+    place: str | None = Field(None, max_length=100, examples=["雄安", "qian'an"], description="instead of lat/lon")
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
     crs: Literal["WGS-84", "GCJ-02"] = "WGS-84"
     tonnes: float = Field(gt=0)
     product: str = Field(max_length=40, examples=["sand"])

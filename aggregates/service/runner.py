@@ -17,11 +17,11 @@ from pathlib import Path
 from aggregates.analysis.compare import comparison_json
 from aggregates.analysis.coverage import result_dict
 from aggregates.analysis.tradeoffs import json_records, parse_ranges
-from aggregates.data.sites import Site
 from aggregates.errors import AggregatesError
 from aggregates.pipeline import InputCache, Progress, solve
-from aggregates.pipeline.coverage import coverage, write_coverage
+from aggregates.pipeline.coverage import coverage, coverage_both, write_coverage
 from aggregates.service import scenarios
+from aggregates.service.answers import site_in
 from aggregates.sweep import compare, pareto_front, sensitivity, tornado, write_sweep
 from aggregates.viz.publish import map_options
 
@@ -120,15 +120,31 @@ def _tornado(loaded, params, request, out_dir, on_progress) -> dict:
 
 
 def _coverage(loaded, params, request, out_dir, on_progress) -> dict:
-    sites = [(f"site '{s['name']}'", Site(**{**s, "years": tuple(s["years"])})) for s in request["sites"]]
+    """Re-optimise with the sites (or check them against ``plan_dir``); with ``compare_dir`` (a published plan)
+    also answer against it and explain each difference."""
     cache = InputCache()
     region = cache.region(loaded[0].region)
-    report = coverage(
-        loaded[0], sites, plan=request.get("plan_dir"), region=region, on_progress=on_progress, cache=cache
-    )
+    sites = [site_in(region, s, loaded[0].years) for s in request["sites"]]
+    sites = [(f"site '{s.name}'", s) for s in sites]
+    extra = {}
+    if request.get("compare_dir"):
+        published, report, differences = coverage_both(
+            loaded[0], sites, request["compare_dir"], region=region, on_progress=on_progress, cache=cache
+        )
+        extra = {
+            "against_plan": _rows(published),
+            "differences": [{lang: d.sentence(lang) for lang in ("zh", "en")} for d in differences],
+        }
+    else:
+        report = coverage(
+            loaded[0], sites, plan=request.get("plan_dir"), region=region, on_progress=on_progress, cache=cache
+        )
     write_coverage(report, region, out_dir)
-    rows = [result_dict(r, report.rule) for r in report.results]
-    return {"residual_source": report.residual_source, "sites": json.loads(json.dumps(rows, default=str))}
+    return {"residual_source": report.residual_source, "sites": _rows(report), **extra}
+
+
+def _rows(report) -> list[dict]:
+    return json.loads(json.dumps([result_dict(r, report.rule) for r in report.results], default=str))
 
 
 _KINDS = {

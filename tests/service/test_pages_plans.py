@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from pages import log_in
 
 from aggregates.config import load_scenario
 from aggregates.pipeline import solve
-from aggregates.service import jobs
+from aggregates.service import jobs, runner
 from aggregates.service.app import create_app
 from aggregates.service.db import Job, User
 from aggregates.viz.labels import text
@@ -114,7 +115,7 @@ def test_a_project_team_asks_by_place_name(client, tiny_run):
     assert client.post("/project/coverage/reoptimise", data=asked).status_code == 403  # a planner's job
 
 
-def test_a_planner_queues_the_re_optimisation_as_a_coverage_job(client, tiny_run):
+def test_a_planner_queues_the_re_optimisation_as_a_coverage_job(client, tiny_run, tmp_path):
     plan = _stored(client.app, tiny_run)
     token = log_in(client, "planner")
     asked = {"csrf": token, "plan": plan, "place": "测试d-city", "tonnes": "200000", "product": "sand", "year": "2021"}
@@ -125,3 +126,8 @@ def test_a_planner_queues_the_re_optimisation_as_a_coverage_job(client, tiny_run
     request = json.loads(job.request)
     assert request["plan_dir"] is None and request["sites"][0]["name"] == "测试d-city"
     assert request["sites"][0]["years"] == [2021] and request["scenarios"][0]["name"] == "tiny"
+    assert Path(request["compare_dir"]).name == plan  # the published plan the answer is compared with
+    # The job re-optimises with the site and explains, in both languages, how that differs from the plan.
+    result = runner.run("coverage", request, tmp_path / "out", lambda progress: None)
+    assert len(result["sites"]) == len(result["against_plan"]) == len(result["differences"]) == 1
+    assert set(result["differences"][0]) == {"zh", "en"} and all(result["differences"][0].values())

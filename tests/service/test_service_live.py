@@ -62,6 +62,13 @@ def test_a_job_runs_publishes_and_answers_coverage(live):
     assert answer.json()["options"], "a site beside d-city has supply options"
     shifted = project.post("/api/coverage", json={"site": {**site, "crs": "GCJ-02"}, "plan": job_id}).json()
     assert shifted["lon"] < site["lon"]  # GCJ-02 input is shifted back to WGS-84
+    # By place name (the tiny region's demand node d-city, 测试d-city), and a name no place has.
+    named = {k: v for k, v in site.items() if k not in ("lat", "lon", "name")} | {"place": "测试d-city"}
+    placed = project.post("/api/coverage", json={"site": named, "plan": job_id})
+    assert placed.status_code == 200, placed.text
+    assert (placed.json()["lat"], placed.json()["lon"]) == (40.0, 116.4) and placed.json()["name"] == "测试d-city"
+    nowhere = project.post("/api/coverage", json={"site": {**named, "place": "火星"}, "plan": job_id})
+    assert nowhere.status_code == 422 and "火星" in nowhere.text
 
 
 def test_cancel_stops_the_run_within_two_seconds(live):

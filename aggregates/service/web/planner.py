@@ -125,7 +125,8 @@ def result_page(job_id: str, request: Request, user: Planner, db: Db, year: int 
         context["map_url"] = f"/api/jobs/{job.id}/files/{views.map_name(run, here)}"
         context["script"] = views.chart_script({**context["charts"], "chart-supply": context["matrix_chart"]})
     elif job.kind == "coverage" and job.status == "done":
-        sites = json.loads(job.result).get("sites", [])
-        context["sentences"] = [s["answer"]["sentence"][here] for s in sites if "answer" in s]
+        result = json.loads(job.result)
+        context["sentences"] = [s["answer"]["sentence"][here] for s in result.get("sites", []) if "answer" in s]
+        context["differences"] = [d[here] for d in result.get("differences", [])]
     context["stored_in"] = job_folder(request, job).name
     return page(request, "planner_result.html", user, **context)

@@ -182,7 +182,7 @@ async def reoptimise(request: Request, db: Db) -> Response:
         raise HTTPException(422, exc.message) from None
     asked_before = json.loads(job.request)
     stored = {"scenarios": asked_before["scenarios"], "overrides": asked_before.get("overrides", []), "params": {}}
-    stored |= {"sites": [site], "plan_dir": None}
+    stored |= {"sites": [site], "plan_dir": None, "compare_dir": str(job_folder(request, job))}
     made = jobs.submit(db, user, "coverage", stored)
     return RedirectResponse(f"/planner/jobs?lang={lang(request)}&new={made.id}", status_code=303)
 
