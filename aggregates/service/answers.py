@@ -23,7 +23,7 @@ from aggregates.data.sites import Site
 from aggregates.pipeline import InputCache, Result, read_run
 from aggregates.pipeline.coverage import coverage, site_of
 
-QUEUE_PER_PROCESS = 8  # questions waiting per process before the next is turned away
+QUEUE_PER_PROCESS = 32  # questions waiting per process before the next is turned away (~3 s at 20 a second)
 CACHE = InputCache()  # the regions and networks of the plans asked about, kept by each answering process
 
 
