@@ -4,10 +4,18 @@ Every command turns the project's errors into a message on stderr and an exit co
 (2 bad input, 3 no plan), never a traceback.
 """
 
-from aggregates.cli import inspect, optimize, compare, tradeoffs, coverage, region  # noqa: I001 (the order of --help)
+from aggregates.cli import inspect, optimize, compare, tradeoffs, coverage, region, dispatch  # noqa: I001 (the order of --help)
 from aggregates.cli.app import app
 
-COMMAND_GROUPS = (inspect, optimize, compare, tradeoffs, coverage, region)  # importing each registers its commands
+COMMAND_GROUPS = (
+    inspect,
+    optimize,
+    compare,
+    tradeoffs,
+    coverage,
+    region,
+    dispatch,
+)  # importing each registers its commands
 
 
 __all__ = ["COMMAND_GROUPS", "app"]
