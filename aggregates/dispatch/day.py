@@ -79,10 +79,23 @@ class DayPlan:
             "trucks": int(t["trucks"].sum()) if len(t) else 0,
             "trucks_by_type": {k: int(v) for k, v in t.groupby("type")["trucks"].sum().items()},
             "trains": len(self.trains),
+            **self._swaps(),
             "km_loaded": round(float(self.trips["km_loaded"].sum()), 1),
             "km_empty": round(float(self.trips["km_empty"].sum()), 1),
             "seconds": round(self.seconds, 1),
             "day_starts": clock(0, self.scenario.dispatch.day_start_hour),
+        }
+
+    def _swaps(self) -> dict:
+        """Battery swaps of the day: at the depots, on the way, and on the way with no station on the route
+        (trips longer than the range on a route the plan gave no swap station; the plan counts those at the
+        origin)."""
+        r = routes_table(self.trips, self.scenario)
+        on_way = r["swaps_en_route"]
+        return {
+            "depot_swaps": int(r["depot_swaps"].sum()),
+            "swaps_en_route": int(on_way.sum()),
+            "swaps_en_route_without_station": int(on_way[r["station"].fillna("") == ""].sum()),
         }
 
     def write(self, folder: str | Path) -> Path:

@@ -33,7 +33,8 @@ def test_default_typical_day_matches_the_plans_trips_and_trains(run_dir):
     assert abs(comparison.loc["trains a day", "day"] - comparison.loc["trains a day", "plan"]) <= 1
     # A day's whole trucks can only be as many or more than the plan's averages allow.
     assert comparison.loc["diesel trucks working", "ratio"] >= 0.95
-    assert {"routes.csv", "trucks.csv", "trains.csv", "comparison.csv", "day.json"} <= {p.name for p in folder.iterdir()}
+    written = {p.name for p in folder.iterdir()}
+    assert {"routes.csv", "trucks.csv", "trains.csv", "comparison.csv", "day.json"} <= written
 
 
 @pytest.mark.slow
