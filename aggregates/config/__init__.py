@@ -4,6 +4,7 @@ Import from here: ``from aggregates.config import Scenario, load_scenario``.
 """
 
 from aggregates.config.coproducts import Coproducts
+from aggregates.config.dispatch import Dispatch
 from aggregates.config.emissions import Emissions
 from aggregates.config.loading import apply_overrides, load_scenario, parse_override, scenario_from_dict
 from aggregates.config.natural import Natural
@@ -29,6 +30,7 @@ __all__ = [
     "CoverageCheck",
     "DemandScale",
     "DieselTruck",
+    "Dispatch",
     "Emissions",
     "Fleet",
     "Infrastructure",

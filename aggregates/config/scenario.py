@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from aggregates.config.base import Strict
 from aggregates.config.coproducts import Coproducts
+from aggregates.config.dispatch import Dispatch
 from aggregates.config.emissions import Emissions
 from aggregates.config.natural import Natural
 from aggregates.config.planning import DemandScale, Infrastructure, Policies, Prices, Solver, Target
@@ -46,6 +47,7 @@ class Scenario(Strict):
     coverage_check: CoverageCheck = CoverageCheck()
     coproducts: Coproducts = Coproducts()
     seasons: Seasons = Seasons()
+    dispatch: Dispatch = Dispatch()
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("years")

@@ -1,0 +1,118 @@
+"""``dispatch``: one working day's trucks and trains from a run folder's plan."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from aggregates.cli.app import (
+    JsonOpt,
+    VerboseOpt,
+    WorkersOpt,
+    app,
+    err,
+    handled,
+    out,
+    out_folder,
+    print_json,
+    print_table,
+    wrote,
+)
+from aggregates.dispatch import DayPlan, day_basis, day_flows, dispatch_day
+from aggregates.errors import InputError
+from aggregates.pipeline import prepare, read_run
+
+
+@app.command()
+@handled
+def dispatch(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder written by optimize.", show_default=False)],
+    year: Annotated[int | None, typer.Option(help="Plan year (default: first year with a target).")] = None,
+    day: Annotated[str, typer.Option(help="typical or peak.")] = "typical",
+    base: Annotated[
+        list[str] | None, typer.Option("--base", help="Only this base's flows (repeatable).", show_default=False)
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(help="Routing seconds per part (default: dispatch.time_limit_s).", show_default=False),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: RUN_DIR/dispatch-<day>-<year>/).", show_default=False),
+    ] = None,
+    workers: WorkersOpt = None,
+    json_: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Dispatch one typical or peak day of a plan: truck routes per depot, train slots, checked, written."""
+    result = read_run(run_dir)
+    scenario = result.plan.scenario
+    if time_limit is not None:
+        if not time_limit > 0:
+            raise InputError(f"--time-limit must be > 0 seconds, got {time_limit:g}")
+        scenario = scenario.with_values({"dispatch.time_limit_s": time_limit})
+    basis = day_basis(scenario, day)
+    y = result.plan.headline_year(year)
+    folder = out_folder(out_dir, Path(run_dir) / f"dispatch-{day}-{y}")
+    ready = prepare(scenario)
+    flows = _only_bases(day_flows(result.plan.flows, y, ready.options.table, ready.region.bases), base)
+    # The plan's fleet sizes every base; a day of some bases is compared with nothing.
+    fleet = result.plan.fleet[result.plan.fleet["year"] == y] if not base else None
+    with _progress(quiet=json_ or verbose) as on_progress:
+        plan = dispatch_day(
+            flows, scenario, basis, year=y, fleet=fleet, on_progress=on_progress, workers=workers or os.cpu_count() or 1
+        )
+    wrote(plan.write(folder))
+    if json_:
+        print_json({**plan.summary(), "out_dir": str(folder), "comparison": plan.comparison().to_dict("records")})
+    else:
+        _print_day(plan, folder)
+
+
+def _only_bases(flows, bases: list[str] | None):
+    if not bases:
+        return flows
+    unknown = sorted(set(bases) - set(flows["base"]))
+    if unknown:
+        known = ", ".join(sorted(set(flows["base"])))
+        raise InputError(f"--base {', '.join(unknown)}: no flows from it in this year; bases with flows: {known}")
+    return flows[flows["base"].isin(bases)].reset_index(drop=True)
+
+
+class _progress:
+    """A status line on stderr naming the part being routed (nothing when quiet)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.status = quiet, None
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        self.status = err.status("[bold]dispatching[/]", spinner="dots")
+        self.status.__enter__()
+        return self.update
+
+    def update(self, done: int, total: int, label: str) -> None:
+        """Show how many parts are routed and the last one."""
+        self.status.update(f"[bold]dispatching[/] [dim]{done} of {total} parts routed ({label})[/]")
+
+    def __exit__(self, *exc) -> None:
+        if self.status is not None:
+            self.status.__exit__(*exc)
+
+
+def _print_day(plan: DayPlan, folder: Path) -> None:
+    s = plan.summary()
+    table = Table(title=f"{plan.scenario.name}: {s['day']} day of {s['year']} (x{s['factor']:g}, {s['factor_source']})")
+    for name, justify in (("figure", "left"), ("day", "right"), ("plan on the day", "right"), ("ratio", "right")):
+        table.add_column(name, justify=justify)
+    for row in plan.comparison().itertuples(index=False):
+        ratio = "" if row.ratio != row.ratio else f"{row.ratio:.2f}"
+        table.add_row(row.figure, f"{row.day:,}", f"{row.plan_on_day:,.1f}", ratio)
+    print_table(table)
+    out.print(f"{s['rounding']}; empty km {s['km_empty']:,.0f}; routed in {s['seconds']:.0f} s")
+    out.print(f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json")

@@ -1,0 +1,114 @@
+"""The day's tables as written: routes, trucks per depot, train slots, and the comparison with the plan."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from aggregates.config import Scenario
+from aggregates.dispatch.check import depot_swaps
+from aggregates.dispatch.orders import clock
+
+ROUTE_COLUMNS = (
+    "truck",
+    "depot",
+    "type",
+    "shift",
+    "trip",
+    "leg",
+    "node",
+    "leaves",
+    "arrives",
+    "unloads",
+    "back",
+    "wait_min",
+    "km_loaded",
+    "km_empty",
+    "depot_swaps",
+    "swaps_en_route",
+    "station",
+)
+
+
+def routes_table(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """One row per truck trip with clock times, the shift it falls in and the swaps it makes (``routes.csv``)."""
+    if not len(trips):
+        return pd.DataFrame(columns=list(ROUTE_COLUMNS))
+    start = scenario.dispatch.day_start_hour
+    t = trips.sort_values(["truck", "start_min"], kind="mergesort").reset_index(drop=True)
+    first = t.groupby("truck")["start_min"].transform("min")
+    t["shift"] = ((t["start_min"] - first) // (scenario.fleet.shift_hours * 60)).astype(int) + 1
+    t["depot_swaps"] = 0
+    for _, day in t[t["type"] == "bet"].groupby("truck", sort=True):
+        t.loc[day.index, "depot_swaps"] = depot_swaps(day, scenario)
+    for column, minutes in (("leaves", "start_min"), ("arrives", "arrive_min"), ("unloads", "unload_min")):
+        t[column] = t[minutes].map(lambda m: clock(m, start))
+    t["back"] = t["back_min"].map(lambda m: clock(m, start))
+    return t[list(ROUTE_COLUMNS)]
+
+
+def trucks_table(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Per depot and truck type: trucks, trips, working hours, utilisation, km, waiting, kWh or litres."""
+    columns = ["depot", "type", "trucks", "trips", "hours", "utilisation", "km_loaded", "km_empty", "wait_hours"]
+    if not len(trips):
+        return pd.DataFrame(columns=[*columns, "energy", "energy_unit"])
+    span = trips.groupby("truck").agg(
+        depot=("depot", "first"), type=("type", "first"), first=("start_min", "min"), last=("back_min", "max")
+    )
+    span["hours"] = (span["last"] - span["first"]) / 60.0
+    g = trips.groupby(["depot", "type"], sort=True)
+    t = g.agg(
+        trucks=("truck", "nunique"),
+        trips=("trip", "size"),
+        km_loaded=("km_loaded", "sum"),
+        km_empty=("km_empty", "sum"),
+    )
+    t["wait_hours"] = g["wait_min"].sum() / 60.0
+    t["hours"] = span.groupby(["depot", "type"])["hours"].sum()
+    t = t.reset_index()
+    day = scenario.fleet.shift_hours * scenario.fleet.shifts_per_day
+    t["utilisation"] = t["hours"] / (t["trucks"] * day)
+    d, b = scenario.trucks.diesel, scenario.trucks.bet
+    bet = t["type"] == "bet"
+    kwh = t["km_loaded"] * b.kwh_per_km_loaded + t["km_empty"] * b.kwh_per_km_empty
+    litres = (t["km_loaded"] * d.fuel_l_per_100km_loaded + t["km_empty"] * d.fuel_l_per_100km_empty) / 100.0
+    t["energy"] = kwh.where(bet, litres)
+    t["energy_unit"] = bet.map({True: "kWh", False: "litres"})
+    return t[[*columns, "energy", "energy_unit"]].round(3)
+
+
+def trains_table(trains: pd.DataFrame, day_start_hour: float) -> pd.DataFrame:
+    """The day's trains with clock times of cut-off, departure, arrival and unloading (``trains.csv``)."""
+    t = trains.copy()
+    for column in ("cutoff", "depart", "arrive", "unload_start", "unload_end"):
+        t[column] = t[f"{column}_min"].map(lambda m: clock(m, day_start_hour))
+    keep = ["train", "corridor", "loading", "unloading", "km_rail", "cutoff", "depart", "arrive"]
+    return t[[*keep, "unload_start", "unload_end", "wait_min"]]
+
+
+def comparison_table(day, scenario: Scenario) -> pd.DataFrame:
+    """The day against the plan's fleet sizing: trucks by type (working, and with availability), trips, trains.
+
+    The plan's figures are averages of an operating day; ``plan_on_day`` scales them by the day's factor.
+    """
+    fleet = day.fleet
+    trucks = day.trucks()
+    by_type = trucks.groupby("type")["trucks"].sum() if len(trucks) else pd.Series(dtype=float)
+    plan_rows = fleet[fleet["kind"] == "trucks"] if len(fleet) else pd.DataFrame(columns=["truck", "trucks", "per_day"])
+    plan_trucks = plan_rows.groupby("truck")["trucks"].sum() if len(plan_rows) else pd.Series(dtype=float)
+    avail = scenario.fleet.truck_availability
+    rows = []
+    for truck, name in (("bet", "electric trucks"), ("diesel", "diesel trucks")):
+        used = int(by_type.get(truck, 0))
+        rows.append((f"{name} working", used, float(plan_trucks.get(truck, 0)) * avail))
+        rows.append(
+            (f"{name} in fleet (/{avail:g} availability)", math.ceil(used / avail), float(plan_trucks.get(truck, 0)))
+        )
+    corridors = fleet[fleet["kind"] == "train_corridor"] if len(fleet) else pd.DataFrame(columns=["per_day"])
+    rows.append(("loaded truck trips a day", len(day.trips), float(plan_rows["per_day"].sum())))
+    rows.append(("trains a day", len(day.trains), float(corridors["per_day"].sum())))
+    out = pd.DataFrame(rows, columns=["figure", "day", "plan"])
+    out["plan_on_day"] = out["plan"] * day.basis.factor
+    out["ratio"] = out["day"] / out["plan_on_day"].where(out["plan_on_day"] > 0)
+    return out.round(3)

@@ -1,0 +1,255 @@
+"""Trucks of the day: each depot's loads routed with PyVRP as multi-trip round trips.
+
+Every load is one client of capacity one truckload, so a truck's day is a chain of out-and-back trips
+from its depot (PyVRP reloads). What PyVRP cannot express is modelled explicitly in the trip times: an
+electric truck's trip longer than its range passes swap stations on the way (``ceil(2 km / range) - 1``
+swaps), and every electric trip reserves one swap at the depot, used only when the battery needs it
+(:mod:`aggregates.dispatch.check` re-simulates the battery and checks every route).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import warnings
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.stop import MaxRuntime
+
+from aggregates.config import Scenario
+
+log = logging.getLogger(__name__)
+TRUCK_COST = 5_000  # a truck outweighs any km saving (trips are out-and-back: km are fixed); larger costs swamp PyVRP's penalties
+NEVER = 100_000  # client to client: never used (one truckload a trip)
+TRIP_COLUMNS = (
+    "truck",
+    "depot",
+    "type",
+    "trip",
+    "leg",
+    "node",
+    "load",
+    "start_min",
+    "arrive_min",
+    "unload_min",
+    "back_min",
+    "wait_min",
+    "km_loaded",
+    "km_empty",
+    "swaps_en_route",
+    "station",
+    "tw_early",
+    "tw_late",
+    "release",
+)
+
+
+@dataclass(frozen=True)
+class TripTimes:
+    """Minutes of one load's trip: out (load, drive loaded, swaps), unload, back empty."""
+
+    out: int
+    unload: int
+    back: int
+    swaps: int
+
+
+def trip_times(km: float, truck: str, scenario: Scenario) -> TripTimes:
+    """The minutes of a round trip of ``km`` each way, with en-route swaps and the depot swap reserved."""
+    f, bet = scenario.fleet, scenario.trucks.bet
+    swaps = max(math.ceil(2 * km / bet.range_km - 1e-9) - 1, 0) if truck == "bet" else 0
+    reserve = bet.swap_minutes if truck == "bet" else 0.0
+    out = f.truck_load_minutes + km / f.truck_speed_loaded_kmh * 60.0 + (swaps * bet.swap_minutes) + reserve
+    back = km / f.truck_speed_empty_kmh * 60.0
+    return TripTimes(round(out), round(f.truck_unload_minutes), round(back), swaps)
+
+
+def part_jobs(orders: pd.DataFrame, limit: int) -> list[pd.DataFrame]:
+    """One job a load, grouped into parts of at most ``limit`` loads per depot and truck type."""
+    jobs = orders.loc[orders.index.repeat(orders["loads"])].reset_index(drop=True)
+    jobs = jobs.sort_values(["depot", "truck", "node", "tw_late", "release"], kind="mergesort").reset_index(drop=True)
+    parts = []
+    for _, group in jobs.groupby(["depot", "truck"], sort=True):
+        n = -(-len(group) // limit)
+        # Dealt round-robin, so that every part mixes destinations and windows as the whole depot does:
+        # a truck's day pairs a night delivery with day trips only if both are in its part.
+        deal = np.arange(len(group)) % n
+        parts += [group[deal == k].reset_index(drop=True) for k in range(n)]
+    return parts
+
+
+def route_part(
+    jobs: pd.DataFrame, scenario: Scenario, cap: int | None, time_limit: float, prefix: str
+) -> tuple[pd.DataFrame, bool]:
+    """Route one part's loads; the trips (:data:`TRIP_COLUMNS`, trucks named ``<prefix>.<n>``) and whether
+    PyVRP found a feasible day."""
+    model, times = _model(jobs, scenario, cap)
+    with warnings.catch_warnings():
+        # An infeasible part drives PyVRP's penalties to their bound; the day reports it in numbers instead.
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = model.solve(MaxRuntime(time_limit), seed=scenario.dispatch.seed, display=False)
+    trips = _trips(result.best, jobs, times, prefix)
+    return trips, bool(result.is_feasible())
+
+
+def _model(jobs: pd.DataFrame, scenario: Scenario, cap: int | None) -> tuple[pyvrp.Model, list[TripTimes]]:
+    m = pyvrp.Model()
+    home = m.add_location(0, 0, name=str(jobs.at[0, "depot"]))
+    depot = m.add_depot(home, tw_early=0, tw_late=1440)
+    sites: dict[tuple, tuple] = {}
+    times = []
+    for row in jobs.itertuples(index=False):
+        key = (row.node, round(row.km, 3))
+        if key not in sites:
+            t = trip_times(row.km, row.truck, scenario)
+            sites[key] = (m.add_location(len(sites) + 1, 0, name=str(row.node)), t, row.km)
+        loc, t, _km = sites[key]
+        times.append(t)
+        m.add_client(
+            loc,
+            delivery=[1],
+            service_duration=t.unload,
+            tw_early=int(row.tw_early),
+            tw_late=int(row.tw_late) - t.unload,
+            release_time=int(row.release),
+        )
+    _edges(m, home, sites)
+    hours = scenario.fleet.shift_hours * scenario.fleet.shifts_per_day
+    m.add_vehicle_type(
+        num_available=cap if cap is not None else len(jobs),
+        capacity=[1],
+        start_depot=depot,
+        end_depot=depot,
+        fixed_cost=TRUCK_COST,
+        tw_early=0,
+        tw_late=1440,
+        shift_duration=int(hours * 60),
+        reload_depots=[depot],
+    )
+    return m, times
+
+
+def _edges(m: pyvrp.Model, home, sites: dict) -> None:
+    m.add_edge(home, home, 0, 0)
+    km_scale = 10  # PyVRP distances are integers: 0.1 km
+    for loc, t, km in sites.values():
+        d = round(km * km_scale)
+        m.add_edge(home, loc, d, t.out)
+        m.add_edge(loc, home, d, t.back)
+        for other, _, _ in sites.values():
+            m.add_edge(loc, other, 0 if other is loc else NEVER, 0 if other is loc else NEVER)
+
+
+def _trips(solution, jobs: pd.DataFrame, times: list[TripTimes], prefix: str) -> pd.DataFrame:
+    rows = []
+    for n, route in enumerate(solution.routes()):
+        trip = 0
+        for act in route.schedule():
+            if not act.is_client():
+                continue
+            trip += 1
+            rows.append(_trip_row(jobs.iloc[act.idx], times[act.idx], act, f"{prefix}.{n + 1}", trip))
+    return pd.DataFrame(rows, columns=list(TRIP_COLUMNS))
+
+
+def _trip_row(job, t: TripTimes, act, truck_id: str, trip: int) -> dict:
+    arrive = act.start_time - act.wait_duration
+    return {
+        "truck": truck_id,
+        "depot": job["depot"],
+        "type": job["truck"],
+        "trip": trip,
+        "leg": job["leg"],
+        "node": job["node"],
+        "load": f"{job['node']}@{job['corridor'] or job['depot']}",
+        "start_min": arrive - t.out,
+        "arrive_min": arrive,
+        "unload_min": act.start_time,
+        "back_min": act.start_time + t.unload + t.back,
+        "wait_min": act.wait_duration,
+        "km_loaded": float(job["km"]),
+        "km_empty": float(job["km"]),
+        "swaps_en_route": t.swaps,
+        "station": job["station"] if t.swaps else "",
+        "tw_early": int(job["tw_early"]),
+        "tw_late": int(job["tw_late"]),
+        "release": int(job["release"]),
+    }
+
+
+def route_all(
+    jobs_parts: list[pd.DataFrame],
+    scenario: Scenario,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    workers: int = 1,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Route every part; the trips and the parts PyVRP could not make feasible.
+
+    Parts are independent and seeded, so ``workers`` processes give the same day as one, in part order.
+    """
+    tasks = _tasks(jobs_parts, scenario)
+    if on_progress is not None:
+        on_progress(0, len(tasks), tasks[0][4] if tasks else "done")
+    trips, failed = [], []
+    with _pool(workers, len(tasks)) as pool:
+        for k, (part, ok, label) in enumerate(pool.map(_route_task, tasks)):
+            trips.append(part)
+            if not ok:
+                failed.append(label)
+            if on_progress is not None:
+                on_progress(k + 1, len(tasks), label)
+    out = pd.concat(trips, ignore_index=True) if trips else pd.DataFrame(columns=list(TRIP_COLUMNS))
+    return out, sorted(set(failed))
+
+
+def _tasks(jobs_parts: list[pd.DataFrame], scenario: Scenario) -> list[tuple]:
+    caps, seen, tasks = scenario.dispatch.truck_cap, {}, []
+    for jobs in jobs_parts:
+        label = f"{jobs.at[0, 'depot']}:{jobs.at[0, 'truck']}"
+        seen[label] = seen.get(label, 0) + 1
+        prefix = label if seen[label] == 1 else f"{label}/{seen[label]}"
+        tasks.append((jobs, scenario, caps.get(label), prefix, label))
+    return tasks
+
+
+def _route_task(task: tuple) -> tuple[pd.DataFrame, bool, str]:
+    jobs, scenario, cap, prefix, label = task
+    part, ok = route_part(jobs, scenario, cap, scenario.dispatch.time_limit_s, prefix)
+    return part, ok, label
+
+
+class _Serial:
+    """``map`` in this process, for one worker (no process start-up)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def map(self, fn, items):
+        """``fn`` over ``items``, lazily and in order, as ``Executor.map``."""
+        return map(fn, items)
+
+
+def _pool(workers: int, tasks: int):
+    if workers <= 1 or tasks <= 1:
+        return _Serial()
+    return ProcessPoolExecutor(max_workers=min(workers, tasks), mp_context=multiprocessing.get_context("spawn"))
+
+
+def lower_bound_trucks(jobs: pd.DataFrame, scenario: Scenario) -> int:
+    """Trucks the loads need at least: their truck-minutes over one truck's working day."""
+    minutes = sum(
+        (t.out + t.unload + t.back) * n
+        for (km, truck), n in jobs.groupby(["km", "truck"]).size().items()
+        for t in [trip_times(km, truck, scenario)]
+    )
+    return int(np.ceil(minutes / (scenario.fleet.shift_hours * scenario.fleet.shifts_per_day * 60.0) - 1e-9))

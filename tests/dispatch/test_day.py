@@ -1,0 +1,103 @@
+"""Hand-checked days. Default figures: 50 km/h loaded, 60 km/h empty, 30 min to load and to unload,
+a truck works 2 x 8 h = 960 min a day, the day starts at 07:00 (minute 0)."""
+
+import pytest
+
+from aggregates.dispatch import check_day, day_basis, dispatch_day
+from aggregates.dispatch.report import routes_table
+from aggregates.errors import InfeasibleError
+from tests.dispatch.days import flow, flows, scenario
+
+TYPICAL = day_basis(scenario(), "typical")
+
+
+def night_day():
+    # b-x sends 4 loads to d-a (no window) and 2 to d-b inside Beijing's 23:00-06:00 window, both 50 km:
+    # a trip is 30 + 60 (out) + 30 (unload) + 50 (back) = 170 min. 6 trips = 1,020 min > 960: two trucks
+    # at least. Two suffice: truck 1 runs d-a at 250, 420 and 590, leaves for d-b at 870 (unloads 960 =
+    # 23:00, back 1040), d-b again (unloads 1130 = 01:50, back 1210): 250-1210 is its 960 min; truck 2
+    # takes the fourth d-a load.
+    return flows(
+        flow("b-x", "d-a", "diesel_truck", 4, 50.0),
+        flow("b-x", "d-b", "diesel_truck", 2, 50.0, window="23:00-06:00"),
+    )
+
+
+def test_base_with_two_destinations_and_a_night_window_needs_two_trucks():
+    sc = scenario()
+    day = dispatch_day(night_day(), sc, TYPICAL, year=2022)
+    assert day.trucks()["trucks"].sum() == 2
+    night = day.trips[day.trips["node"] == "d-b"]
+    assert len(night) == 2
+    assert (night["unload_min"] >= 960).all() and (night["unload_min"] + 30 <= 1380).all()
+    assert (day.trips["back_min"] - day.trips["start_min"]).tolist() == [170] * 6
+    assert check_day(day.trips, day.orders, sc) == []
+
+
+def test_electric_truck_swaps_on_the_way_and_at_the_depot():
+    # A 70 km haul is 140 km there and back, more than the 120 km range: one swap at s-x on the way.
+    # Out: 30 load + 84 drive + 6 swap on the way + 6 reserved at the depot = 126 min.
+    # Two 40 km hauls (80 km each) from b-y: the second finds 40 km of charge and swaps at the depot first.
+    sc = scenario()
+    day = dispatch_day(
+        flows(
+            flow("b-x", "d-far", "bet_truck", 1, 70.0, station="s-x"),
+            flow("b-y", "d-near", "bet_truck", 2, 40.0),
+        ),
+        sc,
+        TYPICAL,
+        year=2022,
+    )
+    far = day.trips[day.trips["node"] == "d-far"].iloc[0]
+    assert (far["swaps_en_route"], far["station"], far["arrive_min"] - far["start_min"]) == (1, "s-x", 126)
+    near = day.trips[day.trips["node"] == "d-near"]
+    assert near["truck"].nunique() == 1  # 2 x (30 + 48 + 6 + 30 + 40) = 308 min: one truck
+    routes = routes_table(day.trips, sc)
+    assert routes[routes["node"] == "d-near"]["depot_swaps"].tolist() == [0, 1]
+
+
+def test_first_mile_trucks_meet_their_trains_cut_off_and_last_miles_wait_for_unloading():
+    # Two 310 t trains a day (330 running days): 2 x 310 x 330 / 300 truck days / 31 t = 22 loads a leg.
+    # One loading track, slots counted back from the day's end: minutes 1,080-1,440 and 720-1,080
+    # (01:00-07:00 and 19:00-01:00), so the cut-offs are 1,080 and 720.
+    # Boxes since the previous cut-off feed a train: 11 loads unloaded by 720 (from the day's start, the
+    # longer span) and 11 between 720 and 1,080. A first-mile trip (20 km) unloads 54 min after leaving
+    # and is back after 104: a truck unloads at most 4 times in 720-1,080 (720, 824, 928, 1,032), so the
+    # second train alone needs 3 trucks; 22 x 104 = 2,288 min fit in 3 x 960. Best: 3 trucks.
+    # Trains: 1,080 + 360 = 1,440 departs, 100 km at 35 km/h = 171 min, arrives 1,611; the other departs
+    # 1,080, arrives 1,251, unloads until 1,611; the first then unloads until 1,971. Last miles of the
+    # day leave from 171 (1,611 - 1,440) and 531 (1,971 - 1,440): 6 and 5 loads.
+    sc = scenario(**{"rail.net_t_per_train": 310.0, "dispatch.yard_trains_at_once": 1})
+    rail = {"loading": "t-l", "unloading": "t-u", "km_rail": 100.0, "first_mile_km": 20.0}
+    f = flows(flow("b-x", "d-c", "rail_diesel", 22, 50.0, **rail))
+    f["tonnes"] = 2 * 310.0 * 330.0
+    day = dispatch_day(f, sc, TYPICAL, year=2022)
+    assert sorted(day.trains["cutoff_min"]) == [720, 1080]
+    first = day.trips[day.trips["leg"] == "first_mile"]
+    last = day.trips[day.trips["leg"] == "last_mile"]
+    assert len(first) == len(last) == 22
+    done = first["unload_min"] + 30
+    assert (done <= 720).sum() >= 11 and (done <= 1080).all()
+    assert first["truck"].nunique() == 3
+    assert (last["start_min"] >= 171).all() and (last["start_min"] >= 531).sum() >= 5
+
+
+def test_infeasible_day_is_explained_in_numbers():
+    sc = scenario(**{"dispatch.truck_cap": {"b-x:diesel": 1}})
+    with pytest.raises(InfeasibleError, match="b-x needs at least 2 diesel trucks for 6 loads, the fleet cap is 1"):
+        dispatch_day(night_day(), sc, TYPICAL, year=2022)
+
+
+def test_checker_catches_broken_routes():
+    sc = scenario()
+    day = dispatch_day(night_day(), sc, TYPICAL, year=2022)
+    trips = day.trips.copy()
+    night = trips.index[trips["node"] == "d-b"][0]
+    trips.loc[night, ["arrive_min", "unload_min"]] = [500, 500]
+    problems = check_day(trips, day.orders, sc)
+    assert any("outside its window 960-1380" in p for p in problems)
+    assert any("reaches d-b in" in p for p in check_day(trips, day.orders, sc))
+    dropped = check_day(day.trips.drop(index=night), day.orders, sc)
+    assert dropped == ["b-x (diesel) to d-b: 1 loads delivered, 2 ordered"]
+    far = day.trips.assign(type="bet", km_loaded=130.0, km_empty=130.0, swaps_en_route=1)
+    assert any("range is 120 km" in p for p in check_day(far, day.orders.assign(truck="bet"), sc))
