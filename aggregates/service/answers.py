@@ -13,6 +13,9 @@ import asyncio
 import copy
 import json
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -66,6 +69,18 @@ def site_in(region: Region, site: dict, planned: list[int]) -> Site:
     return site_of(region, site["tonnes"], site["product"], years, **where)
 
 
+def _end_with_parent() -> None:
+    """In an answering process: end it when the web server is gone (even by kill -9), leaving no orphan."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _ready() -> None:
     """Nothing: a task that makes a pool process start and import this module."""
 
@@ -76,7 +91,9 @@ class CoverageDesk:
     def __init__(self, processes: int):
         if processes > 0:
             # spawn: the web server's threads and connections stay out of the answering processes
-            self.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(
+                processes, mp_context=multiprocessing.get_context("spawn"), initializer=_end_with_parent
+            )
             for _ in range(processes):
                 self.pool.submit(_ready)  # start them now: the first question should not wait for imports
         else:  # 0: answer in one thread of this process (tests, a tiny deployment)

@@ -187,6 +187,19 @@ def _end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _stop_with_parent(worker: Worker) -> None:
+    """Stop (putting the running job back in the queue) when ``aggregates serve`` is gone, even by kill -9:
+    the next start's workers take the job up, and no orphaned worker keeps claiming jobs."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent and not worker.stopping.is_set():
+            time.sleep(0.5)
+        worker.stopping.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def run_worker(settings: Settings) -> None:
     """A worker process's main: loop until SIGTERM or SIGINT, then put its running job back in the queue."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -195,5 +208,6 @@ def run_worker(settings: Settings) -> None:
     worker = Worker(settings, sessions(engine))
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: worker.stopping.set())
+    _stop_with_parent(worker)
     log.info("worker %s started", worker.name)
     worker.loop()
