@@ -43,7 +43,7 @@ def _resolved(ref: ScenarioRef, request: Request, where: str, overrides: list[st
     folder = request.app.state.settings.scenarios_dir
     text_ = scenarios.stored_text(folder, ref.name) if ref.name is not None else ref.yaml
     name, resolved = scenarios.resolve(text_, folder, where)
-    scenarios.check(name, resolved, overrides, where)
+    scenarios.check(name, resolved, overrides, where, folder)
     return {"name": name, "text": resolved}
 
 

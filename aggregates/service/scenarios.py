@@ -1,8 +1,9 @@
 """Scenarios a job names: a stored scenario file, or YAML text sent in the request.
 
 Either way the text is read with the project's safe YAML reader (no ``!!`` tags, no alias bombs),
-its relative ``region`` and ``extends`` paths are made absolute against the scenarios folder,
-and it is validated exactly as ``aggregates validate`` would, so a bad key gets the CLI's message.
+its relative ``region`` and ``extends`` paths are made absolute against the scenarios folder and
+must stay inside the folder above it (the deployment's files: ``configs/`` beside ``geodata/``), and it is
+validated exactly as ``aggregates validate`` would, so a bad key gets the CLI's message.
 The job keeps the resolved text, so it runs what was checked even if the stored file changes.
 """
 
@@ -55,7 +56,7 @@ def resolve(text: str, folder: Path, where: str) -> tuple[str, str]:
         raise ConfigError(f"{where}: expected a mapping of scenario keys (name: ..., region: ...), got {_kind(data)}")
     for key in _PATHS:
         if isinstance(data.get(key), str):
-            data[key] = str((folder / data[key]).resolve())
+            data[key] = str(_inside((folder / data[key]).resolve(), folder, key, where))
     name = str(data.get("name") or "scenario")
     if not _STORED.match(name):
         raise ConfigError(f"{where}: name '{name}': use letters, digits, _ . - (it names the run folder)")
@@ -69,13 +70,27 @@ def load(name: str, text: str, overrides: list[str], folder: Path) -> Scenario:
     return load_scenario(path, overrides)
 
 
-def check(name: str, text: str, overrides: list[str], where: str) -> Scenario:
-    """Validate resolved text in a temporary folder; raise the CLI's :class:`ConfigError` naming ``where``."""
+def check(name: str, text: str, overrides: list[str], where: str, folder: Path) -> Scenario:
+    """Validate resolved text in a temporary folder; raise the CLI's :class:`ConfigError` naming ``where``
+    (also for a region, set by an override, outside the folder above the scenarios ``folder``)."""
     with tempfile.TemporaryDirectory(prefix="aggregates-scenario-") as tmp:
         try:
-            return load(name, text, overrides, Path(tmp))
+            scenario = load(name, text, overrides, Path(tmp))
         except ConfigError as exc:
             raise ConfigError(exc.message.replace(str(Path(tmp) / f"{name}.yaml"), where)) from None
+    _inside(Path(scenario.region).resolve(), folder, "region", where)
+    return scenario
+
+
+def _inside(path: Path, folder: Path, key: str, where: str) -> Path:
+    """``path`` if it lies inside the folder above ``folder``; else the ConfigError saying so."""
+    root = folder.resolve().parent
+    if not path.is_relative_to(root):
+        raise ConfigError(
+            f"{where}: {key} '{path}' is outside the files this service reads ({root}); give a path inside it, "
+            "relative to the scenarios folder, e.g. ../geodata/jingjinji"
+        )
+    return path
 
 
 def _kind(data: object) -> str:

@@ -138,6 +138,13 @@ def test_bad_scenarios_get_the_clis_message(client, tokens):
         "/api/jobs", json={"kind": "optimize", "scenario": {"name": "tiny", "yaml": "a: 1"}}, headers=planner
     )
     assert both.status_code == 422
+    # A region outside the deployment's files, in the text or by an override, is refused with the reason.
+    outside = client.post(
+        "/api/jobs", json={"kind": "optimize", "scenario": {"yaml": "region: /etc\n"}}, headers=planner
+    )
+    assert outside.status_code == 422 and "region '/etc' is outside the files this service reads" in outside.text
+    override = client.post("/api/jobs", json={**TINY, "overrides": ["region=/usr/share"]}, headers=planner)
+    assert override.status_code == 422 and "outside the files this service reads" in override.text
 
 
 def test_oversized_bodies_are_refused(client, tokens):

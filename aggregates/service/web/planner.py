@@ -51,7 +51,7 @@ def scenario_list(request: Request, user: Planner) -> Response:
 def _checked(text: str, folder) -> tuple[str, str, FormValues]:
     """(name, resolved text, form values) of valid scenario text; raises the CLI's :class:`ConfigError`."""
     name, resolved = scenarios.resolve(text, folder, "scenario")
-    scenario = scenarios.check(name, resolved, [], "scenario")
+    scenario = scenarios.check(name, resolved, [], "scenario", folder)
     return name, resolved, shown(scenario)
 
 
