@@ -64,7 +64,14 @@ def dispatch(
     fleet = result.plan.fleet[result.plan.fleet["year"] == y] if not base else None
     with _progress(quiet=json_ or verbose) as on_progress:
         plan = dispatch_day(
-            flows, scenario, basis, year=y, fleet=fleet, on_progress=on_progress, workers=workers or os.cpu_count() or 1
+            flows,
+            scenario,
+            basis,
+            year=y,
+            fleet=fleet,
+            on_progress=on_progress,
+            workers=workers or os.cpu_count() or 1,
+            places=ready.region.points(),
         )
     wrote(plan.write(folder))
     if json_:
