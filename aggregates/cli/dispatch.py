@@ -25,6 +25,7 @@ from aggregates.cli.app import (
 from aggregates.dispatch import DayPlan, day_basis, day_flows, dispatch_day
 from aggregates.errors import InputError
 from aggregates.pipeline import prepare, read_run
+from aggregates.viz.dispatch import GANTT_DEPOTS, write_gantt
 
 
 @app.command()
@@ -44,6 +45,10 @@ def dispatch(
         Path | None,
         typer.Option("--out", help="Output folder (default: RUN_DIR/dispatch-<day>-<year>/).", show_default=False),
     ] = None,
+    gantt_depots: Annotated[
+        int,
+        typer.Option(help="Depots drawn in gantt.html: the busiest by trips (0: all).", min=0),
+    ] = GANTT_DEPOTS,
     workers: WorkersOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -73,7 +78,10 @@ def dispatch(
             workers=workers or os.cpu_count() or 1,
             places=ready.region.points(),
         )
-    wrote(plan.write(folder))
+    plan.write(folder)
+    lang = scenario.outputs.lang
+    write_gantt(plan, folder, lang, gantt_depots or None)
+    wrote(folder)
     if json_:
         print_json({**plan.summary(), "out_dir": str(folder), "comparison": plan.comparison().to_dict("records")})
     else:
@@ -121,5 +129,8 @@ def _print_day(plan: DayPlan, folder: Path) -> None:
         ratio = "" if row.ratio != row.ratio else f"{row.ratio:.2f}"
         table.add_row(row.figure, f"{row.day:,}", f"{row.plan_on_day:,.1f}", ratio)
     print_table(table)
-    out.print(f"{s['rounding']}; empty km {s['km_empty']:,.0f}; routed in {s['seconds']:.0f} s")
-    out.print(f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json")
+    out.print(
+        f"{s['rounding']}; empty km {s['km_empty']:,.0f}; {s['litres']:,.0f} litres, {s['kwh']:,.0f} kWh, "
+        f"CO2e {s['co2e_kg'] / 1000:,.1f} t (well-to-wheel); routed in {s['seconds']:.0f} s"
+    )
+    out.print(f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json, gantt.html")
