@@ -26,6 +26,8 @@ from aggregates.dispatch import DayPlan, day_basis, day_flows, dispatch_day
 from aggregates.errors import InputError
 from aggregates.pipeline import prepare, read_run
 from aggregates.viz.dispatch import GANTT_DEPOTS, write_gantt
+from aggregates.viz.maps.day import write_day_map
+from aggregates.viz.maps.options import MapOptions
 
 
 @app.command()
@@ -81,11 +83,25 @@ def dispatch(
     plan.write(folder)
     lang = scenario.outputs.lang
     write_gantt(plan, folder, lang, gantt_depots or None)
+    write_day_map(plan, folder, _layers(result), _map_options(scenario))
     wrote(folder)
     if json_:
         print_json({**plan.summary(), "out_dir": str(folder), "comparison": plan.comparison().to_dict("records")})
     else:
         _print_day(plan, folder)
+
+
+def _layers(result):
+    """The run's map layers (route geometry, roads, boundaries), or ``None`` when the run has none."""
+    try:
+        return result.layers
+    except ValueError:
+        return None
+
+
+def _map_options(scenario) -> MapOptions:
+    o = scenario.outputs
+    return MapOptions(lang=o.lang, basemap=o.basemap, offline=o.offline, tianditu_key=o.tianditu_key)
 
 
 def _only_bases(flows, bases: list[str] | None):
@@ -133,4 +149,6 @@ def _print_day(plan: DayPlan, folder: Path) -> None:
         f"{s['rounding']}; empty km {s['km_empty']:,.0f}; {s['litres']:,.0f} litres, {s['kwh']:,.0f} kWh, "
         f"CO2e {s['co2e_kg'] / 1000:,.1f} t (well-to-wheel); routed in {s['seconds']:.0f} s"
     )
-    out.print(f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json, gantt.html")
+    out.print(
+        f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json, gantt.html, day_map.html"
+    )

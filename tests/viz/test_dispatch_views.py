@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import LineString
 
 from aggregates.dispatch import day_basis, dispatch_day
 from aggregates.viz.dispatch import busiest_depots, gantt_chart, gantt_data, write_gantt
+from aggregates.viz.maps.day import day_routes, route_lines, write_day_map
+from aggregates.viz.maps.options import MapOptions
 from tests.dispatch.days import flow, flows, scenario
 
 REMOTE = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
@@ -20,6 +26,11 @@ PLACES = pd.DataFrame(
         "province": ["Hebei", "Hebei", "Beijing", "Beijing", "Beijing", "Tianjin", "Hebei", "Hebei", "Beijing"],
     }
 )
+
+
+def _js(words: str) -> str:
+    """``words`` as folium writes them into the page's scripts (JSON, non-ASCII escaped)."""
+    return json.dumps(words)[1:-1]
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +75,55 @@ def test_gantt_page_is_self_contained_in_chinese_by_default(day, tmp_path):
     assert '<html lang="zh-CN">' in page and "调度日甘特图" in page and "vegaEmbed" in page
     english = write_gantt(day, tmp_path / "en", "en").read_text("utf-8")
     assert "Gantt chart of the day" in english and "调度日" not in english
+
+
+def test_day_routes_sum_the_loads_per_depot_and_destination_and_per_band(day):
+    routes = day_routes(day)
+    assert routes["loads"].sum() == len(day.trips)
+    bands = routes[[c for c in routes if c.startswith("b") and c[1:].isdigit()]]
+    assert (bands.sum(axis=1) == routes["loads"]).all()
+    last = routes[routes["leg"] == "last_mile"].iloc[0]
+    assert (last["depot"], last["node"], last["loads"]) == ("t-u", "d-c", 22)
+
+
+def test_routes_follow_the_flow_lines_cut_at_the_yards_else_straight(day):
+    routes = day_routes(day)
+    # b-x -> d-c by rail: the flow's line passes t-l and t-u; b-x -> d-a has a line; nothing else has.
+    lines = gpd.GeoDataFrame(
+        {
+            "year": [2022, 2022],
+            "base": ["b-x", "b-x"],
+            "node": ["d-c", "d-a"],
+            "chain": ["rail_diesel", "diesel_truck"],
+            "loading_terminal": ["t-l", ""],
+            "unloading_terminal": ["t-u", ""],
+        },
+        geometry=[
+            LineString([(117.9, 40.9), (117.5, 40.6), (117.0, 40.2), (116.8, 39.95), (116.5, 39.7)]),
+            LineString([(117.9, 40.9), (117.0, 40.5), (116.4, 39.9)]),
+        ],
+        crs="EPSG:4326",
+    )
+    drawn = dict(zip(zip(routes["depot"], routes["node"], strict=True), route_lines(day, routes, lines), strict=True))
+    first, along = drawn[("b-x", "t-l")]
+    assert along and first.coords[0] == (117.9, 40.9) and first.coords[-1] == pytest.approx((117.5, 40.6))
+    last, along = drawn[("t-u", "d-c")]
+    assert along and last.coords[0] == pytest.approx((116.8, 39.95)) and last.coords[-1] == (116.5, 39.7)
+    assert drawn[("b-x", "d-a")][1] and len(drawn[("b-x", "d-a")][0].coords) == 3
+    straight, along = drawn[("b-y", "d-near")]
+    assert not along and list(straight.coords) == [(118.2, 39.6), (117.6, 39.4)]
+
+
+def test_day_map_is_offline_in_chinese_with_a_layer_per_band(day, tmp_path):
+    page = write_day_map(day, tmp_path).read_text("utf-8")
+    assert not REMOTE.search(page)
+    assert "调度日地图" in page and _js("全天线路") in page and _js("21:00-24:00 卸货") in page
+    assert "以直线表示" in page  # no route geometry given: said so
+    english = write_day_map(day, tmp_path / "en", options=MapOptions(lang="en")).read_text("utf-8")
+    assert "Map of the day" in english and "unloading 21:00-24:00" in english and _js("调度日") not in english
+
+
+def test_a_day_without_places_draws_an_empty_map_that_says_why(day, tmp_path):
+    bare = replace(day, places=pd.DataFrame())
+    page = write_day_map(bare, tmp_path).read_text("utf-8")
+    assert "6 条线路缺少坐标" in page
