@@ -76,12 +76,13 @@ def _w(key: str, lang: Lang) -> str:
 
 
 def day_routes(day: DayPlan) -> pd.DataFrame:
-    """One row per depot, leg, truck type and destination: loads, trucks and km of the day, and the loads
+    """One row per depot, leg and destination: loads, trucks (``trucks``, and ``bet``/``diesel`` by type) and km
+    of the day, and the loads
     per band of ``BAND_HOURS`` hours of unloading clock time (``band`` columns ``b0``, ``b1``, ...)."""
     t = day.trips
-    keys = ["depot", "leg", "type", "node"]
+    keys = ["depot", "leg", "node"]
     bands = 24 // BAND_HOURS
-    columns = [*keys, "loads", "trucks", "km", *(f"b{i}" for i in range(bands))]
+    columns = [*keys, "loads", "trucks", "bet", "diesel", "km", *(f"b{i}" for i in range(bands))]
     if not len(t):
         return pd.DataFrame(columns=columns)
     start = day.scenario.dispatch.day_start_hour
@@ -89,6 +90,9 @@ def day_routes(day: DayPlan) -> pd.DataFrame:
     t = t.assign(band=(hour // BAND_HOURS).astype(int))
     g = t.groupby(keys, sort=True)
     out = g.agg(loads=("truck", "size"), trucks=("truck", "nunique"), km=("km_loaded", "mean"))
+    by_type = t.groupby([*keys, "type"])["truck"].nunique().unstack("type", fill_value=0)
+    for kind in ("bet", "diesel"):
+        out[kind] = by_type[kind] if kind in by_type else 0
     per = t.groupby([*keys, "band"]).size().unstack("band", fill_value=0)
     for i in range(bands):
         out[f"b{i}"] = per.get(i, 0)
@@ -230,7 +234,7 @@ def _tip(r, along: bool, lang: Lang) -> str:
         (_w("depot", lang), r.depot),
         (_w("node", lang), r.node),
         (_w("leg", lang), _w(r.leg, lang)),
-        (_w("trucks", lang), f"{r.trucks} {_w(r.type, lang)}"),
+        (_w("trucks", lang), ", ".join(f"{n} {_w(k, lang)}" for k, n in (("bet", r.bet), ("diesel", r.diesel)) if n)),
         (_w("loads", lang), f"{r.loads}"),
         (_w("km", lang), f"{r.km:,.1f}"),
     ]
