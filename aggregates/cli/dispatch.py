@@ -25,6 +25,9 @@ from aggregates.cli.app import (
 from aggregates.dispatch import DayPlan, day_basis, day_flows, dispatch_day
 from aggregates.errors import InputError
 from aggregates.pipeline import prepare, read_run
+from aggregates.viz.dispatch import GANTT_DEPOTS, write_gantt
+from aggregates.viz.maps.day import write_day_map
+from aggregates.viz.maps.options import MapOptions
 
 
 @app.command()
@@ -44,6 +47,10 @@ def dispatch(
         Path | None,
         typer.Option("--out", help="Output folder (default: RUN_DIR/dispatch-<day>-<year>/).", show_default=False),
     ] = None,
+    gantt_depots: Annotated[
+        int,
+        typer.Option(help="Depots drawn in gantt.html: the busiest by trips (0: all).", min=0),
+    ] = GANTT_DEPOTS,
     workers: WorkersOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -64,13 +71,37 @@ def dispatch(
     fleet = result.plan.fleet[result.plan.fleet["year"] == y] if not base else None
     with _progress(quiet=json_ or verbose) as on_progress:
         plan = dispatch_day(
-            flows, scenario, basis, year=y, fleet=fleet, on_progress=on_progress, workers=workers or os.cpu_count() or 1
+            flows,
+            scenario,
+            basis,
+            year=y,
+            fleet=fleet,
+            on_progress=on_progress,
+            workers=workers or os.cpu_count() or 1,
+            places=ready.region.points(),
         )
-    wrote(plan.write(folder))
+    plan.write(folder)
+    lang = scenario.outputs.lang
+    write_gantt(plan, folder, lang, gantt_depots or None)
+    write_day_map(plan, folder, _layers(result), _map_options(scenario))
+    wrote(folder)
     if json_:
         print_json({**plan.summary(), "out_dir": str(folder), "comparison": plan.comparison().to_dict("records")})
     else:
         _print_day(plan, folder)
+
+
+def _layers(result):
+    """The run's map layers (route geometry, roads, boundaries), or ``None`` when the run has none."""
+    try:
+        return result.layers
+    except ValueError:
+        return None
+
+
+def _map_options(scenario) -> MapOptions:
+    o = scenario.outputs
+    return MapOptions(lang=o.lang, basemap=o.basemap, offline=o.offline, tianditu_key=o.tianditu_key)
 
 
 def _only_bases(flows, bases: list[str] | None):
@@ -114,5 +145,10 @@ def _print_day(plan: DayPlan, folder: Path) -> None:
         ratio = "" if row.ratio != row.ratio else f"{row.ratio:.2f}"
         table.add_row(row.figure, f"{row.day:,}", f"{row.plan_on_day:,.1f}", ratio)
     print_table(table)
-    out.print(f"{s['rounding']}; empty km {s['km_empty']:,.0f}; routed in {s['seconds']:.0f} s")
-    out.print(f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json")
+    out.print(
+        f"{s['rounding']}; empty km {s['km_empty']:,.0f}; {s['litres']:,.0f} litres, {s['kwh']:,.0f} kWh, "
+        f"CO2e {s['co2e_kg'] / 1000:,.1f} t (well-to-wheel); routed in {s['seconds']:.0f} s"
+    )
+    out.print(
+        f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json, gantt.html, day_map.html"
+    )

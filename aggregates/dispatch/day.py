@@ -6,7 +6,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +42,9 @@ class DayPlan:
         The plan's scenario (with any ``dispatch`` changes).
     seconds
         Wall time of the routing.
+    places
+        Where depots and destinations are: ``id``, ``lon``, ``lat``, ``province`` (the region's points,
+        :meth:`aggregates.data.Region.points`); may be empty (no map, CO2e of power at the regional grid factor).
     """
 
     year: int
@@ -52,6 +55,7 @@ class DayPlan:
     fleet: pd.DataFrame
     scenario: Scenario
     seconds: float = 0.0
+    places: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def rounding(self) -> str:
@@ -60,7 +64,13 @@ class DayPlan:
 
     def trucks(self) -> pd.DataFrame:
         """Per depot and truck type: trucks used, trips, utilisation, km, energy (``trucks.csv``)."""
-        return trucks_table(self.trips, self.scenario)
+        return trucks_table(self.trips, self.scenario, self.year, self.provinces())
+
+    def provinces(self) -> dict[str, str]:
+        """Province of each place id (empty without places)."""
+        if not len(self.places) or "province" not in self.places:
+            return {}
+        return dict(zip(self.places["id"], self.places["province"].fillna(""), strict=True))
 
     def comparison(self) -> pd.DataFrame:
         """Trucks, trips and trains the day needs against the plan's fleet sizing (``comparison.csv``)."""
@@ -82,6 +92,11 @@ class DayPlan:
             **self._swaps(),
             "km_loaded": round(float(self.trips["km_loaded"].sum()), 1),
             "km_empty": round(float(self.trips["km_empty"].sum()), 1),
+            "kwh": round(float(t["energy"][t["type"] == "bet"].sum()), 1) if len(t) else 0.0,
+            "kwh_at_plug": round(float(t["kwh_at_plug"].sum()), 1) if len(t) else 0.0,
+            "litres": round(float(t["litres"].sum()), 1) if len(t) else 0.0,
+            "co2e_kg": round(float(t["co2e_kg"].sum()), 1) if len(t) else 0.0,
+            "co2e_ttw_kg": round(float(t["co2e_ttw_kg"].sum()), 1) if len(t) else 0.0,
             "seconds": round(self.seconds, 1),
             "day_starts": clock(0, self.scenario.dispatch.day_start_hour),
         }
@@ -122,6 +137,7 @@ def dispatch_day(
     fleet: pd.DataFrame | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
     workers: int = 1,
+    places: pd.DataFrame | None = None,
 ) -> DayPlan:
     """Dispatch one working day: orders, train slots, truck routes per depot, and the independent check.
 
@@ -141,6 +157,9 @@ def dispatch_day(
         Called with (parts done, parts, the last part's ``<depot>:<truck>``) at the start and after each part.
     workers
         Processes routing parts at once; the day is the same with any number.
+    places
+        The region's points (``id``, ``lon``, ``lat``, ``province``): the grid factor of each depot's
+        province and the map of the day.
 
     Raises
     ------
@@ -169,6 +188,7 @@ def dispatch_day(
         fleet if fleet is not None else pd.DataFrame(),
         scenario,
         time.monotonic() - clock0,
+        places if places is not None else pd.DataFrame(),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -48,11 +49,22 @@ def routes_table(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     return t[list(ROUTE_COLUMNS)]
 
 
-def trucks_table(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Per depot and truck type: trucks, trips, working hours, utilisation, km, waiting, kWh or litres."""
+def trucks_table(
+    trips: pd.DataFrame, scenario: Scenario, year: int | None = None, provinces: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """Per depot and truck type: trucks, trips, working hours, utilisation, km, waiting, kWh or litres, CO2e.
+
+    ``energy`` is kWh at the wheel (electric) or litres of diesel; ``co2e_kg`` is well-to-wheel and
+    ``co2e_ttw_kg`` exhaust only, with the scenario's emission factors as the plan uses them
+    (:meth:`aggregates.network.options.RouteOptions.co2e_kg_per_t`): diesel litres at
+    ``emissions.diesel_*_kg_per_l``, electricity at the plug (``trucks.bet.charging_loss``) at the grid
+    factor of the depot's province in ``year`` (``provinces``: depot id to province; a depot not in it,
+    or no ``provinces``, is charged the regional "North China" factor and named in ``grid``).
+    """
     columns = ["depot", "type", "trucks", "trips", "hours", "utilisation", "km_loaded", "km_empty", "wait_hours"]
+    tail = ["energy", "energy_unit", "kwh_at_plug", "litres", "co2e_kg", "co2e_ttw_kg", "grid"]
     if not len(trips):
-        return pd.DataFrame(columns=[*columns, "energy", "energy_unit"])
+        return pd.DataFrame(columns=[*columns, *tail])
     span = trips.groupby("truck").agg(
         depot=("depot", "first"), type=("type", "first"), first=("start_min", "min"), last=("back_min", "max")
     )
@@ -71,11 +83,34 @@ def trucks_table(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     t["utilisation"] = t["hours"] / (t["trucks"] * day)
     d, b = scenario.trucks.diesel, scenario.trucks.bet
     bet = t["type"] == "bet"
-    kwh = t["km_loaded"] * b.kwh_per_km_loaded + t["km_empty"] * b.kwh_per_km_empty
-    litres = (t["km_loaded"] * d.fuel_l_per_100km_loaded + t["km_empty"] * d.fuel_l_per_100km_empty) / 100.0
+    kwh = (t["km_loaded"] * b.kwh_per_km_loaded + t["km_empty"] * b.kwh_per_km_empty).where(bet, 0.0)
+    litres = ((t["km_loaded"] * d.fuel_l_per_100km_loaded + t["km_empty"] * d.fuel_l_per_100km_empty) / 100.0).where(
+        ~bet, 0.0
+    )
     t["energy"] = kwh.where(bet, litres)
     t["energy_unit"] = bet.map({True: "kWh", False: "litres"})
-    return t[[*columns, "energy", "energy_unit"]].round(3)
+    t["kwh_at_plug"] = kwh / (1.0 - b.charging_loss)
+    t["litres"] = litres
+    t = t.assign(**day_co2e(t, scenario, year, provinces))
+    return t[[*columns, *tail]].round(3)
+
+
+def day_co2e(
+    t: pd.DataFrame, scenario: Scenario, year: int | None, provinces: Mapping[str, str] | None
+) -> dict[str, pd.Series]:
+    """``co2e_kg`` (well-to-wheel), ``co2e_ttw_kg`` and ``grid`` (where the power's factor comes from) of
+    rows with ``depot``, ``kwh_at_plug`` and ``litres``."""
+    em = scenario.emissions
+    y = year if year is not None else scenario.years[0]
+    known = dict(provinces or {})
+    where = pd.Series([str(known.get(d) or "") for d in t["depot"]], index=t.index, dtype=object)
+    grid = where.where(where != "", "North China") if em.grid_basis == "province" else pd.Series("North China", t.index)
+    factor = grid.map(lambda p: em.grid_factor(p, y)).astype(float)
+    return {
+        "co2e_kg": t["litres"] * em.diesel_wtw_kg_per_l + t["kwh_at_plug"] * factor,
+        "co2e_ttw_kg": t["litres"] * em.diesel_ttw_kg_per_l,
+        "grid": grid.where(t["kwh_at_plug"] > 0, ""),
+    }
 
 
 def trains_table(trains: pd.DataFrame, day_start_hour: float) -> pd.DataFrame:

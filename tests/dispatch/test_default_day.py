@@ -34,7 +34,15 @@ def test_default_typical_day_matches_the_plans_trips_and_trains(run_dir):
     # A day's whole trucks can only be as many or more than the plan's averages allow.
     assert comparison.loc["diesel trucks working", "ratio"] >= 0.95
     written = {p.name for p in folder.iterdir()}
-    assert {"routes.csv", "trucks.csv", "trains.csv", "comparison.csv", "day.json"} <= written
+    assert {
+        "routes.csv",
+        "trucks.csv",
+        "trains.csv",
+        "comparison.csv",
+        "day.json",
+        "gantt.html",
+        "day_map.html",
+    } <= written
 
 
 @pytest.mark.slow
