@@ -77,10 +77,11 @@ def _quick_hashes(monkeypatch):
 def add_users(settings: Settings) -> dict[str, str]:
     """Add the users of :data:`USERS`; return their API tokens (name -> token)."""
     engine = make_engine(settings)
-    with sessions(engine)() as db:
-        made = {name: add_user(db, name, role, PASSWORD).token for name, role in USERS.items()}
-    engine.dispose()
-    return made
+    try:
+        with sessions(engine)() as db:
+            return {name: add_user(db, name, role, PASSWORD).token for name, role in USERS.items()}
+    finally:
+        engine.dispose()  # also when a user exists already: no connection left for the garbage collector
 
 
 @pytest.fixture
