@@ -114,7 +114,7 @@ def _fuzz(examples: int):
 
 
 # Examples in the fast suite, and in the slow one (validate builds the network, about 0.1 s each).
-QUICK_EXAMPLES, THOROUGH_EXAMPLES = 40, 300
+QUICK_EXAMPLES, THOROUGH_EXAMPLES = 20, 300
 
 
 def _config_case(key, value) -> None:

@@ -528,6 +528,7 @@ def test_matches_an_independent_scipy_milp_thorough(problem):
     check(problem)
 
 
+@pytest.mark.slow
 @FAST
 @given(issue13_instances(stockpile=True))
 def test_stockpiles_match_and_strong_linking_is_redundant(problem):

@@ -20,6 +20,8 @@ from aggregates.service.app import create_app
 from aggregates.service.db import Job, User
 from aggregates.viz.labels import text
 
+pytestmark = pytest.mark.slow  # a tiny plan solved and drawn into pages: the browser tests' neighbours
+
 
 @pytest.fixture(params=["sqlite"])
 def backend(request) -> str:

@@ -236,6 +236,7 @@ def test_chinese_and_english_labels_differ(plan, specs):
         chart_specs(plan, "fr")
 
 
+@pytest.mark.slow
 def test_write_charts_writes_pngs_and_self_contained_pages(plan, tmp_path):
     written = write_charts(plan, tmp_path)
     assert [p.name for p in written] == [f"{n}.{ext}" for n in CHART_NAMES for ext in ("png", "html")]

@@ -155,6 +155,7 @@ def tiny_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_optimize_writes_map_charts_report_and_publishes_the_map(tiny_run):
     assert (tiny_run / "map.html").stat().st_size > 100_000
     assert (tiny_run / "report.html").is_file()
