@@ -12,8 +12,9 @@ Usage::
     python benchmarks/vrp_benchmarks.py [--data FOLDER] [--instances C101,R101,X-n101-k25] [--time-limit S]
         [--no-peer] [--json OUT]
 
-``--data`` is the folder holding ``solomon/`` and ``cvrp/`` (default ``../shared/bench`` beside the checkout,
-else ``tests/data/vrp``, the instances copied for the tests).
+``--data`` is the folder holding ``solomon/`` and ``cvrp/`` (default ``benchmarks/data/vrp``: the 56 Solomon and
+5 CVRPLIB X instances with their best-known values, provenance and checksums in each folder's README and
+MANIFEST; ``tests/data/vrp`` holds the three the tests use).
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from pyvrp.stop import MaxRuntime
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "bench"
-LOCAL = ROOT / "tests" / "data" / "vrp"
+DATA = ROOT / "benchmarks" / "data" / "vrp"
 DEFAULT = "C101,C201,R101,R201,RC101,RC201,X-n101-k25,X-n125-k30,X-n153-k22"
 SCALE = {"solomon": 100, "cvrp": 1}
 
@@ -207,7 +207,7 @@ def run(inst: Instance, engine: str, seconds: float) -> Row:
 def main() -> None:
     """Parse the options, run every instance with both engines and print the table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=SHARED if SHARED.exists() else LOCAL)
+    ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--instances", default=DEFAULT)
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--no-peer", action="store_true")
