@@ -14,7 +14,7 @@ from aggregates.cli.serve import DataDirOpt, DbOpt, settings_from
 from aggregates.service.db import ROLES, make_engine, sessions
 from aggregates.service.server import prepare
 from aggregates.service.settings import DEFAULT_DATA_DIR
-from aggregates.service.users import add_user, list_users
+from aggregates.service.users import add_user, check_name_and_role, list_users
 
 users_app = typer.Typer(help="Who may use the service: add users with a role, list them.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -32,6 +32,7 @@ def users_add(
     data_dir: DataDirOpt = DEFAULT_DATA_DIR,
 ) -> None:
     """Add a user; print their API token once (only its hash is kept)."""
+    check_name_and_role(name, role)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -39,6 +39,14 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def check_name_and_role(name: str, role: str) -> None:
+    """Raise :class:`InputError` for a bad user name or an unknown role (before a password is asked for)."""
+    if not _NAME.match(name):
+        raise InputError(f"user name '{name}': use 1 to 64 letters, digits or _ . @ -")
+    if role not in ROLES:
+        raise InputError(f"--role {role}: not a role; use one of {', '.join(ROLES)}")
+
+
 def add_user(db: Session, name: str, role: str, password: str) -> NewUser:
     """Add a user; return the API token, which is stored only as a hash.
 
@@ -47,10 +55,7 @@ def add_user(db: Session, name: str, role: str, password: str) -> NewUser:
     InputError
         For a bad name, an unknown role, a short password or a name already taken.
     """
-    if not _NAME.match(name):
-        raise InputError(f"user name '{name}': use 1 to 64 letters, digits or _ . @ -")
-    if role not in ROLES:
-        raise InputError(f"--role {role}: not a role; use one of {', '.join(ROLES)}")
+    check_name_and_role(name, role)
     if len(password) < MIN_PASSWORD:
         raise InputError(f"password: at least {MIN_PASSWORD} characters, got {len(password)}")
     token = secrets.token_urlsafe(32)
