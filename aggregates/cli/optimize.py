@@ -40,11 +40,14 @@ def optimize(
         Path | None, typer.Option("--out", help="Output folder (default: runs/<config name>/).", show_default=False)
     ] = None,
     set_: SetOpt = None,
+    png: Annotated[
+        bool, typer.Option("--png", help="Also draw the charts as PNG (outputs.png).", show_default=False)
+    ] = False,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Solve a scenario: which bases to build, who supplies whom by which chain; write the plan."""
-    scenario = load(config, set_)
+    scenario = load(config, [*(set_ or []), *(["outputs.png=true"] if png else [])])
     folder = out_folder(out_dir, Path("runs") / scenario.name)
     check_outputs(scenario)  # a bad language, basemap or maps_dir fails now, not after the solve
     with solve_progress(quiet=json_ or verbose) as on_progress:

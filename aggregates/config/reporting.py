@@ -26,7 +26,8 @@ class Outputs(Strict):
     maps_dir: Path | None = Field(
         Path("maps"), description="also write the map as <maps_dir>/<name>.html (relative to the working folder)"
     )
-    charts: bool = Field(True, description="write charts/*.png and charts/*.html")
+    charts: bool = Field(True, description="write charts/*.html (sharing charts/vega.js)")
+    png: bool = Field(False, description="also draw the charts as charts/*.png (about 1 s more)")
     report: bool = Field(True, description="write report.html (KPIs, charts, map, tables)")
 
 

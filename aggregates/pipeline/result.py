@@ -76,7 +76,8 @@ class Result:
             write_plan_files(self.plan, self.layers, tmp)
             if visuals:
                 outputs = self.scenario.outputs
-                write_visuals(self, tmp, map_options(outputs), charts=outputs.charts, report=outputs.report)
+                options = map_options(outputs)
+                write_visuals(self, tmp, options, charts=outputs.charts, report=outputs.report, png=outputs.png)
         return out_dir
 
 

@@ -38,7 +38,13 @@ def map_options(outputs: Outputs, **overrides) -> MapOptions:
 
 
 def write_visuals(
-    run: Drawable, folder: str | Path, options: MapOptions, *, charts: bool = True, report: bool = True
+    run: Drawable,
+    folder: str | Path,
+    options: MapOptions,
+    *,
+    charts: bool = True,
+    report: bool = True,
+    png: bool = False,
 ) -> list[Path]:
     """Write ``map.html``, and optionally ``charts/`` and ``report.html``, into a run folder.
 
@@ -55,6 +61,8 @@ def write_visuals(
         Language, basemap and year of the map; charts and report use the same language and year.
     charts, report
         Whether to write the charts and the report.
+    png
+        Whether to draw the charts as PNG too.
 
     Returns
     -------
@@ -69,7 +77,7 @@ def write_visuals(
     translated = replace(options, lang=other, switch=("strip", other))
     written = [map_path, save_html(supply_map(run, translated), folder / f"map.{other}.html")]
     if charts:
-        written += write_charts(run.plan, folder, lang=options.lang, year=year)
+        written += write_charts(run.plan, folder, lang=options.lang, year=year, png=png)
     if report:
         map_html = map_path.read_text(encoding="utf-8")
         written.append(

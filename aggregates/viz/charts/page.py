@@ -1,9 +1,14 @@
-"""Chart files: a PNG (vl-convert, no browser) and a self-contained HTML page per chart.
+"""Chart files: an HTML page per chart, sharing one Vega runtime, and a PNG (vl-convert, no browser) when asked.
 
-Pages inline the Vega, Vega-Lite and vega-embed JavaScript (:func:`vega_bundle`), so nothing is
-fetched when one is opened. Chinese labels in a PNG need a CJK font on the machine that renders it;
-without one the PNGs are drawn in English with a note under their titles, and a warning is logged.
-The HTML pages leave fonts to the reader's browser and always use the language asked for.
+The pages of a folder load the Vega, Vega-Lite and vega-embed JavaScript from one file beside them,
+``vega.js`` (:func:`vega_bundle`), so nothing is fetched from outside when one is opened, from disk
+or from the service. :func:`chart_page` without ``script`` inlines it instead, for single pages
+(the day's ``gantt.html``). vl-convert builds the bundle in about 1.7 s; it is kept in the user's
+cache folder by vl-convert and Vega-Lite version (:func:`bundle_cache`), so a process reads it back.
+
+Chinese labels in a PNG need a CJK font on the machine that renders it; without one the PNGs are
+drawn in English with a note under their titles, and a warning is logged. The HTML pages leave fonts
+to the reader's browser and always use the language asked for.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import functools
 import html
 import json
 import logging
+import os
 import shutil
 import subprocess
 from collections.abc import Callable, Mapping
@@ -20,6 +26,7 @@ from pathlib import Path
 import altair as alt
 import vl_convert as vlc
 
+from aggregates.errors import OutputError
 from aggregates.files import write_bytes, write_text
 from aggregates.viz.charts.style import FONT
 from aggregates.viz.labels import Lang
@@ -28,17 +35,27 @@ log = logging.getLogger(__name__)
 
 EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 PNG_SCALE = 2
+VEGA_FILE = "vega.js"  # the Vega runtime beside the chart pages of a folder
 NO_FONT_NOTE = "English labels: no Chinese font was found on this machine"
 _CJK_FONT_FILES = ("wqy", "notosanscjk", "notoserifcjk", "sourcehan", "droidsansfallback", "simhei", "simsun", "msyh")
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts", "/Library/Fonts")
 
 Charts = dict[str, alt.TopLevelMixin]
+# Ends every bundle this package writes: a cached file without it is incomplete and built again.
+_BUNDLE_MARK = "\n/* aggregates: end of the Vega bundle */\n"
 
 
 def write_chart_files(
-    folder: str | Path, make: Callable[[Lang, str], Charts], titles: Mapping[str, str], lang: Lang
+    folder: str | Path,
+    make: Callable[[Lang, str], Charts],
+    titles: Mapping[str, str],
+    lang: Lang,
+    *,
+    png: bool = True,
 ) -> list[Path]:
-    """Write ``folder/charts/<name>.png`` and ``<name>.html`` for each chart ``make(lang, note)`` gives.
+    """Write ``folder/charts/<name>.html`` (and ``<name>.png``) for each chart ``make(lang, note)`` gives.
+
+    The pages load ``charts/vega.js``, written once beside them.
 
     Parameters
     ----------
@@ -51,32 +68,43 @@ def write_chart_files(
         are skipped.
     lang
         The language of the pages, and of the PNGs where this machine has a CJK font.
+    png
+        Whether to draw the PNGs too (about 0.15-0.3 s a chart).
 
     Returns
     -------
     list of Path
-        The files written, PNG then HTML for each chart.
+        The files written: ``vega.js``, then for each chart its PNG (with ``png``) and its page.
     """
     charts = make(lang, "")
-    drawn = png_lang(lang)
-    png_charts = charts if drawn == lang else make(drawn, NO_FONT_NOTE)
     out = Path(folder) / "charts"
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    written = [write_text(out / VEGA_FILE, vega_bundle())]
+    png_charts: Charts = {}
+    if png:
+        drawn = png_lang(lang)
+        png_charts = charts if drawn == lang else make(drawn, NO_FONT_NOTE)
     for name, title in titles.items():
         if name in charts:
-            written += save_chart(charts[name], png_charts[name], out, name, title, lang)
+            written += save_chart(charts[name], png_charts.get(name), out, name, title, lang)
     return written
 
 
 def save_chart(
-    chart: alt.TopLevelMixin, png_chart: alt.TopLevelMixin, folder: Path, name: str, title: str, lang: Lang
+    chart: alt.TopLevelMixin, png_chart: alt.TopLevelMixin | None, folder: Path, name: str, title: str, lang: Lang
 ) -> list[Path]:
-    """Write ``folder/<name>.png`` (from ``png_chart``) and a self-contained ``folder/<name>.html`` (from ``chart``)."""
-    png, page = folder / f"{name}.png", folder / f"{name}.html"
-    write_bytes(png, _png(png_chart))
-    write_text(page, chart_page(title, {"chart": chart}, lang))
-    return [png, page]
+    """Write ``folder/<name>.png`` (from ``png_chart``, unless None) and ``folder/<name>.html`` (from ``chart``).
+
+    The page loads ``vega.js`` from ``folder`` (see :func:`write_chart_files`).
+    """
+    spec = chart.to_dict()  # validated once, for the page and, when the same chart, the PNG
+    written = []
+    if png_chart is not None:
+        png = folder / f"{name}.png"
+        written.append(write_bytes(png, _png(spec if png_chart is chart else png_chart.to_dict())))
+    page = folder / f"{name}.html"
+    written.append(write_text(page, chart_page(title, {"chart": spec}, lang, script=VEGA_FILE)))
+    return written
 
 
 def png_lang(lang: Lang) -> Lang:
@@ -87,30 +115,37 @@ def png_lang(lang: Lang) -> Lang:
     return lang
 
 
-def _png(chart: alt.TopLevelMixin) -> bytes:
+def _png(spec: dict) -> bytes:
     # Data is inline; allowing no base URL makes sure rendering never reaches the network.
-    spec = chart.to_dict()
     return vlc.vegalite_to_png(spec, vl_version=vegalite_version(), scale=PNG_SCALE, allowed_base_urls=[])
 
 
-def chart_page(title: str, charts: Mapping[str, alt.TopLevelMixin], lang: Lang) -> str:
-    """A self-contained HTML page showing ``charts`` one below the other, all JavaScript inline.
+def chart_page(
+    title: str, charts: Mapping[str, alt.TopLevelMixin | dict], lang: Lang, *, script: str | None = None
+) -> str:
+    """An HTML page showing ``charts`` one below the other.
 
     Parameters
     ----------
     title
         The page title (escaped here).
     charts
-        Charts by the id of the ``div`` they are drawn in.
+        Charts (or their Vega-Lite specs) by the id of the ``div`` they are drawn in.
     lang
         The page's language.
+    script
+        The address of the Vega runtime (:data:`VEGA_FILE` beside the page); None: inline it, so the
+        page is self-contained.
     """
     divs = "\n".join(f'<div id="{html.escape(key)}" class="chart"></div>' for key in charts)
+    runtime = (
+        f"<script>{vega_bundle()}</script>" if script is None else f'<script src="{html.escape(script)}"></script>'
+    )
     return (
         f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n"
         f"<style>body{{margin:24px;font-family:{FONT};background:#fff}}.chart{{margin-bottom:24px}}</style>\n"
-        f"<script>{vega_bundle()}</script>\n</head>\n<body>\n{divs}\n"
+        f"{runtime}\n</head>\n<body>\n{divs}\n"
         f"<script>\n{embed_script(charts)}\n</script>\n</body>\n</html>\n"
     )
 
@@ -119,10 +154,30 @@ def chart_page(title: str, charts: Mapping[str, alt.TopLevelMixin], lang: Lang) 
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one script (globals ``vega``, ``vegaLite``, ``vegaEmbed``).
 
-    About 0.9 MB, built once per process by vl-convert, without network.
+    About 0.9 MB, built by vl-convert without network (about 1.7 s) the first time on a machine and
+    kept in :func:`bundle_cache`; read back from there afterwards, once per process.
     """
+    cached = bundle_cache()
+    try:
+        text = cached.read_text(encoding="utf-8")
+        if _BUNDLE_MARK in text:  # a file cut short or not ours is built again
+            return text
+    except (OSError, UnicodeDecodeError):
+        pass
     # The bundle has no "</script" today; the guard keeps an update from ending the tag early.
-    return vlc.javascript_bundle(vl_version=vegalite_version()).replace("</script", "<\\/script")
+    text = vlc.javascript_bundle(vl_version=vegalite_version()).replace("</script", "<\\/script")
+    try:
+        write_text(cached, text + _BUNDLE_MARK)
+    except OutputError as exc:  # a read-only home: build it in every process, as before the cache
+        log.debug("Vega bundle not cached: %s", exc)
+    return text + _BUNDLE_MARK
+
+
+def bundle_cache() -> Path:
+    """Where the built Vega bundle is kept: ``$AGGREGATES_CACHE`` or ``$XDG_CACHE_HOME/aggregates`` (default
+    ``~/.cache/aggregates``), as ``vega-<vl-convert version>-vl<Vega-Lite version>.js``."""
+    root = os.environ.get("AGGREGATES_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache") / "aggregates"
+    return Path(root).expanduser() / f"vega-{vlc.__version__}-vl{vegalite_version() or 'latest'}.js"
 
 
 @functools.cache
@@ -132,13 +187,17 @@ def vegalite_version() -> str | None:
     return version if version in vlc.get_vegalite_versions() else None
 
 
-def embed_script(charts: Mapping[str, alt.TopLevelMixin]) -> str:
-    """JavaScript that draws each chart into the element with its key as id (needs :func:`vega_bundle`)."""
+def embed_script(charts: Mapping[str, alt.TopLevelMixin | dict]) -> str:
+    """JavaScript that draws each chart (or Vega-Lite spec) into the element with its key as id (needs :func:`vega_bundle`)."""
     options = script_json(EMBED_OPTIONS)
     return "\n".join(
-        f"vegaEmbed({script_json('#' + key)}, {script_json(chart.to_dict())}, {options}).catch(console.error);"
+        f"vegaEmbed({script_json('#' + key)}, {script_json(_spec(chart))}, {options}).catch(console.error);"
         for key, chart in charts.items()
     )
+
+
+def _spec(chart: alt.TopLevelMixin | dict) -> dict:
+    return chart if isinstance(chart, dict) else chart.to_dict()
 
 
 def script_json(value: object) -> str:

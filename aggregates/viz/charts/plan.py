@@ -69,8 +69,10 @@ def chart_specs(plan: Plan, lang: Lang = "zh", year: int | None = None) -> dict[
     return _charts(plan, check_lang(lang), plan.headline_year(year), note="")
 
 
-def write_charts(plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | None = None) -> list[Path]:
-    """Write every chart as ``folder/charts/<name>.png`` and ``folder/charts/<name>.html``.
+def write_charts(
+    plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | None = None, *, png: bool = False
+) -> list[Path]:
+    """Write every chart as ``folder/charts/<name>.html`` (loading ``charts/vega.js``), and as ``<name>.png`` with ``png``.
 
     PNGs are drawn at scale 2. Without a CJK font on this machine, Chinese PNGs are
     drawn in English instead (with a note) and a warning is logged.
@@ -85,16 +87,18 @@ def write_charts(plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | 
         ``"zh"`` or ``"en"``.
     year
         Year of the output-by-base chart; default: :meth:`aggregates.plan.Plan.headline_year`.
+    png
+        Whether to draw the PNGs too (the scenario's ``outputs.png``).
 
     Returns
     -------
     list of Path
-        The files written, PNG then HTML for each chart in ``CHART_NAMES`` order.
+        The files written: ``vega.js``, then PNG (with ``png``) and HTML for each chart in ``CHART_NAMES`` order.
     """
     lang = check_lang(lang)
     year = plan.headline_year(year)
     written = write_chart_files(
-        folder, lambda shown, note: _charts(plan, shown, year, note), chart_titles(lang, year), lang
+        folder, lambda shown, note: _charts(plan, shown, year, note), chart_titles(lang, year), lang, png=png
     )
     log.info("charts: %d files written to %s", len(written), Path(folder) / "charts")
     return written

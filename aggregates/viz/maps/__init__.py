@@ -4,7 +4,7 @@
   :mod:`.region_layers`, their tooltips and popups in :mod:`.popups`);
 * :func:`comparison_map` puts 2 to 6 runs side by side on synchronised maps (:mod:`.comparison`);
 * :func:`coverage_map` draws a coverage report (:mod:`.coverage`);
-* :func:`save_html` writes any of them with stable ids (:mod:`.saving`).
+* :func:`save_html` writes any of them with stable ids, :func:`render_page` gives the page as text (:mod:`.saving`).
 
 :class:`MapOptions` (:mod:`.options`) chooses language, basemap and year; :mod:`.basemaps` the tiles
 and whether the page embeds its scripts; :mod:`.style` and :mod:`.panels` the look, the title block
@@ -16,7 +16,7 @@ from aggregates.viz.maps.comparison import MAX_COMPARED, comparison_map, kpi_tab
 from aggregates.viz.maps.coverage import coverage_map
 from aggregates.viz.maps.options import BASEMAPS, TIANDITU_ENV, MapOptions
 from aggregates.viz.maps.plan_layers import add_plan_layers, coverage_shares
-from aggregates.viz.maps.saving import save_html, stable_ids
+from aggregates.viz.maps.saving import render_page, save_html, stable_ids
 from aggregates.viz.maps.supply import fit_plan, supply_map, title_info
 from aggregates.viz.maps.words import layer_name
 
@@ -35,6 +35,7 @@ __all__ = [
     "layer_name",
     "new_map",
     "projector",
+    "render_page",
     "save_html",
     "stable_ids",
     "supply_map",
