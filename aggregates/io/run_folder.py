@@ -63,10 +63,26 @@ def write_plan_files(plan: Plan, layers: MapLayers, folder: str | Path) -> Path:
     text = json.dumps(plan.to_json(), ensure_ascii=False, indent=2) + "\n"
     (folder / "kpis.json").write_text(text, encoding="utf-8")
     write_scenario(plan.scenario, folder / "scenario.yaml")
-    for name, layer in layers.items():
-        layer.to_file(folder / "plan.gpkg", layer=name, driver="GPKG")
+    write_layers(layers, folder / "plan.gpkg")
     _write_xlsx(plan, folder / "plan.xlsx")
     return folder
+
+
+def write_layers(layers: MapLayers, path: Path) -> None:
+    """Write the map layers into the GeoPackage ``path``, one layer each.
+
+    SQLite's synchronous writes are off meanwhile (``OGR_SQLITE_SYNCHRONOUS``): each layer's commit
+    otherwise waits for the disk, about 1 s of the default run's 1.3 s on a busy machine. The file
+    is no less safe: it is written into a temporary folder that replaces the run folder only when
+    complete, like every other file of the run, none of which waits for the disk either.
+    """
+    previous = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+    try:
+        for name, layer in layers.items():
+            layer.to_file(path, layer=name, driver="GPKG")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": previous})
 
 
 def write_scenario(scenario: Scenario, path: Path) -> None:

@@ -12,7 +12,9 @@ import os
 import re
 from pathlib import Path
 
+import branca.element
 import geopandas as gpd
+import jinja2
 import numpy as np
 import offlinefolium
 import pytest
@@ -29,7 +31,7 @@ from aggregates.cli import app
 from aggregates.errors import OutputError
 from aggregates.viz.corridors import corridors
 from aggregates.viz.gcj02 import gcj02_to_wgs84, wgs84_to_gcj02
-from aggregates.viz.maps import coverage_shares, stable_ids
+from aggregates.viz.maps import coverage_shares, render_page, stable_ids
 from aggregates.vocab import Nearness
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,8 +163,18 @@ def test_optimize_writes_map_charts_report_and_publishes_the_map(tiny_run):
     assert (tiny_run / "report.html").is_file()
     assert (tiny_run.parent / "maps" / "tiny.html").read_bytes() == (tiny_run / "map.html").read_bytes()
     charts = {p.name for p in (tiny_run / "charts").iterdir()}
-    for name in ("substitution", "output", "mode_split", "cost", "emissions"):
-        assert {f"{name}.png", f"{name}.html"} <= charts
+    names = ("substitution", "output", "mode_split", "cost", "emissions")
+    assert charts == {"vega.js", *(f"{name}.html" for name in names)}  # PNGs only when asked
+
+
+@pytest.mark.slow
+def test_optimize_png_draws_the_charts_as_png_too(tiny_config, tmp_path):
+    sets = [a for s in [*FEASIBLE, "outputs.report=false", "outputs.maps_dir=null"] for a in ("--set", s)]
+    result = runner.invoke(app, ["optimize", str(tiny_config), "--out", str(tmp_path / "run"), "--png", *sets])
+    assert result.exit_code == 0, result.output
+    charts = tmp_path / "run" / "charts"
+    assert (charts / "cost.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (charts / "cost.html").is_file()
+    assert "png: true" in (tmp_path / "run" / "scenario.yaml").read_text(encoding="utf-8")
 
 
 def test_offline_map_embeds_everything_and_has_every_layer(tiny_run):
@@ -358,3 +370,21 @@ def test_comparison_needs_the_year_in_both_runs(tiny_run):
     run = read_run(tiny_run)
     with pytest.raises(InputError, match="--year 2030 is not in this run"):
         comparison_map([run, run], MapOptions(year=2030))
+
+
+def test_render_page_gives_the_bytes_branca_gives_and_restores_branca():
+    def page() -> offlinefolium.Map:
+        m = offlinefolium.Map(location=[39.9, 116.4], zoom_start=8, tiles=None)
+        offlinefolium.Marker([39.9, 116.4], tooltip="北京\nline", popup="<b>a</b>").add_to(m)
+        offlinefolium.Marker([39.0, 117.2], tooltip="one plus one: {{ 1 + 1 }}").add_to(m)  # compiled, as branca does
+        offlinefolium.PolyLine([[39.9, 116.4], [39.0, 117.2]], tooltip="ends in a newline\n").add_to(m)
+        return m
+
+    fast = render_page(page())
+    assert fast == stable_ids(page().get_root().render()) and "one plus one: 2" in fast
+    assert branca.element.Template is jinja2.Template
+    broken = page()
+    offlinefolium.Marker([39.5, 116.8], tooltip="{{ not valid Jinja }}").add_to(broken)
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        render_page(broken)
+    assert branca.element.Template is jinja2.Template
