@@ -82,3 +82,14 @@ def test_pages_share_one_runtime_and_pngs_are_drawn_only_when_asked(bundle_cache
 def test_a_page_without_a_runtime_file_inlines_it(bundle_cache):
     page = chart_files.chart_page("t", {}, "zh")
     assert f"<script>{chart_files.vega_bundle()}</script>" in page and 'src="' not in page
+
+
+@pytest.mark.slow
+def test_a_chart_page_draws_from_disk_with_its_runtime_and_nothing_else(renderer, tmp_path):
+    write_charts(small_plan(), tmp_path, "zh")
+    page = tmp_path / "charts" / "cost.html"
+    shot = renderer.render(
+        page, tmp_path / "cost.png", block_network=False, ready="document.querySelector('svg.marks')"
+    )
+    assert shot.requests == ((tmp_path / "charts" / "vega.js").resolve().as_uri(),)
+    assert shot.console_errors == ()
