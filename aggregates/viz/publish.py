@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aggregates.config import Outputs
 from aggregates.files import atomic_file
-from aggregates.viz.charts import write_charts
+from aggregates.viz.charts import chart_specs, write_charts
 from aggregates.viz.layers import Drawable
 from aggregates.viz.maps import MapOptions, save_html, supply_map
 from aggregates.viz.report import write_report
@@ -76,12 +76,17 @@ def write_visuals(
     map_path = save_html(map_page, folder / "map.html")
     translated = replace(options, lang=other, switch=("strip", other))
     written = [map_path, save_html(supply_map(run, translated), folder / f"map.{other}.html")]
+    # The chart pages and the report show the same charts: made and validated once.
+    made = chart_specs(run.plan, options.lang, year) if charts or report else {}
+    specs = {name: chart.to_dict() for name, chart in made.items()}
     if charts:
-        written += write_charts(run.plan, folder, lang=options.lang, year=year, png=png)
+        written += write_charts(run.plan, folder, lang=options.lang, year=year, png=png, specs=specs)
     if report:
         map_html = map_path.read_text(encoding="utf-8")
         written.append(
-            write_report(run.plan, folder, lang=options.lang, map_html=map_html, year=year, layers=run.layers)
+            write_report(
+                run.plan, folder, lang=options.lang, map_html=map_html, year=year, layers=run.layers, specs=specs
+            )
         )
     log.info("wrote %d map/chart/report files to %s", len(written), folder)
     return written

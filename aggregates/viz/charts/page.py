@@ -40,7 +40,7 @@ NO_FONT_NOTE = "English labels: no Chinese font was found on this machine"
 _CJK_FONT_FILES = ("wqy", "notosanscjk", "notoserifcjk", "sourcehan", "droidsansfallback", "simhei", "simsun", "msyh")
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts", "/Library/Fonts")
 
-Charts = dict[str, alt.TopLevelMixin]
+Charts = dict[str, alt.TopLevelMixin | dict]  # charts, or their Vega-Lite specs
 # Ends every bundle this package writes: a cached file without it is incomplete and built again.
 _BUNDLE_MARK = "\n/* aggregates: end of the Vega bundle */\n"
 
@@ -62,7 +62,7 @@ def write_chart_files(
     folder
         The run (or sweep, or comparison) folder; ``charts/`` is created in it.
     make
-        The charts in a language, with a note under their titles.
+        The charts (or their Vega-Lite specs) in a language, with a note under their titles.
     titles
         Page titles by chart name, in the order the files are written; names ``make`` leaves out
         are skipped.
@@ -91,17 +91,22 @@ def write_chart_files(
 
 
 def save_chart(
-    chart: alt.TopLevelMixin, png_chart: alt.TopLevelMixin | None, folder: Path, name: str, title: str, lang: Lang
+    chart: alt.TopLevelMixin | dict,
+    png_chart: alt.TopLevelMixin | dict | None,
+    folder: Path,
+    name: str,
+    title: str,
+    lang: Lang,
 ) -> list[Path]:
     """Write ``folder/<name>.png`` (from ``png_chart``, unless None) and ``folder/<name>.html`` (from ``chart``).
 
     The page loads ``vega.js`` from ``folder`` (see :func:`write_chart_files`).
     """
-    spec = chart.to_dict()  # validated once, for the page and, when the same chart, the PNG
+    spec = _spec(chart)  # validated once, for the page and, when the same chart, the PNG
     written = []
     if png_chart is not None:
         png = folder / f"{name}.png"
-        written.append(write_bytes(png, _png(spec if png_chart is chart else png_chart.to_dict())))
+        written.append(write_bytes(png, _png(spec if png_chart is chart else _spec(png_chart))))
     page = folder / f"{name}.html"
     written.append(write_text(page, chart_page(title, {"chart": spec}, lang, script=VEGA_FILE)))
     return written

@@ -8,6 +8,7 @@ a self-contained ``charts/<name>.html`` (:mod:`aggregates.viz.charts.page`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import altair as alt
@@ -70,7 +71,13 @@ def chart_specs(plan: Plan, lang: Lang = "zh", year: int | None = None) -> dict[
 
 
 def write_charts(
-    plan: Plan, folder: str | Path, lang: Lang = "zh", year: int | None = None, *, png: bool = False
+    plan: Plan,
+    folder: str | Path,
+    lang: Lang = "zh",
+    year: int | None = None,
+    *,
+    png: bool = False,
+    specs: Mapping[str, dict] | None = None,
 ) -> list[Path]:
     """Write every chart as ``folder/charts/<name>.html`` (loading ``charts/vega.js``), and as ``<name>.png`` with ``png``.
 
@@ -89,6 +96,9 @@ def write_charts(
         Year of the output-by-base chart; default: :meth:`aggregates.plan.Plan.headline_year`.
     png
         Whether to draw the PNGs too (the scenario's ``outputs.png``).
+    specs
+        The charts' Vega-Lite specs in ``lang`` and ``year``, when already made (:func:`chart_specs`,
+        ``to_dict()``); made here if ``None``.
 
     Returns
     -------
@@ -97,9 +107,13 @@ def write_charts(
     """
     lang = check_lang(lang)
     year = plan.headline_year(year)
-    written = write_chart_files(
-        folder, lambda shown, note: _charts(plan, shown, year, note), chart_titles(lang, year), lang, png=png
-    )
+
+    def make(shown: Lang, note: str) -> dict:
+        if specs is not None and shown == lang and not note:
+            return dict(specs)
+        return _charts(plan, shown, year, note)
+
+    written = write_chart_files(folder, make, chart_titles(lang, year), lang, png=png)
     log.info("charts: %d files written to %s", len(written), Path(folder) / "charts")
     return written
 

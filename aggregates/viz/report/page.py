@@ -12,6 +12,7 @@ Chinese pages count tonnes in 万吨 and money in 亿元, English ones in Mt and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from aggregates.analysis.conclusion import conclusion
@@ -81,6 +82,7 @@ def report_html(
     map_html: str | None = None,
     year: int | None = None,
     layers: MapLayers | None = None,
+    specs: Mapping[str, dict] | None = None,
 ) -> str:
     """The plan as one self-contained HTML page.
 
@@ -98,6 +100,9 @@ def report_html(
     layers
         The plan's map layers (:attr:`aggregates.Result.layers`): with them a Chinese report names
         terminals, stations and rail sections in Chinese.
+    specs
+        The plan charts' Vega-Lite specs in ``lang`` and ``year`` by name, when already made (as
+        :func:`aggregates.viz.publish.write_visuals` does for the chart pages); made here if ``None``.
 
     Returns
     -------
@@ -107,7 +112,8 @@ def report_html(
     lang = check_lang(lang)
     year = plan.headline_year(year)
     matrix = supply_matrix(plan, year)
-    charts = {f"chart-{name}": chart for name, chart in chart_specs(plan, lang, year).items()}
+    made = specs if specs is not None else chart_specs(plan, lang, year)
+    charts: dict = {f"chart-{name}": chart for name, chart in made.items()}
     if len(matrix):
         charts["chart-supply"] = style_chart(matrix_chart(matrix, lang), f"{text('chart_supply', lang)} {year}", "")
     title = f"{text('report_title', lang)}{'：' if lang == 'zh' else ': '}{plan.name}"
@@ -141,12 +147,13 @@ def write_report(
     map_html: str | None = None,
     year: int | None = None,
     layers: MapLayers | None = None,
+    specs: Mapping[str, dict] | None = None,
 ) -> Path:
     """Write :func:`report_html` to ``folder/report.html``.
 
     Parameters
     ----------
-    plan, lang, map_html, year, layers
+    plan, lang, map_html, year, layers, specs
         As for :func:`report_html`.
     folder
         The run folder (created if missing).
@@ -156,7 +163,7 @@ def write_report(
     Path
         The file written.
     """
-    page = report_html(plan, lang=lang, map_html=map_html, year=year, layers=layers)
+    page = report_html(plan, lang=lang, map_html=map_html, year=year, layers=layers, specs=specs)
     return write_text(Path(folder) / "report.html", page)
 
 
