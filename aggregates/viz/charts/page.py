@@ -3,7 +3,7 @@
 The pages of a folder load the Vega, Vega-Lite and vega-embed JavaScript from one file beside them,
 ``vega.js`` (:func:`vega_bundle`), so nothing is fetched from outside when one is opened, from disk
 or from the service. :func:`chart_page` without ``script`` inlines it instead, for single pages
-(the day's ``gantt.html``). vl-convert builds the bundle in about 1.7 s; it is kept in the user's
+(the day's ``gantt.html``). vl-convert builds the bundle in 1.2-1.7 s; it is kept in the user's
 cache folder by vl-convert and Vega-Lite version (:func:`bundle_cache`), so a process reads it back.
 
 Chinese labels in a PNG need a CJK font on the machine that renders it; without one the PNGs are
@@ -159,7 +159,7 @@ def chart_page(
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one script (globals ``vega``, ``vegaLite``, ``vegaEmbed``).
 
-    About 0.9 MB, built by vl-convert without network (about 1.7 s) the first time on a machine and
+    About 0.9 MB, built by vl-convert without network (1.2-1.7 s) the first time on a machine and
     kept in :func:`bundle_cache`; read back from there afterwards, once per process.
     """
     cached = bundle_cache()
