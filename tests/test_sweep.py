@@ -392,6 +392,7 @@ def test_write_sweep_writes_tables_and_charts(scenario, front, tmp_path):
         "charts/pareto.png",
         "charts/sensitivity.html",
         "charts/sensitivity.png",
+        "charts/vega.js",
         "points.csv",
         "sensitivity.csv",
     ]

@@ -1,4 +1,4 @@
-"""Charts (Altair / Vega-Lite), written as PNG and as self-contained HTML pages.
+"""Charts (Altair / Vega-Lite), written as HTML pages sharing one ``vega.js``, and as PNG when asked.
 
 * :func:`chart_specs`, :func:`write_charts`: the charts of a plan (:mod:`.plan`; their tables in
   :mod:`.plan_data`);
@@ -7,7 +7,7 @@
   (:mod:`.tradeoffs`; their tables in :mod:`.tradeoff_data`).
 
 :func:`unit` (:mod:`.units`) says how each language shows tonnes, money and CO2e; :mod:`.style` is
-the look and the fixed colours; :mod:`.page` writes PNGs and pages with the Vega JavaScript inlined.
+the look and the fixed colours; :mod:`.page` writes the pages, their ``vega.js`` and the PNGs.
 """
 
 from aggregates.viz.charts.compare import COMPARE_CHARTS, compare_chart_specs, write_compare_charts

@@ -1,8 +1,8 @@
 """Charts of a plan: substitution against target, output by base, mode split, cost and emissions.
 
 ``chart_specs(plan)`` gives Altair charts (pure: Plan in, charts out; their tables come from
-:mod:`aggregates.viz.charts.plan_data`); ``write_charts`` writes each as ``charts/<name>.png`` and
-a self-contained ``charts/<name>.html`` (:mod:`aggregates.viz.charts.page`).
+:mod:`aggregates.viz.charts.plan_data`); ``write_charts`` writes each as ``charts/<name>.html``, loading
+``charts/vega.js``, and as ``charts/<name>.png`` when asked (:mod:`aggregates.viz.charts.page`).
 """
 
 from __future__ import annotations
