@@ -69,7 +69,7 @@ def write_chart_files(
     lang
         The language of the pages, and of the PNGs where this machine has a CJK font.
     png
-        Whether to draw the PNGs too (about 0.15-0.3 s a chart).
+        Whether to draw the PNGs too (about 0.15-0.2 s a chart).
 
     Returns
     -------
