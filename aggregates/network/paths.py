@@ -187,8 +187,17 @@ def target_sums(
     -------
     PathTable
         Rows in the order of ``sources``, columns in that of ``targets``.
+
+    Raises
+    ------
+    ValueError
+        For a node index outside the graph.
     """
     sources, targets = np.asarray(sources, int), np.asarray(targets, int)
+    outside = np.r_[sources, targets]
+    outside = outside[(outside < 0) | (outside >= graph.n)]
+    if len(outside):
+        raise ValueError(f"node indices outside 0..{graph.n - 1}: {sorted(set(outside.tolist()))[:5]}")
     src, src_row = np.unique(sources, return_inverse=True)
     dst, dst_col = np.unique(targets, return_inverse=True)
     dist = np.full((len(src), len(dst)), np.inf)
