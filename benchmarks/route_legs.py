@@ -10,8 +10,9 @@ A road-like graph of ``--nodes`` nodes (default 1,000,000; deterministic, ``--se
   (30, 50, 90 km/h), and the weight paths minimise, yuan per tonne = 0.3 km + 6 hours (+ 0.2 km tolled).
 
 Then ``--sources`` sources (default 50, distinct) and ``--targets`` targets (default 1000) are drawn, and
-each stage runs in a fresh Python process that loads the graph from a file, so its time and peak resident
-memory (Linux ``VmHWM``, reset once the graph is loaded) are its own:
+each stage runs in a fresh Python process that imports the libraries and loads the graph's link arrays from a
+file (``base MiB``: its resident memory then), so its time and peak resident memory (``peak MiB``: Linux
+``VmHWM``, reset once the graph is loaded; the whole process) are its own:
 
 ``floor``
     ``scipy.sparse.csgraph.dijkstra`` from the distinct sources (distances only; ``directed=True`` on the
@@ -190,6 +191,12 @@ STAGES = {"floor": _stage_floor, "legs": _stage_legs, "previous": _stage_previou
 
 
 def _run_stage(stage: str, data_file: Path, out_file: Path) -> None:
+    # Every stage imports the same libraries before the graph is loaded, so their baselines compare.
+    import networkx  # noqa: F401, PLC0415
+    import scipy.sparse.csgraph  # noqa: F401, PLC0415
+
+    import aggregates.network.paths  # noqa: F401, PLC0415
+
     data = dict(np.load(data_file))
     base_kib = _memory_kib("VmRSS")
     seconds, arrays = STAGES[stage](data)
@@ -272,7 +279,7 @@ def _print(table: list[dict], rows: dict[str, dict], notes: list[str], args, lin
         f"route legs: {args.nodes:,} nodes, {links:,} links, {args.sources} sources x {args.targets} targets"
         f" (+{args.repeats} repeated sources in legs), seed {args.seed}; floor and legs best of {args.repeat}"
     )
-    print(f"{'stage':<10} {'seconds':>9} {'peak MiB':>9} {'graph MiB':>9} {'time/floor':>10} {'mem/floor':>9}  goal")
+    print(f"{'stage':<10} {'seconds':>9} {'peak MiB':>9} {'base MiB':>9} {'time/floor':>10} {'mem/floor':>9}  goal")
     for r in table:
         mark = " (extrapolated)" if r["extrapolated"] else ""
         print(
