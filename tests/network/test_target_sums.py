@@ -11,11 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tiny import write_config
 
+import aggregates.network.paths
 from aggregates.config import load_scenario
 from aggregates.data.reading import read_region
 from aggregates.network.graph import build_network
 from aggregates.network.legs import bet_leg, diesel_leg, paths_for, road_paths
 from aggregates.network.paths import LinkGraph, path_sums, shortest_trees, target_sums
+from aggregates.network.routes import route_options
 
 
 @st.composite
@@ -133,7 +135,6 @@ def test_nodes_outside_the_graph_are_refused():
         target_sums(graph, [-1], [1], ("km",))
 
 
-@pytest.mark.slow  # builds a network
 def test_shared_road_paths_give_each_leg_what_it_computes_alone(tmp_path, tiny_region):
     network = build_network(read_region(tiny_region), load_scenario(write_config(tmp_path, tiny_region)))
     region = network.region
@@ -155,3 +156,21 @@ def test_shared_road_paths_give_each_leg_what_it_computes_alone(tmp_path, tiny_r
     for attr in ("cost", "km", "hours", "swaps"):
         assert np.array_equal(getattr(alone, attr), getattr(together, attr), equal_nan=True)
     assert alone.uses == together.uses
+
+
+def test_route_options_run_each_origin_once_per_road_graph(tmp_path, tiny_region, monkeypatch):
+    scenario = load_scenario(write_config(tmp_path, tiny_region))
+    network = build_network(read_region(tiny_region), scenario)
+    runs = []
+    dijkstra = aggregates.network.paths.dijkstra
+
+    def counted(matrix, *args, indices, **kwargs):
+        runs.append((matrix.shape[0], list(np.atleast_1d(indices))))
+        return dijkstra(matrix, *args, indices=indices, **kwargs)
+
+    monkeypatch.setattr(aggregates.network.paths, "dijkstra", counted)
+    options = route_options(network, list(scenario.chains))
+    road = [indices for size, indices in runs if size == network.road["diesel"].n]
+    assert len(road) == 2  # one block per truck type, all legs together
+    assert all(len(set(indices)) == len(indices) for indices in road)
+    assert set(options.table["chain"]) == set(scenario.chains)
