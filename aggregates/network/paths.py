@@ -202,11 +202,7 @@ def target_sums(
     dst, dst_col = np.unique(targets, return_inverse=True)
     dist = np.full((len(src), len(dst)), np.inf)
     sums = np.zeros((len(src), len(dst), len(attrs)))
-    links = graph._link_matrix
-    # Each link's values in the order of the lookup matrix's entries: [entry, attr].
-    entry_values = np.column_stack(
-        [np.asarray(graph.attrs[a], float)[links.data - 1] for a in attrs] or [np.zeros((links.nnz, 0))]
-    )
+    values = np.column_stack([np.asarray(graph.attrs[a], float) for a in attrs] or [np.zeros((len(graph.u), 0))])
     block = max(1, block_bytes // (16 * max(graph.n, 1)))  # distances, predecessors, link entries
     for start in range(0, len(src) if len(dst) else 0, block):
         rows = slice(start, start + block)
@@ -215,16 +211,16 @@ def target_sums(
         dist[rows] = np.atleast_2d(d)[:, dst]
         del d
         pred = np.atleast_2d(pred)
-        sums[rows] = _walk_back(pred, _up_entries(graph, pred), entry_values, dst)
+        sums[rows] = _walk_back(pred, _up_links(graph, pred), values, dst)
         del pred
     sums = np.where(np.isfinite(dist)[:, :, None], sums, np.nan)
     pick = np.ix_(src_row, dst_col)
     return PathTable(sources, targets, dist[pick], {a: sums[:, :, k][pick] for k, a in enumerate(attrs)})
 
 
-def _up_entries(graph: LinkGraph, pred: np.ndarray) -> np.ndarray:
-    """For each [source, node], the entry of :attr:`LinkGraph._link_matrix` that joins the node to its
-    tree predecessor (0 at roots and unreached nodes: never read).
+def _up_links(graph: LinkGraph, pred: np.ndarray) -> np.ndarray:
+    """For each [source, node], the link (position in the graph) that joins the node to its tree
+    predecessor (0 at roots and unreached nodes: never read).
 
     One pass over the matrix's entries per source, in memory order: far cheaper than looking the
     links up one by one along the paths.
@@ -234,22 +230,22 @@ def _up_entries(graph: LinkGraph, pred: np.ndarray) -> np.ndarray:
     for k, tree in enumerate(pred):
         # One link joins a node to its predecessor, and entries are in node order: the matches,
         # in order, are the links up from the nodes that have a predecessor.
-        up[k][tree >= 0] = np.flatnonzero(links.indices == np.take(tree, entry_row))
+        found = np.flatnonzero(links.indices == np.take(tree, entry_row))
+        up[k][tree >= 0] = np.take(links.data, found) - 1
     return up
 
 
-def _walk_back(pred: np.ndarray, up_entry: np.ndarray, entry_values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+def _walk_back(pred: np.ndarray, up_link: np.ndarray, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Sums [source, target, attr] of link values along the tree paths, walked back from all targets at once.
 
-    ``up_entry`` is :func:`_up_entries`; ``entry_values`` [entry, attr] the link values in the order of
-    the lookup matrix's entries. The sums are grouped exactly as :func:`path_sums` groups them (blocks
+    ``up_link`` is :func:`_up_links`; ``values`` [link, attr] the link values. The sums are grouped exactly as :func:`path_sums` groups them (blocks
     of 2**j links counted from the target, padded with zeros), so both give the same floats: each pair
     keeps the open blocks of a binary counter, and as every pair still walking has taken the same
     number of steps, the carries are the same for all of them.
     """
     n_src, n = pred.shape
-    flat, up_flat = pred.ravel(), up_entry.ravel()
-    n_pairs, n_attrs = n_src * len(targets), entry_values.shape[1]
+    flat, up_flat = pred.ravel(), up_link.ravel()
+    n_pairs, n_attrs = n_src * len(targets), values.shape[1]
     out = np.zeros((n_pairs, n_attrs))
     walk = _Walk(
         np.arange(n_pairs),
@@ -271,7 +267,7 @@ def _walk_back(pred: np.ndarray, up_entry: np.ndarray, entry_values: np.ndarray,
                 walk, alive, up, here = walk.keep(alive), alive[alive], up[alive], here[alive]
                 if not walk.pair.size:
                     break
-        carry = np.take(entry_values, np.take(up_flat, here), axis=0)
+        carry = np.take(values, np.take(up_flat, here), axis=0)
         level, count = 0, step
         while count & 1:
             carry += walk.slots[level]
@@ -298,11 +294,10 @@ class _Walk:
 def _fold(out: np.ndarray, slots: np.ndarray, pairs: np.ndarray, rows: np.ndarray, steps: int) -> None:
     """Close the open blocks of pairs (output positions; rows of ``slots``) that took ``steps`` links."""
     total = None
-    for level in range(slots.shape[0]):
-        if steps >> level & 1:
-            # The later, shorter block is added to the earlier one, as pointer doubling does.
-            block = np.take(slots[level], rows, axis=0)
-            total = block if total is None else block + total
+    for level in (k for k in range(steps.bit_length()) if steps >> k & 1):
+        # The later, shorter block is added to the earlier one, as pointer doubling does.
+        block = slots[level, rows]
+        total = block if total is None else block + total
     out[pairs] = 0.0 if total is None else total
 
 
