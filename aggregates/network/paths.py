@@ -181,7 +181,7 @@ def target_sums(
     attrs
         Names of the link attributes to sum.
     block_bytes
-        About how many bytes one block's distances and predecessors may take.
+        About how many bytes one block of sources may take (distances, predecessors, links up).
 
     Returns
     -------
