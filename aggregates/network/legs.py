@@ -25,7 +25,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from aggregates.network.costs import terminal_handling
 from aggregates.network.graph import Network
-from aggregates.network.paths import path_sums, shortest_trees, walk
+from aggregates.network.paths import PathTable, path_sums, shortest_trees, target_sums, walk
 
 
 @dataclass
@@ -62,15 +62,85 @@ def _province_of(network: Network) -> dict[str, str]:
     return dict(zip(points["id"], points["province"], strict=True))
 
 
-def diesel_leg(network: Network, origins: list[str], targets: list[str]) -> Leg:
-    """Cheapest diesel-truck runs from every origin to every target."""
-    graph = network.road["diesel"]
-    o, t = network.road_index(origins), network.road_index(targets)
-    trees = shortest_trees(graph, o)
+@dataclass(frozen=True)
+class RoadPaths:
+    """Cheapest road runs of one truck type between places, computed once for several legs.
+
+    Attributes
+    ----------
+    truck
+        The truck type (its road graph).
+    origins, targets
+        Point ids, without repeats.
+    table
+        Cost (yuan per tonne), km and hours [origin, target].
+    """
+
+    truck: str
+    origins: list[str]
+    targets: list[str]
+    table: PathTable
+
+    def between(self, origins: list[str], targets: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cost, km and hours [origin, target] of some of the origins and targets.
+
+        Raises
+        ------
+        KeyError
+            For a place these paths were not computed from or to.
+        """
+        row = {k: i for i, k in enumerate(self.origins)}
+        col = {k: j for j, k in enumerate(self.targets)}
+        pick = np.ix_([row[o] for o in origins], [col[t] for t in targets])
+        table = self.table
+        return table.dist[pick], table.sums["km"][pick], table.sums["hours"][pick]
+
+
+def road_paths(network: Network, truck: str, origins: list[str], targets: list[str]) -> RoadPaths:
+    """Cheapest road runs of a truck type from every origin to every target (repeats computed once).
+
+    Parameters
+    ----------
+    network
+        The network.
+    truck
+        ``diesel`` or ``bet``.
+    origins, targets
+        Point ids on the road graph; repeated ids are kept once.
+
+    Returns
+    -------
+    RoadPaths
+        For :func:`diesel_leg`, :func:`bet_leg` and :func:`truck_leg` (their ``paths``).
+    """
+    origins, targets = list(dict.fromkeys(origins)), list(dict.fromkeys(targets))
+    graph = network.road[truck]
+    table = target_sums(graph, network.road_index(origins), network.road_index(targets), ("km", "hours"))
+    return RoadPaths(truck, origins, targets, table)
+
+
+def _bet_points(network: Network, origins: list[str]) -> list[str]:
+    """Where battery-electric runs may start: the origins, then the swap stations."""
+    return origins + list(network.region.swap_stations["id"])
+
+
+def paths_for(network: Network, truck: str, origins: list[str], targets: list[str]) -> tuple[list[str], list[str]]:
+    """Origins and targets that :func:`road_paths` needs for legs of ``truck`` from ``origins`` to ``targets``
+    (battery-electric legs also run from and to the swap stations)."""
+    if truck == "diesel":
+        return origins, targets
+    points = _bet_points(network, origins)
+    return points, points + targets
+
+
+def diesel_leg(network: Network, origins: list[str], targets: list[str], paths: RoadPaths | None = None) -> Leg:
+    """Cheapest diesel-truck runs from every origin to every target.
+
+    ``paths``: diesel :class:`RoadPaths` that cover these origins and targets (computed here without).
+    """
+    paths = paths or road_paths(network, "diesel", origins, targets)
     leg = Leg.empty(origins, targets, network.region.provinces)
-    leg.cost = trees.dist[:, t]
-    leg.km = path_sums(graph, trees, "km")[:, t]
-    leg.hours = path_sums(graph, trees, "hours")[:, t]
+    leg.cost, leg.km, leg.hours = paths.between(origins, targets)
     _finish(leg, network)
     return leg
 
@@ -93,21 +163,15 @@ class _Hops:
     hours: np.ndarray
 
 
-def _bet_hops(network: Network, origins: list[str], targets: list[str]) -> _Hops:
-    graph = network.road["bet"]
-    swaps = list(network.region.swap_stations["id"])
-    points = origins + swaps
-    ends = network.road_index(points + targets)
-    trees = shortest_trees(graph, network.road_index(points))
-    return _Hops(
-        points,
-        trees.dist[:, ends],
-        path_sums(graph, trees, "km")[:, ends],
-        path_sums(graph, trees, "hours")[:, ends],
-    )
+def _bet_hops(network: Network, origins: list[str], targets: list[str], paths: RoadPaths | None) -> _Hops:
+    points, ends = paths_for(network, "bet", origins, targets)
+    paths = paths or road_paths(network, "bet", points, ends)
+    return _Hops(points, *paths.between(points, ends))
 
 
-def bet_leg(network: Network, origins: list[str], targets: list[str], *, target_charges: bool) -> Leg:
+def bet_leg(
+    network: Network, origins: list[str], targets: list[str], *, target_charges: bool, paths: RoadPaths | None = None
+) -> Leg:
     """Cheapest battery-electric runs within range, through swap stations.
 
     Parameters
@@ -121,9 +185,12 @@ def bet_leg(network: Network, origins: list[str], targets: list[str], *, target_
     target_charges
         Whether trucks can charge at the targets (terminals yes, demand nodes
         no); without, the last hop is limited to half the range.
+    paths
+        Battery-electric :class:`RoadPaths` from the origins and swap stations to them and to
+        the targets (see :func:`paths_for`; computed here without).
     """
     bet = network.trucks.bet
-    hops = _bet_hops(network, origins, targets)
+    hops = _bet_hops(network, origins, targets, paths)
     n_o, n_p, n_t = len(origins), len(hops.points), len(targets)
     last_limit = bet.range_km if target_charges else bet.range_km / 2.0
     swap_cost = 2.0 * bet.swap_fee_yuan / bet.payload_t
@@ -173,11 +240,19 @@ def _bet_leg_from_paths(network, origins, targets, hops: _Hops, dist, pred) -> L
     return leg
 
 
-def truck_leg(network: Network, truck: str, origins: list[str], targets: list[str], *, target_charges: bool) -> Leg:
+def truck_leg(
+    network: Network,
+    truck: str,
+    origins: list[str],
+    targets: list[str],
+    *,
+    target_charges: bool,
+    paths: RoadPaths | None = None,
+) -> Leg:
     """Diesel or battery-electric leg; see :func:`diesel_leg` and :func:`bet_leg`."""
     if truck == "diesel":
-        return diesel_leg(network, origins, targets)
-    return bet_leg(network, origins, targets, target_charges=target_charges)
+        return diesel_leg(network, origins, targets, paths)
+    return bet_leg(network, origins, targets, target_charges=target_charges, paths=paths)
 
 
 @dataclass
@@ -207,16 +282,17 @@ def rail_leg(network: Network) -> RailLeg:
     loading = terminals[terminals["kind"].isin(["loading", "both"])]
     unloading = terminals[terminals["kind"].isin(["unloading", "both"])]
     graph = network.rail
-    trees = shortest_trees(graph, network.station_index(loading["station"]))
+    stations, row = np.unique(network.station_index(loading["station"]), return_inverse=True)
+    trees = shortest_trees(graph, stations)  # a station with several loading terminals once
     to = network.station_index(unloading["station"])
     rates = network.rail_rates
-    tariff = rates.base_yuan + trees.dist[:, to]
+    tariff = rates.base_yuan + trees.dist[row][:, to]
     handling = terminal_handling(rates, loading)[:, None] + terminal_handling(rates, unloading)[None, :]
     wait = loading["handling_hours"].to_numpy()[:, None] + unloading["handling_hours"].to_numpy()[None, :]
     same = loading["station"].to_numpy()[:, None] == unloading["station"].to_numpy()[None, :]
     cost = np.where(same | ~np.isfinite(tariff), np.nan, tariff + handling)
-    km = path_sums(graph, trees, "km")[:, to]
-    hours = path_sums(graph, trees, "hours")[:, to] + wait
+    km = path_sums(graph, trees, "km")[row][:, to]
+    hours = path_sums(graph, trees, "hours")[row][:, to] + wait
     leg = RailLeg(
         list(loading["id"]),
         list(unloading["id"]),
@@ -227,11 +303,11 @@ def rail_leg(network: Network) -> RailLeg:
         {p: np.zeros(cost.shape) for p in network.region.provinces},
         {},
     )
-    _fill_sections(network, leg, trees, to)
+    _fill_sections(network, leg, trees, row, to)
     return leg
 
 
-def _fill_sections(network: Network, leg: RailLeg, trees, to: np.ndarray) -> None:
+def _fill_sections(network: Network, leg: RailLeg, trees, row: np.ndarray, to: np.ndarray) -> None:
     seg = network.region.rail_segments
     stations = network.region.rail_stations
     province = dict(zip(stations["id"], stations["province"], strict=True))
@@ -241,7 +317,7 @@ def _fill_sections(network: Network, leg: RailLeg, trees, to: np.ndarray) -> Non
         for j, target in enumerate(to):
             if np.isnan(leg.cost[i, j]):
                 continue
-            path = walk(trees, i, int(target))
+            path = walk(trees, int(row[i]), int(target))
             links = network.rail.link_of(np.array(path[:-1]), np.array(path[1:]))
             leg.sections[(i, j)] = tuple(link_ref[links])
             for a, link in zip(path, links, strict=False):

@@ -1,19 +1,26 @@
 """Shortest paths in bulk on an undirected link graph, with sums along the paths.
 
 One Dijkstra run from many sources at once (``scipy.sparse.csgraph``) gives the
-cheapest path trees; any other link attribute (km, hours, ...) is then summed
-along every tree path at once by pointer doubling, in O(log depth) numpy steps.
+cheapest path trees. Link attributes (km, hours, ...) are then summed along the
+paths either to every node of every tree (:func:`path_sums`, by pointer doubling
+in O(log depth) numpy steps) or, much cheaper on a large graph, to a few targets
+only (:func:`target_sums`: each distinct source's Dijkstra once, in blocks of
+sources so the full trees are freed early, and a walk back from all targets at
+once through the predecessors).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_array, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 NO_PRED = -9999  # what scipy writes for "no predecessor"
+# Distances and predecessors of one block of Dijkstra sources take at most about this many bytes.
+BLOCK_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -54,11 +61,30 @@ class LinkGraph:
         return cls(n, u[keep], v[keep], weight[keep], attrs, keep)
 
     def csr(self) -> csr_matrix:
+        """The symmetric weight matrix that Dijkstra runs on (built once per graph)."""
+        return self._csr
+
+    @cached_property
+    def _csr(self) -> csr_matrix:
         # Zero weights would vanish from a sparse matrix; a tiny epsilon keeps the link.
         w = np.maximum(self.weight, 1e-12)
         rows = np.r_[self.u, self.v]
         cols = np.r_[self.v, self.u]
         return csr_matrix((np.r_[w, w], (rows, cols)), shape=(self.n, self.n))
+
+    @cached_property
+    def _link_matrix(self) -> csr_array:
+        """Link position + 1 at [a, b] and [b, a] for every link (0: none); self-loops left out."""
+        keep = np.flatnonzero(self.u != self.v)
+        link = np.r_[keep, keep] + 1
+        rows = np.r_[self.u[keep], self.v[keep]]
+        cols = np.r_[self.v[keep], self.u[keep]]
+        return csr_array((link, (rows, cols)), shape=(self.n, self.n))
+
+    @cached_property
+    def _entry_rows(self) -> np.ndarray:
+        """Row (node) of each entry of :attr:`_link_matrix`, in storage order."""
+        return np.repeat(np.arange(self.n), np.diff(self._link_matrix.indptr))
 
     def _keys(self) -> tuple[np.ndarray, np.ndarray]:
         keys = np.r_[self.u * self.n + self.v, self.v * self.n + self.u]
@@ -120,6 +146,159 @@ def path_sums(graph: LinkGraph, trees: Trees, attr: str) -> np.ndarray:
             break
         jump = nxt
     return np.where(np.isfinite(trees.dist), total, np.nan)
+
+
+@dataclass(frozen=True)
+class PathTable:
+    """Cheapest paths from sources to targets: ``dist`` and each ``sums[attr]`` are [source, target].
+
+    Unreachable pairs have an infinite ``dist`` and NaN sums; a source's path to itself sums to 0.
+    """
+
+    sources: np.ndarray
+    targets: np.ndarray
+    dist: np.ndarray
+    sums: dict[str, np.ndarray]
+
+
+def target_sums(
+    graph: LinkGraph, sources, targets, attrs=("km", "hours"), *, block_bytes: int = BLOCK_BYTES
+) -> PathTable:
+    """Cheapest-path costs, and sums of link attributes along those paths, from sources to targets.
+
+    The same numbers as :func:`shortest_trees` and :func:`path_sums` at ``[:, targets]``, bit for
+    bit, at a fraction of the time and memory on a large graph: Dijkstra runs once per distinct
+    source, a block of sources at a time; only the paths to the targets are walked (all targets
+    at once, back through the predecessors), and each block's full trees are dropped as soon as
+    its targets are read.
+
+    Parameters
+    ----------
+    graph
+        The link graph.
+    sources, targets
+        Node indices; repeats are computed once.
+    attrs
+        Names of the link attributes to sum.
+    block_bytes
+        About how many bytes one block of sources may take (distances, predecessors, links up).
+
+    Returns
+    -------
+    PathTable
+        Rows in the order of ``sources``, columns in that of ``targets``.
+
+    Raises
+    ------
+    ValueError
+        For a node index outside the graph.
+    """
+    sources, targets = np.asarray(sources, int), np.asarray(targets, int)
+    outside = np.r_[sources, targets]
+    outside = outside[(outside < 0) | (outside >= graph.n)]
+    if len(outside):
+        raise ValueError(f"node indices outside 0..{graph.n - 1}: {sorted(set(outside.tolist()))[:5]}")
+    src, src_row = np.unique(sources, return_inverse=True)
+    dst, dst_col = np.unique(targets, return_inverse=True)
+    dist = np.full((len(src), len(dst)), np.inf)
+    sums = np.zeros((len(src), len(dst), len(attrs)))
+    values = np.column_stack([np.asarray(graph.attrs[a], float) for a in attrs] or [np.zeros((len(graph.u), 0))])
+    block = max(1, block_bytes // (16 * max(graph.n, 1)))  # distances, predecessors, link entries
+    for start in range(0, len(src) if len(dst) else 0, block):
+        rows = slice(start, start + block)
+        # The matrix holds both directions of every link, so a directed run gives the same trees, faster.
+        d, pred = dijkstra(graph.csr(), directed=True, indices=src[rows], return_predecessors=True)
+        dist[rows] = np.atleast_2d(d)[:, dst]
+        del d
+        pred = np.atleast_2d(pred)
+        sums[rows] = _walk_back(pred, _up_links(graph, pred), values, dst)
+        del pred
+    sums = np.where(np.isfinite(dist)[:, :, None], sums, np.nan)
+    pick = np.ix_(src_row, dst_col)
+    return PathTable(sources, targets, dist[pick], {a: sums[:, :, k][pick] for k, a in enumerate(attrs)})
+
+
+def _up_links(graph: LinkGraph, pred: np.ndarray) -> np.ndarray:
+    """For each [source, node], the link (position in the graph) that joins the node to its tree
+    predecessor (0 at roots and unreached nodes: never read).
+
+    One pass over the matrix's entries per source, in memory order: far cheaper than looking the
+    links up one by one along the paths.
+    """
+    links, entry_row = graph._link_matrix, graph._entry_rows
+    up = np.zeros(pred.shape, np.int32)
+    for k, tree in enumerate(pred):
+        # One link joins a node to its predecessor, and entries are in node order: the matches,
+        # in order, are the links up from the nodes that have a predecessor.
+        found = np.flatnonzero(links.indices == np.take(tree, entry_row))
+        up[k][tree >= 0] = np.take(links.data, found) - 1
+    return up
+
+
+def _walk_back(pred: np.ndarray, up_link: np.ndarray, values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Sums [source, target, attr] of link values along the tree paths, walked back from all targets at once.
+
+    ``up_link`` is :func:`_up_links`; ``values`` [link, attr] the link values. The sums are grouped exactly as :func:`path_sums` groups them (blocks
+    of 2**j links counted from the target, padded with zeros), so both give the same floats: each pair
+    keeps the open blocks of a binary counter, and as every pair still walking has taken the same
+    number of steps, the carries are the same for all of them.
+    """
+    n_src, n = pred.shape
+    flat, up_flat = pred.ravel(), up_link.ravel()
+    n_pairs, n_attrs = n_src * len(targets), values.shape[1]
+    out = np.zeros((n_pairs, n_attrs))
+    walk = _Walk(
+        np.arange(n_pairs),
+        np.repeat(np.arange(n_src) * n, len(targets)),
+        np.tile(targets, n_src),
+        np.zeros((max(1, int(n).bit_length() + 1), n_pairs, n_attrs)),
+    )
+    alive = np.ones(n_pairs, bool)
+    step = 0
+    while walk.pair.size:
+        here = walk.at + walk.node
+        up = np.take(flat, here)  # np.take: far faster than fancy indexing here
+        ended = up < 0
+        new = ended & alive
+        if new.any():
+            _fold(out, walk.slots, walk.pair[new], np.flatnonzero(new), step)
+            alive &= ~ended
+            if alive.sum() < 0.8 * alive.size:  # drop the finished pairs now and then, not at every step
+                walk, alive, up, here = walk.keep(alive), alive[alive], up[alive], here[alive]
+                if not walk.pair.size:
+                    break
+        carry = np.take(values, np.take(up_flat, here), axis=0)
+        level, count = 0, step
+        while count & 1:
+            carry += walk.slots[level]
+            level, count = level + 1, count >> 1
+        walk.slots[level] = carry
+        walk.node = np.maximum(up, 0)  # finished pairs not dropped yet walk on harmlessly
+        step += 1
+    return out.reshape(n_src, len(targets), n_attrs)
+
+
+@dataclass
+class _Walk:
+    """Pairs still walking back: their position in the output, source row offset, node, open blocks."""
+
+    pair: np.ndarray
+    at: np.ndarray
+    node: np.ndarray
+    slots: np.ndarray  # [level, pair, attr]
+
+    def keep(self, mask: np.ndarray) -> _Walk:
+        return _Walk(self.pair[mask], self.at[mask], self.node[mask], self.slots[:, mask])
+
+
+def _fold(out: np.ndarray, slots: np.ndarray, pairs: np.ndarray, rows: np.ndarray, steps: int) -> None:
+    """Close the open blocks of pairs (output positions; rows of ``slots``) that took ``steps`` links."""
+    total = None
+    for level in (k for k in range(steps.bit_length()) if steps >> k & 1):
+        # The later, shorter block is added to the earlier one, as pointer doubling does.
+        block = slots[level, rows]
+        total = block if total is None else block + total
+    out[pairs] = 0.0 if total is None else total
 
 
 def walk(trees: Trees, row: int, target: int) -> list[int]:

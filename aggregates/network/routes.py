@@ -27,7 +27,7 @@ import pandas as pd
 
 from aggregates.data.access import delivery_windows
 from aggregates.network.graph import Network
-from aggregates.network.legs import Leg, RailLeg, rail_leg, truck_leg
+from aggregates.network.legs import Leg, RailLeg, RoadPaths, paths_for, rail_leg, road_paths, truck_leg
 from aggregates.network.options import RouteOptions
 from aggregates.vocab import ANY_STANDARD, TRUCK_OF_CHAIN, TRUCKS, is_rail
 
@@ -83,9 +83,25 @@ def _ends(network: Network, nodes: list[str] | None, origins=None) -> _Ends:
     return _Ends(list(bases["id"]), nodes, d["diesel_restricted"].to_numpy(bool), gc, windows)
 
 
-def _direct_rows(network: Network, chain: str, ends: _Ends) -> list[dict]:
+def _road_paths(network: Network, chains: list[str], ends: _Ends, rail: RailLeg | None) -> dict[str, RoadPaths]:
+    """Per truck type, the road runs that every leg of the chains needs, each distinct origin's Dijkstra once."""
+    wanted: dict[str, tuple[list[str], list[str]]] = {}
+    for chain in chains:
+        truck = TRUCK_OF_CHAIN[chain]
+        legs = [(ends.bases, ends.nodes)]
+        if is_rail(chain):
+            legs = [(ends.bases, rail.loading), (rail.unloading, ends.nodes)]
+        origins, targets = wanted.setdefault(truck, ([], []))
+        for leg_origins, leg_targets in legs:
+            more_origins, more_targets = paths_for(network, truck, leg_origins, leg_targets)
+            origins += more_origins
+            targets += more_targets
+    return {truck: road_paths(network, truck, *ends_of) for truck, ends_of in wanted.items()}
+
+
+def _direct_rows(network: Network, chain: str, ends: _Ends, paths: dict[str, RoadPaths] | None = None) -> list[dict]:
     truck = TRUCK_OF_CHAIN[chain]
-    leg = truck_leg(network, truck, ends.bases, ends.nodes, target_charges=False)
+    leg = truck_leg(network, truck, ends.bases, ends.nodes, target_charges=False, paths=(paths or {}).get(truck))
     rate = network.truck_rates[truck]
     provinces = network.region.provinces
     rows = []
@@ -119,13 +135,13 @@ def _direct_rows(network: Network, chain: str, ends: _Ends) -> list[dict]:
     return rows
 
 
-def _first_mile(network: Network, truck: str, bases: list[str], loading: list[str]) -> Leg:
+def _first_mile(network: Network, truck: str, bases: list[str], loading: list[str], paths: RoadPaths | None) -> Leg:
     """Truck legs from bases to loading stations.
 
     A base's own loading station (its ``loading_terminal``) is always usable, and
     free with its own siding; other stations only within ``rail.max_first_mile_km``.
     """
-    leg = truck_leg(network, truck, bases, loading, target_charges=True)
+    leg = truck_leg(network, truck, bases, loading, target_charges=True, paths=paths)
     position = {t: k for k, t in enumerate(loading)}
     own = np.zeros(leg.cost.shape, dtype=bool)
     for i, base in enumerate(network.region.bases.itertuples()):
@@ -159,11 +175,11 @@ def _compose(first: Leg, rail: RailLeg, last: Leg) -> tuple[np.ndarray, np.ndarr
     return np.where(np.isfinite(cost), cost, np.nan), best_l_for, best_u
 
 
-def _rail_rows(network: Network, chain: str, ends: _Ends, rail: RailLeg) -> list[dict]:
+def _rail_rows(network: Network, chain: str, ends: _Ends, rail: RailLeg, paths: dict[str, RoadPaths]) -> list[dict]:
     truck = TRUCK_OF_CHAIN[chain]
     rate = network.truck_rates[truck]
-    first = _first_mile(network, truck, ends.bases, rail.loading)
-    last = truck_leg(network, truck, rail.unloading, ends.nodes, target_charges=False)
+    first = _first_mile(network, truck, ends.bases, rail.loading, paths[truck])
+    last = truck_leg(network, truck, rail.unloading, ends.nodes, target_charges=False, paths=paths[truck])
     cost, arg_l, arg_u = _compose(first, rail, last)
     rr = network.rail_rates
     provinces = network.region.provinces
@@ -233,9 +249,10 @@ def quarry_options(network: Network, chains: list[str], nodes: list[str] | None 
     rows: list[dict] = []
     if len(quarries):
         ends = _ends(network, nodes, quarries)
-        for chain in chains:
-            if not is_rail(chain):
-                rows += _direct_rows(network, chain, ends)
+        direct = [c for c in chains if not is_rail(c)]
+        paths = _road_paths(network, direct, ends, None)
+        for chain in direct:
+            rows += _direct_rows(network, chain, ends, paths)
     options = RouteOptions.from_rows(rows, network.region.provinces)
     log.info("quarry route options: %d rows for %d quarries", len(options), len(quarries))
     return options
@@ -262,8 +279,12 @@ def route_options(network: Network, chains: list[str], nodes: list[str] | None =
     ends = _ends(network, nodes)
     rows: list[dict] = []
     rail = rail_leg(network) if any(is_rail(c) for c in chains) else None
+    paths = _road_paths(network, chains, ends, rail)
     for chain in chains:
-        rows += _rail_rows(network, chain, ends, rail) if is_rail(chain) else _direct_rows(network, chain, ends)
+        if is_rail(chain):
+            rows += _rail_rows(network, chain, ends, rail, paths)
+        else:
+            rows += _direct_rows(network, chain, ends, paths)
     options = RouteOptions.from_rows(rows, network.region.provinces)
     log.info(
         "route options: %d rows for %d bases x %d nodes x %d chains",
