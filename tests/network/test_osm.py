@@ -46,7 +46,6 @@ from aggregates.data import osm
 from aggregates.data.osm import build_osm_road_layer
 from aggregates.data.osm import reading as osm_reading
 from aggregates.data.osm.graph import is_tolled
-from aggregates.data.osm.reading import osm_tags
 from aggregates.data.schema import ROAD_NODES, ROADS
 from aggregates.errors import RegionError
 
@@ -174,14 +173,14 @@ def test_residential_service_and_fragment_are_filtered_out(nodes, roads):
     assert not {"Cun Lu", "Fragment Road", "Old Road"} & names
 
 
-def test_road_graph_reports_dropped_fragment():
-    with osm_tags():
-        raw = ox.graph_from_xml(XML, simplify=False, retain_all=True)
-    graph, dropped = osm.road_graph(raw)
+def test_road_arrays_report_dropped_fragment():
+    ways = osm.read_osm_file(XML, osm.DEFAULT_HIGHWAYS)
+    network, dropped = osm.road_arrays(ways, osm.DEFAULT_HIGHWAYS)
     assert dropped.components == 1
     assert dropped.nodes == 4  # 71, 72, 73, 74
     assert dropped.km == pytest.approx(6.5, abs=0.1)
-    assert nx.is_weakly_connected(graph)
+    graph = nx.Graph(zip(network.lo.tolist(), network.hi.tolist(), strict=True))
+    assert nx.is_connected(graph)
 
 
 # --------------------------------------------------------------------------- #
