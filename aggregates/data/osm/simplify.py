@@ -20,8 +20,8 @@ mapping error) is kept two-way rather than cutting the road.
 
 from __future__ import annotations
 
-import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,9 +117,9 @@ def road_arrays(ways: OsmWays, highways: tuple[str, ...]) -> tuple[RoadArrays, D
     length = great_circle_m(ways.lat[seg.u], ways.lon[seg.u], ways.lat[seg.v], ways.lon[seg.v])
     keep, dropped = _largest_component(len(ways.node_id), seg, length)
     seg, length = seg.take(keep), length[keep]
-    codes = _split_codes(ways, seg.way)
-    endpoint = _endpoints(len(ways.node_id), seg, codes)
-    return _links(ways, seg, length, endpoint), dropped
+    ptr, inc = _incidence(len(ways.node_id), seg)
+    endpoint = _endpoints(seg, _split_codes(ways, seg.way), ptr, inc)
+    return _links(ways, seg, length, endpoint, ptr, inc), dropped
 
 
 @dataclass(frozen=True)
@@ -177,9 +177,8 @@ def _incidence(n: int, seg: _Segments) -> tuple[np.ndarray, np.ndarray]:
     return ptr, inc
 
 
-def _endpoints(n: int, seg: _Segments, codes: np.ndarray) -> np.ndarray:
+def _endpoints(seg: _Segments, codes: np.ndarray, ptr: np.ndarray, inc: np.ndarray) -> np.ndarray:
     """Whether each node ends links (osmnx's rules on the two-way graph; see the module docstring)."""
-    ptr, inc = _incidence(n, seg)
     degree = np.diff(ptr)
     endpoint = degree != 2
     two = np.flatnonzero(degree == 2)
@@ -191,43 +190,42 @@ def _endpoints(n: int, seg: _Segments, codes: np.ndarray) -> np.ndarray:
     return endpoint
 
 
-def _links(ways: OsmWays, seg: _Segments, length: np.ndarray, endpoint: np.ndarray) -> RoadArrays:
-    n = len(ways.node_id)
-    ptr, inc = _incidence(n, seg)
-    chains = _walk_chains(ptr, inc, seg, endpoint)
-    lo, hi, steps, step_ptr, forward = chains
-    step_seg = steps
-    link_len = _sums(length[step_seg], step_ptr)
-    along = np.where(forward, seg.dir[step_seg], -seg.dir[step_seg])
-    can_go = np.logical_and.reduceat(along != BACKWARD, step_ptr[:-1]) if len(lo) else np.zeros(0, bool)
-    can_back = np.logical_and.reduceat(along != FORWARD, step_ptr[:-1]) if len(lo) else np.zeros(0, bool)
-    contradicted = ~(can_go | can_back)
-    if contradicted.any():
-        LOGGER.info("%d OSM link(s) with contradictory one-way tags kept two-way", int(contradicted.sum()))
-    can_go |= contradicted
-    can_back |= contradicted
-    way = seg.way[step_seg[step_ptr[:-1]]] if len(lo) else np.zeros(0, np.int64)
-    names = _link_names(ways, seg.way[step_seg], step_ptr)
-    tie = np.array([_tie_key(ways.way_id[seg.way[step_seg[a:b]]]) for a, b in itertools.pairwise(step_ptr.tolist())])
-    pick, group = _shortest_per_pair(lo, hi, link_len, tie)
-    go = np.zeros(len(pick), bool)
-    back = np.zeros(len(pick), bool)
-    np.logical_or.at(go, group, can_go)
-    np.logical_or.at(back, group, can_back)
-    oneway = np.where(go & back, BOTH, np.where(go, FORWARD, BACKWARD)).astype(np.int8)
+def _links(
+    ways: OsmWays, seg: _Segments, length: np.ndarray, endpoint: np.ndarray, ptr: np.ndarray, inc: np.ndarray
+) -> RoadArrays:
+    lo, hi, steps, step_ptr, forward = _walk_chains(ptr, inc, seg, endpoint)
+    link_len = _sums(length[steps], step_ptr)
+    step_way = seg.way[steps]
+    pick, group = _shortest_per_pair(lo, hi, link_len, lambda links: _tie_keys(ways.way_id[step_way], step_ptr, links))
+    oneway = _directions(np.where(forward, seg.dir[steps], -seg.dir[steps]), step_ptr, group, len(pick))
     path_ptr, path = _paths(seg, steps, step_ptr, forward, lo, pick)
-    nodes = np.flatnonzero(endpoint)
     return RoadArrays(
-        nodes=nodes,
+        nodes=np.flatnonzero(endpoint),
         lo=lo[pick],
         hi=hi[pick],
         length_m=link_len[pick],
-        way=way[pick],
+        way=step_way[step_ptr[:-1][pick]],
         path_ptr=path_ptr,
         path=path,
-        names=names[pick],
+        names=_link_names(ways, step_way, step_ptr, pick),
         oneway=oneway,
     )
+
+
+def _directions(along: np.ndarray, step_ptr: np.ndarray, group: np.ndarray, count: int) -> np.ndarray:
+    """Per node pair: 0 both ways, 1 lo to hi only, -1 back only, from the steps' directions along each link."""
+    if count == 0:
+        return np.zeros(0, np.int8)
+    can_go = np.logical_and.reduceat(along != BACKWARD, step_ptr[:-1])
+    can_back = np.logical_and.reduceat(along != FORWARD, step_ptr[:-1])
+    contradicted = ~(can_go | can_back)
+    if contradicted.any():
+        LOGGER.info("%d OSM link(s) with contradictory one-way tags kept two-way", int(contradicted.sum()))
+    go = np.zeros(count, bool)
+    back = np.zeros(count, bool)
+    np.logical_or.at(go, group, can_go | contradicted)
+    np.logical_or.at(back, group, can_back | contradicted)
+    return np.where(go & back, BOTH, np.where(go, FORWARD, BACKWARD)).astype(np.int8)
 
 
 def _walk_chains(
@@ -289,39 +287,54 @@ def _sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
     return np.add.reduceat(values, ptr[:-1]) if len(values) else np.zeros(len(ptr) - 1)
 
 
-def _tie_key(way_ids: np.ndarray) -> str:
-    distinct = sorted(set(way_ids.tolist()))
-    return str(distinct[0]) if len(distinct) == 1 else str(distinct)
+def _tie_keys(step_way_id: np.ndarray, step_ptr: np.ndarray, links: np.ndarray) -> list[str]:
+    """The way id(s) of ``links`` as text, osmnx's last tie-break between parallel links of equal length."""
+    keys = []
+    for link in links.tolist():
+        distinct = sorted(set(step_way_id[step_ptr[link] : step_ptr[link + 1]].tolist()))
+        keys.append(str(distinct[0]) if len(distinct) == 1 else str(distinct))
+    return keys
 
 
-def _link_names(ways: OsmWays, step_way: np.ndarray, step_ptr: np.ndarray) -> np.ndarray:
-    """Per link, its ways' distinct non-empty names, sorted and ``;``-joined (None without any)."""
-    count = len(step_ptr) - 1
-    names = np.full(count, None, dtype=object)
-    if count == 0:
+def _link_names(ways: OsmWays, step_way: np.ndarray, step_ptr: np.ndarray, links: np.ndarray) -> np.ndarray:
+    """Per link of ``links``, its ways' distinct non-empty names, sorted and ``;``-joined (None without any)."""
+    names = np.full(len(links), None, dtype=object)
+    if len(links) == 0:
         return names
-    link_of_step = np.repeat(np.arange(count), np.diff(step_ptr))
-    named = np.array([v is not None and str(v).strip() != "" for v in ways.name], dtype=bool)[step_way]
-    pairs = np.unique(np.stack([link_of_step[named], step_way[named]]), axis=1)
+    clean = np.array([None if v is None or not str(v).strip() else str(v).strip() for v in ways.name], dtype=object)
+    count = np.diff(step_ptr)[links]
+    rank = np.repeat(np.arange(len(links)), count)
+    steps = np.repeat(step_ptr[:-1][links] - np.r_[0, np.cumsum(count)[:-1]], count) + np.arange(int(count.sum()))
+    way = step_way[steps]
+    named = np.fromiter((v is not None for v in clean), dtype=bool, count=len(clean))[way]
+    pairs = np.unique(rank[named] * len(clean) + way[named])
+    link_of, way_of = pairs // len(clean), pairs % len(clean)
+    single = (np.bincount(link_of, minlength=len(links)) == 1)[link_of]
+    names[link_of[single]] = clean[way_of[single]]
     found: dict[int, set[str]] = {}
-    for link, way in zip(pairs[0].tolist(), pairs[1].tolist(), strict=True):
-        found.setdefault(link, set()).add(str(ways.name[way]).strip())
+    for link, w in zip(link_of[~single].tolist(), way_of[~single].tolist(), strict=True):
+        found.setdefault(link, set()).add(clean[w])
     for link, values in found.items():
         names[link] = ";".join(sorted(values))
     return names
 
 
 def _shortest_per_pair(
-    lo: np.ndarray, hi: np.ndarray, length: np.ndarray, tie: np.ndarray
+    lo: np.ndarray, hi: np.ndarray, length: np.ndarray, tie_keys: Callable[[np.ndarray], list[str]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The shortest link of each node pair (ties: the lower way id text) and each link's pair group."""
+    """The shortest link of each node pair (ties: ``tie_keys``) and each link's pair group."""
     if len(lo) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    order = np.lexsort((tie, length, hi, lo))
+    order = np.lexsort((length, hi, lo))
     new = np.ones(len(order), dtype=bool)
     new[1:] = (lo[order][1:] != lo[order][:-1]) | (hi[order][1:] != hi[order][:-1])
     group = np.empty(len(order), dtype=np.int64)
     group[order] = np.cumsum(new) - 1
+    shared = np.bincount(group)[group] > 1
+    if shared.any():  # text tie-break, only where a pair has several links
+        tie = np.full(len(lo), "", dtype=object)
+        tie[shared] = tie_keys(np.flatnonzero(shared))
+        order = np.lexsort((tie.astype(str), length, hi, lo))
     return order[new], group
 
 

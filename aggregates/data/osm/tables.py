@@ -97,7 +97,8 @@ def road_links_from_arrays(ways: OsmWays, roads: RoadArrays, *, with_oneway: boo
         The OSM part of the ``roads`` table, sorted by id.
     """
     lo, hi = ways.node_id[roads.lo].tolist(), ways.node_id[roads.hi].tolist()
-    highway = [highway_of({"highway": h}) for h in ways.highway[roads.way].tolist()]
+    classes = {h: highway_of({"highway": h}) for h in set(ways.highway.tolist())}
+    highway = [classes[h] for h in ways.highway[roads.way].tolist()]
     kinds = {h: road_kind(h) for h in set(highway)}
     tolls = {
         (t, h): is_tolled({"toll": t}, h) for t, h in set(zip(ways.toll[roads.way].tolist(), highway, strict=True))
@@ -106,7 +107,7 @@ def road_links_from_arrays(ways: OsmWays, roads: RoadArrays, *, with_oneway: boo
     frame = pd.DataFrame(
         {
             "id": [f"rd-osm-{a}-{b}" for a, b in zip(lo, hi, strict=True)],
-            "road": [road_name({"ref": r, "name": n}) for r, n in zip(refs, roads.names.tolist(), strict=True)],
+            "road": [_road(r, n) for r, n in zip(refs, roads.names.tolist(), strict=True)],
             "from_node": [_node_id(a) for a in lo],
             "to_node": [_node_id(b) for b in hi],
             "kind": [kinds[h] for h in highway],
@@ -215,6 +216,13 @@ def check_points(points: pd.DataFrame) -> None:
 
 def _node_id(osmid: int) -> str:
     return f"r-osm-{osmid}"
+
+
+def _road(ref: object, names: str | None) -> str:
+    """:func:`road_name` of one link: ``names`` is already its distinct names, sorted and joined."""
+    if isinstance(ref, str):
+        return ref.strip() or names or "unnamed"
+    return road_name({"ref": ref, "name": names})
 
 
 def _access_row(pid: Any, lon: float, lat: float, node: pd.Series, dist_km: float, circuity: float) -> dict[str, Any]:
