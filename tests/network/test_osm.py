@@ -41,11 +41,15 @@ import osmnx as ox
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
+from typer.testing import CliRunner
 
+from aggregates.cli import app
+from aggregates.config import load_scenario
 from aggregates.data import osm
 from aggregates.data.osm import build_osm_road_layer
 from aggregates.data.osm import reading as osm_reading
 from aggregates.data.osm.graph import is_tolled
+from aggregates.data.reading import read_region
 from aggregates.data.schema import ROAD_NODES, ROADS
 from aggregates.errors import RegionError
 
@@ -486,3 +490,25 @@ def test_utm_zone():
     assert osm.utm_crs(116.4, 39.7) == "EPSG:32650"
     assert osm.utm_crs(114.9, 40.8) == "EPSG:32650"
     assert osm.utm_crs(-70.0, -33.0) == "EPSG:32719"
+
+
+# --------------------------------------------------------------------------- #
+# aggregates region osm
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.slow
+def test_region_osm_writes_a_region_that_reads_back(tiny_config, tmp_path):
+    folder, config = tmp_path / "osm-region", tmp_path / "osm.yaml"
+    args = ["region", "osm", str(tiny_config), "--osm", str(PBF), "--out", str(folder), "--config-out", str(config)]
+    result = CliRunner().invoke(app, [*args, "--max-snap-km", "200"])  # the tiny region lies ~110 km east
+    assert result.exit_code == 0, result.output
+    region = read_region(folder)
+    assert set(region.road_nodes["id"]) == {f"r-osm-{n}" for n in KEPT_NODES}
+    assert set(osm_links(region.roads).index) >= {f"rd-osm-{u}-{v}" for u, v in KEPT_LINKS}
+    snapped = access(region.roads)["to_node"]
+    assert list(region.swap_stations["road_node"]) == [snapped[s] for s in region.swap_stations["id"]]
+    assert len(region.calibration_road) == 1  # between two sites: kept
+    scenario = load_scenario(config)
+    assert scenario.region == folder.resolve()
+    assert scenario.name.endswith("-osm")
