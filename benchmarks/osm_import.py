@@ -87,8 +87,9 @@ class Extract:
         self._grid()
 
     def _node(self, lon: float, lat: float) -> int:
-        self.lon.append(lon)
-        self.lat.append(lat)
+        # inside the region's bbox, so that the imported roads pass the region's checks
+        self.lon.append(min(max(lon, BBOX[0] + 1e-4), BBOX[2] - 1e-4))
+        self.lat.append(min(max(lat, BBOX[1] + 1e-4), BBOX[3] - 1e-4))
         return len(self.lon)  # OSM ids from 1
 
     def _grid(self) -> None:
@@ -292,7 +293,8 @@ def pipeline(folder: Path, pbf: Path) -> list[dict]:
         peak = _time_peak(done.stderr)
         rows.append({"step": name, "ok": done.returncode == 0, "seconds": seconds, "peak_mib": peak})
         if done.returncode != 0:
-            rows[-1]["error"] = (done.stderr.strip().splitlines() or ["failed"])[-2:]
+            lines = [x for x in done.stderr.strip().splitlines()[:-1] if not x.startswith("Command exited")]
+            rows[-1]["error"] = [x.strip()[:160] for x in lines[-2:]] or ["failed"]
             break
     return rows
 

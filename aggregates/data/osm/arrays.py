@@ -161,7 +161,7 @@ def read_osm_file(path: Path, highways: Iterable[str]) -> OsmWays:
     """Stream an ``.osm`` or ``.osm.pbf`` file into :class:`OsmWays` with pyosmium.
 
     One pass: pyosmium keeps every node location in its own (C++) index, and only
-    the highway ways and the ``place`` nodes reach Python.
+    the ways of the kept highway classes and the settlement nodes reach Python.
 
     Parameters
     ----------
@@ -183,7 +183,7 @@ def read_osm_file(path: Path, highways: Iterable[str]) -> OsmWays:
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway", "place"))
+        .with_filter(osmium.filter.TagFilter(*_wanted_tags(collect.highways)))
     )
     try:
         for obj in processor:
@@ -199,6 +199,11 @@ def read_osm_file(path: Path, highways: Iterable[str]) -> OsmWays:
             "check the extract covers the region and the highway filter"
         )
     return _from_buffers(collect, path)
+
+
+def _wanted_tags(highways: frozenset[str]) -> list[tuple[str, str]]:
+    """The tags of the objects Python needs: kept highway ways and settlement nodes (filtered in C++)."""
+    return [("highway", h) for h in sorted(highways)] + [("place", p) for p in sorted(PLACE_TYPES)]
 
 
 def _reason(path: Path, exc: Exception) -> str:
