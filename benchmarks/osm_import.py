@@ -271,7 +271,7 @@ def measure(kind: str, path: Path, sites: Path, timeout: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def pipeline(folder: Path, pbf: Path) -> list[dict]:
+def pipeline(folder: Path, pbf: Path, timeout: float) -> list[dict]:
     """Import into a copy of the default region, then network, validate (route options) and optimize on it."""
     aggregates = [sys.executable, "-m", "aggregates"]
     region = folder / "region"
@@ -286,9 +286,18 @@ def pipeline(folder: Path, pbf: Path) -> list[dict]:
     rows = []
     for name, cmd in steps:
         start = time.perf_counter()
-        done = subprocess.run(
-            ["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False, cwd=ROOT
-        )
+        try:
+            done = subprocess.run(
+                ["/usr/bin/time", "-f", "%M", *cmd],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=ROOT,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            rows.append({"step": name, "ok": False, "seconds": timeout, "error": [f"timed out after {timeout:.0f} s"]})
+            break
         seconds = time.perf_counter() - start
         peak = _time_peak(done.stderr)
         rows.append({"step": name, "ok": done.returncode == 0, "seconds": seconds, "peak_mib": peak})
@@ -369,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="keep the generated files and runs here")
     parser.add_argument("--pipeline", action="store_true", help="then run network, validate and optimize on it")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="per measurement, s")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="per measurement and pipeline step, s")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--worker", nargs=3, metavar=("KIND", "FILE", "SITES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -379,7 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="osm-import-") as tmp:
         base = args.keep or Path(tmp)
         rows = _run(args, base)
-        steps = pipeline(base / "pipeline", base / f"n{args.nodes}" / "extract.osm.pbf") if args.pipeline else []
+        steps = (
+            pipeline(base / "pipeline", base / f"n{args.nodes}" / "extract.osm.pbf", args.timeout)
+            if args.pipeline
+            else []
+        )
     print(table(rows))
     checks = goals(rows, args.nodes)
     print()
