@@ -39,7 +39,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -286,23 +288,26 @@ def pipeline(folder: Path, pbf: Path, timeout: float) -> list[dict]:
     rows = []
     for name, cmd in steps:
         start = time.perf_counter()
+        proc = subprocess.Popen(
+            ["/usr/bin/time", "-f", "%M", *cmd],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            start_new_session=True,  # a timeout ends the command with /usr/bin/time, not /usr/bin/time alone
+        )
         try:
-            done = subprocess.run(
-                ["/usr/bin/time", "-f", "%M", *cmd],
-                capture_output=True,
-                text=True,
-                check=False,
-                cwd=ROOT,
-                timeout=timeout,
-            )
+            _, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
             rows.append({"step": name, "ok": False, "seconds": timeout, "error": [f"timed out after {timeout:.0f} s"]})
             break
         seconds = time.perf_counter() - start
-        peak = _time_peak(done.stderr)
-        rows.append({"step": name, "ok": done.returncode == 0, "seconds": seconds, "peak_mib": peak})
-        if done.returncode != 0:
-            lines = [x for x in done.stderr.strip().splitlines()[:-1] if not x.startswith("Command exited")]
+        peak = _time_peak(stderr)
+        rows.append({"step": name, "ok": proc.returncode == 0, "seconds": seconds, "peak_mib": peak})
+        if proc.returncode != 0:
+            lines = [x for x in stderr.strip().splitlines()[:-1] if not x.startswith("Command exited")]
             rows[-1]["error"] = [x.strip()[:160] for x in lines[-2:]] or ["failed"]
             break
     return rows
