@@ -41,15 +41,11 @@ import osmnx as ox
 import pandas as pd
 import pytest
 from geopandas.testing import assert_geodataframe_equal
-from typer.testing import CliRunner
 
-from aggregates.cli import app
-from aggregates.config import load_scenario
 from aggregates.data import osm
 from aggregates.data.osm import build_osm_road_layer
 from aggregates.data.osm import reading as osm_reading
 from aggregates.data.osm.graph import is_tolled
-from aggregates.data.reading import read_region
 from aggregates.data.schema import ROAD_NODES, ROADS
 from aggregates.errors import RegionError
 
@@ -499,6 +495,13 @@ def test_utm_zone():
 
 @pytest.mark.slow
 def test_region_osm_writes_a_region_that_reads_back(tiny_config, tmp_path):
+    # Imported here: the CLI takes seconds to import, and only this (slow) test needs it.
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from aggregates.cli import app  # noqa: PLC0415
+    from aggregates.config import load_scenario  # noqa: PLC0415
+    from aggregates.data.reading import read_region  # noqa: PLC0415
+
     folder, config = tmp_path / "osm-region", tmp_path / "osm.yaml"
     args = ["region", "osm", str(tiny_config), "--osm", str(PBF), "--out", str(folder), "--config-out", str(config)]
     result = CliRunner().invoke(app, [*args, "--max-snap-km", "200"])  # the tiny region lies ~110 km east
