@@ -472,7 +472,7 @@ OSM_CASES = [
     Case(
         "OSM way without its nodes",
         _osm("x.osm", XML + b'<way id="5"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/></way></osm>'),
-        ("cannot read OSM file", "Some edges missing nodes"),
+        ("cannot read OSM file", "way 5 uses node 1, which is not in the file"),
     ),
     Case("OSM pbf damaged", _osm("x.osm.pbf", b"\x00\x00\xff\xffjunk" * 20), ("cannot read OSM file", "x.osm.pbf")),
     Case("OSM file missing", lambda tmp: [*_osm("x.osm", b"")(tmp)[:-1], str(tmp / "no.osm")], ("OSM file not found",)),

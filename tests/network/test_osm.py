@@ -46,7 +46,6 @@ from aggregates.data import osm
 from aggregates.data.osm import build_osm_road_layer
 from aggregates.data.osm import reading as osm_reading
 from aggregates.data.osm.graph import is_tolled
-from aggregates.data.osm.reading import osm_tags
 from aggregates.data.schema import ROAD_NODES, ROADS
 from aggregates.errors import RegionError
 
@@ -174,14 +173,14 @@ def test_residential_service_and_fragment_are_filtered_out(nodes, roads):
     assert not {"Cun Lu", "Fragment Road", "Old Road"} & names
 
 
-def test_road_graph_reports_dropped_fragment():
-    with osm_tags():
-        raw = ox.graph_from_xml(XML, simplify=False, retain_all=True)
-    graph, dropped = osm.road_graph(raw)
+def test_road_arrays_report_dropped_fragment():
+    ways = osm.read_osm_file(XML, osm.DEFAULT_HIGHWAYS)
+    network, dropped = osm.road_arrays(ways, osm.DEFAULT_HIGHWAYS)
     assert dropped.components == 1
     assert dropped.nodes == 4  # 71, 72, 73, 74
     assert dropped.km == pytest.approx(6.5, abs=0.1)
-    assert nx.is_weakly_connected(graph)
+    graph = nx.Graph(zip(network.lo.tolist(), network.hi.tolist(), strict=True))
+    assert nx.is_connected(graph)
 
 
 # --------------------------------------------------------------------------- #
@@ -487,3 +486,32 @@ def test_utm_zone():
     assert osm.utm_crs(116.4, 39.7) == "EPSG:32650"
     assert osm.utm_crs(114.9, 40.8) == "EPSG:32650"
     assert osm.utm_crs(-70.0, -33.0) == "EPSG:32719"
+
+
+# --------------------------------------------------------------------------- #
+# aggregates region osm
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.slow
+def test_region_osm_writes_a_region_that_reads_back(tiny_config, tmp_path):
+    # Imported here: the CLI takes seconds to import, and only this (slow) test needs it.
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from aggregates.cli import app  # noqa: PLC0415
+    from aggregates.config import load_scenario  # noqa: PLC0415
+    from aggregates.data.reading import read_region  # noqa: PLC0415
+
+    folder, config = tmp_path / "osm-region", tmp_path / "osm.yaml"
+    args = ["region", "osm", str(tiny_config), "--osm", str(PBF), "--out", str(folder), "--config-out", str(config)]
+    result = CliRunner().invoke(app, [*args, "--max-snap-km", "200"])  # the tiny region lies ~110 km east
+    assert result.exit_code == 0, result.output
+    region = read_region(folder)
+    assert set(region.road_nodes["id"]) == {f"r-osm-{n}" for n in KEPT_NODES}
+    assert set(osm_links(region.roads).index) >= {f"rd-osm-{u}-{v}" for u, v in KEPT_LINKS}
+    snapped = access(region.roads)["to_node"]
+    assert list(region.swap_stations["road_node"]) == [snapped[s] for s in region.swap_stations["id"]]
+    assert len(region.calibration_road) == 1  # between two sites: kept
+    scenario = load_scenario(config)
+    assert scenario.region == folder.resolve()
+    assert scenario.name.endswith("-osm")

@@ -1,31 +1,34 @@
-"""Build a region's road layer from OpenStreetMap with osmnx.
+"""Build a region's road layer from OpenStreetMap, streamed into arrays.
 
 The road layer of a region is two tables (see :mod:`aggregates.data.schema`):
 ``road_nodes`` (Point) and ``roads`` (LineString). This module makes both from
 an OSM extract, so the rest of the pipeline runs unchanged on a real network:
 
-1. read a local ``.osm`` (XML) or ``.osm.pbf`` file, offline (a ``.pbf`` is
-   first cut down to the selected highway ways, their nodes and named place
-   nodes, and written as XML to a temporary folder with pyosmium); or, only
-   with ``allow_download=True``, download a bounding box from Overpass;
-2. keep the truck-relevant highway classes (motorway, trunk, primary,
-   secondary, tertiary and their ``_link`` ramps by default);
-3. treat every way as two-way, keep the largest connected component, and
-   simplify the topology with osmnx, splitting links where the highway class,
-   ``ref`` or ``toll`` tag changes;
-4. write one road node per graph node and one road link per node pair
+1. stream a local ``.osm`` (XML) or ``.osm.pbf`` file with pyosmium, offline,
+   into flat arrays (:mod:`~aggregates.data.osm.arrays`): the ways of the kept
+   highway classes (motorway, trunk, primary, secondary, tertiary and their
+   ``_link`` ramps by default), the coordinates of the nodes they use, and the
+   named places; or, only with ``allow_download=True``, download a bounding box
+   from Overpass (osmnx) and turn its graph into the same arrays;
+2. keep the largest connected component and merge degree-2 chains into links,
+   splitting where the highway class, ``ref`` or ``toll`` tag changes
+   (:mod:`~aggregates.data.osm.simplify`, the rules of ``osmnx.simplify_graph``);
+3. write one road node per link end and one road link per node pair
    (parallel links are merged, the shortest kept);
-5. join every point feature (bases, terminals, demand nodes, swap stations) to
+4. join every point feature (bases, terminals, demand nodes, swap stations) to
    its nearest road node with an ``access`` link.
 
-Simplification
---------------
+Direction
+---------
 The network is undirected: aggregate trucks run loaded one way and empty the
-other, and the model prices a link the same in both directions. ``oneway``
-tags are therefore ignored. A dual carriageway mapped as two one-way ways
-stays as two (near-)parallel links; a one-way ramp can be driven both ways.
-This overstates connectivity at a few interchanges, by a few hundred metres
-at most, and never invents a road that does not exist.
+other, and the model prices a link the same in both directions. The one-way
+tags (``oneway=yes/1/true/-1``, roundabouts, motorways implied) are read and
+carried on every link (:attr:`RoadArrays.oneway`, and a column ``oneway`` with
+``with_oneway=True``), but the tables the region holds do not use them: a dual
+carriageway mapped as two one-way ways becomes one two-way link, and a one-way
+ramp can be driven both ways. This overstates connectivity at a few
+interchanges, by a few hundred metres at most, and never invents a road that
+does not exist.
 
 Data from OpenStreetMap is (c) OpenStreetMap contributors, ODbL 1.0.
 """
@@ -39,16 +42,25 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from aggregates.data.osm.graph import Dropped, road_graph, road_kind
-from aggregates.data.osm.reading import DEFAULT, DEFAULT_HIGHWAYS, DOWNLOAD, check_highways, load_osm_graph, pbf_to_xml
+from aggregates.data.osm.arrays import OsmWays, read_osm_file, way_direction
+from aggregates.data.osm.graph import road_kind
+from aggregates.data.osm.reading import (
+    DEFAULT,
+    DEFAULT_HIGHWAYS,
+    DOWNLOAD,
+    check_highways,
+    load_osm_graph,
+    pbf_to_xml,
+    read_osm,
+)
+from aggregates.data.osm.simplify import Dropped, RoadArrays, road_arrays
 from aggregates.data.osm.tables import (
     access_links,
     check_points,
     concat_sorted,
     nearest_province,
-    place_table,
-    road_links_from_graph,
-    road_nodes_from_graph,
+    road_links_from_arrays,
+    road_nodes_from_arrays,
     utm_crs,
 )
 
@@ -66,6 +78,7 @@ def build_osm_road_layer(
     bbox: tuple[float, float, float, float] | None = None,
     access_circuity: float = 1.3,
     place_radius_km: float = 5.0,
+    with_oneway: bool = False,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Build the ``road_nodes`` and ``roads`` tables of a region from OSM.
 
@@ -93,6 +106,10 @@ def build_osm_road_layer(
     place_radius_km
         A road node is named after the nearest OSM place (city, town, suburb,
         village, hamlet) within this distance, else ``"osm node <osmid>"``.
+    with_oneway
+        Add a column ``oneway`` to the OSM links of ``roads`` (``0`` both ways,
+        ``1`` only from ``from_node`` to ``to_node``, ``-1`` only back; access
+        links ``0``). Off by default: the region's ``roads`` table has no such column.
 
     Returns
     -------
@@ -109,11 +126,10 @@ def build_osm_road_layer(
     highways = check_highways(highway_filter)
     check_points(points)
     province_of = province_of or nearest_province(points)
-    raw = load_osm_graph(source, highway_filter=highways, allow_download=allow_download, bbox=bbox)
-    places = place_table(raw)
-    graph, dropped = road_graph(raw, highways)
-    nodes = road_nodes_from_graph(graph, places, province_of=province_of, place_radius_km=place_radius_km)
-    links = road_links_from_graph(graph)
+    ways = read_osm(source, highway_filter=highways, allow_download=allow_download, bbox=bbox)
+    network, dropped = road_arrays(ways, highways)
+    nodes = road_nodes_from_arrays(ways, network, province_of=province_of, place_radius_km=place_radius_km)
+    links = road_links_from_arrays(ways, network, with_oneway=with_oneway)
     access, max_snap = access_links(
         points,
         nodes,
@@ -121,6 +137,8 @@ def build_osm_road_layer(
         access_circuity=access_circuity,
         dropped=dropped,
     )
+    if with_oneway:
+        access["oneway"] = 0
     roads = concat_sorted([links, access])
     _log_summary(nodes, links, dropped, len(access), max_snap)
     return nodes, roads
@@ -151,13 +169,18 @@ __all__ = [
     "DEFAULT_HIGHWAYS",
     "DOWNLOAD",
     "Dropped",
+    "OsmWays",
+    "RoadArrays",
     "access_links",
     "build_osm_road_layer",
     "load_osm_graph",
     "pbf_to_xml",
-    "road_graph",
+    "read_osm",
+    "read_osm_file",
+    "road_arrays",
     "road_kind",
-    "road_links_from_graph",
-    "road_nodes_from_graph",
+    "road_links_from_arrays",
+    "road_nodes_from_arrays",
     "utm_crs",
+    "way_direction",
 ]

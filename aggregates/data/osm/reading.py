@@ -7,7 +7,6 @@ import xml.sax
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 from xml.etree.ElementTree import ParseError
 
 import networkx as nx
@@ -16,6 +15,7 @@ import osmnx as ox
 import requests
 from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
 
+from aggregates.data.osm.arrays import FIX_FILE, OsmWays, is_named_place, read_osm_file, ways_from_graph
 from aggregates.errors import RegionError
 
 DOWNLOAD = "download"
@@ -39,7 +39,43 @@ _WAY_TAGS = ("highway", "ref", "name", "toll", "oneway")
 
 _NODE_TAGS = ("place", "name", "name:en", "name:zh")
 
-_PLACE_TYPES = frozenset({"city", "town", "suburb", "village", "hamlet"})
+
+def read_osm(
+    source: str | Path,
+    *,
+    highway_filter: Iterable[str] = DEFAULT,
+    allow_download: bool = False,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> OsmWays:
+    """Read the selected highway ways of an OSM file (streamed) or of a download, as arrays.
+
+    Parameters
+    ----------
+    source
+        ``.osm`` / ``.osm.pbf`` path, or ``"download"``.
+    highway_filter
+        Highway values to keep.
+    allow_download
+        Whether ``"download"`` may touch the network.
+    bbox
+        ``(min_lon, min_lat, max_lon, max_lat)`` for a download.
+
+    Returns
+    -------
+    OsmWays
+
+    Raises
+    ------
+    RegionError
+        Download not allowed or failed, file missing or unreadable.
+    """
+    highways = check_highways(highway_filter)
+    if isinstance(source, str) and source == DOWNLOAD:
+        return ways_from_graph(_download_graph(bbox, highways, allow_download), highways)
+    path = Path(source)
+    if not path.is_file():
+        raise RegionError(f"OSM file not found: {path}")
+    return read_osm_file(path, highways)
 
 
 def load_osm_graph(
@@ -49,7 +85,7 @@ def load_osm_graph(
     allow_download: bool = False,
     bbox: tuple[float, float, float, float] | None = None,
 ) -> nx.MultiDiGraph:
-    """Read the raw (unsimplified, all components) OSM graph.
+    """Read the raw (unsimplified, all components) OSM graph with osmnx (the former import path).
 
     Parameters
     ----------
@@ -83,7 +119,7 @@ def load_osm_graph(
     return _read_xml(path, shown=path)
 
 
-_FIX_FILE = "check that it is a complete OpenStreetMap .osm (XML) or .osm.pbf extract"
+_FIX_FILE = FIX_FILE
 
 
 def pbf_to_xml(pbf: Path, xml_path: Path, highway_filter: Iterable[str] = DEFAULT) -> Path:
@@ -200,11 +236,6 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "no connection"
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-
-
-def is_named_place(tags: Any) -> bool:
-    """Whether OSM tags describe a named settlement."""
-    return tags.get("place") in _PLACE_TYPES and bool(tags.get("name"))
 
 
 def check_highways(highway_filter: Iterable[str]) -> tuple[str, ...]:

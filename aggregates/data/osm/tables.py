@@ -1,4 +1,4 @@
-"""The road layer's tables from the OSM graph: road nodes, road links and access links from every site."""
+"""The road layer's tables from the OSM arrays: road nodes, road links and access links from every site."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString
 
-from aggregates.data.osm.graph import Dropped, highway_of, is_tolled, road_kind, road_name
-from aggregates.data.osm.reading import is_named_place
+from aggregates.data.osm.arrays import OsmWays
+from aggregates.data.osm.graph import highway_of, is_tolled, road_kind, road_name
+from aggregates.data.osm.simplify import Dropped, RoadArrays
 from aggregates.errors import RegionError
 
 OSM_SOURCE = "OpenStreetMap (ODbL)"
@@ -35,21 +35,21 @@ ROAD_COLUMNS = (
 WGS84 = "EPSG:4326"
 
 
-def road_nodes_from_graph(
-    graph: nx.MultiDiGraph,
-    places: pd.DataFrame | None,
+def road_nodes_from_arrays(
+    ways: OsmWays,
+    roads: RoadArrays,
     *,
     province_of: Callable[[float, float], str],
     place_radius_km: float = 5.0,
 ) -> gpd.GeoDataFrame:
-    """One road node per graph node, id ``r-osm-<osmid>``.
+    """One road node per endpoint of the simplified network, id ``r-osm-<osmid>``.
 
     Parameters
     ----------
-    graph
-        Simplified road graph.
-    places
-        Named places (columns lon, lat, name_en, name_zh), or None.
+    ways
+        The kept ways (node ids, coordinates and the named places).
+    roads
+        The simplified network.
     province_of
         ``(lon, lat) -> province`` of a road node.
     place_radius_km
@@ -60,11 +60,10 @@ def road_nodes_from_graph(
     geopandas.GeoDataFrame
         The ``road_nodes`` table, sorted by id.
     """
-    osmids = sorted(graph.nodes)
-    lon = np.array([graph.nodes[n]["x"] for n in osmids], dtype=float)
-    lat = np.array([graph.nodes[n]["y"] for n in osmids], dtype=float)
-    names_en, names_zh = _node_names(osmids, lon, lat, places, place_radius_km)
-    province = [province_of(float(x), float(y)) for x, y in zip(lon, lat, strict=True)]
+    osmids = ways.node_id[roads.nodes].tolist()
+    lon, lat = ways.lon[roads.nodes], ways.lat[roads.nodes]
+    names_en, names_zh = _node_names(osmids, lon, lat, ways.places, place_radius_km)
+    province = [province_of(x, y) for x, y in zip(lon.tolist(), lat.tolist(), strict=True)]
     frame = pd.DataFrame(
         {
             "id": [_node_id(n) for n in osmids],
@@ -79,32 +78,54 @@ def road_nodes_from_graph(
     return sorted_layer(gdf)
 
 
-def road_links_from_graph(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
-    """One road link per node pair, id ``rd-osm-<u>-<v>`` with ``u < v``.
-
-    Parallel links between the same two nodes are merged, keeping the
-    shortest; self-loops are dropped.
+def road_links_from_arrays(ways: OsmWays, roads: RoadArrays, *, with_oneway: bool = False) -> gpd.GeoDataFrame:
+    """One road link per node pair, id ``rd-osm-<u>-<v>`` with ``u < v``, drawn from ``u`` to ``v``.
 
     Parameters
     ----------
-    graph
-        Simplified road graph.
+    ways
+        The kept ways (tags and coordinates).
+    roads
+        The simplified network (one link per node pair already).
+    with_oneway
+        Add a column ``oneway``: ``0`` both ways, ``1`` only from ``from_node`` to
+        ``to_node``, ``-1`` only back (see :mod:`aggregates.data.osm.simplify`).
 
     Returns
     -------
     geopandas.GeoDataFrame
         The OSM part of the ``roads`` table, sorted by id.
     """
-    best: dict[tuple[int, int], tuple[tuple, int, int, dict[str, Any]]] = {}
-    for u, v, data in graph.edges(data=True):
-        if u == v:
-            continue
-        pair = (min(u, v), max(u, v))
-        rank = (float(data["length"]), u != pair[0], str(data.get("osmid")))
-        if pair not in best or rank < best[pair][0]:
-            best[pair] = (rank, u, v, data)
-    rows = [_link_row(graph, u, v, data) for _, u, v, data in best.values()]
-    return sorted_layer(layer_frame(rows, ROAD_COLUMNS))
+    lo, hi = ways.node_id[roads.lo].tolist(), ways.node_id[roads.hi].tolist()
+    classes = {h: highway_of({"highway": h}) for h in set(ways.highway.tolist())}
+    highway = [classes[h] for h in ways.highway[roads.way].tolist()]
+    kinds = {h: road_kind(h) for h in set(highway)}
+    tolls = {
+        (t, h): is_tolled({"toll": t}, h) for t, h in set(zip(ways.toll[roads.way].tolist(), highway, strict=True))
+    }
+    refs = ways.ref[roads.way].tolist()
+    frame = pd.DataFrame(
+        {
+            "id": [f"rd-osm-{a}-{b}" for a, b in zip(lo, hi, strict=True)],
+            "road": [_road(r, n) for r, n in zip(refs, roads.names.tolist(), strict=True)],
+            "from_node": [_node_id(a) for a in lo],
+            "to_node": [_node_id(b) for b in hi],
+            "kind": [kinds[h] for h in highway],
+            "length_km": [max(round(m / 1000.0, 4), 0.001) for m in roads.length_m.tolist()],
+            "toll": [tolls[(t, h)] for t, h in zip(ways.toll[roads.way].tolist(), highway, strict=True)],
+            "source": OSM_SOURCE,
+        },
+        columns=list(ROAD_COLUMNS),
+    )
+    if with_oneway:
+        frame["oneway"] = roads.oneway.astype(int)
+    coords = np.column_stack([ways.lon[roads.path], ways.lat[roads.path]])
+    which = np.repeat(np.arange(len(lo)), np.diff(roads.path_ptr))
+    geometry = shapely.linestrings(coords, indices=which) if len(lo) else []
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
+    gdf["toll"] = gdf["toll"].astype(bool)
+    gdf["length_km"] = gdf["length_km"].astype(float)
+    return sorted_layer(gdf)
 
 
 def access_links(
@@ -197,28 +218,11 @@ def _node_id(osmid: int) -> str:
     return f"r-osm-{osmid}"
 
 
-def _link_geometry(graph: nx.MultiDiGraph, u: int, v: int, data: dict[str, Any]) -> LineString:
-    """Edge geometry drawn from the lower to the higher osmid."""
-    geom = data.get("geometry")
-    if geom is None:
-        geom = LineString([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in (u, v)])
-    return geom if u < v else geom.reverse()
-
-
-def _link_row(graph: nx.MultiDiGraph, u: int, v: int, data: dict[str, Any]) -> dict[str, Any]:
-    lo, hi = min(u, v), max(u, v)
-    highway = highway_of(data)
-    return {
-        "id": f"rd-osm-{lo}-{hi}",
-        "road": road_name(data),
-        "from_node": _node_id(lo),
-        "to_node": _node_id(hi),
-        "kind": road_kind(highway),
-        "length_km": max(round(float(data["length"]) / 1000.0, 4), 0.001),
-        "toll": is_tolled(data, highway),
-        "source": OSM_SOURCE,
-        "geometry": _link_geometry(graph, u, v, data),
-    }
+def _road(ref: object, names: str | None) -> str:
+    """:func:`road_name` of one link: ``names`` is already its distinct names, sorted and joined."""
+    if isinstance(ref, str):
+        return ref.strip() or names or "unnamed"
+    return road_name({"ref": ref, "name": names})
 
 
 def _access_row(pid: Any, lon: float, lat: float, node: pd.Series, dist_km: float, circuity: float) -> dict[str, Any]:
@@ -260,21 +264,6 @@ def _check_snap(ids: list[Any], dist_km: np.ndarray, max_snap_km: float, dropped
             ]
         )
     )
-
-
-def place_table(raw: nx.MultiDiGraph) -> pd.DataFrame:
-    """Named settlements among the raw graph's nodes (lon, lat, names)."""
-    rows = [
-        {
-            "lon": data["x"],
-            "lat": data["y"],
-            "name_en": data.get("name:en") or data["name"],
-            "name_zh": data.get("name:zh") or data["name"],
-        }
-        for _, data in sorted(raw.nodes(data=True), key=lambda item: item[0])
-        if is_named_place(data)
-    ]
-    return pd.DataFrame(rows, columns=["lon", "lat", "name_en", "name_zh"])
 
 
 def _node_names(
