@@ -15,7 +15,7 @@ from aggregates.errors import InputError
 from aggregates.pipeline import Result
 from aggregates.pipeline.coverage import coverage, site_of
 from aggregates.service.answers import CACHE, CoverageDesk, published
-from aggregates.viz.maps import MapOptions, coverage_map, stable_ids
+from aggregates.viz.maps import MapOptions, coverage_map, render_page
 
 
 def region_of(run: Result) -> Region:
@@ -53,7 +53,7 @@ def page_answer(folder: str, asked: dict, lang: str) -> dict:
     report = coverage(run.scenario, [(f"site '{site.name}'", site)], plan=run.plan, cache=CACHE)
     page_map = coverage_map(report, region, read_boundaries(region.path), MapOptions(lang=lang))
     answer = result_dict(report.results[0], report.rule)
-    return answer | {"map_html": stable_ids(page_map.get_root().render())}
+    return answer | {"map_html": render_page(page_map)}
 
 
 async def ask(desk: CoverageDesk, folder: str, asked: dict, lang: str) -> dict:

@@ -15,7 +15,7 @@ from aggregates.service import jobs
 from aggregates.service.auth import Db
 from aggregates.service.db import User
 from aggregates.service.web.common import lang, page, page_user, plan_name, run_of, visible_job
-from aggregates.viz.maps import MAX_COMPARED, MapOptions, comparison_map, kpi_table, stable_ids
+from aggregates.viz.maps import MAX_COMPARED, MapOptions, comparison_map, kpi_table, render_page
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[User, Depends(page_user("planner", "official"))]
@@ -66,4 +66,4 @@ def compare_map(request: Request, user: Viewer, db: Db, ids: Ids = ()) -> HTMLRe
     """The plans on synchronised maps, each after the first with the layer of what changed from it."""
     runs = _runs(request, db, user, list(ids))
     figure = comparison_map(runs, MapOptions(lang=lang(request), basemap="none", offline=True))
-    return HTMLResponse(stable_ids(figure.render()))
+    return HTMLResponse(render_page(figure))
