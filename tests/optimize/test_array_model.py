@@ -1,0 +1,151 @@
+"""The array builder (:mod:`aggregates.optimize.model`) against the former MathOpt builder, kept as a reference in
+``reference_model.py``: on random small instances both give the same ModelProto (same variables, bounds, integrality,
+objective, rows and matrix, in the same order), so the solver sees the very same model. And the MPS export reads back
+to the same model and optimum."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import reference_model
+from hypothesis import given, settings
+from ortools.math_opt.io.python import mps_converter
+from test_coproducts import with_coproducts
+from test_independent_issue13 import issue13_instances
+from test_periods import EXACT, halves
+from test_properties import PROPS, instances
+from test_terminal_yards import rail_route
+
+from aggregates.optimize.model import build_model
+from aggregates.optimize.mps import model_mps
+from aggregates.optimize.solve import solve
+
+FAST = settings(PROPS, max_examples=15)
+
+
+def _fields(proto) -> dict:
+    v, c, m = proto.variables, proto.linear_constraints, proto.linear_constraint_matrix
+    obj = proto.objective.linear_coefficients
+    return {
+        "var_ids": list(v.ids),
+        "var_lb": list(v.lower_bounds),
+        "var_ub": list(v.upper_bounds),
+        "integers": list(v.integers),
+        "obj_ids": list(obj.ids),
+        "obj_values": list(obj.values),
+        "row_ids": list(c.ids),
+        "row_lb": list(c.lower_bounds),
+        "row_ub": list(c.upper_bounds),
+        "matrix_rows": list(m.row_ids),
+        "matrix_cols": list(m.column_ids),
+        "matrix_values": list(m.coefficients),
+        "maximize": proto.objective.maximize,
+        "offset": proto.objective.offset,
+    }
+
+
+def assert_same_model(pb, elastic: bool = False) -> None:
+    """The array builder's proto equals the reference builder's, field by field (values to 1e-12)."""
+    pb = pb.filled()
+    pb.check()
+    mine = _fields(build_model(pb, elastic).proto)
+    theirs = _fields(reference_model.build_model(pb, elastic).model.export_model())
+    for key, value in theirs.items():
+        if key.endswith(("values", "lb", "ub")):
+            np.testing.assert_allclose(mine[key], value, rtol=1e-12, atol=0, err_msg=key)
+        else:
+            assert mine[key] == value, key
+
+
+@FAST
+@given(instances(rules=True))
+def test_same_model_as_the_reference_builder(pb):
+    assert_same_model(pb)
+
+
+@FAST
+@given(instances(rules=True))
+def test_same_elastic_model(pb):
+    assert_same_model(pb, elastic=True)
+
+
+@FAST
+@given(with_coproducts())
+def test_same_model_with_coproducts_and_periods(pb):
+    assert_same_model(pb)
+    assert_same_model(replace(pb, periods=halves(len(pb.resources))))
+
+
+@FAST
+@given(issue13_instances())
+def test_same_model_with_quarries_and_closing(pb):
+    assert_same_model(pb)
+    assert_same_model(replace(pb, strong_linking=not pb.strong_linking))
+
+
+@pytest.mark.parametrize("size", [0.0, 5.0])
+def test_same_model_with_terminal_yards(size):
+    assert_same_model(rail_route(size))
+    assert_same_model(replace(rail_route(size), strong_linking=True))
+
+
+def _rounded_trip(pb):
+    """The built model and the model read back from its MPS text (OR-Tools' reader)."""
+    built = build_model(pb.filled())
+    text = model_mps(built)
+    return built, mps_converter.mps_to_model_proto(text), text
+
+
+def _by_id(names) -> np.ndarray:
+    """The ids in ``<block>_<id>`` names."""
+    return np.array([int(n.rsplit("_", 1)[1]) for n in names], int)
+
+
+def _canonical(proto) -> dict:
+    """Columns and rows by their named ids (a reader orders columns by first use), matrix as sorted triplets."""
+    v, c, m = proto.variables, proto.linear_constraints, proto.linear_constraint_matrix
+    col, row = _by_id(v.names), _by_id(c.names)
+    obj = proto.objective.linear_coefficients
+    order = np.argsort(col)
+    triplets = sorted(zip(row[list(m.row_ids)], col[list(m.column_ids)], m.coefficients, strict=True))
+    return {
+        "var_lb": np.array(v.lower_bounds)[order].tolist(),
+        "var_ub": np.array(v.upper_bounds)[order].tolist(),
+        "integers": np.array(v.integers)[order].tolist(),
+        "objective": sorted(zip(col[list(obj.ids)], obj.values, strict=True)),
+        "row_lb": np.array(c.lower_bounds)[np.argsort(row)].tolist(),
+        "row_ub": np.array(c.upper_bounds)[np.argsort(row)].tolist(),
+        "matrix": triplets,
+    }
+
+
+@FAST
+@given(with_coproducts())
+def test_the_mps_export_reads_back_to_the_same_model(pb):
+    built, again, text = _rounded_trip(pb)
+    assert "ENDATA" in text
+    named = type(built.proto)()
+    named.CopyFrom(built.proto)
+    named.variables.names[:] = [f"v_{i}" for i in range(built.n_variables)]
+    named.linear_constraints.names[:] = [f"r_{i}" for i in range(built.n_rows)]
+    assert _canonical(again) == _canonical(named)  # doubles written to full precision: equal, not close
+
+
+def test_the_mps_file_solves_to_the_same_optimum_with_highs_alone():
+    highspy = pytest.importorskip("highspy")
+    pb = rail_route(5.0)
+    sol = solve(pb, EXACT)
+    _, _, text = _rounded_trip(pb)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.mps"
+        path.write_text(text)
+        assert h.readModel(str(path)) == highspy.HighsStatus.kOk
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert h.getInfo().objective_function_value == pytest.approx(sol.objective, rel=1e-9)
