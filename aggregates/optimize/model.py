@@ -126,11 +126,17 @@ def _quarry_flow_index(pb: Problem) -> tuple[np.ndarray, ...]:
 
 
 def _unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct key rows and, for each key row, its position among them."""
+    """Sorted distinct key rows (non-negative ints) and, for each key row, its position among them."""
     if len(keys) == 0:
         return np.zeros((0, keys.shape[1]), INT), np.zeros(0, INT)
-    uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
-    return uniq.astype(INT), inverse.ravel().astype(INT)
+    keys = np.asarray(keys, INT)
+    radix = keys.max(axis=0) + 1
+    if keys.min() < 0 or np.prod(radix.astype(float)) >= 2.0**62:  # not one int64 per row: sort the rows
+        uniq, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return uniq.astype(INT), inverse.ravel().astype(INT)
+    code = np.ravel_multi_index(tuple(keys.T), tuple(radix))  # one int per row, in the rows' lexicographic order
+    uniq, inverse = np.unique(code, return_inverse=True)
+    return np.column_stack(np.unravel_index(uniq, tuple(radix))).astype(INT), inverse.ravel().astype(INT)
 
 
 def _stack(*columns) -> np.ndarray:

@@ -14,15 +14,18 @@ import pytest
 import reference_model
 from hypothesis import given, settings
 from ortools.math_opt.io.python import mps_converter
+from ortools.math_opt.python import mathopt
 from test_coproducts import with_coproducts
 from test_independent_issue13 import issue13_instances
-from test_periods import EXACT, halves
+from test_periods import EXACT, FEASIBLE, halves
 from test_properties import PROPS, instances
 from test_terminal_yards import rail_route
 
+import aggregates as ag
 from aggregates.optimize.model import build_model
 from aggregates.optimize.mps import model_mps
 from aggregates.optimize.solve import solve
+from aggregates.vocab import MT
 
 FAST = settings(PROPS, max_examples=15)
 
@@ -149,3 +152,18 @@ def test_the_mps_file_solves_to_the_same_optimum_with_highs_alone():
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     assert h.getInfo().objective_function_value == pytest.approx(sol.objective, rel=1e-9)
+
+
+@pytest.mark.slow
+def test_the_pipeline_exports_the_model_it_solves(tiny_config, tmp_path):
+    # The tiny region end to end with --export-model's plumbing: the file is the MILP the solver saw, so
+    # solving it again (read back by OR-Tools, solved by HiGHS) gives the run's objective.
+    path = tmp_path / "model.mps"
+    scenario = ag.load_scenario(tiny_config, FEASIBLE)
+    result = ag.solve(scenario, export_model=path)
+    model = mathopt.Model.from_model_proto(mps_converter.mps_to_model_proto(path.read_text()))
+    params = mathopt.SolveParameters(relative_gap_tolerance=0.0)
+    again = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
+    assert again.termination.reason == mathopt.TerminationReason.OPTIMAL
+    assert again.objective_value() * MT == pytest.approx(result.plan.solve.objective_yuan, rel=2e-3)
+    assert not list(tmp_path.glob(".*model.mps*"))  # no temporary file left beside it
