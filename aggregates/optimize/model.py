@@ -94,8 +94,7 @@ class Built:
     nq_year: np.ndarray
     nq_period: np.ndarray
     legs: RailLegs | None  # terminal yards: rail legs, tonnes railed and in stock per (leg, p, t, s)
-    families: list[tuple[str, int, int]] = field(default_factory=list)  # (name, first, end) of variable blocks
-    row_families: list[tuple[str, int, int]] = field(default_factory=list)  # the same for rows
+    arrays: ModelArrays | None = None  # what the proto was made from (for the MPS export); None once dropped
 
 
 def periods_of(pb: Problem) -> Periods:
@@ -194,40 +193,67 @@ class Arrays:
         rows, cols = np.asarray(rows, INT), np.asarray(cols, INT)
         self._coo.append((rows, cols, np.broadcast_to(np.asarray(values, float), rows.shape)))
 
-    def proto(self, name: str) -> model_pb2.ModelProto:
-        """The ``ModelProto``: entries sorted row-major, zero coefficients dropped (as MathOpt exports)."""
-        out = model_pb2.ModelProto(name=name)
-        v = out.variables
-        v.ids.extend(np.arange(self.n_vars))
-        v.lower_bounds.extend(np.zeros(self.n_vars))
-        v.upper_bounds.extend(_cat(self._upper, float))
-        v.integers.extend(_cat(self._integer, bool))
+    def finish(self) -> ModelArrays:
+        """The assembled arrays: entries sorted row-major, duplicates summed, zero coefficients dropped."""
         cost = np.zeros(self.n_vars)
         np.add.at(cost, _cat(self._cost_ids, INT), _cat(self._cost, float))
-        nonzero = np.flatnonzero(cost)
-        out.objective.linear_coefficients.ids.extend(nonzero)
-        out.objective.linear_coefficients.values.extend(cost[nonzero])
-        c = out.linear_constraints
-        c.ids.extend(np.arange(self.n_rows))
-        c.lower_bounds.extend(_cat(self._row_lb, float))
-        c.upper_bounds.extend(_cat(self._row_ub, float))
-        rows, cols, values = self.matrix()
-        m = out.linear_constraint_matrix
-        m.row_ids.extend(rows)
-        m.column_ids.extend(cols)
-        m.coefficients.extend(values)
-        return out
-
-    def matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row, column, value) sorted row-major; duplicates summed, zeros dropped."""
         rows = _cat([r for r, _, _ in self._coo], INT)
         cols = _cat([c for _, c, _ in self._coo], INT)
         values = _cat([v for _, _, v in self._coo], float)
-        coo = sparse.coo_matrix((values, (rows, cols)), shape=(self.n_rows, self.n_vars)).tocsr()
-        coo.sum_duplicates()
-        coo.eliminate_zeros()
-        counts = np.diff(coo.indptr)
-        return np.repeat(np.arange(self.n_rows, dtype=INT), counts), coo.indices.astype(INT), coo.data
+        self._coo = []
+        csr = sparse.coo_matrix((values, (rows, cols)), shape=(self.n_rows, self.n_vars)).tocsr()
+        csr.sum_duplicates()
+        csr.eliminate_zeros()
+        return ModelArrays(
+            cost=cost,
+            upper=_cat(self._upper, float),
+            integer=_cat(self._integer, bool),
+            row_lower=_cat(self._row_lb, float),
+            row_upper=_cat(self._row_ub, float),
+            rows=np.repeat(np.arange(self.n_rows, dtype=INT), np.diff(csr.indptr)),
+            columns=csr.indices.astype(INT),
+            values=csr.data,
+            families=self.families,
+            row_families=self.row_families,
+        )
+
+
+@dataclass
+class ModelArrays:
+    """A minimisation model as arrays: variables >= 0 with ``upper`` bounds, rows with bounds, a sorted matrix."""
+
+    cost: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    rows: np.ndarray  # (nnz,) sorted row-major with ``columns``
+    columns: np.ndarray
+    values: np.ndarray
+    families: list[tuple[str, int, int]]  # (block, first, end) of the variables, for names
+    row_families: list[tuple[str, int, int]]
+
+    def proto(self, name: str) -> model_pb2.ModelProto:
+        """The MathOpt ``ModelProto`` (as MathOpt exports a model: no names, zero coefficients left out)."""
+        n_vars, n_rows = len(self.cost), len(self.row_lower)
+        out = model_pb2.ModelProto(name=name)
+        v = out.variables
+        v.ids.extend(np.arange(n_vars))
+        v.lower_bounds.extend(np.zeros(n_vars))
+        v.upper_bounds.extend(self.upper)
+        v.integers.extend(self.integer)
+        nonzero = np.flatnonzero(self.cost)
+        out.objective.linear_coefficients.ids.extend(nonzero)
+        out.objective.linear_coefficients.values.extend(self.cost[nonzero])
+        c = out.linear_constraints
+        c.ids.extend(np.arange(n_rows))
+        c.lower_bounds.extend(self.row_lower)
+        c.upper_bounds.extend(self.row_upper)
+        m = out.linear_constraint_matrix
+        m.row_ids.extend(self.rows)
+        m.column_ids.extend(self.columns)
+        m.coefficients.extend(self.values)
+        return out
 
 
 def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
@@ -280,8 +306,9 @@ class Builder:
         self._coverage()
         if pb.strong_linking:
             self._linking()
+        arrays = a.finish()
         return Built(
-            a.proto("aggregates"),
+            arrays.proto("aggregates"),
             a.n_vars,
             a.n_rows,
             self.x,
@@ -303,8 +330,7 @@ class Builder:
             self.tq,
             self.sq,
             self.legs,
-            a.families,
-            a.row_families,
+            arrays,
         )
 
     # ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The model as the solver receives it, in free MPS format (``aggregates optimize --export-model``).
 
-Written from the very ``ModelProto`` that is sent to the solver, with every number in full precision
+Written from the arrays the solver's ``ModelProto`` is made of, with every number in full precision
 (shortest round-trip decimal; OR-Tools' own exporter keeps 6 significant digits). Each variable and row
 is named after its block and its id (``x_0``, ``z_812``, ``demand_40``, ``resource_3311``; the ids are
 the solver's), so that a reader can tell the blocks apart.
@@ -9,19 +9,18 @@ the solver's), so that a reader can tell the blocks apart.
 from __future__ import annotations
 
 import numpy as np
-from ortools.math_opt import model_pb2
 
-from aggregates.optimize.model import Built
+from aggregates.optimize.model import Built, ModelArrays
 
 OBJECTIVE = "obj"
 
 
-def block_names(families: list[tuple[str, int, int]], n: int) -> np.ndarray:
+def block_names(families: list[tuple[str, int, int]], n: int) -> list[str]:
     """``<block>_<id>`` for ids 0 .. n-1 from the (block, first, end) ranges; ``v_<id>`` outside them."""
-    prefix = np.full(n, "v", dtype=object)
+    prefix = ["v"] * n
     for name, first, end in families:
-        prefix[first:end] = name
-    return prefix + "_" + np.arange(n).astype(str).astype(object)
+        prefix[first:end] = [name] * (end - first)
+    return [f"{p}_{i}" for i, p in enumerate(prefix)]
 
 
 def model_mps(built: Built) -> str:
@@ -30,74 +29,80 @@ def model_mps(built: Built) -> str:
     Parameters
     ----------
     built
-        From :func:`aggregates.optimize.model.build_model`.
+        From :func:`aggregates.optimize.model.build_model` (with its arrays).
 
     Returns
     -------
     str
         The MPS file's text.
     """
-    return proto_mps(
-        built.proto, block_names(built.families, built.n_variables), block_names(built.row_families, built.n_rows)
-    )
+    a = built.arrays
+    columns, rows = block_names(a.families, len(a.cost)), block_names(a.row_families, len(a.row_lower))
+    return arrays_mps(a, columns, rows, built.proto.name)
 
 
-def _numbers(values) -> np.ndarray:
-    return np.array([repr(v) for v in np.asarray(values, float).tolist()], dtype=object)
+def _numbers(values: np.ndarray) -> list[str]:
+    """Shortest round-trip decimals (Python's repr of each float, made in one C call)."""
+    if not len(values):
+        return []
+    return repr(np.asarray(values, float).tolist())[1:-1].split(", ")
 
 
-def proto_mps(proto: model_pb2.ModelProto, columns: np.ndarray, rows: np.ndarray) -> str:
-    """Free MPS of a linear ``ModelProto`` (minimisation) with these column and row names."""
-    v, c = proto.variables, proto.linear_constraints
-    lb, ub = np.array(v.lower_bounds, float), np.array(v.upper_bounds, float)
-    integer = np.array(v.integers, bool)
-    row_lb, row_ub = np.array(c.lower_bounds, float), np.array(c.upper_bounds, float)
-    lines = [f"NAME {proto.name or 'model'}", "ROWS", f" N  {OBJECTIVE}"]
-    kind = np.where(row_lb == row_ub, "E", np.where(np.isinf(row_lb), np.where(np.isinf(row_ub), "N", "L"), "G"))
-    lines += list(" " + kind.astype(object) + "  " + rows)
+def _pick(names: list[str], ids: np.ndarray) -> list[str]:
+    return [names[i] for i in ids.tolist()]
+
+
+def arrays_mps(a: ModelArrays, columns: list[str], rows: list[str], name: str = "model") -> str:
+    """Free MPS of a minimisation model in arrays, with these column and row names."""
+    lo, hi = a.row_lower, a.row_upper
+    kind = np.where(lo == hi, "E", np.where(np.isinf(lo), np.where(np.isinf(hi), "N", "L"), "G"))
+    lines = [f"NAME {name or 'model'}", "ROWS", f" N  {OBJECTIVE}"]
+    lines += [f" {k}  {r}" for k, r in zip(kind.tolist(), rows, strict=True)]
     lines.append("COLUMNS")
-    lines += _columns(proto, columns, rows, integer)
+    lines += _columns(a, columns, rows)
     lines.append("RHS")
-    rhs = np.where(kind == "L", row_ub, np.where(kind == "N", 0.0, row_lb))
+    rhs = np.where(kind == "L", hi, np.where(kind == "N", 0.0, lo))
     has = np.flatnonzero(rhs != 0)
-    lines += list("    RHS  " + rows[has] + "  " + _numbers(rhs[has]))
-    ranged = np.flatnonzero((kind == "G") & np.isfinite(row_ub))
+    lines += [f"    RHS  {r}  {v}" for r, v in zip(_pick(rows, has), _numbers(rhs[has]), strict=True)]
+    ranged = np.flatnonzero((kind == "G") & np.isfinite(hi))
     if len(ranged):
         lines.append("RANGES")
-        lines += list("    RNG  " + rows[ranged] + "  " + _numbers(row_ub[ranged] - row_lb[ranged]))
+        widths = _numbers(hi[ranged] - lo[ranged])
+        lines += [f"    RNG  {r}  {v}" for r, v in zip(_pick(rows, ranged), widths, strict=True)]
     lines.append("BOUNDS")
-    lines += _bounds(columns, lb, ub, integer)
+    lines += _bounds(columns, a.upper, a.integer)
     lines.append("ENDATA")
     return "\n".join(lines) + "\n"
 
 
-def _columns(proto, columns: np.ndarray, rows: np.ndarray, integer: np.ndarray) -> list[str]:
+def _columns(a: ModelArrays, columns: list[str], rows: list[str]) -> list[str]:
     """COLUMNS lines, column by column (objective entry first), integer columns between markers."""
-    m = proto.linear_constraint_matrix
     n = len(columns)
-    row_ids = np.array(m.row_ids, np.int64)
-    col_ids = np.array(m.column_ids, np.int64)
-    values = np.array(m.coefficients, float)
-    obj = proto.objective.linear_coefficients
-    obj_ids = np.array(obj.ids, np.int64)
+    obj_ids = np.flatnonzero(a.cost)
     # The objective as row -1; a column used nowhere gets an objective entry of 0, so that it is declared.
-    unused = np.setdiff1d(np.arange(n), np.concatenate([col_ids, obj_ids]))
-    all_cols = np.concatenate([obj_ids, unused, col_ids])
-    all_rows = np.concatenate([np.full(len(obj_ids) + len(unused), -1), row_ids])
-    all_values = np.concatenate([np.array(obj.values, float), np.zeros(len(unused)), values])
+    used = np.zeros(n, bool)
+    used[a.columns] = True
+    used[obj_ids] = True
+    unused = np.flatnonzero(~used)
+    all_cols = np.concatenate([obj_ids, unused, a.columns])
+    all_rows = np.concatenate([np.full(len(obj_ids) + len(unused), -1), a.rows])
+    all_values = np.concatenate([a.cost[obj_ids], np.zeros(len(unused)), a.values])
     order = np.lexsort((all_rows, all_cols))
     all_cols, all_rows, all_values = all_cols[order], all_rows[order], all_values[order]
-    row_names = np.concatenate([[OBJECTIVE], rows]).astype(object)[all_rows + 1]
-    text = "    " + columns[all_cols] + "  " + row_names + "  " + _numbers(all_values)
+    row_names = [OBJECTIVE, *rows]
+    text = [
+        f"    {c}  {r}  {v}"
+        for c, r, v in zip(_pick(columns, all_cols), _pick(row_names, all_rows + 1), _numbers(all_values), strict=True)
+    ]
+    starts = np.searchsorted(all_cols, np.arange(n + 1)).tolist()
     out: list[str] = []
-    starts = np.searchsorted(all_cols, np.arange(n + 1))
     marker = 0
-    for first, end in _runs(integer):
-        if not integer[first]:
-            out += list(text[starts[first] : starts[end]])
+    for first, end in _runs(a.integer):
+        if not a.integer[first]:
+            out += text[starts[first] : starts[end]]
             continue
         out.append(f"    MARKER{marker}  'MARKER'  'INTORG'")
-        out += list(text[starts[first] : starts[end]])
+        out += text[starts[first] : starts[end]]
         out.append(f"    MARKER{marker + 1}  'MARKER'  'INTEND'")
         marker += 2
     return out
@@ -112,19 +117,9 @@ def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True))
 
 
-def _bounds(columns: np.ndarray, lb: np.ndarray, ub: np.ndarray, integer: np.ndarray) -> list[str]:
-    """BOUNDS lines for bounds other than [0, inf); integer columns always get both (readers differ)."""
-    out = []
-    fixed = lb == ub
-    free = np.isinf(lb) & np.isinf(ub) & (lb < 0)
-    for j in np.flatnonzero(fixed):
-        out.append(f" FX BND  {columns[j]}  {float(lb[j])!r}")
-    for j in np.flatnonzero(free & ~fixed):
-        out.append(f" FR BND  {columns[j]}")
-    rest = ~fixed & ~free
-    low = rest & ((lb != 0) | integer)
-    for j in np.flatnonzero(low):
-        out.append(f" MI BND  {columns[j]}" if np.isinf(lb[j]) else f" LO BND  {columns[j]}  {float(lb[j])!r}")
-    for j in np.flatnonzero(rest & np.isfinite(ub)):
-        out.append(f" UP BND  {columns[j]}  {float(ub[j])!r}")
+def _bounds(columns: list[str], upper: np.ndarray, integer: np.ndarray) -> list[str]:
+    """BOUNDS lines (every variable is >= 0): finite upper bounds; integer columns get both (readers differ)."""
+    out = [f" LO BND  {columns[j]}  0.0" for j in np.flatnonzero(integer).tolist()]
+    finite = np.flatnonzero(np.isfinite(upper))
+    out += [f" UP BND  {c}  {v}" for c, v in zip(_pick(columns, finite), _numbers(upper[finite]), strict=True)]
     return out

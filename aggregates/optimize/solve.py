@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -356,7 +357,7 @@ def solve(
         Called with each line of the solver's log (for progress displays).
     export_model
         Write the MILP, exactly as the solver receives it, to this file in free MPS format
-        (written atomically, before the solve).
+        (written atomically, while the solver runs in its child process).
 
     Returns
     -------
@@ -373,19 +374,44 @@ def solve(
         build_s = time.perf_counter() - started
         size = _model_size(built)
         log.info("model: %(variables)d variables (%(integer_variables)d binary), %(constraints)d rows", size)
-        if export_model is not None:
-            write_text(export_model, model_mps(built))
-        callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
-        t0 = time.perf_counter()
-        raw = process.solve_proto(built.proto, SOLVERS[settings.solver], _params(settings), callback)
-        result = Answer.read(raw, built.n_variables, built.n_rows)
-        solve_s = time.perf_counter() - t0
+        exporting = _Export(built, export_model) if export_model is not None else None
+        try:
+            callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
+            t0 = time.perf_counter()
+            raw = process.solve_proto(built.proto, SOLVERS[settings.solver], _params(settings), callback)
+            result = Answer.read(raw, built.n_variables, built.n_rows)
+            solve_s = time.perf_counter() - t0
+        finally:
+            if exporting is not None:
+                exporting.wait()
+        built.arrays = None  # the proto holds the model from here on
         status, detail = _status(result)
         log.info("solve: %s in %.2f s", detail, solve_s)
         if status not in ("optimal", "feasible"):
             return Solution(status, detail, float("nan"), float("nan"), float("inf"), build_s, solve_s, size=size)
         duals = _duals(pb, built, result, settings, process) if settings.shadow_prices else None
     return _read_solution(pb, built, result, status, detail, (build_s, solve_s), size, duals)
+
+
+class _Export:
+    """Writes the MPS file in a thread while the solver works in its child process (this one only waits)."""
+
+    def __init__(self, built: Built, path: str | Path):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._write, args=(built, path), name="export-model")
+        self._thread.start()
+
+    def _write(self, built: Built, path: str | Path) -> None:
+        try:
+            write_text(path, model_mps(built))
+        except BaseException as exc:  # handed to the caller in wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the file; raise what writing it raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _model_size(built: Built) -> dict[str, int]:

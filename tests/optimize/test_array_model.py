@@ -15,10 +15,11 @@ import reference_model
 from hypothesis import given, settings
 from ortools.math_opt.io.python import mps_converter
 from ortools.math_opt.python import mathopt
-from test_coproducts import with_coproducts
+from test_coproducts import market, two_products, with_coproducts
 from test_independent_issue13 import issue13_instances
-from test_periods import EXACT, FEASIBLE, halves
+from test_periods import EXACT, FEASIBLE, halves, one_product, winter_and_peak, yard
 from test_properties import PROPS, instances
+from test_quarries import problem as quarry_problem
 from test_terminal_yards import rail_route
 
 import aggregates as ag
@@ -64,18 +65,21 @@ def assert_same_model(pb, elastic: bool = False) -> None:
             assert mine[key] == value, key
 
 
+@pytest.mark.slow
 @FAST
 @given(instances(rules=True))
 def test_same_model_as_the_reference_builder(pb):
     assert_same_model(pb)
 
 
+@pytest.mark.slow
 @FAST
 @given(instances(rules=True))
 def test_same_elastic_model(pb):
     assert_same_model(pb, elastic=True)
 
 
+@pytest.mark.slow
 @FAST
 @given(with_coproducts())
 def test_same_model_with_coproducts_and_periods(pb):
@@ -83,6 +87,7 @@ def test_same_model_with_coproducts_and_periods(pb):
     assert_same_model(replace(pb, periods=halves(len(pb.resources))))
 
 
+@pytest.mark.slow
 @FAST
 @given(issue13_instances())
 def test_same_model_with_quarries_and_closing(pb):
@@ -90,10 +95,27 @@ def test_same_model_with_quarries_and_closing(pb):
     assert_same_model(replace(pb, strong_linking=not pb.strong_linking))
 
 
-@pytest.mark.parametrize("size", [0.0, 5.0])
-def test_same_model_with_terminal_yards(size):
-    assert_same_model(rail_route(size))
-    assert_same_model(replace(rail_route(size), strong_linking=True))
+def hand_made():
+    """The hand-checked instances of tests/optimize: co-products with a stockpile, periods with a base yard,
+    quarries with an import tier, a rail route into a terminal yard."""
+    return [
+        two_products(2, sand=(4.0, 4.0), coarse=(0.0, 6.0), coproducts=market(2, 0.5, 3.0, 5.0, 1.0, 5.0)),
+        one_product(periods=winter_and_peak(), coproducts=yard(5.0)),
+        quarry_problem(),
+        rail_route(5.0),
+    ]
+
+
+def test_same_model_on_the_hand_checked_instances():
+    for pb in hand_made():
+        assert_same_model(pb)
+        assert_same_model(pb, elastic=True)
+        assert_same_model(replace(pb, strong_linking=True))
+
+
+def test_the_mps_export_of_the_hand_checked_instances_reads_back():
+    for pb in hand_made():
+        assert_mps_reads_back(pb)
 
 
 def _rounded_trip(pb):
@@ -126,9 +148,15 @@ def _canonical(proto) -> dict:
     }
 
 
+@pytest.mark.slow
 @FAST
 @given(with_coproducts())
 def test_the_mps_export_reads_back_to_the_same_model(pb):
+    assert_mps_reads_back(pb)
+
+
+def assert_mps_reads_back(pb) -> None:
+    """The MPS text read back by OR-Tools is the model the solver receives, number for number."""
     built, again, text = _rounded_trip(pb)
     assert "ENDATA" in text
     named = type(built.proto)()
@@ -138,6 +166,7 @@ def test_the_mps_export_reads_back_to_the_same_model(pb):
     assert _canonical(again) == _canonical(named)  # doubles written to full precision: equal, not close
 
 
+@pytest.mark.slow
 def test_the_mps_file_solves_to_the_same_optimum_with_highs_alone():
     highspy = pytest.importorskip("highspy")
     pb = rail_route(5.0)
