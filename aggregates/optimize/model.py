@@ -10,6 +10,7 @@ gives the same model.
 
 from __future__ import annotations
 
+import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,7 @@ class Keyed:
 
     @staticmethod
     def empty(width: int) -> Keyed:
+        """No ids, keys of ``width`` columns."""
         return Keyed(np.zeros((0, width), INT), np.zeros(0, INT))
 
     @staticmethod
@@ -238,22 +240,28 @@ class ModelArrays:
         n_vars, n_rows = len(self.cost), len(self.row_lower)
         out = model_pb2.ModelProto(name=name)
         v = out.variables
-        v.ids.extend(np.arange(n_vars))
-        v.lower_bounds.extend(np.zeros(n_vars))
-        v.upper_bounds.extend(self.upper)
+        _fill(v.ids, np.arange(n_vars))
+        _fill(v.lower_bounds, np.zeros(n_vars))
+        _fill(v.upper_bounds, self.upper)
         v.integers.extend(self.integer)
         nonzero = np.flatnonzero(self.cost)
-        out.objective.linear_coefficients.ids.extend(nonzero)
-        out.objective.linear_coefficients.values.extend(self.cost[nonzero])
+        _fill(out.objective.linear_coefficients.ids, nonzero)
+        _fill(out.objective.linear_coefficients.values, self.cost[nonzero])
         c = out.linear_constraints
-        c.ids.extend(np.arange(n_rows))
-        c.lower_bounds.extend(self.row_lower)
-        c.upper_bounds.extend(self.row_upper)
+        _fill(c.ids, np.arange(n_rows))
+        _fill(c.lower_bounds, self.row_lower)
+        _fill(c.upper_bounds, self.row_upper)
         m = out.linear_constraint_matrix
-        m.row_ids.extend(self.rows)
-        m.column_ids.extend(self.columns)
-        m.coefficients.extend(self.values)
+        _fill(m.row_ids, self.rows)
+        _fill(m.column_ids, self.columns)
+        _fill(m.coefficients, self.values)
         return out
+
+
+def _fill(field, values: np.ndarray) -> None:
+    """Append numpy values to a repeated proto field; through array.array, about twice as fast as numpy."""
+    code = "d" if values.dtype.kind == "f" else "q"
+    field.extend(array.array(code, np.ascontiguousarray(values, "f8" if code == "d" else "i8").tobytes()))
 
 
 def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
@@ -283,6 +291,7 @@ class Builder:
         self.shortfall = Keyed.empty(1)
 
     def build(self) -> Built:
+        """Every block in the fixed order; the proto and the ids."""
         pb, a = self.pb, self.a
         xr, xp, xt, xs = _flow_index(pb)
         self.xr, self.xp, self.xt, self.xs = xr, xp, xt, xs
