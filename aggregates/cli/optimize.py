@@ -43,6 +43,15 @@ def optimize(
     png: Annotated[
         bool, typer.Option("--png", help="Also draw the charts as PNG (outputs.png).", show_default=False)
     ] = False,
+    export_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--export-model",
+            help="Also write the MILP, exactly as the solver receives it, to this file (free MPS), "
+            "e.g. to hand it to another solver.",
+            show_default=False,
+        ),
+    ] = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -50,8 +59,10 @@ def optimize(
     scenario = load(config, [*(set_ or []), *(["outputs.png=true"] if png else [])])
     folder = out_folder(out_dir, Path("runs") / scenario.name)
     check_outputs(scenario)  # a bad language, basemap or maps_dir fails now, not after the solve
+    if export_model is not None:
+        check_out_file(export_model, "--export-model")
     with solve_progress(quiet=json_ or verbose) as on_progress:
-        result = solve(scenario, on_progress=on_progress)
+        result = solve(scenario, on_progress=on_progress, export_model=export_model)
     wrote(result.write(folder))
     outputs = scenario.outputs
     published = publish_maps(folder, outputs.maps_dir, scenario.name, outputs.lang) if outputs.maps_dir else None

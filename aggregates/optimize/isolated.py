@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from ortools.math_opt import result_pb2, rpc_pb2
+from ortools.math_opt import model_pb2, result_pb2, rpc_pb2
 from ortools.math_opt.python import mathopt
 from ortools.math_opt.python.errors import status_proto_to_exception
 
@@ -111,9 +111,20 @@ class SolverProcess:
             When the solver rejects the model or its parameters (as MathOpt raises them), or
             the child ended without an answer.
         """
+        result = self.solve_proto(model.export_model(), solver_type, params, on_log)
+        return mathopt.parse_solve_result(result, model, validate=False)
+
+    def solve_proto(
+        self,
+        model: model_pb2.ModelProto,
+        solver_type: mathopt.SolverType,
+        params: mathopt.SolveParameters,
+        on_log: Callable[[Sequence[str]], None] | None = None,
+    ) -> result_pb2.SolveResultProto:
+        """Solve a ``ModelProto`` in the child; the solver's ``SolveResultProto`` (see :meth:`solve`)."""
         request = [
             f"{solver_type.value} {int(on_log is not None)}".encode(),
-            model.export_model().SerializeToString(),
+            model.SerializeToString(),
             params.to_proto().SerializeToString(),
         ]
         try:
@@ -121,7 +132,7 @@ class SolverProcess:
                 write_frame(self._child.stdin, REQUEST, blob)
         except BrokenPipeError:
             self._ended()
-        return self._answer(model, on_log)
+        return self._answer(on_log)
 
     def close(self) -> None:
         """Let the child end (it exits when its input closes), reap it; kill it if it lingers."""
@@ -143,14 +154,13 @@ class SolverProcess:
             with contextlib.suppress(OSError):  # a flush into the pipe of a dead child has nowhere to go
                 stream.close()
 
-    def _answer(self, model: mathopt.Model, on_log) -> mathopt.SolveResult:
+    def _answer(self, on_log) -> result_pb2.SolveResultProto:
         while (frame := read_frame(self._child.stdout)) is not None:
             kind, payload = frame
             if kind == LOG and on_log is not None:
                 on_log(payload.decode("utf-8", "replace").split("\n"))
             elif kind == RESULT:
-                proto = result_pb2.SolveResultProto.FromString(payload)
-                return mathopt.parse_solve_result(proto, model, validate=False)
+                return result_pb2.SolveResultProto.FromString(payload)
             elif kind == ERROR:
                 raise status_proto_to_exception(rpc_pb2.StatusProto.FromString(payload))
         self._ended()

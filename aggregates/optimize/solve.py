@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import datetime
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from ortools.math_opt import result_pb2, solution_pb2
 from ortools.math_opt.python import mathopt
 
+from aggregates.files import write_text
 from aggregates.optimize.isolated import SolverProcess, solver_process
-from aggregates.optimize.model import Built, build_model, periods_of
+from aggregates.optimize.model import Built, Keyed, build_model, periods_of
+from aggregates.optimize.mps import model_mps
 from aggregates.optimize.problem import Problem
 
 log = logging.getLogger(__name__)
@@ -180,21 +185,66 @@ def _params(settings: SolverSettings, lp: bool = False) -> mathopt.SolveParamete
     return params
 
 
-def _status(result: mathopt.SolveResult) -> tuple[str, str]:
-    """Our status word and a one-line detail for a MathOpt result."""
-    reason = result.termination.reason
-    detail = f"{reason.name.lower()}: {result.termination.detail}".strip(": ")
-    if reason == mathopt.TerminationReason.OPTIMAL:
+@dataclass(frozen=True)
+class Answer:
+    """A solver's answer read straight from its ``SolveResultProto``: values by variable and row id."""
+
+    reason: int  # a TerminationReasonProto value (those of mathopt.TerminationReason)
+    detail: str
+    objective: float
+    bound: float
+    primal: np.ndarray | None  # (variables,) of the best primal feasible solution
+    dual: np.ndarray | None  # (rows,) of a dual feasible solution
+
+    @staticmethod
+    def read(proto: result_pb2.SolveResultProto, n_variables: int, n_rows: int) -> Answer:
+        """The answer of a result proto of a model with ``n_variables`` and ``n_rows``."""
+        feasible = solution_pb2.SOLUTION_STATUS_FEASIBLE
+        primal = next(
+            (s.primal_solution for s in proto.solutions if s.HasField("primal_solution")),
+            None,
+        )
+        dual = next((s.dual_solution for s in proto.solutions if s.HasField("dual_solution")), None)
+        has_primal = primal is not None and primal.feasibility_status == feasible
+        has_dual = dual is not None and dual.feasibility_status == feasible
+        term = proto.termination
+        return Answer(
+            reason=int(term.reason),
+            detail=term.detail,
+            objective=float(primal.objective_value) if has_primal else float("nan"),
+            bound=float(term.objective_bounds.dual_bound),
+            primal=_dense(primal.variable_values, n_variables) if has_primal else None,
+            dual=_dense(dual.dual_values, n_rows) if has_dual else None,
+        )
+
+
+def _dense(vector, n: int) -> np.ndarray:
+    """A SparseDoubleVectorProto as a dense array of length ``n``."""
+    out = np.zeros(n)
+    out[np.fromiter(vector.ids, np.int64, len(vector.ids))] = np.fromiter(vector.values, float, len(vector.values))
+    return out
+
+
+def _status(answer: Answer) -> tuple[str, str]:
+    """Our status word and a one-line detail for a solver's answer."""
+    reason = answer.reason
+    name = mathopt.TerminationReason(reason).name if reason in _REASONS else "unspecified"
+    detail = f"{name.lower()}: {answer.detail}".strip(": ")
+    T = mathopt.TerminationReason
+    if reason == T.OPTIMAL.value:
         return "optimal", detail
-    if reason in (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
+    if reason in (T.INFEASIBLE.value, T.INFEASIBLE_OR_UNBOUNDED.value):
         return "infeasible", detail
-    if reason == mathopt.TerminationReason.UNBOUNDED:
+    if reason == T.UNBOUNDED.value:
         return "unbounded", detail
-    if reason == mathopt.TerminationReason.FEASIBLE or result.has_primal_feasible_solution():
+    if reason == T.FEASIBLE.value or answer.primal is not None:
         return "feasible", detail
-    if reason == mathopt.TerminationReason.NO_SOLUTION_FOUND:
+    if reason == T.NO_SOLUTION_FOUND.value:
         return "no_solution", detail
     return "error", detail
+
+
+_REASONS = {r.value for r in mathopt.TerminationReason}
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -203,30 +253,19 @@ def _gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def _values(result: mathopt.SolveResult, variables: list) -> np.ndarray:
-    if not variables:
-        return np.zeros(0)
-    return np.asarray(result.variable_values(variables), dtype=float)
-
-
-def _keyed_values(result, mapping: dict) -> zip:
-    """(key, value) of every variable in ``mapping``, read in one call."""
-    keys = list(mapping)
-    return zip(keys, _values(result, [mapping[k] for k in keys]), strict=True)
-
-
-def _array(result, mapping: dict, shape: tuple) -> np.ndarray:
+def _array(values: np.ndarray, keyed: Keyed, shape: tuple) -> np.ndarray:
+    """Values of keyed ids placed at their keys in an array of ``shape``."""
     out = np.zeros(shape)
-    for k, v in _keyed_values(result, mapping):
-        out[k] = v
+    if len(keyed):
+        out[tuple(keyed.keys.T)] = values[keyed.ids]
     return out
 
 
-def _per_year(result, mapping: dict, shape: tuple) -> np.ndarray:
+def _per_year(values: np.ndarray, keyed: Keyed, shape: tuple) -> np.ndarray:
     """Values keyed (..., t, s) summed over the periods s into ``shape`` (..., T)."""
     out = np.zeros(shape)
-    for k, v in _keyed_values(result, mapping):
-        out[k[:-1]] += v
+    if len(keyed):
+        np.add.at(out, tuple(keyed.keys[:, :-1].T), values[keyed.ids])
     return out
 
 
@@ -244,18 +283,18 @@ def _level_choice(pb: Problem, z: np.ndarray) -> np.ndarray:
     return out
 
 
-def _duals(pb: Problem, built: Built, mip, settings: SolverSettings, process: SolverProcess) -> Duals | None:
-    """Fix the integer choices of the MIP result, re-solve the LP with HiGHS and read the dual values."""
-    m = built.model
-    z_values = _array(mip, built.z, (len(pb.level_base), len(pb.years)))
-    for (lv, t), var in built.z.items():
-        v = float(round(z_values[lv, t]))
-        var.integer = False
-        var.lower_bound = v
-        var.upper_bound = v
-    result = process.solve(m, mathopt.SolverType.HIGHS, _params(settings, lp=True))
-    if result.termination.reason != mathopt.TerminationReason.OPTIMAL or not result.has_dual_feasible_solution():
-        log.warning("shadow prices unavailable: LP re-solve ended %s", result.termination.reason.name)
+def _duals(pb: Problem, built: Built, mip: Answer, settings: SolverSettings, process: SolverProcess) -> Duals | None:
+    """Fix the level binaries at their MIP values in the same model, re-solve it as an LP with HiGHS and read
+    the dual values."""
+    variables = built.proto.variables
+    for var, value in zip(built.z.ravel().tolist(), np.round(mip.primal[built.z.ravel()]).tolist(), strict=True):
+        variables.integers[var] = False
+        variables.lower_bounds[var] = value
+        variables.upper_bounds[var] = value
+    raw = process.solve_proto(built.proto, mathopt.SolverType.HIGHS, _params(settings, lp=True))
+    result = Answer.read(raw, built.n_variables, built.n_rows)
+    if result.reason != mathopt.TerminationReason.OPTIMAL.value or result.dual is None:
+        log.warning("shadow prices unavailable: LP re-solve ended %s", _status(result)[1])
         return None
     w = pb.year_weight
 
@@ -269,17 +308,15 @@ def _duals(pb: Problem, built: Built, mip, settings: SolverSettings, process: So
     }
 
     def read(kind: str, shape: tuple, year_axis: int) -> np.ndarray:
-        rows = built.rows.get(kind, {})
+        rows = built.rows.get(kind, Keyed.empty(len(shape)))
         out = np.zeros(shape)
-        if rows:
-            keys = list(rows)
-            vals = result.dual_values([rows[k] for k in keys])
-            for k, v in zip(keys, vals, strict=True):
-                k = k if isinstance(k, tuple) else (k,)
-                if kind in parts:
-                    out[k[:-1]] += v / w[k[year_axis]] * parts[kind](k)
-                else:
-                    out[k] = v / w[k[year_axis]]
+        if len(rows):
+            keys = rows.keys
+            values = result.dual[rows.ids] / w[keys[:, year_axis]]
+            if kind in parts:
+                np.add.at(out, tuple(keys[:, :-1].T), values * parts[kind](keys.T))
+            else:
+                out[tuple(keys.T)] = values
         return _clean(out)
 
     n_t = len(pb.years)
@@ -300,6 +337,7 @@ def solve(
     elastic: bool = False,
     elastic_penalty: float | None = None,
     on_log: Callable[[str], None] | None = None,
+    export_model: str | Path | None = None,
 ) -> Solution:
     """Build the MILP of ``problem`` and solve it.
 
@@ -317,6 +355,9 @@ def solve(
         Price per unit of violation; default 100 x the largest cost per unit.
     on_log
         Called with each line of the solver's log (for progress displays).
+    export_model
+        Write the MILP, exactly as the solver receives it, to this file in free MPS format
+        (written atomically, while the solver runs in its child process).
 
     Returns
     -------
@@ -333,10 +374,17 @@ def solve(
         build_s = time.perf_counter() - started
         size = _model_size(built)
         log.info("model: %(variables)d variables (%(integer_variables)d binary), %(constraints)d rows", size)
-        callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
-        t0 = time.perf_counter()
-        result = process.solve(built.model, SOLVERS[settings.solver], _params(settings), callback)
-        solve_s = time.perf_counter() - t0
+        exporting = _Export(built, export_model) if export_model is not None else None
+        try:
+            callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
+            t0 = time.perf_counter()
+            raw = process.solve_proto(built.proto, SOLVERS[settings.solver], _params(settings), callback)
+            result = Answer.read(raw, built.n_variables, built.n_rows)
+            solve_s = time.perf_counter() - t0
+        finally:
+            if exporting is not None:
+                exporting.wait()
+        built.arrays = None  # the proto holds the model from here on
         status, detail = _status(result)
         log.info("solve: %s in %.2f s", detail, solve_s)
         if status not in ("optimal", "feasible"):
@@ -345,43 +393,64 @@ def solve(
     return _read_solution(pb, built, result, status, detail, (build_s, solve_s), size, duals)
 
 
+class _Export:
+    """Writes the MPS file in a thread while the solver works in its child process (this one only waits)."""
+
+    def __init__(self, built: Built, path: str | Path):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._write, args=(built, path), name="export-model")
+        self._thread.start()
+
+    def _write(self, built: Built, path: str | Path) -> None:
+        try:
+            write_text(path, model_mps(built))
+        except BaseException as exc:  # handed to the caller in wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the file; raise what writing it raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 def _model_size(built: Built) -> dict[str, int]:
     return {
-        "variables": len(list(built.model.variables())),
-        "integer_variables": len(built.z),
-        "constraints": len(list(built.model.linear_constraints())),
+        "variables": built.n_variables,
+        "integer_variables": int(built.z.size),
+        "constraints": built.n_rows,
     }
 
 
-def _read_solution(pb, built, result, status, detail, seconds, size, duals) -> Solution:
-    objective = float(result.objective_value())
-    bound = float(result.termination.objective_bounds.dual_bound)
-    flow = _clean(_values(result, built.x))
-    nq = _clean(_values(result, built.nq))
-    periods = _period_solution(pb, built, result, flow, nq) if pb.periods is not None else None
+def _read_solution(pb, built: Built, result: Answer, status, detail, seconds, size, duals) -> Solution:
+    values = result.primal
+    objective, bound = result.objective, result.bound
+    flow = _clean(values[built.x])
+    nq = _clean(values[built.nq])
+    periods = _period_solution(pb, built, values, flow, nq) if pb.periods is not None else None
     flows = _yearly(built.x_route, built.x_product, built.x_year, flow, periods is not None)
     quarry = _yearly(built.nq_route, built.nq_product, built.nq_year, nq, periods is not None)
     n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
-    z = _array(result, built.z, (len(pb.level_base), n_t))
-    slack = {name: _clean(_array(result, vars_, _slack_shape(vars_, n_t, n_d))) for name, vars_ in built.slack.items()}
+    z = values[built.z] if built.z.size else np.zeros(built.z.shape)
+    slack = {name: _clean(_array(values, ids, _slack_shape(ids, n_t, n_d))) for name, ids in built.slack.items()}
     return Solution(
         status=status,
         detail=detail,
         objective=objective,
-        bound=bound if built.z else objective,
-        mip_gap=_gap(objective, bound) if built.z else 0.0,
+        bound=bound if built.z.size else objective,
+        mip_gap=_gap(objective, bound) if built.z.size else 0.0,
         build_seconds=seconds[0],
         solve_seconds=seconds[1],
         flow_route=flows[0],
         flow_product=flows[1],
         flow_year=flows[2],
         flow=flows[3],
-        natural=_clean(_per_year(result, built.natural, (n_d, n_p, n_t))),
-        unmet=_clean(_per_year(result, built.unmet, (n_d, n_p, n_t))),
-        processed=_clean(_per_year(result, built.h, (n_b, n_t))),
+        natural=_clean(_per_year(values, built.natural, (n_d, n_p, n_t))),
+        unmet=_clean(_per_year(values, built.unmet, (n_d, n_p, n_t))),
+        processed=_clean(_per_year(values, built.h, (n_b, n_t))),
         level=_level_choice(pb, z),
-        shortfall=_clean(_array(result, built.shortfall, (n_t,))),
-        **_coproduct_arrays(pb, built, result),
+        shortfall=_clean(_array(values, built.shortfall, (n_t,))),
+        **_coproduct_arrays(pb, built, values),
         slack=slack,
         duals=duals,
         size=size,
@@ -404,14 +473,14 @@ def _yearly(route, product, year, values, summed: bool) -> tuple[np.ndarray, ...
     return route[keep], product[keep], year[keep], values[keep]
 
 
-def _period_solution(pb: Problem, built: Built, result, flow: np.ndarray, nq: np.ndarray) -> PeriodSolution:
+def _period_solution(pb: Problem, built: Built, values, flow: np.ndarray, nq: np.ndarray) -> PeriodSolution:
     """The plan per (year, period)."""
     n_b, n_d, n_p, n_t = len(pb.bases), len(pb.nodes), len(pb.products), len(pb.years)
     n_s = len(pb.periods.names)
     keep, qkeep = flow > 0, nq > 0
     stock = None
     if pb.coproducts is not None:
-        stock = _clean(_array(result, built.coproducts.get("stock", {}), (n_b, n_p, n_t, n_s)))
+        stock = _clean(_array(values, built.coproducts.get("stock", Keyed.empty(4)), (n_b, n_p, n_t, n_s)))
     return PeriodSolution(
         flow_route=built.x_route[keep],
         flow_product=built.x_product[keep],
@@ -423,32 +492,31 @@ def _period_solution(pb: Problem, built: Built, result, flow: np.ndarray, nq: np
         quarry_year=built.nq_year[qkeep],
         quarry_period=built.nq_period[qkeep],
         quarry_flow=nq[qkeep],
-        natural=_clean(_array(result, built.natural, (n_d, n_p, n_t, n_s))),
-        unmet=_clean(_array(result, built.unmet, (n_d, n_p, n_t, n_s))),
-        processed=_clean(_array(result, built.h, (n_b, n_t, n_s))),
+        natural=_clean(_array(values, built.natural, (n_d, n_p, n_t, n_s))),
+        unmet=_clean(_array(values, built.unmet, (n_d, n_p, n_t, n_s))),
+        processed=_clean(_array(values, built.h, (n_b, n_t, n_s))),
         stock=stock,
-        **_terminal_arrays(pb, built, result, flow),
+        **_terminal_arrays(pb, built, values, flow),
     )
 
 
-def _terminal_arrays(pb: Problem, built: Built, result, flow: np.ndarray) -> dict:
+def _terminal_arrays(pb: Problem, built: Built, values: np.ndarray, flow: np.ndarray) -> dict:
     """The flows by when they are railed and the stock in each terminal yard (nothing without yards)."""
     legs = built.legs
     if legs is None:
         return {}
     n_t, n_s = len(pb.years), len(pb.periods.names)
     stock = np.zeros((len(pb.terminal_yards.terminals), n_t, n_s))
-    for (g, _p, t, s), v in _keyed_values(result, legs.stock):
-        stock[legs.terminal[g], t, s] += v
+    keys = legs.stock.keys
+    np.add.at(stock, (legs.terminal[keys[:, 0]], keys[:, 2], keys[:, 3]), values[legs.stock.ids])
     frame = pd.DataFrame(
         {"route": built.x_route, "product": built.x_product, "year": built.x_year, "period": built.x_period}
     ).assign(flow=flow, leg=legs.of_route[built.x_route])
     direct = frame[(frame["leg"] < 0) & (frame["flow"] > 0)]
     yearly = frame[frame["leg"] >= 0].groupby(["leg", "route", "product", "year"], as_index=False)["flow"].sum()
     yearly["part"] = yearly["flow"] / yearly.groupby(["leg", "product", "year"])["flow"].transform("sum")
-    railed = pd.DataFrame(
-        [(g, p, t, s, v) for (g, p, t, s), v in _keyed_values(result, legs.railed)],
-        columns=["leg", "product", "year", "period", "railed"],
+    railed = pd.DataFrame(legs.railed.keys, columns=["leg", "product", "year", "period"]).assign(
+        railed=values[legs.railed.ids]
     )
     shares = yearly[yearly["flow"] > 0].merge(railed, on=["leg", "product", "year"])
     shares["flow"] = shares["railed"] * shares["part"]
@@ -462,20 +530,22 @@ def _terminal_arrays(pb: Problem, built: Built, result, flow: np.ndarray) -> dic
     }
 
 
-def _coproduct_arrays(pb: Problem, built: Built, result) -> dict[str, np.ndarray]:
+def _coproduct_arrays(pb: Problem, built: Built, values: np.ndarray) -> dict[str, np.ndarray]:
     """Where unshipped product went, per base, product and year (nothing under free disposal)."""
     if pb.coproducts is None:
         return {}
     shape = (len(pb.bases), len(pb.products), len(pb.years))
     last = len(periods_of(pb).names) - 1
-    year_end = {k: v for k, v in built.coproducts.get("stock", {}).items() if k[-1] == last}
-    out = {name: _clean(_per_year(result, built.coproducts.get(kind, {}), shape)) for kind, name in _SUMMED.items()}
-    return {**out, "stock": _clean(_per_year(result, year_end, shape))}
+    stock = built.coproducts.get("stock", Keyed.empty(4))
+    at_end = stock.keys[:, -1] == last
+    year_end = Keyed(stock.keys[at_end], stock.ids[at_end])
+    empty = Keyed.empty(4)
+    out = {name: _clean(_per_year(values, built.coproducts.get(kind, empty), shape)) for kind, name in _SUMMED.items()}
+    return {**out, "stock": _clean(_per_year(values, year_end, shape))}
 
 
 _SUMMED = {"local": "local_sold", "disposed": "disposed"}  # per year: summed over the periods
 
 
-def _slack_shape(vars_: dict, n_t: int, n_d: int) -> tuple:
-    first = next(iter(vars_))
-    return (n_d, n_t) if isinstance(first, tuple) else (n_t,)
+def _slack_shape(ids: Keyed, n_t: int, n_d: int) -> tuple:
+    return (n_d, n_t) if ids.keys.shape[1] == 2 else (n_t,)

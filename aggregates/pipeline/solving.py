@@ -32,6 +32,7 @@ def solve(
     *,
     on_progress: Callable[[Progress], None] | None = None,
     cache: InputCache | None = None,
+    export_model: str | Path | None = None,
 ) -> Result:
     """Plan a scenario: which bases to run at which level, who supplies whom by which chain.
 
@@ -47,6 +48,8 @@ def solve(
         each solver log line (stage, fraction done, solver gap).
     cache
         Regions, networks and route options to reuse (sweeps pass one per process).
+    export_model
+        Write the MILP, exactly as the solver receives it, to this file (free MPS).
 
     Returns
     -------
@@ -66,7 +69,7 @@ def solve(
     instance = ready.instance
     report.stage(f"solving with {scenario.solver.name}", "solving")
     settings = solver_settings(scenario)
-    solution = solve_problem(instance.problem, settings, on_log=report.solver_line)
+    solution = solve_problem(instance.problem, settings, on_log=report.solver_line, export_model=export_model)
     _check_solution(instance, solution, settings, report)
     report.stage("writing up the plan")
     result = Result(make_plan(instance, solution), ready.region, ready.network, instance)
