@@ -280,6 +280,10 @@ class Problem:
         Add ``flow(b, d, t) <= demand(d, t) * open(b, t)``: redundant for the
         integer model, much tighter LP relaxation (the classic strong
         facility-location formulation).
+    cover_rows
+        Add, per year and period, ``capacity of the open levels >= demand that only bases
+        can serve`` where no tonnes move between periods: implied by the capacity rows, but
+        a knapsack row over the level binaries from which the solver derives cover cuts.
     coproducts
         Optional :class:`Coproducts`: every unit a base makes goes somewhere (shipped,
         sold locally, stockpiled or disposed), and production is charged per unit made.
@@ -345,6 +349,7 @@ class Problem:
     share_rules: tuple[ShareRule, ...] = ()
     coverage_rules: tuple[CoverageRule, ...] = ()
     strong_linking: bool = True
+    cover_rows: bool = True
     coproducts: Coproducts | None = None
     natural_co2e: np.ndarray | None = None
     # Quarry supply (natural aggregate from quarries of the region), all optional.

@@ -53,8 +53,10 @@ def _fields(proto) -> dict:
 
 
 def assert_same_model(pb, elastic: bool = False) -> None:
-    """The array builder's proto equals the reference builder's, field by field (values to 1e-12)."""
-    pb = pb.filled()
+    """The array builder's proto equals the reference builder's, field by field (values to 1e-12).
+
+    The reference builder predates the cover rows (test_cover_rows.py), so they are left out here."""
+    pb = replace(pb.filled(), cover_rows=False)
     pb.check()
     mine = _fields(build_model(pb, elastic).proto)
     theirs = _fields(reference_model.build_model(pb, elastic).model.export_model())
