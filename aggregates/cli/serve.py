@@ -9,7 +9,6 @@ import typer
 
 from aggregates.cli.app import app, handled, out
 from aggregates.errors import InputError
-from aggregates.service.server import serve as run_service
 from aggregates.service.settings import DEFAULT_DATA_DIR, Settings
 
 DbOpt = Annotated[
@@ -56,4 +55,7 @@ def serve(
         raise InputError(f"--workers {workers}: give at least 1 (or 0 without --workers-only)")
     settings = settings_from(db, data_dir, scenarios_dir=scenarios.resolve(), stale_s=stale_after)
     out.print(f"database {settings.url.split('@')[-1]}; results in {settings.jobs_dir}; {workers} workers")
+    # Deferred: the web stack (FastAPI, SQLAlchemy, Alembic) costs about a second that other commands need not pay.
+    from aggregates.service.server import serve as run_service  # noqa: PLC0415
+
     run_service(settings, host=host, port=port, workers=workers, web=not workers_only)

@@ -11,10 +11,7 @@ from rich.table import Table
 
 from aggregates.cli.app import app, handled, out, print_table
 from aggregates.cli.serve import DataDirOpt, DbOpt, settings_from
-from aggregates.service.db import ROLES, make_engine, sessions
-from aggregates.service.server import prepare
-from aggregates.service.settings import DEFAULT_DATA_DIR
-from aggregates.service.users import add_user, check_name_and_role, list_users
+from aggregates.service.settings import DEFAULT_DATA_DIR, ROLES
 
 users_app = typer.Typer(help="Who may use the service: add users with a role, list them.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -32,16 +29,16 @@ def users_add(
     data_dir: DataDirOpt = DEFAULT_DATA_DIR,
 ) -> None:
     """Add a user; print their API token once (only its hash is kept)."""
+    from aggregates.service.users import check_name_and_role  # noqa: PLC0415 (see _open)
+
     check_name_and_role(name, role)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("password for the web login", hide_input=True, confirmation_prompt=True)
-    settings = settings_from(db, data_dir)
-    prepare(settings)
-    engine = make_engine(settings)
-    with sessions(engine)() as session:
-        added = add_user(session, name, role, password)
+    engine, sessions, users = _open(settings_from(db, data_dir))
+    with sessions() as session:
+        added = users.add_user(session, name, role, password)
     engine.dispose()
     out.print(f"added {added.name} ({added.role}). API token, shown this once:")
     out.print(added.token, markup=False, highlight=False, soft_wrap=True)
@@ -51,11 +48,9 @@ def users_add(
 @handled
 def users_list(db: DbOpt = None, data_dir: DataDirOpt = DEFAULT_DATA_DIR) -> None:
     """List the users and their roles."""
-    settings = settings_from(db, data_dir)
-    prepare(settings)
-    engine = make_engine(settings)
-    with sessions(engine)() as session:
-        rows = list_users(session)
+    engine, sessions, users = _open(settings_from(db, data_dir))
+    with sessions() as session:
+        rows = users.list_users(session)
     engine.dispose()
     table = Table(title="users")
     for column in ("name", "role", "added"):
@@ -63,3 +58,18 @@ def users_list(db: DbOpt = None, data_dir: DataDirOpt = DEFAULT_DATA_DIR) -> Non
     for user in rows:
         table.add_row(user.name, user.role, time.strftime("%Y-%m-%d %H:%M", time.localtime(user.created_at)))
     print_table(table)
+
+
+def _open(settings):
+    """(engine, session factory, the users module) of the service's database, its schema brought up to date.
+
+    The imports are deferred: the web stack (SQLAlchemy, Alembic) costs about a second that the other
+    commands of the console script need not pay.
+    """
+    from aggregates.service import users  # noqa: PLC0415
+    from aggregates.service.db import make_engine, sessions  # noqa: PLC0415
+    from aggregates.service.server import prepare  # noqa: PLC0415
+
+    prepare(settings)
+    engine = make_engine(settings)
+    return engine, sessions(engine), users

@@ -12,7 +12,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from aggregates.service.settings import Settings
 
-ROLES = ("planner", "official", "project")
 KINDS = ("optimize", "compare", "pareto", "sensitivity", "tornado", "coverage")
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 MIGRATIONS = Path(__file__).parent / "migrations"

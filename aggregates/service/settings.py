@@ -7,6 +7,8 @@ from pathlib import Path
 
 from aggregates.errors import InputError
 
+ROLES = ("planner", "official", "project")  # who may use the service; each has its start page
+
 DEFAULT_DATA_DIR = Path("service-data")
 SCENARIO_TEXT_LIMIT = 256_000  # bytes of scenario YAML a request may carry
 BODY_LIMIT = 2 * SCENARIO_TEXT_LIMIT  # bytes of a whole request body (JSON of up to a few scenarios)

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aggregates.errors import InputError
-from aggregates.service.db import ROLES, LoginFailure, User, WebSession
+from aggregates.service.db import LoginFailure, User, WebSession
+from aggregates.service.settings import ROLES
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
