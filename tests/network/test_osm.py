@@ -512,6 +512,9 @@ def test_region_osm_writes_a_region_that_reads_back(tiny_config, tmp_path):
     snapped = access(region.roads)["to_node"]
     assert list(region.swap_stations["road_node"]) == [snapped[s] for s in region.swap_stations["id"]]
     assert len(region.calibration_road) == 1  # between two sites: kept
+    oneway = region.roads.set_index("id")["oneway"]  # the fixture's one-way links read back
+    assert oneway[["rd-osm-1-3", "rd-osm-3-5", "rd-osm-3-12"]].tolist() == [1, 1, 1]
+    assert (oneway.drop(["rd-osm-1-3", "rd-osm-3-5", "rd-osm-3-12"]) == 0).all()
     scenario = load_scenario(config)
     assert scenario.region == folder.resolve()
     assert scenario.name.endswith("-osm")
