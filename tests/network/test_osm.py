@@ -149,7 +149,8 @@ def test_node_and_link_counts_match_hand_derivation(nodes, roads):
 
 def test_columns_follow_schema_and_ids_are_sorted(nodes, roads):
     assert list(nodes.columns) == [*ROAD_NODES.column_names, "geometry"]
-    assert list(roads.columns) == [*ROADS.column_names, "geometry"]
+    assert list(roads.columns) == [*ROADS.column_names[:-1], "geometry"]  # oneway only with with_oneway
+    assert ROADS.column_names[-1] == "oneway"
     assert nodes.crs.to_epsg() == 4326 and roads.crs.to_epsg() == 4326
     assert list(nodes["id"]) == sorted(nodes["id"])
     assert list(roads["id"]) == sorted(roads["id"])
