@@ -19,7 +19,7 @@ from aggregates.data.reading import read_region
 from aggregates.data.workbook import write_csv_folder
 from aggregates.errors import InputError
 from aggregates.network.graph import build_network, road_directions
-from aggregates.network.legs import diesel_leg
+from aggregates.network.legs import bet_leg, diesel_leg
 from aggregates.network.paths import LinkGraph, path_sums, round_trip_sums, shortest_trees, target_sums
 from aggregates.pipeline import with_osm_roads
 
@@ -144,12 +144,18 @@ def test_directed_target_sums_match_networkx(data):
         assert trip.longer["km"][i, j] == pytest.approx(np.maximum(along, along_back), rel=1e-12, nan_ok=True)
 
 
-def _tiny_with(tmp_path: Path, **oneway) -> Path:
-    """The tiny region with ``oneway`` set on some roads (by id)."""
+def _tiny_with(tmp_path: Path, bypass: bool = False, **oneway) -> Path:
+    """The tiny region with ``oneway`` set on some roads (by id, ``_`` for ``-``); with ``bypass`` a
+    200 km road from r-c back to r-a, one-way that way."""
 
     def change(layers):
         for road, way in oneway.items():
             feature(layers, "roads.geojson", road.replace("_", "-"))["oneway"] = way
+        if bypass:
+            props = {**feature(layers, "roads.geojson", "rd-ab"), "id": "rd-ca", "road": "S1", "from_node": "r-c"}
+            props |= {"to_node": "r-a", "kind": "provincial", "length_km": 200.0, "toll": False, "oneway": 1}
+            line = {"type": "LineString", "coordinates": [[116.50, 40.00], [116.50, 40.50], [117.60, 40.00]]}
+            layers["roads.geojson"]["features"].append({"type": "Feature", "properties": props, "geometry": line})
 
     return write_region(tmp_path / "tiny", mutated(change))
 
@@ -169,23 +175,41 @@ def test_a_bad_oneway_value_is_a_clear_error(tmp_path, value, message):
     assert message in str(error.value)
 
 
-def _diesel_b_one_to_d_city(tmp_path: Path, region_folder: Path):
+def _b_one_to_d_city(tmp_path: Path, region_folder: Path):
     network = build_network(read_region(region_folder), load_scenario(write_config(tmp_path, region_folder)))
-    return network, diesel_leg(network, ["b-one"], ["d-city"])
+    diesel = diesel_leg(network, ["b-one"], ["d-city"])
+    bet = bet_leg(network, ["b-one"], ["d-city"], target_charges=False)
+    return network, diesel, bet
 
 
 @pytest.mark.slow
-def test_tiny_region_one_way_leaves_no_way_back(tmp_path):
-    # b-one -> r-a -> r-b -> r-c -> d-city is the only road. Both ways, the run is 1 + 50 + 50 + 1 km.
-    # With rd-bc one-way r-b -> r-c the truck gets there but not back: no road run. With it
-    # one-way the other way (-1), not even there. Empty cells and 0 are both ways.
-    both = _diesel_b_one_to_d_city(tmp_path / "both", _tiny_with(tmp_path / "both", rd_bc=None, rd_ab=0))[1]
-    plain = _diesel_b_one_to_d_city(tmp_path / "plain", write_region(tmp_path / "plain" / "tiny"))[1]
-    assert both.km[0, 0] == plain.km[0, 0] == 102.0 and both.cost[0, 0] == plain.cost[0, 0]
+def test_tiny_region_one_way_roads_price_the_way_back(tmp_path):
+    # b-one -> r-a -> r-b -> r-c -> d-city (1 + 50 + 50 + 1 km; r-a-r-b-r-c tolled) is the only road.
+    # Both ways (empty cells and 0 alike) the round trip is 102 km each way.
+    both, plain = (
+        _b_one_to_d_city(tmp_path / name, folder)
+        for name, folder in [
+            ("both", _tiny_with(tmp_path / "both", rd_bc=None, rd_ab=0)),
+            ("plain", write_region(tmp_path / "plain" / "tiny")),
+        ]
+    )
+    assert both[1].km[0, 0] == plain[1].km[0, 0] == 102.0 and both[1].cost[0, 0] == plain[1].cost[0, 0]
+    assert both[2].cost[0, 0] == plain[2].cost[0, 0] and np.isfinite(plain[2].cost[0, 0])
+    # rd-bc one-way r-b -> r-c: the truck gets there but not back; one-way r-c -> r-b: not even there.
     for way in (1, -1):
-        network, leg = _diesel_b_one_to_d_city(tmp_path / str(way), _tiny_with(tmp_path / str(way), rd_bc=way))
+        network, diesel, _ = _b_one_to_d_city(tmp_path / str(way), _tiny_with(tmp_path / str(way), rd_bc=way))
         assert network.road["diesel"].directed
-        assert np.isnan(leg.cost[0, 0]) and np.isnan(leg.km[0, 0])
+        assert np.isnan(diesel.cost[0, 0]) and np.isnan(diesel.km[0, 0])
+    # With a 200 km bypass r-c -> r-a (one-way, untolled) the way back is d-city -> r-c -> r-a -> b-one,
+    # 1 + 200 + 1 = 202 km untolled: the run is the mean of 102 km out (100 tolled) and 202 km back.
+    network, diesel, bet = _b_one_to_d_city(tmp_path / "bypass", _tiny_with(tmp_path / "bypass", True, rd_bc=1))
+    rate = network.truck_rates["diesel"]
+    assert diesel.km[0, 0] == 152.0
+    assert diesel.cost[0, 0] == pytest.approx((102 * rate.cost_yuan + 100 * rate.toll_yuan + 202 * rate.cost_yuan) / 2)
+    # Battery-electric, range 120 km: two-way, b-one -> swap s-b (51.5 km) -> d-city (51.5 km, within half
+    # the range). One-way, the last hop back from d-city to s-b is 1 + 200 + 50 + 0.5 = 251.5 km: a round
+    # trip of 303 km, beyond the range; no run.
+    assert np.isnan(bet.cost[0, 0])
 
 
 @pytest.mark.slow
