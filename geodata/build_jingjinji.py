@@ -1121,14 +1121,15 @@ def validate_layer(layer, rows: list[dict], ids: dict[str, set], point_ids: set)
         keys = [k for k in row if not k.startswith("_")]
         key = next(row[k] for k in ("id", "base_id", "node_id", "origin", "zone") if k in row)
         label = f"{layer.filename} row {key!r}"
-        if tuple(keys) != layer.column_names:
-            problems.append(f"{label}: columns {keys} != {list(layer.column_names)}")
+        names = written_columns(layer, row)
+        if tuple(keys) != names:
+            problems.append(f"{label}: columns {keys} != {list(names)}")
             continue
         if layer.id_column:
             if row["id"] in seen:
                 problems.append(f"{label}: duplicate id")
             seen.add(row["id"])
-        for col in layer.columns:
+        for col in (c for c in layer.columns if c.name in names):
             v = row[col.name]
             if type(v) is not types[col.kind]:
                 problems.append(f"{label}: {col.name} must be {col.kind}, got {type(v).__name__}")
@@ -1236,9 +1237,15 @@ def json_value(kind: str, value):
     return {"int": int, "float": float, "bool": bool, "str": str}[kind](value)
 
 
+def written_columns(layer, row: dict) -> tuple[str, ...]:
+    """The schema's columns, less those that may be left out (``omittable``) and the row leaves out."""
+    return tuple(c.name for c in layer.columns if c.name in row or not getattr(c, "omittable", False))
+
+
 def feature(layer, row: dict) -> dict:
-    """An RFC 7946 feature with exactly the schema's properties."""
-    props = {c.name: json_value(c.kind, row[c.name]) for c in layer.columns}
+    """An RFC 7946 feature with exactly the schema's properties (those left out, as ``written_columns``)."""
+    names = written_columns(layer, row)
+    props = {c.name: json_value(c.kind, row[c.name]) for c in layer.columns if c.name in names}
     if layer.geometry == "Point":
         geom = {"type": "Point", "coordinates": [r5(row["_lon"]), r5(row["_lat"])]}
     else:

@@ -166,6 +166,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "from_node": ("起点节点", ""),
     "to_node": ("终点节点", ""),
     "toll": ("收费道路", YES_NO),
+    "oneway": ("单行方向", "0, 1, -1"),
     "road_node": ("所连道路节点", ""),
     "capacity_swaps_per_day": ("日换电能力", "swaps/day"),
     "origin": ("起点", ""),
@@ -376,6 +377,16 @@ ROADS = Layer(
         _c("length_km", FLOAT, "driving distance along the link, km", positive=True, maximum=5e3),
         _c("toll", BOOL, "tolled road"),
         SOURCE,
+        _c(
+            "oneway",
+            INT,
+            "direction trucks may drive the link: 0 both ways, 1 only from from_node to to_node, "
+            "-1 only from to_node to from_node; empty or column left out: both ways",
+            minimum=-1,
+            maximum=1,
+            required=False,
+            omittable=True,
+        ),
     ),
 )
 

@@ -67,7 +67,8 @@ def rows(layer: Layer, table: pd.DataFrame) -> list[list[object]]:
     """The rows of ``layer``'s table as plain values, in the order of :func:`labels`."""
     out = []
     for _, row in table.iterrows():
-        values = [_cell(row[c.name]) for c in layer.columns]
+        # A column that may be left out of a file may be absent from a table built in code too.
+        values = [_cell(row.get(c.name) if c.omittable else row[c.name]) for c in layer.columns]
         if layer.geometry == "Point":
             values += [float(row.geometry.x), float(row.geometry.y)]
         elif layer.geometry:

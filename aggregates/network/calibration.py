@@ -13,7 +13,8 @@ def road_calibration(network: Network) -> pd.DataFrame:
     """Shortest road km between each reference pair of ``calibration_road.csv``.
 
     Reference distances are navigation (shortest-route) km, so the model side is
-    the km-shortest path, not the cheapest one that trucks take to avoid tolls.
+    the km-shortest path, not the cheapest one that trucks take to avoid tolls; one-way
+    links only their way.
 
     Returns
     -------
@@ -22,7 +23,7 @@ def road_calibration(network: Network) -> pd.DataFrame:
     """
     cal = network.region.calibration_road
     graph = network.road["diesel"]
-    by_km = LinkGraph(graph.n, graph.u, graph.v, graph.attrs["km"], {"km": graph.attrs["km"]})
+    by_km = LinkGraph(graph.n, graph.u, graph.v, graph.attrs["km"], {"km": graph.attrs["km"]}, directed=graph.directed)
     trees = shortest_trees(by_km, network.road_index(cal["origin"]))
     model = path_sums(by_km, trees, "km")[np.arange(len(cal)), network.road_index(cal["destination"])]
     return pd.DataFrame(

@@ -51,7 +51,8 @@ class Network:
         Ids of the road graph's nodes (road nodes and every site on a road link).
     road
         Per truck type, the road :class:`LinkGraph` weighted by yuan per tonne
-        with attributes ``km``, ``toll_km`` and ``hours``.
+        with attributes ``km``, ``toll_km`` and ``hours``; directed when some
+        road links are one-way (the ``roads`` column ``oneway``).
     station_ids
         Ids of the rail graph's nodes.
     rail
@@ -60,7 +61,8 @@ class Network:
     links
         The NODUS link table: one row per directed-layer link with columns
         ``u``, ``v``, ``kind`` (road, rail, transfer), ``mode``, ``ref``,
-        ``km``, ``cost_yuan_per_t``, ``hours``.
+        ``km``, ``cost_yuan_per_t``, ``hours``. With one-way roads, a road
+        row runs from ``u`` to ``v`` only, and a two-way road has two rows.
     """
 
     region: Region
@@ -131,7 +133,18 @@ def _road_graph(region: Region, trucks: Trucks, ids: tuple[str, ...], rates: Tru
         [index[b] for b in roads["to_node"]],
         cost,
         {"km": km, "toll_km": np.where(toll, km, 0.0), "hours": hours},
+        oneway=road_directions(roads),
     )
+
+
+def road_directions(roads: pd.DataFrame) -> np.ndarray:
+    """Per road link: 0 both ways, 1 only from ``from_node`` to ``to_node``, -1 only back.
+
+    A missing ``oneway`` column or an empty cell is both ways.
+    """
+    if "oneway" not in roads.columns:
+        return np.zeros(len(roads), int)
+    return pd.to_numeric(roads["oneway"], errors="raise").fillna(0).to_numpy(int)
 
 
 def freight_rows(region: Region) -> np.ndarray:

@@ -12,6 +12,11 @@ range; the last hop ends at the target, and when the target cannot charge the
 truck, the truck must get back to the last energy point, so that hop may be at
 most half the range. The same stations serve the empty return, so a run with k
 swaps on the way costs 2k swaps per round trip.
+
+On a road graph with one-way links, the way back from a target is its own cheapest
+path (:func:`~aggregates.network.paths.round_trip_sums`): a run's cost, km and hours
+are the means of the way out and the way back (the rates price a loaded km with its
+empty return), and every hop of a battery-electric run must be within range both ways.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from aggregates.network.costs import terminal_handling
 from aggregates.network.graph import Network
-from aggregates.network.paths import PathTable, path_sums, shortest_trees, target_sums, walk
+from aggregates.network.paths import PathTable, path_sums, round_trip_sums, shortest_trees, walk
 
 
 @dataclass
@@ -73,7 +78,8 @@ class RoadPaths:
     origins, targets
         Point ids, without repeats.
     table
-        Cost (yuan per tonne), km and hours [origin, target].
+        Cost (yuan per tonne), km and hours [origin, target] of the round trip (means of the way
+        out and back), and in ``longer`` the km of the longer way.
     """
 
     truck: str
@@ -95,6 +101,12 @@ class RoadPaths:
         table = self.table
         return table.dist[pick], table.sums["km"][pick], table.sums["hours"][pick]
 
+    def longer_km(self, origins: list[str], targets: list[str]) -> np.ndarray:
+        """Km [origin, target] of the longer of the way out and the way back."""
+        row = {k: i for i, k in enumerate(self.origins)}
+        col = {k: j for j, k in enumerate(self.targets)}
+        return self.table.longer["km"][np.ix_([row[o] for o in origins], [col[t] for t in targets])]
+
 
 def road_paths(network: Network, truck: str, origins: list[str], targets: list[str]) -> RoadPaths:
     """Cheapest road runs of a truck type from every origin to every target (repeats computed once).
@@ -115,7 +127,7 @@ def road_paths(network: Network, truck: str, origins: list[str], targets: list[s
     """
     origins, targets = list(dict.fromkeys(origins)), list(dict.fromkeys(targets))
     graph = network.road[truck]
-    table = target_sums(graph, network.road_index(origins), network.road_index(targets), ("km", "hours"))
+    table = round_trip_sums(graph, network.road_index(origins), network.road_index(targets), ("km", "hours"))
     return RoadPaths(truck, origins, targets, table)
 
 
@@ -161,12 +173,13 @@ class _Hops:
     cost: np.ndarray  # [point, point or target]
     km: np.ndarray
     hours: np.ndarray
+    longer_km: np.ndarray  # of the way out and the way back (km on an undirected graph)
 
 
 def _bet_hops(network: Network, origins: list[str], targets: list[str], paths: RoadPaths | None) -> _Hops:
     points, ends = paths_for(network, "bet", origins, targets)
     paths = paths or road_paths(network, "bet", points, ends)
-    return _Hops(points, *paths.between(points, ends))
+    return _Hops(points, *paths.between(points, ends), paths.longer_km(points, ends))
 
 
 def bet_leg(
@@ -197,9 +210,10 @@ def bet_leg(
     # Small directed graph: points 0..n_p-1, targets n_p..n_p+n_t-1.
     size = n_p + n_t
     weight = np.full((size, size), np.inf)
-    to_swap = hops.km[:, n_o:n_p] <= bet.range_km
+    to_swap = hops.longer_km[:, n_o:n_p] <= bet.range_km
     weight[:n_p, n_o:n_p] = np.where(to_swap, hops.cost[:, n_o:n_p] + swap_cost, np.inf)
-    to_target = hops.km[:, n_p:] <= last_limit
+    # Back to the last energy point: the mean of both ways within half the range is the round trip within range.
+    to_target = (hops.km[:, n_p:] if not target_charges else hops.longer_km[:, n_p:]) <= last_limit
     weight[:n_p, n_p:] = np.where(to_target, hops.cost[:, n_p:], np.inf)
     np.fill_diagonal(weight, np.inf)
     weight[:, :n_o] = np.inf  # never route back through another origin

@@ -53,7 +53,8 @@ class RouteOptions:
     ----------
     table
         One row per option, columns :data:`COLUMNS`: per tonne ``cost_yuan_per_t``
-        (transport only), ``hours`` door to door, ``km_road`` (all truck legs), ``km_rail``,
+        (transport only), ``hours`` door to door, ``km_road`` (all truck legs; where one-way roads
+        make the way back differ, the mean of out and back), ``km_rail``,
         ``great_circle_km`` (base to node), ``truck_diesel_l_per_t``, ``rail_diesel_kg_per_t``,
         ``transfers`` (rail handlings), ``nox_g_per_t`` and ``pm_g_per_t`` (exhaust, all legs),
         ``swaps_per_trip`` (battery swaps at stations per round trip), the terminals (empty for

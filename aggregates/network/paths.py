@@ -1,4 +1,8 @@
-"""Shortest paths in bulk on an undirected link graph, with sums along the paths.
+"""Shortest paths in bulk on a link graph, with sums along the paths.
+
+The graph is undirected unless some links are one-way; then it is directed, and
+:func:`round_trip_sums` pairs each loaded run with its empty return, the cheapest path
+back from the target to the source.
 
 One Dijkstra run from many sources at once (``scipy.sparse.csgraph``) gives the
 cheapest path trees. Link attributes (km, hours, ...) are then summed along the
@@ -11,7 +15,7 @@ once through the predecessors).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -25,21 +29,25 @@ BLOCK_BYTES = 256 << 20
 
 @dataclass(frozen=True)
 class LinkGraph:
-    """An undirected graph with one chosen link per node pair.
+    """A graph with one chosen link per node pair: undirected, or directed when some links are one-way.
 
     Parameters
     ----------
     n
         Number of nodes.
     u, v
-        Node indices of each link (one direction; both are used).
+        Node indices of each link: undirected, one direction (both are used); directed, the
+        link runs from ``u`` to ``v`` only.
     weight
         What paths minimise (e.g. yuan per tonne). Parallel links keep the
         one of least weight.
     attrs
         Other per-link values to sum along paths (e.g. ``km``, ``hours``).
     link_index
-        Position of each kept link in the caller's link table.
+        Position of each kept link in the caller's link table (directed: a two-way link of the
+        table appears twice, once per direction).
+    directed
+        Whether each link runs from ``u`` to ``v`` only.
     """
 
     n: int
@@ -48,17 +56,52 @@ class LinkGraph:
     weight: np.ndarray
     attrs: dict[str, np.ndarray] = field(default_factory=dict)
     link_index: np.ndarray | None = None
+    directed: bool = False
 
     @classmethod
-    def build(cls, n: int, u, v, weight, attrs: dict | None = None) -> LinkGraph:
-        """Keep, for each unordered node pair, the link of least weight."""
+    def build(cls, n: int, u, v, weight, attrs: dict | None = None, oneway=None) -> LinkGraph:
+        """Keep, for each node pair, the link of least weight.
+
+        Parameters
+        ----------
+        n, u, v, weight, attrs
+            As the class's fields; one entry per link of the caller's table.
+        oneway
+            Per link: 0 both ways, 1 only from ``u`` to ``v``, -1 only from ``v`` to ``u``
+            (None: all both ways). With no one-way link the graph is undirected, one link per
+            unordered pair; with some, it is directed, one link per ordered pair.
+        """
         u, v, weight = np.asarray(u, int), np.asarray(v, int), np.asarray(weight, float)
+        attrs = {k: np.asarray(a, float) for k, a in (attrs or {}).items()}
+        oneway = np.zeros(len(u), int) if oneway is None else np.asarray(oneway, int)
+        if oneway.any():
+            return cls._directed(n, u, v, weight, attrs, oneway)
         lo, hi = np.minimum(u, v), np.maximum(u, v)
         order = np.lexsort((weight, hi, lo))
         keep = order[np.r_[True, (np.diff(lo[order]) != 0) | (np.diff(hi[order]) != 0)]]
         keep = np.sort(keep)
-        attrs = {k: np.asarray(a, float)[keep] for k, a in (attrs or {}).items()}
-        return cls(n, u[keep], v[keep], weight[keep], attrs, keep)
+        return cls(n, u[keep], v[keep], weight[keep], {k: a[keep] for k, a in attrs.items()}, keep)
+
+    @classmethod
+    def _directed(cls, n: int, u, v, weight, attrs: dict, oneway: np.ndarray) -> LinkGraph:
+        """One arc per direction a link may be driven; per ordered node pair the arc of least weight."""
+        forward = np.flatnonzero(oneway >= 0)
+        backward = np.flatnonzero(oneway <= 0)
+        row = np.r_[forward, backward]
+        tail, head = np.r_[u[forward], v[backward]], np.r_[v[forward], u[backward]]
+        order = np.lexsort((weight[row], head, tail))
+        if len(order) == 0:
+            return cls(n, tail, head, weight[row], {k: a[row] for k, a in attrs.items()}, row, True)
+        first = np.r_[True, (np.diff(tail[order]) != 0) | (np.diff(head[order]) != 0)]
+        keep = np.sort(order[first])
+        taken = {k: a[row][keep] for k, a in attrs.items()}
+        return cls(n, tail[keep], head[keep], weight[row][keep], taken, row[keep], True)
+
+    def reversed(self) -> LinkGraph:
+        """The same links driven the other way (itself when undirected)."""
+        if not self.directed:
+            return self
+        return replace(self, u=self.v, v=self.u)
 
     def csr(self) -> csr_matrix:
         """The symmetric weight matrix that Dijkstra runs on (built once per graph)."""
@@ -68,14 +111,21 @@ class LinkGraph:
     def _csr(self) -> csr_matrix:
         # Zero weights would vanish from a sparse matrix; a tiny epsilon keeps the link.
         w = np.maximum(self.weight, 1e-12)
+        if self.directed:
+            return csr_matrix((w, (self.u, self.v)), shape=(self.n, self.n))
         rows = np.r_[self.u, self.v]
         cols = np.r_[self.v, self.u]
         return csr_matrix((np.r_[w, w], (rows, cols)), shape=(self.n, self.n))
 
     @cached_property
     def _link_matrix(self) -> csr_array:
-        """Link position + 1 at [a, b] and [b, a] for every link (0: none); self-loops left out."""
+        """Link position + 1 at [node, predecessor] for every link (0: none); self-loops left out.
+
+        Undirected, both [a, b] and [b, a]; directed, [v, u] only (a link reaches v from u).
+        """
         keep = np.flatnonzero(self.u != self.v)
+        if self.directed:
+            return csr_array((keep + 1, (self.v[keep], self.u[keep])), shape=(self.n, self.n))
         link = np.r_[keep, keep] + 1
         rows = np.r_[self.u[keep], self.v[keep]]
         cols = np.r_[self.v[keep], self.u[keep]]
@@ -87,13 +137,17 @@ class LinkGraph:
         return np.repeat(np.arange(self.n), np.diff(self._link_matrix.indptr))
 
     def _keys(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.directed:
+            keys = self.u * self.n + self.v
+            order = np.argsort(keys)
+            return keys[order], order
         keys = np.r_[self.u * self.n + self.v, self.v * self.n + self.u]
         order = np.argsort(keys)
         link = np.r_[np.arange(len(self.u)), np.arange(len(self.u))]
         return keys[order], link[order]
 
     def link_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Position (in this graph) of the link joining each a[i]-b[i]; -1 where none."""
+        """Position (in this graph) of the link joining each a[i]-b[i] (directed: from a[i] to b[i]); -1 where none."""
         keys, link = self._keys()
         want = np.asarray(a, int) * self.n + np.asarray(b, int)
         pos = np.clip(np.searchsorted(keys, want), 0, len(keys) - 1)
@@ -124,7 +178,7 @@ def shortest_trees(graph: LinkGraph, sources) -> Trees:
     if len(sources) == 0:
         empty = np.zeros((0, graph.n))
         return Trees(sources, empty, empty.astype(int))
-    dist, pred = dijkstra(graph.csr(), directed=False, indices=sources, return_predecessors=True)
+    dist, pred = dijkstra(graph.csr(), directed=graph.directed, indices=sources, return_predecessors=True)
     return Trees(sources, np.atleast_2d(dist), np.atleast_2d(pred))
 
 
@@ -153,12 +207,15 @@ class PathTable:
     """Cheapest paths from sources to targets: ``dist`` and each ``sums[attr]`` are [source, target].
 
     Unreachable pairs have an infinite ``dist`` and NaN sums; a source's path to itself sums to 0.
+    ``longer`` (from :func:`round_trip_sums`; else empty) holds, per attribute, the larger sum of
+    the way out and the way back.
     """
 
     sources: np.ndarray
     targets: np.ndarray
     dist: np.ndarray
     sums: dict[str, np.ndarray]
+    longer: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def target_sums(
@@ -206,7 +263,8 @@ def target_sums(
     block = max(1, block_bytes // (16 * max(graph.n, 1)))  # distances, predecessors, link entries
     for start in range(0, len(src) if len(dst) else 0, block):
         rows = slice(start, start + block)
-        # The matrix holds both directions of every link, so a directed run gives the same trees, faster.
+        # Undirected, the matrix holds both directions of every link, so a directed run gives the
+        # same trees, faster; directed, it holds the arcs only.
         d, pred = dijkstra(graph.csr(), directed=True, indices=src[rows], return_predecessors=True)
         dist[rows] = np.atleast_2d(d)[:, dst]
         del d
@@ -216,6 +274,38 @@ def target_sums(
     sums = np.where(np.isfinite(dist)[:, :, None], sums, np.nan)
     pick = np.ix_(src_row, dst_col)
     return PathTable(sources, targets, dist[pick], {a: sums[:, :, k][pick] for k, a in enumerate(attrs)})
+
+
+def round_trip_sums(
+    graph: LinkGraph, sources, targets, attrs=("km", "hours"), *, block_bytes: int = BLOCK_BYTES
+) -> PathTable:
+    """The mean of the cheapest path from each source to each target and of the one back.
+
+    A truck runs loaded out and empty back; the link weights price both (per loaded km, the
+    empty return over the same distance), so a round trip costs the mean of the way out and
+    the way back, and so with its km and hours. On an undirected graph both ways are the same
+    path and this is :func:`target_sums`, bit for bit. On a directed one the way back is the
+    cheapest path from the target to the source: a path from the source to the target on the
+    reversed graph, so the same sources' Dijkstra runs serve it.
+
+    Parameters
+    ----------
+    graph, sources, targets, attrs, block_bytes
+        As :func:`target_sums`.
+
+    Returns
+    -------
+    PathTable
+        Means of both ways, and in ``longer`` the larger of the two; a pair with either way
+        impossible has an infinite ``dist`` and NaN sums.
+    """
+    out = target_sums(graph, sources, targets, attrs, block_bytes=block_bytes)
+    if not graph.directed:
+        return replace(out, longer=out.sums)
+    back = target_sums(graph.reversed(), sources, targets, attrs, block_bytes=block_bytes)
+    sums = {a: (out.sums[a] + back.sums[a]) / 2.0 for a in attrs}
+    longer = {a: np.maximum(out.sums[a], back.sums[a]) for a in attrs}
+    return PathTable(out.sources, out.targets, (out.dist + back.dist) / 2.0, sums, longer)
 
 
 def _up_links(graph: LinkGraph, pred: np.ndarray) -> np.ndarray:

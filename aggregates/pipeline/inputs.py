@@ -150,6 +150,8 @@ def _coproduct_keys(scenario: Scenario, region: Region) -> list[str]:
 def with_osm_roads(region: Region, source: str | Path, *, max_snap_km: float, allow_download: bool = False) -> Region:
     """A copy of ``region`` whose road layer is built from OpenStreetMap (a file, or ``"download"``).
 
+    The ``roads`` table has the column ``oneway`` when some OSM link is one-way.
+
     Raises
     ------
     RegionError
@@ -175,7 +177,10 @@ def with_osm_roads(region: Region, source: str | Path, *, max_snap_km: float, al
         max_snap_km=max_snap_km,
         allow_download=allow_download,
         bbox=region.meta.bbox,
+        with_oneway=True,
     )
+    if not roads["oneway"].any():
+        roads = roads.drop(columns="oneway")  # all both ways: the column is left empty
     return region.with_roads(road_nodes, roads)
 
 

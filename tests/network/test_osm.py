@@ -149,7 +149,8 @@ def test_node_and_link_counts_match_hand_derivation(nodes, roads):
 
 def test_columns_follow_schema_and_ids_are_sorted(nodes, roads):
     assert list(nodes.columns) == [*ROAD_NODES.column_names, "geometry"]
-    assert list(roads.columns) == [*ROADS.column_names, "geometry"]
+    assert list(roads.columns) == [*ROADS.column_names[:-1], "geometry"]  # oneway only with with_oneway
+    assert ROADS.column_names[-1] == "oneway"
     assert nodes.crs.to_epsg() == 4326 and roads.crs.to_epsg() == 4326
     assert list(nodes["id"]) == sorted(nodes["id"])
     assert list(roads["id"]) == sorted(roads["id"])
@@ -512,6 +513,9 @@ def test_region_osm_writes_a_region_that_reads_back(tiny_config, tmp_path):
     snapped = access(region.roads)["to_node"]
     assert list(region.swap_stations["road_node"]) == [snapped[s] for s in region.swap_stations["id"]]
     assert len(region.calibration_road) == 1  # between two sites: kept
+    oneway = region.roads.set_index("id")["oneway"]  # the fixture's one-way links read back
+    assert oneway[["rd-osm-1-3", "rd-osm-3-5", "rd-osm-3-12"]].tolist() == [1, 1, 1]
+    assert (oneway.drop(["rd-osm-1-3", "rd-osm-3-5", "rd-osm-3-12"]) == 0).all()
     scenario = load_scenario(config)
     assert scenario.region == folder.resolve()
     assert scenario.name.endswith("-osm")

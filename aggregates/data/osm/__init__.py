@@ -20,15 +20,14 @@ an OSM extract, so the rest of the pipeline runs unchanged on a real network:
 
 Direction
 ---------
-The network is undirected: aggregate trucks run loaded one way and empty the
-other, and the model prices a link the same in both directions. The one-way
-tags (``oneway=yes/1/true/-1``, roundabouts, motorways implied) are read and
-carried on every link (:attr:`RoadArrays.oneway`, and a column ``oneway`` with
-``with_oneway=True``), but the tables the region holds do not use them: a dual
-carriageway mapped as two one-way ways becomes one two-way link, and a one-way
-ramp can be driven both ways. This overstates connectivity at a few
-interchanges, by a few hundred metres at most, and never invents a road that
-does not exist.
+The one-way tags (``oneway=yes/1/true/-1``, roundabouts, motorways implied) are
+read and carried on every link (:attr:`RoadArrays.oneway`, and the ``roads``
+column ``oneway`` with ``with_oneway=True``: ``aggregates region osm`` writes it
+when some link is one-way). The road network then lets a truck drive a one-way
+link only its way, loaded out and empty back (:mod:`aggregates.network.legs`).
+Parallel ways between the same two nodes merge into one link that may be driven
+every way one of them may: a dual carriageway mapped as two one-way ways becomes
+one two-way link, the shorter one's length kept.
 
 Data from OpenStreetMap is (c) OpenStreetMap contributors, ODbL 1.0.
 """
@@ -109,7 +108,7 @@ def build_osm_road_layer(
     with_oneway
         Add a column ``oneway`` to the OSM links of ``roads`` (``0`` both ways,
         ``1`` only from ``from_node`` to ``to_node``, ``-1`` only back; access
-        links ``0``). Off by default: the region's ``roads`` table has no such column.
+        links ``0``). Off by default; ``aggregates region osm`` turns it on.
 
     Returns
     -------
