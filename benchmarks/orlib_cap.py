@@ -28,7 +28,7 @@ import math
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,7 @@ class Result:
     status: str
     objective: float
     seconds: float
+    gap: float = 0.0
     peer_status: str | None = None
     peer_objective: float | None = None
     peer_seconds: float | None = None
@@ -106,12 +107,17 @@ def check_names(data: Path, names: list[str]) -> None:
             sys.exit(f"unknown instance {name!r} (no {file.name} or no optimum in optimal.csv); known: {known}")
 
 
-def solve_core(arrays: tuple, time_limit: float) -> tuple[str, float, float]:
-    """(status, objective, seconds) through :func:`facility_location_problem` and :func:`solve` with HiGHS."""
-    settings = SolverSettings(solver="highs", time_limit_s=time_limit, relative_gap=1e-9, shadow_prices=False)
+def solve_core(
+    arrays: tuple, time_limit: float, gap: float = 1e-9, cover: bool = True
+) -> tuple[str, float, float, float]:
+    """(status, objective, seconds, relative gap left) through :func:`facility_location_problem` and :func:`solve`.
+
+    ``cover=False`` leaves the cover row out of the model (docs/MODEL.md, constraint 10), to show what it is worth.
+    """
+    settings = SolverSettings(solver="highs", time_limit_s=time_limit, relative_gap=gap, shadow_prices=False)
     started = time.perf_counter()
-    solution = solve(facility_location_problem(*arrays), settings)
-    return solution.status, solution.objective, time.perf_counter() - started
+    solution = solve(replace(facility_location_problem(*arrays), cover_rows=cover), settings)
+    return solution.status, solution.objective, time.perf_counter() - started, solution.mip_gap
 
 
 def import_pulp():
@@ -165,7 +171,9 @@ def warm_up(peer: bool) -> None:
         solve_peer(arrays, 60.0)
 
 
-def run(data: Path, names: list[str], peer: bool, time_limit: float) -> list[Result]:
+def run(
+    data: Path, names: list[str], peer: bool, time_limit: float, gap: float = 1e-9, cover: bool = True
+) -> list[Result]:
     """Solve every instance in ``names``, printing one table row as each finishes."""
     optima = load_optima(data)
     warm_up(peer)
@@ -173,9 +181,9 @@ def run(data: Path, names: list[str], peer: bool, time_limit: float) -> list[Res
     results = []
     for name in names:
         arrays = load_instance(data, name)
-        status, objective, seconds = solve_core(arrays, time_limit)
+        status, objective, seconds, left = solve_core(arrays, time_limit, gap, cover)
         peer_answer = solve_peer(arrays, time_limit) if peer else (None, None, None)
-        result = Result(name, optima[name], status, objective, seconds, *peer_answer)
+        result = Result(name, optima[name], status, objective, seconds, left, *peer_answer)
         print(row(result), flush=True)
         results.append(result)
     return results
@@ -187,6 +195,7 @@ COLUMNS = (
     ("objective", 15),
     ("optimum", 15),
     ("diff", 10),
+    ("gap %", 8),
     ("core s", 8),
     ("peer s", 8),
     ("peer/core", 9),
@@ -211,7 +220,9 @@ def row(r: Result) -> str:
     peer = "-" if r.peer_seconds is None else f"{r.peer_seconds:.3f}"
     ratio = "-" if r.peer_seconds is None else f"{r.peer_seconds / r.seconds:.2f}"
     diff = f"{round(r.objective - r.optimum, 4) + 0.0:.4f}"
-    text = line((r.instance, r.status, f"{r.objective:.4f}", f"{r.optimum:.3f}", diff, f"{r.seconds:.3f}", peer, ratio))
+    gap = f"{100 * r.gap:.5f}" if math.isfinite(r.gap) else "-"
+    cells = (r.instance, r.status, f"{r.objective:.4f}", f"{r.optimum:.3f}", diff, gap, f"{r.seconds:.3f}", peer, ratio)
+    text = line(cells)
     return text + ("" if r.reached else " !") + (f" p:{r.peer_status}" if r.peer_reached is False else "")
 
 
@@ -229,7 +240,7 @@ def summary(results: list[Result]) -> str:
         ratios = [p / c for p, c in zip(peers, core, strict=True)]
         total = [f"{sum(peers):.3f}", f"{sum(peers) / sum(core):.2f}"]
         mean = [f"{geomean(peers):.3f}", f"{geomean(ratios):.2f}"]
-    blank = ("",) * 4
+    blank = ("",) * 5
     reached = f"optimum reached: core {sum(r.reached for r in results)}/{len(results)}"
     if peers:
         reached += f", peer {sum(bool(r.peer_reached) for r in results)}/{len(peers)}"
@@ -243,8 +254,8 @@ def summary(results: list[Result]) -> str:
 
 
 def write_json(results: list[Result], out: Path) -> None:
-    """Write ``[{instance, objective, optimum, seconds, peer_seconds}, ...]`` to ``out``."""
-    keys = ("instance", "objective", "optimum", "seconds", "peer_seconds")
+    """Write ``[{instance, status, objective, optimum, gap, seconds, peer_seconds}, ...]`` to ``out``."""
+    keys = ("instance", "status", "objective", "optimum", "gap", "seconds", "peer_seconds")
     out.write_text(json.dumps([{k: getattr(r, k) for k in keys} for r in results], indent=2) + "\n")
 
 
@@ -269,6 +280,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--no-peer", action="store_true", help="skip the PuLP/CBC comparison")
     parser.add_argument("--time-limit", type=float, default=120.0, metavar="S", help="per solve, each solver")
+    parser.add_argument(
+        "--gap", type=float, default=1e-9, help="relative gap at which the core stops, proven (default 1e-9)"
+    )
+    parser.add_argument(
+        "--no-cover", action="store_true", help="leave the cover row out of the core's model (to measure its worth)"
+    )
     return parser.parse_args(argv)
 
 
@@ -281,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
     check_names(args.data, names)
     if not args.no_peer:
         import_pulp()
-    results = run(args.data, names, peer=not args.no_peer, time_limit=args.time_limit)
+    results = run(
+        args.data, names, peer=not args.no_peer, time_limit=args.time_limit, gap=args.gap, cover=not args.no_cover
+    )
     print(summary(results))
     if args.json:
         write_json(results, args.json)
