@@ -9,6 +9,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import highspy
 import numpy as np
 import pytest
 import reference_model
@@ -170,7 +171,6 @@ def assert_mps_reads_back(pb) -> None:
 
 @pytest.mark.slow
 def test_the_mps_file_solves_to_the_same_optimum_with_highs_alone():
-    highspy = pytest.importorskip("highspy")
     pb = rail_route(5.0)
     sol = solve(pb, EXACT)
     _, _, text = _rounded_trip(pb)
