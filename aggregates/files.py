@@ -67,8 +67,8 @@ def check_out_dir(out_dir: str | Path, option: str = "--out") -> None:
     _check_place(shown, option)
 
 
-def check_out_file(path: str | Path, option: str = "--out") -> None:
-    """Fail early, before any solving, when the file ``path`` cannot be written.
+def check_out_file(path: str | Path, option: str = "--out", example: str = "map.html") -> None:
+    """Fail early, before any solving, when the file ``path`` cannot be written (``example``: a file name to suggest).
 
     Raises
     ------
@@ -77,7 +77,7 @@ def check_out_file(path: str | Path, option: str = "--out") -> None:
     """
     shown = Path(path)
     if shown.is_dir():
-        raise OutputError(shown, "is a folder, not a file", f"give {option} a file name, e.g. {shown / 'map.html'}")
+        raise OutputError(shown, "is a folder, not a file", f"give {option} a file name, e.g. {shown / example}")
     _check_place(shown, option)
 
 

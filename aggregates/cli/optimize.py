@@ -60,7 +60,7 @@ def optimize(
     folder = out_folder(out_dir, Path("runs") / scenario.name)
     check_outputs(scenario)  # a bad language, basemap or maps_dir fails now, not after the solve
     if export_model is not None:
-        check_out_file(export_model, "--export-model")
+        check_out_file(export_model, "--export-model", "model.mps")
     with solve_progress(quiet=json_ or verbose) as on_progress:
         result = solve(scenario, on_progress=on_progress, export_model=export_model)
     wrote(result.write(folder))

@@ -54,7 +54,7 @@ def export(
     if xlsx is not None:
         if xlsx.suffix.lower() != ".xlsx":
             raise InputError(f"--xlsx {xlsx}: give a file name ending in .xlsx, e.g. {xlsx.with_suffix('.xlsx')}")
-        check_out_file(xlsx, "--xlsx")
+        check_out_file(xlsx, "--xlsx", "region.xlsx")
     if csv is not None:
         check_out_dir(csv, "--csv")
     data = read_region(region)
@@ -101,7 +101,7 @@ def osm(
     """
     check_out_dir(csv, "--out")
     if config_out is not None:
-        check_out_file(config_out, "--config-out")
+        check_out_file(config_out, "--config-out", "osm.yaml")
     scenario = load(config, set_)
     region = _consistent(
         with_osm_roads(read_region(scenario.region), source, max_snap_km=max_snap_km, allow_download=allow_download)
