@@ -12,6 +12,8 @@ Usage::
     python benchmarks/vrp_benchmarks.py [--data FOLDER] [--instances C101,R101,X-n101-k25] [--time-limit S]
         [--no-peer] [--json OUT]
 
+``--instances all`` runs every instance in ``--data`` (56 Solomon and 5 X: about an hour at 30 s with the peer).
+
 ``--data`` is the folder holding ``solomon/`` and ``cvrp/`` (default ``benchmarks/data/vrp``: the 56 Solomon and
 5 CVRPLIB X instances with their best-known values, provenance and checksums in each folder's README and
 MANIFEST; ``tests/data/vrp`` holds the three the tests use).
@@ -23,6 +25,8 @@ import argparse
 import csv
 import json
 import math
+import re
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -215,12 +219,25 @@ def main() -> None:
     a = ap.parse_args()
     engines = ["pyvrp"] if a.no_peer else ["pyvrp", "ortools"]
     rows = []
-    for name in a.instances.split(","):
+    for name in _names(a.data, a.instances):
         inst = read_instance(a.data, name.strip())
         rows += [run(inst, e, a.time_limit) for e in engines]
+        print(
+            f"done {inst.name}: " + ", ".join(f"{r.engine} {r.gap_pct:.2f} %" for r in rows[-len(engines) :]),
+            file=sys.stderr,
+            flush=True,
+        )
     _print(rows, engines)
     if a.json:
         a.json.write_text(json.dumps([asdict(r) for r in rows], indent=1) + "\n", encoding="utf-8")
+
+
+def _names(folder: Path, instances: str) -> list[str]:
+    """The instance names asked for: a comma-separated list, or ``all`` (every Solomon, then every X instance)."""
+    if instances.strip() != "all":
+        return [n.strip() for n in instances.split(",")]
+    solomon = sorted(p.stem for p in (folder / "solomon").glob("*.txt") if re.fullmatch(r"R?C?\d+", p.stem))
+    return solomon + sorted(p.stem for p in (folder / "cvrp").glob("X-*.vrp"))
 
 
 def _print(rows: list[Row], engines: list[str]) -> None:
@@ -236,6 +253,7 @@ def _print(rows: list[Row], engines: list[str]) -> None:
             line += f"  {ratio:>24.3f}" if not math.isnan(ratio) else f"  {'no OR-Tools solution':>24}"
         print(line)
     for e in engines:
+        _family_means(by, names, e)
         gaps = [by[(n, e)].gap_pct for n in names if not math.isnan(by[(n, e)].gap_pct)]
         missed = len(names) - len(gaps)
         more = sum(1 for n in names if by[(n, e)].bks_vehicles and by[(n, e)].vehicles > by[(n, e)].bks_vehicles)
@@ -243,6 +261,20 @@ def _print(rows: list[Row], engines: list[str]) -> None:
             f"mean gap {e}: {np.mean(gaps) if gaps else math.nan:.2f} % over {len(gaps)} instances"
             f" ({missed} without a solution; {more} Solomon instance(s) with more vehicles than best known,"
             " where a shorter distance is no better)"
+        )
+
+
+def _family_means(by: dict, names: list[str], engine: str) -> None:
+    """Mean gap per family (Solomon C/R/RC, CVRPLIB X) when more than one family ran."""
+    families: dict[str, list[float]] = {}
+    for n in names:
+        fam = "X" if n.startswith("X-") else n.rstrip("0123456789")
+        if not math.isnan(by[(n, engine)].gap_pct):
+            families.setdefault(fam, []).append(by[(n, engine)].gap_pct)
+    if len(families) > 1:
+        print(
+            f"{engine} mean gap by family: "
+            + ", ".join(f"{f} {np.mean(g):.2f} % ({len(g)})" for f, g in families.items())
         )
 
 

@@ -19,6 +19,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.measure import Measurement
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from aggregates.config import Scenario, load_scenario
@@ -54,6 +63,14 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document i
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each pipeline step.")]
 WorkersOpt = Annotated[
     int | None, typer.Option(help="Solves at once (default: the machine's cores).", show_default=False)
+]
+ClusterOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Where the solves run: local (a Dask LocalCluster, one worker process per core), local:N, or "
+        "tcp://HOST:PORT (a running 'dask scheduler'). Default: local:--workers when more than one.",
+        show_default=False,
+    ),
 ]
 YearOpt = Annotated[int | None, typer.Option(help="Year planned and reported (default: first year with a target).")]
 SingleYearOpt = Annotated[
@@ -228,13 +245,23 @@ def solve_progress(quiet: bool) -> Iterator[Callable[[Progress], None] | None]:
 
 @contextmanager
 def count_progress(what: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A spinner on stderr counting finished solves (None when ``quiet``)."""
+    """A progress bar on stderr: solves done of all, time so far and an estimate of the rest (None when ``quiet``)."""
     if quiet:
         yield None
         return
-    with err.status(f"[bold]{what}[/]", spinner="dots") as status:
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("[dim]left[/]"),
+        TimeRemainingColumn(),
+    )
+    with RichProgress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(what, total=None)
 
         def show(done: int, total: int) -> None:
-            status.update(f"[bold]{what}[/] [dim]solved {done} of {total}[/]")
+            bar.update(task, completed=done, total=total)
 
         yield show

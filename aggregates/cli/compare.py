@@ -10,6 +10,7 @@ from rich.table import Table
 
 from aggregates.analysis.compare import Comparison, comparison_json
 from aggregates.cli.app import (
+    ClusterOpt,
     JsonOpt,
     SetOpt,
     VerboseOpt,
@@ -58,6 +59,7 @@ def compare(
     ] = None,
     year: Annotated[int | None, typer.Option(help="Year compared (default: first year with a target).")] = None,
     workers: WorkersOpt = None,
+    cluster: ClusterOpt = None,
     set_: SetOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -68,7 +70,9 @@ def compare(
     folder = out_folder(out_dir, Path("runs") / ("compare-" + "-".join(names)))
     options = map_options(scenarios[0].outputs)
     with count_progress(f"solving {len(configs)} scenarios", quiet=json_ or verbose) as on_done:
-        comparison, _results = run_compare(scenarios, folder, options, year=year, workers=workers, on_done=on_done)
+        comparison, _results = run_compare(
+            scenarios, folder, options, year=year, workers=workers, on_done=on_done, cluster=cluster
+        )
     if json_:
         rows = comparison_json(comparison)
         for row in rows:

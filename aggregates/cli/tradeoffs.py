@@ -11,6 +11,7 @@ from rich.table import Table
 
 from aggregates.analysis.tradeoffs import ParetoFront, json_records, parse_ranges, parse_values
 from aggregates.cli.app import (
+    ClusterOpt,
     ConfigArg,
     JsonOpt,
     SetOpt,
@@ -76,6 +77,7 @@ def pareto(
         Path | None, typer.Option("--out", help="Output folder (default: runs/<name>-pareto/).", show_default=False)
     ] = None,
     workers: WorkersOpt = None,
+    cluster: ClusterOpt = None,
     set_: SetOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -86,7 +88,14 @@ def pareto(
     caps_kt = [float(c) for c in parse_values(caps)] if caps else None
     with count_progress("tracing the Pareto front", quiet=json_ or verbose) as on_done:
         front = pareto_front(
-            scenario, points=points, year=year, caps_kt=caps_kt, relative_gap=gap, workers=workers, on_done=on_done
+            scenario,
+            points=points,
+            year=year,
+            caps_kt=caps_kt,
+            relative_gap=gap,
+            workers=workers,
+            on_done=on_done,
+            cluster=cluster,
         )
     write_sweep(folder, pareto=front, lang=scenario.outputs.lang)
     if json_:
@@ -149,6 +158,7 @@ def sensitivity(
         typer.Option("--out", help="Output folder (default: runs/<name>-sensitivity-<param>/).", show_default=False),
     ] = None,
     workers: WorkersOpt = None,
+    cluster: ClusterOpt = None,
     set_: SetOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -159,7 +169,14 @@ def sensitivity(
     parsed = parse_values(values)
     with count_progress(f"solving {len(parsed)} values of {param}", quiet=json_ or verbose) as on_done:
         rows = run_sensitivity(
-            scenario, param=param, values=parsed, year=year, single_year=single_year, workers=workers, on_done=on_done
+            scenario,
+            param=param,
+            values=parsed,
+            year=year,
+            single_year=single_year,
+            workers=workers,
+            on_done=on_done,
+            cluster=cluster,
         )
     write_sweep(folder, sensitivity=rows, lang=scenario.outputs.lang)
     if json_:
@@ -219,6 +236,7 @@ def tornado(
         Path | None, typer.Option("--out", help="Output folder (default: runs/<name>-tornado/).", show_default=False)
     ] = None,
     workers: WorkersOpt = None,
+    cluster: ClusterOpt = None,
     set_: SetOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -229,7 +247,14 @@ def tornado(
     ranges = parse_ranges(range_) if range_ else None
     with count_progress("solving each parameter's low and high value", quiet=json_ or verbose) as on_done:
         rows = run_tornado(
-            scenario, params=ranges, metric=metric, year=year, single_year=single_year, workers=workers, on_done=on_done
+            scenario,
+            params=ranges,
+            metric=metric,
+            year=year,
+            single_year=single_year,
+            workers=workers,
+            on_done=on_done,
+            cluster=cluster,
         )
     write_sweep(folder, tornado=rows, lang=scenario.outputs.lang)
     if json_:

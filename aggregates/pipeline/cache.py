@@ -43,13 +43,38 @@ class InputCache:
         self._quarry_options: dict[tuple[int, str, tuple[str, ...]], RouteOptions] = {}
         self._boundaries: dict[Path, gpd.GeoDataFrame] = {}
         self._paths: dict[tuple[int, str], tuple[Region, Region]] = {}
+        self._given: dict[str, Path] = {}  # a folder as given -> its key, for a copy sent to another machine
 
     def region(self, folder: str | Path) -> Region:
         """The region in ``folder``, read and validated on first use."""
-        key = Path(folder).resolve()
+        key = self._key(folder)
         if key not in self._regions:
             self._regions[key] = read_region(folder)
         return self._regions[key]
+
+    def _key(self, folder: str | Path) -> Path:
+        """A folder's key: the resolved path, or the key it had where the cache was filled (if sent elsewhere)."""
+        given = str(folder)
+        if given not in self._given:
+            self._given[given] = Path(folder).resolve()
+        return self._given[given]
+
+    def __getstate__(self) -> dict:
+        """The cache to send to another process: the objects, and which regions the id keys stand for."""
+        regions: dict[int, Region] = {id(r): r for r in self._regions.values()}
+        for region, _network in self._networks.values():
+            regions[id(region)] = region
+        for whole, selected in self._paths.values():
+            regions[id(whole)] = whole
+            regions[id(selected)] = selected
+        return {**self.__dict__, "_by_id": regions}
+
+    def __setstate__(self, state: dict) -> None:
+        """Re-key the entries keyed by a region's identity to the identity of its copy here."""
+        now = {old: id(region) for old, region in state.pop("_by_id").items()}
+        for name in ("_networks", "_options", "_quarry_options", "_paths"):
+            state[name] = {(now[k[0]], *k[1:]): v for k, v in state[name].items() if k[0] in now}
+        self.__dict__.update(state)
 
     def demand_path(self, region: Region, path: str) -> Region:
         """``region`` with only demand path ``path`` (the same object for every call, so networks are reused)."""
@@ -60,7 +85,7 @@ class InputCache:
 
     def boundaries(self, folder: str | Path) -> gpd.GeoDataFrame:
         """The display boundaries of the region in ``folder`` (empty without the file), validated on first use."""
-        key = Path(folder).resolve()
+        key = self._key(folder)
         if key not in self._boundaries:
             self._boundaries[key] = read_boundaries(key)
         return self._boundaries[key]

@@ -81,10 +81,7 @@ def prepare(
     report = report or Reporter(None)
     cache = cache if cache is not None else InputCache()
     report.stage("reading the region")
-    region = region if isinstance(region, Region) else cache.region(region or scenario.region)
-    region = select_demand_path(scenario, region, cache)
-    check_fit(scenario, region)
-    cache.boundaries(region.path)
+    region = prepare_region(scenario, region, cache)
     report.stage("building the network")
     network, options = cache.route_options(region, scenario)
     quarry_options = cache.quarry_options(region, scenario) if scenario.natural.quarries else None
@@ -94,6 +91,25 @@ def prepare(
     if reasons:
         raise InfeasibleError(infeasible_header(scenario) + "\n".join(f"  - {r}" for r in reasons))
     return Prepared(scenario, region, network, options, instance)
+
+
+def prepare_region(scenario: Scenario, region: Region | str | Path | None, cache: InputCache) -> Region:
+    """The scenario's region (read into ``cache``), with its demand path, checked to fit the scenario."""
+    region = region if isinstance(region, Region) else cache.region(region or scenario.region)
+    region = select_demand_path(scenario, region, cache)
+    check_fit(scenario, region)
+    cache.boundaries(region.path)
+    return region
+
+
+def prepare_inputs(scenario: Scenario, cache: InputCache, *, network: bool = True) -> None:
+    """Fill ``cache`` with what solving ``scenario`` reads: its region and boundaries, and with ``network``
+    its network, route options and quarry routes (a sweep's client sends them to its workers)."""
+    region = prepare_region(scenario, None, cache)
+    if network:
+        cache.route_options(region, scenario)
+        if scenario.natural.quarries:
+            cache.quarry_options(region, scenario)
 
 
 def infeasible_header(scenario: Scenario) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from aggregates.analysis.compare import Comparison, Failed, compare_plans, comparison_json
 from aggregates.config import Scenario
-from aggregates.errors import AggregatesError, InfeasibleError, InputError, OutputError
+from aggregates.errors import AggregatesError, InfeasibleError, InputError
 from aggregates.files import atomic_folder, write_text
 from aggregates.pipeline import Result, solve
 from aggregates.sweep.executors import map_in_order, process_cache, worker_pool
@@ -40,21 +40,14 @@ def check_names(scenarios: Sequence[Scenario]) -> list[str]:
     return list(seen)
 
 
-def solve_and_write(job: tuple[Scenario, str]) -> Result | Failed:
-    """Solve one scenario and write its run folder (in a worker process).
-
-    Returns the plan with its map layers (no network: light to send back), or what went wrong:
-    one scenario's failure leaves the others.
-    """
-    scenario, folder = job
+def solve_one(scenario: Scenario) -> Result | Failed:
+    """Solve one scenario (on a worker): the plan with its map layers (no network: light to send back), or
+    what went wrong: one scenario's failure leaves the others."""
     try:
         result = solve(scenario, cache=process_cache())
-        result.write(folder)
-    except OutputError:
-        raise  # a full disk or a read-only place is not this scenario's failure: stop the comparison
+        return Result(result.plan, stored_layers=result.layers)
     except AggregatesError as exc:
         return Failed(scenario.origin, exc.exit_code, exc.message)
-    return Result(result.plan, folder=Path(folder), stored_layers=result.layers)
 
 
 def compare(
@@ -65,6 +58,7 @@ def compare(
     year: int | None = None,
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> tuple[Comparison, list[Result]]:
     """Solve the scenarios and write their comparison to ``out_dir`` (all or nothing).
 
@@ -82,6 +76,9 @@ def compare(
         Scenarios solved at once; default: the machine's cores.
     on_done
         Progress: called with (scenarios done, scenarios in all).
+    cluster
+        A Dask cluster to solve on (``local``, ``local:N``, ``tcp://HOST:PORT``); the plans come back
+        and their run folders are written here.
 
     Returns
     -------
@@ -97,19 +94,26 @@ def compare(
     """
     if len(scenarios) < 2:
         raise InputError(f"compare needs at least two scenario files, got {len(scenarios)}")
-    names = check_names(scenarios)
+    check_names(scenarios)
     out_dir = Path(out_dir)
     with atomic_folder(out_dir) as tmp:
-        jobs = [(s, str(tmp / name)) for s, name in zip(scenarios, names, strict=True)]
-        with worker_pool(workers, len(jobs)) as pool:
-            answers = map_in_order(pool, solve_and_write, jobs, on_done)
-        results = [a for a in answers if isinstance(a, Result)]
+        with worker_pool(workers, len(scenarios), cluster=cluster, scenarios=scenarios) as pool:
+            answers = map_in_order(pool, solve_one, list(scenarios), on_done)
+        results = [_written(a, tmp) if isinstance(a, Result) else a for a in answers]
+        results = [a for a in results if isinstance(a, Result)]
         failed = [a for a in answers if isinstance(a, Failed)]
         if not results:
             raise InfeasibleError("no compared scenario gives a plan:\n" + "\n".join(_failure(f) for f in failed))
         comparison = compare_plans([r.plan for r in results], year, failed)
         write_comparison(comparison, results, tmp, options)
     return comparison, [replace(r, folder=out_dir / r.name) for r in results]
+
+
+def _written(result: Result, folder: Path) -> Result:
+    """Write a result's run folder under ``folder`` (named after its scenario); the result, read from there."""
+    place = folder / result.name
+    result.write(place)
+    return replace(result, folder=place)
 
 
 def write_comparison(comparison: Comparison, results: list[Result], folder: Path, options: MapOptions) -> list[Path]:

@@ -1,21 +1,16 @@
-"""Solving many variants: in this process, or in worker processes that each build the shared inputs once.
+"""Solving many variants: in this process, or on a Dask cluster (local worker processes or a scheduler).
 
 Rows come back in the order the variants were given, whatever order the workers finish in,
-so the same inputs give the same tables with any number of workers. Each worker process keeps
-one :class:`~aggregates.pipeline.cache.InputCache`: the region, the network and the route
-options are built once per process and reused by every variant that does not change them.
+so the same inputs give the same tables with any number of workers. The region, the network and
+the route options are built once (by the caller, and sent to every worker of a cluster) and
+reused by every variant that does not change them; a worker builds what a variant changes once.
 """
 
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -24,6 +19,7 @@ from aggregates.analysis.tradeoffs import empty_row, summarise
 from aggregates.config import Scenario
 from aggregates.errors import InfeasibleError
 from aggregates.pipeline import InputCache, solve
+from aggregates.sweep.cluster import DaskPool, adopted_cache, cluster_spec, dask_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,9 +38,14 @@ class Variant:
 
 
 @functools.cache
-def process_cache() -> InputCache:
-    """This process's cache of regions, networks and route options (one per worker process)."""
+def _own_cache() -> InputCache:
     return InputCache()
+
+
+def process_cache() -> InputCache:
+    """This process's cache of regions, networks and route options: the one a cluster sent to this worker,
+    or one of its own (one per process)."""
+    return adopted_cache() or _own_cache()
 
 
 def solve_variant(variant: Variant) -> dict:
@@ -63,99 +64,55 @@ def solve_variant(variant: Variant) -> dict:
 
 
 @contextmanager
-def worker_pool(workers: int | None, tasks: int) -> Iterator[Executor | None]:
-    """Worker processes for up to ``tasks`` solves at a time (default: one per core); None for just one.
+def worker_pool(
+    workers: int | None,
+    tasks: int,
+    *,
+    cluster: str | None = None,
+    scenarios: Sequence[Scenario] = (),
+) -> Iterator[DaskPool | None]:
+    """Where up to ``tasks`` solves run: a Dask cluster, or this process (None).
 
-    One pool can serve several :func:`map_in_order` calls, so its workers start only once.
-    An exception in the block (Ctrl-C above all) stops the workers at once: their solves are
-    abandoned and their solver processes end with them.
+    Parameters
+    ----------
+    workers
+        Worker processes of a local cluster (default: one per core, at most one per task); with 1
+        and no ``cluster``, everything runs in this process.
+    tasks
+        Solves the pool will run at most at once.
+    cluster
+        ``local``, ``local:N`` or ``tcp://HOST:PORT`` (see :func:`~aggregates.sweep.cluster.cluster_spec`).
+    scenarios
+        Scenarios whose region (and, for the first, network and route options) are built here once and
+        sent to every worker.
+
+    One pool can serve several :func:`map_in_order` calls, so its workers start only once. An
+    exception in the block (Ctrl-C above all) cancels the tasks and stops a local cluster's workers.
     """
-    workers = max(1, min(workers or os.cpu_count() or 1, tasks))
-    if workers == 1:
+    spec = cluster_spec(cluster, workers, tasks)
+    if spec is None:
         yield None
         return
-    # spawn, not fork: a forked worker would inherit the solver's and the caller's threads.
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_interrupts)
-    try:
+    with dask_pool(spec, scenarios) as pool:
         yield pool
-    except BaseException:
-        _stop_workers(pool)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _leave_interrupts() -> None:
-    """In a worker: leave Ctrl-C to the parent (a terminal sends it to the workers too); then take signals."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _INTERRUPTS)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Kill the pool's worker processes now; their solver processes end with them.
-
-    Killed, not terminated: a worker still starting holds SIGTERM blocked (:func:`_deferred_interrupts`),
-    and a worker has nothing to tidy (what it writes goes inside its caller's temporary folder).
-    """
-    kill = getattr(pool, "kill_workers", None)  # Python 3.14
-    if kill is not None:
-        kill()
-        return
-    processes = list((pool._processes or {}).values())  # before 3.14 the only handle on the workers
-    for process in processes:
-        process.kill()
-    for process in processes:
-        process.join()
-
-
-_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextmanager
-def _deferred_interrupts() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM while workers start, then deliver them; workers start with both blocked.
-
-    A worker takes seconds to import the package; a Ctrl-C meanwhile would print its traceback.
-    Started with the signals blocked, it ignores SIGINT before it unblocks them (:func:`_leave_interrupts`).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: held.append(signum)) for sig in _INTERRUPTS}
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        for sig in (signal.SIGTERM, signal.SIGINT):  # SIGINT last: Ctrl-C may stop this loop once restored
-            signal.signal(sig, previous[sig] if previous[sig] is not None else signal.SIG_DFL)
-        for sig in held[:1]:
-            signal.raise_signal(sig)
 
 
 def map_in_order(
-    pool: Executor | None,
+    pool: DaskPool | None,
     function: Callable[[T], R],
     items: Sequence[T],
     on_done: Callable[[int, int], None] | None = None,
 ) -> list[R]:
     """``function`` of every item in ``pool`` (None: in this process), results in the order given."""
+    if pool is not None:
+        return pool.map(function, items, on_done)
     total = len(items)
-    report = on_done or (lambda _done, _total: None)
-    if pool is None:
-        out = []
-        for item in items:
-            out.append(function(item))
-            report(len(out), total)
-        return out
-    with _deferred_interrupts():  # the pool starts its workers as work is submitted
-        futures = {pool.submit(function, item): i for i, item in enumerate(items)}
-    done: dict[int, R] = {}
-    for future in as_completed(futures):
-        done[futures[future]] = future.result()
-        report(len(done), total)
-    return [done[i] for i in range(total)]
+    out = []
+    for item in items:
+        out.append(function(item))
+        if on_done is not None:
+            on_done(len(out), total)
+    return out
 
 
 def run_variants(
@@ -163,6 +120,7 @@ def run_variants(
     *,
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> list[dict]:
     """Solve variants, ``workers`` at a time, and return their rows in the order given.
 
@@ -175,6 +133,8 @@ def run_variants(
         runs in this process.
     on_done
         Called with (variants done, variants in all) as each finishes (progress displays).
+    cluster
+        A Dask cluster to solve on (:func:`worker_pool`); the first variant's inputs are sent to it.
     """
-    with worker_pool(workers, len(variants)) as pool:
+    with worker_pool(workers, len(variants), cluster=cluster, scenarios=[v.scenario for v in variants[:1]]) as pool:
         return map_in_order(pool, solve_variant, variants, on_done)

@@ -37,6 +37,7 @@ def pareto_front(
     relative_gap: float | None = PARETO_GAP,
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> ParetoFront:
     """The cost-CO2e Pareto front of one year by the epsilon-constraint method.
 
@@ -58,6 +59,9 @@ def pareto_front(
         Worker processes (default: one per core, at most one per solve).
     on_done
         Progress: called with (solves done, solves in the current batch).
+    cluster
+        A Dask cluster to solve on (``local``, ``local:N``, ``tcp://HOST:PORT``); default: a local
+        cluster of ``workers`` processes when more than one.
 
     Raises
     ------
@@ -72,7 +76,8 @@ def pareto_front(
     caps = checked_caps(caps_kt)
     base = pareto_scenario(scenario, year, relative_gap)
     probe = base.with_values({"prices.carbon_yuan_per_t_co2e": PROBE_CARBON_PRICE})
-    with worker_pool(workers, max(2, len(caps) + 1 if caps is not None else points - 1)) as pool:
+    tasks = max(2, len(caps) + 1 if caps is not None else points - 1)
+    with worker_pool(workers, tasks, cluster=cluster, scenarios=[base]) as pool:
         ends = [Variant("min_cost", base, year), Variant("probe", probe, year)]
         cheapest, greenest = map_in_order(pool, solve_variant, ends, on_done)
         for row in (cheapest, greenest):

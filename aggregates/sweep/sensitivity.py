@@ -29,6 +29,7 @@ def sensitivity(
     single_year: bool = False,
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """How a plan responds to one parameter: one solve per value.
 
@@ -47,6 +48,9 @@ def sensitivity(
         of the scenario's whole horizon.
     workers, on_done
         Worker processes (default: one per core), and progress: (solves done, solves in all).
+    cluster
+        A Dask cluster to solve on (``local``, ``local:N``, ``tcp://HOST:PORT``); default: a local
+        cluster of ``workers`` processes when more than one.
 
     Returns
     -------
@@ -66,7 +70,7 @@ def sensitivity(
         raise InputError(f"--values: give at least one value of {param}")
     base = sweep_base(scenario, year, single_year)
     variants = [Variant(f"{param}={v}", base.with_values(param_value(p, v, scenario)), year) for v in values]
-    rows = run_variants(variants, workers=workers, on_done=on_done)
+    rows = run_variants(variants, workers=workers, on_done=on_done, cluster=cluster)
     return pd.DataFrame(
         [{"param": param, "key": p.key, "value": v, **row} for v, row in zip(values, rows, strict=True)]
     )
@@ -81,6 +85,7 @@ def tornado(
     single_year: bool = False,
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """How far one figure moves when each parameter goes to its low and its high value.
 
@@ -93,7 +98,7 @@ def tornado(
         :func:`~aggregates.analysis.tradeoffs.default_ranges`.
     metric
         The figure compared, one of :data:`~aggregates.analysis.tradeoffs.METRICS`.
-    year, single_year, workers, on_done
+    year, single_year, workers, on_done, cluster
         As for :func:`sensitivity`.
 
     Returns
@@ -120,5 +125,5 @@ def tornado(
             raise InputError(f"tornado: {name} needs (low, high), got {ends!r}")
         p = resolve_param(name, scenario)
         variants += [Variant(f"{name}={v}", base.with_values(param_value(p, v, scenario)), year) for v in ends]
-    rows = run_variants(variants, workers=workers, on_done=on_done)
+    rows = run_variants(variants, workers=workers, on_done=on_done, cluster=cluster)
     return tornado_table(params, scenario, rows, metric)

@@ -30,7 +30,6 @@ from ortools.math_opt.python import mathopt
 
 from aggregates.cli.app import guard, handled, wrote
 from aggregates.optimize.isolated import solver_process
-from aggregates.sweep.executors import map_in_order, worker_pool
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "configs" / "default.yaml"
@@ -273,17 +272,6 @@ def test_ctrl_c_stops_a_solve_in_its_child_process_at_once():
         process.solve(model, mathopt.SolverType.HIGHS, params)
     assert time.monotonic() - started < 1.0 + LATENCY_S
     assert not process.usable()
-
-
-def test_ctrl_c_while_waiting_for_workers_kills_them():
-    workers: list = []
-    started = time.monotonic()
-    remember = lambda: workers.extend(pool._processes.values())  # noqa: E731
-    with pytest.raises(KeyboardInterrupt), worker_pool(2, 2) as pool, _ctrl_c_in(1.0, before=remember):
-        map_in_order(pool, time.sleep, [60, 60])
-    assert time.monotonic() - started < 1.0 + LATENCY_S
-    assert len(workers) == 2
-    assert not any(w.is_alive() for w in workers)
 
 
 def test_a_solver_process_is_killed_when_interrupted_and_reused_after_an_answer():
