@@ -9,7 +9,7 @@ so an interrupted or failed drawing leaves no half-written day.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +23,7 @@ from aggregates.viz.dispatch import GANTT_DEPOTS, write_gantt
 from aggregates.viz.labels import Lang
 from aggregates.viz.maps.day import write_day_map
 from aggregates.viz.maps.options import MapOptions
+from aggregates.viz.publish import other_lang
 
 DAY_FILES = ("routes.csv", "trucks.csv", "trains.csv", "comparison.csv", "day.json", "gantt.html", "day_map.html")
 
@@ -149,6 +150,8 @@ def write_day(
     folder: str | Path,
     lang: Lang | None = None,
     gantt_depots: int | None = GANTT_DEPOTS,
+    *,
+    both_langs: bool = False,
 ) -> Path:
     """Write the day's tables (:meth:`DayPlan.write`), ``gantt.html`` and ``day_map.html`` into ``folder`` at once.
 
@@ -162,14 +165,28 @@ def write_day(
         Language of the drawings (``None``: the scenario's ``outputs.lang``).
     gantt_depots
         Depots drawn in the Gantt chart, the busiest first (``None``: all).
+    both_langs
+        Also draw them in the other language, as ``gantt.<lang>.html`` and ``day_map.<lang>.html`` (the service
+        shows a page's language).
     """
     day = dispatched.day
     options = _map_options(day, lang)
+    layers = _layers(dispatched.run)
     with atomic_folder(folder) as tmp:
         day.write(tmp)
         write_gantt(day, tmp, options.lang, gantt_depots)
-        write_day_map(day, tmp, _layers(dispatched.run), options)
+        write_day_map(day, tmp, layers, options)
+        if both_langs:
+            other = replace(options, lang=other_lang(options.lang))
+            write_gantt(day, tmp, other.lang, gantt_depots, f"gantt.{other.lang}.html")
+            write_day_map(day, tmp, layers, other, f"day_map.{other.lang}.html")
     return Path(folder)
+
+
+def drawing_name(stem: str, drawn_in: Lang, lang: Lang) -> str:
+    """The stored drawing ``stem`` (``gantt``, ``day_map``) in ``lang``: plain in the language it was drawn in
+    (``drawn_in``), ``<stem>.<lang>.html`` in the other (see :func:`write_day`)."""
+    return f"{stem}.html" if lang == drawn_in else f"{stem}.{lang}.html"
 
 
 def _layers(result: Result):

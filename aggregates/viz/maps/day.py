@@ -299,7 +299,12 @@ def _legend(lang: Lang, straight: bool) -> str:
 
 
 def write_day_map(
-    day: DayPlan, folder: str | Path, layers: MapLayers | None = None, options: MapOptions | None = None
+    day: DayPlan,
+    folder: str | Path,
+    layers: MapLayers | None = None,
+    options: MapOptions | None = None,
+    name: str = "day_map.html",
 ) -> Path:
-    """Write ``folder/day_map.html``: the map of the day, scripts embedded unless the options ask for a CDN."""
-    return save_html(day_map(day, layers, options), Path(folder) / "day_map.html")
+    """Write ``folder/<name>`` (``day_map.html``): the map of the day, scripts embedded unless the options ask
+    for a CDN."""
+    return save_html(day_map(day, layers, options), Path(folder) / name)
