@@ -187,15 +187,17 @@ def render_day(request: Request, user: User, job: Job) -> Response:
     t = translator(here)
     asked = json.loads(job.request)
     result = json.loads(job.result) if job.status == "done" else {}
+    intro, reasons = _reasons(job.error, t)
     context = {
         "job": job,
-        "heading": plan_name(job),
+        "heading": plan_name(job) if result else f"{t('dispatch_of')} {asked.get('plan', '')[:8]}",
         "asked": asked.get("dispatch", {}),
         "plan_id": asked.get("plan", ""),
         "plan_url": _plan_url(user, asked.get("plan", ""), here),
         "files": views.downloads(job, files),
         "mine": job.owner_id == user.id,
-        "error_lines": [line.strip(" -") for line in job.error.splitlines() if line.strip()],
+        "error_intro": intro,
+        "error_lines": reasons,
         "active": job.status in jobs.ACTIVE,
     }
     if result:
@@ -208,6 +210,14 @@ def render_day(request: Request, user: User, job: Job) -> Response:
             "gantt_url": f"/api/jobs/{job.id}/files/{_drawing(files, 'gantt', drawn_in, here)}",
         }
     return page(request, "dispatch_day.html", user, **context)
+
+
+def _reasons(error: str, t) -> tuple[str, list[str]]:
+    """(the sentence before the reasons, the reasons) of a failed day: the command's message, a line a reason."""
+    lines = [line.strip(" -") for line in error.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return lines[0], lines[1:]
+    return t("day_failed"), lines
 
 
 def _drawing(files: list[str], stem: str, drawn_in: str, here: str) -> str:

@@ -326,7 +326,7 @@ def _add_slider(m, group, day: DayPlan, routes: pd.DataFrame, lines: list, proje
 
 def _slider_box(lang: Lang, steps: int) -> str:
     return (
-        '<div class="agg-box agg-clock" id="agg-clock" style="bottom:28px;left:54px;max-width:min(620px,60vw)">'
+        '<div class="agg-box agg-clock" id="agg-clock" style="bottom:48px;left:10px;max-width:min(620px,60vw)">'
         f'<button type="button" id="agg-play" title="{html.escape(_w("play", lang))}">▶</button> '
         f'<input type="range" id="agg-time" min="0" max="{steps - 1}" step="1" value="0" style="width:min(420px,40vw);'
         f'vertical-align:middle" aria-label="{html.escape(_w("slider_note", lang))}">'
