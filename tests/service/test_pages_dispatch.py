@@ -119,7 +119,7 @@ def test_an_infeasible_day_shows_its_reason(client, tiny_run):
     assert view["status"] == "failed" and view["files"] == []
     assert "b-one needs at least" in view["error"] and "the fleet cap is 1" in view["error"]
     page = client.get(f"/days/{day}?lang=en").text
-    assert "The day cannot be dispatched" in page and "the fleet cap is 1" in page
+    assert "day typical of 2021 cannot be dispatched:" in page and "the fleet cap is 1" in page
 
 
 @pytest.mark.slow  # the tiny plan (module fixture)
