@@ -22,12 +22,12 @@ from aggregates.cli.app import (
     print_table,
     wrote,
 )
-from aggregates.dispatch import DayPlan, day_basis, day_flows, dispatch_day
+from aggregates.dispatch import DayPlan
 from aggregates.errors import InputError
-from aggregates.pipeline import prepare, read_run
-from aggregates.viz.dispatch import GANTT_DEPOTS, write_gantt
-from aggregates.viz.maps.day import write_day_map
-from aggregates.viz.maps.options import MapOptions
+from aggregates.pipeline import read_run
+from aggregates.pipeline.day import DAY_FILES, DayRequest, dispatch_run, write_day
+from aggregates.viz.dispatch import GANTT_DEPOTS
+from aggregates.viz.labels import LANGS
 
 
 @app.command()
@@ -51,67 +51,36 @@ def dispatch(
         int,
         typer.Option(help="Depots drawn in gantt.html: the busiest by trips (0: all).", min=0),
     ] = GANTT_DEPOTS,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            help="Language of gantt.html and day_map.html: zh or en (default: outputs.lang).", show_default=False
+        ),
+    ] = None,
     workers: WorkersOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
     """Dispatch one typical or peak day of a plan: truck routes per depot, train slots, checked, written."""
+    if lang is not None and lang not in LANGS:
+        raise InputError(f"--lang {lang}: not a language of the drawings; use one of {', '.join(LANGS)}")
+    if time_limit is not None and not time_limit > 0:
+        raise InputError(f"--time-limit must be > 0 seconds, got {time_limit:g}")
     result = read_run(run_dir)
-    scenario = result.plan.scenario
-    if time_limit is not None:
-        if not time_limit > 0:
-            raise InputError(f"--time-limit must be > 0 seconds, got {time_limit:g}")
-        scenario = scenario.with_values({"dispatch.time_limit_s": time_limit})
-    basis = day_basis(scenario, day)
     y = result.plan.headline_year(year)
     folder = out_folder(out_dir, Path(run_dir) / f"dispatch-{day}-{y}")
-    ready = prepare(scenario)
-    flows = _only_bases(day_flows(result.plan.flows, y, ready.options.table, ready.region.bases), base)
-    # The plan's fleet sizes every base; a day of some bases is compared with nothing.
-    fleet = result.plan.fleet[result.plan.fleet["year"] == y] if not base else None
+    request = DayRequest(
+        day=day, year=y, bases=tuple(base or ()), time_limit_s=time_limit, workers=workers or os.cpu_count() or 1
+    )
     with _progress(quiet=json_ or verbose) as on_progress:
-        plan = dispatch_day(
-            flows,
-            scenario,
-            basis,
-            year=y,
-            fleet=fleet,
-            on_progress=on_progress,
-            workers=workers or os.cpu_count() or 1,
-            places=ready.region.points(),
-        )
-    plan.write(folder)
-    lang = scenario.outputs.lang
-    write_gantt(plan, folder, lang, gantt_depots or None)
-    write_day_map(plan, folder, _layers(result), _map_options(scenario))
+        dispatched = dispatch_run(run_dir, request, on_progress, run=result)
+    write_day(dispatched, folder, lang, gantt_depots or None)
     wrote(folder)
+    plan = dispatched.day
     if json_:
         print_json({**plan.summary(), "out_dir": str(folder), "comparison": plan.comparison().to_dict("records")})
     else:
         _print_day(plan, folder)
-
-
-def _layers(result):
-    """The run's map layers (route geometry, roads, boundaries), or ``None`` when the run has none."""
-    try:
-        return result.layers
-    except ValueError:
-        return None
-
-
-def _map_options(scenario) -> MapOptions:
-    o = scenario.outputs
-    return MapOptions(lang=o.lang, basemap=o.basemap, offline=o.offline, tianditu_key=o.tianditu_key)
-
-
-def _only_bases(flows, bases: list[str] | None):
-    if not bases:
-        return flows
-    unknown = sorted(set(bases) - set(flows["base"]))
-    if unknown:
-        known = ", ".join(sorted(set(flows["base"])))
-        raise InputError(f"--base {', '.join(unknown)}: no flows from it in this year; bases with flows: {known}")
-    return flows[flows["base"].isin(bases)].reset_index(drop=True)
 
 
 class _progress:
@@ -149,6 +118,4 @@ def _print_day(plan: DayPlan, folder: Path) -> None:
         f"{s['rounding']}; empty km {s['km_empty']:,.0f}; {s['litres']:,.0f} litres, {s['kwh']:,.0f} kWh, "
         f"CO2e {s['co2e_kg'] / 1000:,.1f} t (well-to-wheel); routed in {s['seconds']:.0f} s"
     )
-    out.print(
-        f"written to {folder}: routes.csv, trucks.csv, trains.csv, comparison.csv, day.json, gantt.html, day_map.html"
-    )
+    out.print(f"written to {folder}: {', '.join(DAY_FILES)}")

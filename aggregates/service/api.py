@@ -17,7 +17,7 @@ from aggregates.service import jobs, scenarios
 from aggregates.service.answers import Busy
 from aggregates.service.auth import CurrentUser, Db, role
 from aggregates.service.db import Job, User
-from aggregates.service.models import CoverageIn, JobIn, ScenarioRef, SiteIn
+from aggregates.service.models import CoverageIn, DispatchIn, JobIn, ScenarioRef, SiteIn
 from aggregates.viz.gcj02 import gcj02_to_wgs84
 
 router = APIRouter(prefix="/api")
@@ -49,7 +49,13 @@ def _resolved(ref: ScenarioRef, request: Request, where: str, overrides: list[st
 
 @router.post("/jobs", status_code=202, tags=["jobs"])
 def submit(body: JobIn, request: Request, user: Planner, db: Db) -> dict:
-    """Queue a job; the scenario is validated now, so a bad key is a 422 with the CLI's message."""
+    """Queue a job; the scenario is validated now, so a bad key is a 422 with the CLI's message.
+
+    A dispatch job names a published optimize job (``plan``) and the day (``dispatch``); it runs on that plan.
+    """
+    if body.kind == "dispatch":
+        job = queue_dispatch(db, user, body.plan, body.dispatch, request)
+        return {"id": job.id, "status": job.status, "url": f"/api/jobs/{job.id}"}
     refs = body.scenarios if body.kind == "compare" else [body.scenario]
     resolved = [
         _resolved(r, request, f"scenario {i + 1}" if len(refs) > 1 else "scenario", body.overrides)
@@ -61,6 +67,19 @@ def submit(body: JobIn, request: Request, user: Planner, db: Db) -> dict:
         stored["plan_dir"] = str(_published_plan(db, user, body.plan, request)) if body.plan else None
     job = jobs.submit(db, user, body.kind, stored)
     return {"id": job.id, "status": job.status, "url": f"/api/jobs/{job.id}"}
+
+
+def queue_dispatch(db: Session, user: User, plan: str, day: DispatchIn, request: Request) -> Job:
+    """Queue a dispatch of ``day`` of the published plan ``plan`` for ``user``.
+
+    Raises
+    ------
+    InputError
+        When ``plan`` is not a published, done optimize job ``user`` may see.
+    """
+    folder = _published_plan(db, user, plan, request)
+    stored = {"plan": plan, "plan_dir": str(folder), "dispatch": day.model_dump()}
+    return jobs.submit(db, user, "dispatch", stored)
 
 
 def _site(site: SiteIn, years_needed: bool = False) -> dict:

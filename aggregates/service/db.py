@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 
 from aggregates.service.settings import Settings
 
-KINDS = ("optimize", "compare", "pareto", "sensitivity", "tornado", "coverage")
+KINDS = ("optimize", "compare", "pareto", "sensitivity", "tornado", "coverage", "dispatch")
 STATUSES = ("queued", "running", "done", "failed", "cancelled")
 MIGRATIONS = Path(__file__).parent / "migrations"
 

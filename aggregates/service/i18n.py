@@ -127,6 +127,70 @@ STRINGS |= {
 }
 
 
+# --- day dispatch (aggregates/service/web/dispatch.py) ---
+STRINGS |= {
+    "nav_days": {"zh": "调度日", "en": "Day dispatch"},
+    "dispatch_a_day": {"zh": "调度一天", "en": "Dispatch a day"},
+    "dispatch_note": {
+        "zh": "按已发布方案排出一个典型日或高峰日的车辆和列车(与命令 aggregates dispatch 相同),作为计算任务运行。",
+        "en": "Trucks and trains of one typical or peak day of the published plan (as aggregates dispatch makes "
+        "them), run as a job.",
+    },
+    "publish_to_dispatch": {"zh": "发布方案后可调度一天", "en": "Publish the plan to dispatch a day of it"},
+    "days_of_plan": {"zh": "已调度的日子", "en": "Days dispatched"},
+    "no_days": {"zh": "暂无调度日", "en": "No days dispatched yet"},
+    "dispatch_of": {"zh": "方案调度", "en": "dispatch of"},
+    "d_day": {"zh": "日子", "en": "Day"},
+    "d_year": {"zh": "年份", "en": "Year"},
+    "d_bases": {"zh": "只调度这些基地", "en": "Only these bases"},
+    "bases_hint": {
+        "zh": "不选则调度全部基地,并与方案的车队规模比较。",
+        "en": "None ticked: every base, compared with the plan's fleet sizing.",
+    },
+    "d_time_limit_s": {"zh": "每部分求解时间(秒)", "en": "Routing seconds per part"},
+    "limit_hint": {"zh": "默认取情景 dispatch.time_limit_s", "en": "default: the scenario's dispatch.time_limit_s"},
+    "d_truck_cap": {"zh": "车队上限", "en": "Fleet caps"},
+    "d_gantt_depots": {"zh": "甘特图场站数", "en": "Depots in the Gantt chart"},
+    "cap_hint": {
+        "zh": "写作 场站:车型=辆数,如 b-one:diesel=50(车型 diesel 或 bet),逗号分隔;不填则不设上限。",
+        "en": "write <depot>:<truck>=<trucks>, e.g. b-one:diesel=50 (truck diesel or bet), separated by commas; "
+        "none: no cap.",
+    },
+    "queue_day": {"zh": "提交调度任务", "en": "Queue the day"},
+    "day_typical": {"zh": "典型日", "en": "typical day"},
+    "day_peak": {"zh": "高峰日", "en": "peak day"},
+    "day_of": {"zh": "调度日", "en": "Dispatched day"},
+    "the_plan": {"zh": "方案", "en": "plan"},
+    "day_failed": {"zh": "这一天无法调度:", "en": "The day cannot be dispatched:"},
+    "day_waiting": {"zh": "正在计算,本页自动刷新。", "en": "Being dispatched; this page refreshes itself."},
+    "routed_in": {"zh": "求解用时", "en": "Routed in"},
+    "against_sizing": {"zh": "与方案车队规模比较", "en": "Against the plan's fleet sizing"},
+    "on_the_day": {"zh": "当日", "en": "On the day"},
+    "plan_on_day": {"zh": "方案(按当日折算)", "en": "Plan, scaled to the day"},
+    "ratio": {"zh": "倍数", "en": "Ratio"},
+    "day_map": {"zh": "调度日地图", "en": "Map of the day"},
+    "open_map": {"zh": "打开地图", "en": "Open the map"},
+    "open_gantt": {"zh": "打开甘特图", "en": "Open the Gantt chart"},
+    "vs_sizing": {"zh": "方案车队规模", "en": "fleet sizing"},
+    "no_sizing": {"zh": "方案中无此项", "en": "none in the plan's sizing"},
+    "c_loads": {"zh": "车次", "en": "Loads"},
+    "c_bet": {"zh": "换电重卡(出车)", "en": "Electric trucks working"},
+    "c_diesel": {"zh": "柴油重卡(出车)", "en": "Diesel trucks working"},
+    "c_trains": {"zh": "列车", "en": "Trains"},
+    "c_km_empty": {"zh": "空驶公里", "en": "Empty km"},
+    "c_km_loaded": {"zh": "重载公里", "en": "loaded km"},
+    "c_co2e": {"zh": "CO₂e(吨, 油井到车轮)", "en": "CO₂e (t, well-to-wheel)"},
+    "c_swaps": {"zh": "换电次数", "en": "Battery swaps"},
+    "c_swaps_sub": {"zh": "场站 / 途中", "en": "at depots / on the way"},
+    "f_electric_trucks_working": {"zh": "换电重卡出车", "en": "electric trucks working"},
+    "f_diesel_trucks_working": {"zh": "柴油重卡出车", "en": "diesel trucks working"},
+    "f_electric_fleet": {"zh": "换电重卡车队(出勤率 {a})", "en": "electric trucks in fleet (/{a} availability)"},
+    "f_diesel_fleet": {"zh": "柴油重卡车队(出勤率 {a})", "en": "diesel trucks in fleet (/{a} availability)"},
+    "f_loaded_truck_trips_a_day": {"zh": "每日重载车次", "en": "loaded truck trips a day"},
+    "f_trains_a_day": {"zh": "每日列车", "en": "trains a day"},
+}
+
+
 # The stages a job reports (aggregates.pipeline.progress.STAGES and the service's own), as the jobs page shows them.
 STAGE_WORDS: dict[str, dict[str, str]] = {
     "queued": {"zh": "排队中", "en": "queued"},
@@ -138,6 +202,9 @@ STAGE_WORDS: dict[str, dict[str, str]] = {
     "solving": {"zh": "求解中", "en": "solving"},
     "finding the binding limits": {"zh": "查找约束瓶颈", "en": "finding the binding limits"},
     "writing up the plan": {"zh": "整理方案结果", "en": "writing up the plan"},
+    "reading the plan": {"zh": "读取方案", "en": "reading the plan"},
+    "routing trucks": {"zh": "车辆路径求解", "en": "routing trucks"},
+    "drawing the day": {"zh": "绘制甘特图和地图", "en": "drawing the day"},
     "done": {"zh": "完成", "en": "done"},
     "cancelled": {"zh": "已取消", "en": "cancelled"},
 }

@@ -1,7 +1,7 @@
 """What a job does, run in a child process of a worker: the public API, then files written all at once.
 
 Each kind calls the same functions as its command (``optimize``, ``compare``, ``pareto``,
-``sensitivity``, ``tornado``, ``coverage``) and writes its folder through the writers those
+``sensitivity``, ``tornado``, ``coverage``, ``dispatch``) and writes its folder through the writers those
 commands use, which write to a temporary sibling and swap it into place when complete. The
 worker records the job done (with the folder's file list) only after that, so a result is never
 half-published.
@@ -20,9 +20,11 @@ from aggregates.analysis.tradeoffs import json_records, parse_ranges
 from aggregates.errors import AggregatesError
 from aggregates.pipeline import InputCache, Progress, solve
 from aggregates.pipeline.coverage import coverage, coverage_both, write_coverage
+from aggregates.pipeline.day import DayRequest, DispatchedRun, dispatch_run, write_day
 from aggregates.service import scenarios
 from aggregates.service.answers import site_in
 from aggregates.sweep import compare, pareto_front, sensitivity, tornado, write_sweep
+from aggregates.viz.dispatch import GANTT_DEPOTS
 from aggregates.viz.publish import map_options
 
 OnProgress = Callable[[Progress], None]
@@ -46,7 +48,7 @@ def run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress) -> dic
 
 def _run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress, tmp: Path) -> dict:
     overrides = request.get("overrides", [])
-    loaded = [scenarios.load(s["name"], s["text"], overrides, tmp) for s in request["scenarios"]]
+    loaded = [scenarios.load(s["name"], s["text"], overrides, tmp) for s in request.get("scenarios", [])]
     return _KINDS[kind](loaded, request.get("params", {}), request, out_dir, on_progress)
 
 
@@ -143,6 +145,43 @@ def _coverage(loaded, params, request, out_dir, on_progress) -> dict:
     return {"residual_source": report.residual_source, "sites": _rows(report), **extra}
 
 
+def _dispatch(loaded, params, request, out_dir, on_progress) -> dict:
+    """One day of a published plan (``plan_dir``), as ``aggregates dispatch`` makes it; its files written at once."""
+    asked = request["dispatch"]
+    day = DayRequest(
+        day=asked["day"],
+        year=asked.get("year"),
+        bases=tuple(asked.get("bases") or ()),
+        time_limit_s=asked.get("time_limit_s"),
+        truck_cap=asked.get("truck_cap") or {},
+    )
+    on_progress(Progress("reading the plan", 0.02))
+
+    def on_parts(done: int, total: int, label: str) -> None:
+        on_progress(Progress(f"routing trucks: {done} of {total} parts ({label})", 0.05 + 0.85 * done / max(total, 1)))
+
+    dispatched = dispatch_run(request["plan_dir"], day, on_parts)
+    on_progress(Progress("drawing the day", 0.92))
+    gantt = asked.get("gantt_depots", GANTT_DEPOTS)
+    write_day(dispatched, out_dir, gantt_depots=gantt or None, both_langs=True)
+    return day_result(dispatched, request["plan"])
+
+
+def day_result(dispatched: DispatchedRun, plan: str) -> dict:
+    """A dispatched day's figures as a job keeps them: the plan, scenario, ``day.json``'s figures, the comparison."""
+    plan_day = dispatched.day
+    comparison = plan_day.comparison()
+    rows = json.loads(comparison.to_json(orient="records"))  # NaN ratios (nothing planned) become null
+    drawn_in = plan_day.scenario.outputs.lang
+    return {
+        "plan": plan,
+        "scenario": plan_day.scenario.name,
+        "drawn_in": drawn_in,
+        **plan_day.summary(),
+        "comparison": rows,
+    }
+
+
 def _rows(report) -> list[dict]:
     return json.loads(json.dumps([result_dict(r, report.rule) for r in report.results], default=str))
 
@@ -154,4 +193,5 @@ _KINDS = {
     "sensitivity": _sensitivity,
     "tornado": _tornado,
     "coverage": _coverage,
+    "dispatch": _dispatch,
 }

@@ -261,7 +261,9 @@ def _truck_order(truck: str) -> tuple:
     return (head, int(n)) if n.isdigit() else (truck, 0)
 
 
-def write_gantt(day: DayPlan, folder: str | Path, lang: Lang = "zh", limit: int | None = GANTT_DEPOTS) -> Path:
-    """Write ``folder/gantt.html``: the Gantt chart of the day, self-contained."""
+def write_gantt(
+    day: DayPlan, folder: str | Path, lang: Lang = "zh", limit: int | None = GANTT_DEPOTS, name: str = "gantt.html"
+) -> Path:
+    """Write ``folder/<name>`` (``gantt.html``): the Gantt chart of the day, self-contained."""
     title = f"{word('title', lang)}: {day.scenario.name} {day.year}"
-    return write_text(Path(folder) / "gantt.html", chart_page(title, {"gantt": gantt_chart(day, lang, limit)}, lang))
+    return write_text(Path(folder) / name, chart_page(title, {"gantt": gantt_chart(day, lang, limit)}, lang))

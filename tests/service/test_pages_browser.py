@@ -175,3 +175,39 @@ def test_project_team_asks_by_place_name_and_gets_the_sentence(live, chromium, p
         page.click("#ask")
     assert answer.value.status == 403
     me.close()
+
+
+def test_planner_dispatches_a_day_of_a_published_plan_and_an_infeasible_one_says_why(
+    live, chromium, published, tmp_path
+):
+    server, *_ = live
+    me = Session(chromium, server.url, "planner", tmp_path, lang="en")
+    page = me.page
+    me.open(f"/planner/jobs/{published}?lang=en")
+    page.click("#dispatch-link")
+    page.select_option("#d-day", "peak")
+    page.fill("#d-limit", "0.3")
+    me.shot("dispatch-form")
+    page.click("#queue-day")
+    page.wait_for_url(re.compile(r"/planner/jobs"))
+    day = page.locator("#live-jobs tr[data-status=done]", has_text="dispatch").first
+    day.wait_for(timeout=120_000)
+    day.locator("a.result").click()
+    page.wait_for_selector("#cards .card[data-key=loads]")
+    assert "peak day" in page.inner_text("#day-asked")
+    assert int(page.inner_text("#cards .card[data-key=loads] .value").replace(",", "")) > 0
+    assert "fleet sizing" in page.inner_text("#cards .card[data-key=diesel] .sub")
+    assert _leaflet(page.frame_locator("#day-map")) == 1
+    assert page.get_attribute("#gantt-link", "href").endswith("/gantt.en.html")
+    me.shot("dispatch-day")
+    # A cap of one diesel truck at b-one cannot carry its day's loads: the job fails with the reason in numbers.
+    me.open(f"/planner/plans/{published}/dispatch?lang=en")
+    page.fill("#d-caps", "b-one:diesel=1")
+    page.fill("#d-limit", "0.3")
+    page.click("#queue-day")
+    page.wait_for_selector("#live-jobs tr[data-status=failed]", timeout=120_000)
+    assert "the fleet cap is 1" in page.inner_text("#live-jobs tr[data-status=failed]")
+    page.locator("#live-jobs tr[data-status=failed] a.result").first.click()
+    assert "b-one needs at least" in page.inner_text("#day-error")
+    me.shot("dispatch-infeasible")
+    me.close()

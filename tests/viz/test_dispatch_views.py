@@ -9,11 +9,12 @@ from dataclasses import replace
 import geopandas as gpd
 import pandas as pd
 import pytest
+from probe import probe
 from shapely.geometry import LineString
 
 from aggregates.dispatch import day_basis, dispatch_day
 from aggregates.viz.dispatch import busiest_depots, gantt_chart, gantt_data, write_gantt
-from aggregates.viz.maps.day import day_routes, route_lines, write_day_map
+from aggregates.viz.maps.day import day_routes, route_lines, under_way, write_day_map
 from aggregates.viz.maps.options import MapOptions
 from tests.dispatch.days import flow, flows, scenario
 
@@ -130,3 +131,54 @@ def test_a_day_without_places_draws_an_empty_map_that_says_why(day, tmp_path):
     bare = replace(day, places=pd.DataFrame())
     page = write_day_map(bare, tmp_path).read_text("utf-8")
     assert "6 条线路缺少坐标" in page
+
+
+def test_trucks_under_way_are_counted_per_route_step_and_phase(day):
+    # Two trips on b-x -> d-a (unloading takes 30 min): one leaves at 0, unloads at 90 and is back at 170;
+    # one leaves at 1400, runs past the day's end (the day repeats) and unloads at 1490 (50 of tomorrow).
+    # At 30-min steps: loaded 0-89 -> 0, 30, 60; unloading 90-119 -> 90; empty 120-169 -> 120, 150; and
+    # loaded 1400-1489 -> 1410, 0, 30; unloading 1490-1519 -> 60; empty 1520-1569 -> 90, 120.
+    row = day.trips[day.trips["node"] == "d-a"].iloc[0]
+    trips = pd.DataFrame([row, row]).assign(start_min=[0, 1400], unload_min=[90, 1490], back_min=[170, 1570])
+    two = replace(day, trips=trips.reset_index(drop=True))
+    counts = under_way(two, day_routes(two))
+    assert counts.shape == (1, 48, 3) and day.scenario.fleet.truck_unload_minutes == 30
+    by_minute = {30 * k: tuple(counts[0, k]) for k in range(48) if counts[0, k].any()}
+    assert by_minute == {
+        0: (2, 0, 0),
+        30: (2, 0, 0),
+        60: (1, 1, 0),
+        90: (0, 1, 1),
+        120: (0, 0, 2),
+        150: (0, 0, 1),
+        1410: (1, 0, 0),
+    }
+
+
+def test_every_trip_is_under_way_at_the_steps_of_its_time(day):
+    counts = under_way(day, day_routes(day))
+    t = day.trips
+    # A trip is counted once at each step from its start (rounded up to a step) until it is back.
+    spans = zip(t["start_min"], t["back_min"], strict=True)
+    assert counts.sum() == sum(len(range(-(-int(a) // 30) * 30, int(b), 30)) for a, b in spans)
+
+
+@pytest.mark.slow  # headless Chromium: ~3 s
+def test_the_time_slider_changes_what_the_map_shows(day, tmp_path, renderer):
+    page = write_day_map(day, tmp_path, options=MapOptions(lang="en"))
+    script = """() => {
+      const box = document.getElementById('agg-clock'), slider = document.getElementById('agg-time');
+      const seen = k => { slider.value = k; slider.dispatchEvent(new Event('input'));
+        return [box.dataset.shown, box.dataset.trucks, document.getElementById('agg-time-label').textContent,
+                document.querySelectorAll('.leaflet-overlay-pane path').length]; };
+      return [box.dataset.step, seen(0), seen(14), seen(40)];
+    }"""
+    (initial, *seen), requests = probe(renderer, page, script, ready="document.getElementById('agg-clock')")
+    assert requests == []
+    counts = under_way(day, day_routes(day))
+    at = lambda k: (int((counts[:, k].sum(axis=1) > 0).sum()), int(counts[:, k].sum()))  # noqa: E731
+    assert int(initial) == int(counts.sum(axis=(0, 2)).argmax())  # opens at the busiest step
+    for (shown, trucks, _, _), k in zip(seen, (0, 14, 40), strict=True):
+        assert (int(shown), int(trucks)) == at(k)
+    assert seen[0][2].startswith("07:00: ") and seen[1][2].startswith("14:00: ") and seen[2][2].startswith("03:00: ")
+    assert at(0) != at(14) and seen[0][3] != seen[1][3]  # other routes drawn: the map changed

@@ -3,7 +3,9 @@
 (function () {
   const table = document.getElementById('live-jobs');
   const words = JSON.parse(table.dataset.words), stages = JSON.parse(table.dataset.stages || '{}');
-  const stageText = s => stages[s] || (s.startsWith('solving') ? stages.solving || s : s);
+  const prefix = s => Object.keys(stages).find(k => s.startsWith(k + ':'));  // "routing trucks: 2 of 5 parts"
+  const stageText = s => stages[s] || (s.startsWith('solving') ? stages.solving || s
+                                       : prefix(s) ? stages[prefix(s)] + s.slice(prefix(s).length) : s);
   const lang = table.dataset.lang, me = table.dataset.me;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const seconds = s => s == null ? '' : (s < 90 ? Math.round(s) + ' s' : Math.round(s / 60) + ' min');
@@ -31,8 +33,11 @@
     if (job.status === 'done') {
       const a = document.createElement('a'); a.href = '/planner/jobs/' + job.id + '?lang=' + lang; a.textContent = words.result;
       a.className = 'result'; acts.append(a, ' ');
-      if (mine && job.kind === 'optimize' && !job.published) acts.appendChild(act(words.publish, 'POST', '/api/jobs/' + job.id + '/publish'));
+      if (mine && (job.kind === 'optimize' || job.kind === 'dispatch') && !job.published) acts.appendChild(act(words.publish, 'POST', '/api/jobs/' + job.id + '/publish'));
       if (job.published) acts.append(words.published);
+    } else if (job.status === 'failed' && job.kind === 'dispatch') {
+      const a = document.createElement('a'); a.href = '/days/' + job.id + '?lang=' + lang; a.textContent = words.result;
+      a.className = 'result'; acts.append(a);
     }
     return tr;
   }

@@ -23,6 +23,7 @@ from aggregates.service.web.common import (
     run_of,
     visible_job,
 )
+from aggregates.service.web.dispatch import plan_days
 from aggregates.viz.report import report_html
 
 router = APIRouter(prefix="/official", include_in_schema=False)
@@ -57,6 +58,7 @@ def plan_page(job_id: str, request: Request, user: Official, db: Db, year: int |
     context["map_url"] = f"/api/jobs/{job.id}/files/{views.map_name(run, here)}"
     context["script"] = views.chart_script({"chart-supply": context["matrix_chart"]})
     files = views.downloads(job, files_of(job))
+    context["days"] = [d for d in plan_days(db, user, job) if d.job.published and d.job.status == "done"]
     return page(request, "official_plan.html", user, job=job, heading=plan_name(job), files=files, **context)
 
 

@@ -19,7 +19,7 @@ from aggregates.service import jobs, scenarios
 from aggregates.service.auth import Db
 from aggregates.service.db import User
 from aggregates.service.i18n import stage_words
-from aggregates.service.web import views
+from aggregates.service.web import dispatch, views
 from aggregates.service.web.common import (
     field,
     files_of,
@@ -109,8 +109,11 @@ def job_list(request: Request, user: Planner) -> Response:
 
 @router.get("/jobs/{job_id}")
 def result_page(job_id: str, request: Request, user: Planner, db: Db, year: int | None = None) -> Response:
-    """A job's result: KPI cards, map, charts and tables of an optimize job; every job's files to download."""
+    """A job's result: KPI cards, map, charts and tables of an optimize job (and the days dispatched from it);
+    a dispatch job's day (:func:`aggregates.service.web.dispatch.render_day`); every job's files to download."""
     job = visible_job(db, user, job_id, kind=None)
+    if job.kind == dispatch.KIND:
+        return dispatch.render_day(request, user, job)
     here, files = lang(request), files_of(job)
     context = {
         "job": job,
@@ -124,6 +127,7 @@ def result_page(job_id: str, request: Request, user: Planner, db: Db, year: int 
         context |= view | views.charts_view(run, here, view["year"]) | views.matrix_view(run, here, view["year"])
         context["map_url"] = f"/api/jobs/{job.id}/files/{views.map_name(run, here)}"
         context["script"] = views.chart_script({**context["charts"], "chart-supply": context["matrix_chart"]})
+        context["days"] = dispatch.plan_days(db, user, job)
     elif job.kind == "coverage" and job.status == "done":
         result = json.loads(job.result)
         context["sentences"] = [s["answer"]["sentence"][here] for s in result.get("sites", []) if "answer" in s]

@@ -4,21 +4,26 @@ A route is a depot and a destination with the loads of the day on it: direct hau
 market, first miles from a base to its loading yard, last miles from an unloading yard to a market.
 Routes follow the plan's route geometry (the flow's line, cut at the rail yards for first and last
 miles) when the run's map layers are given, otherwise they are drawn straight and dashed, and the
-legend says so. One layer holds the whole day; one layer per three hours (by unloading time, clock
-time) shows when the loads arrive, switched in the layer control. Chinese by default; with no
-basemap tiles the region's roads and towns are drawn as the basemap, and nothing is fetched.
+legend says so. One layer holds the whole day; a time slider (30-minute steps over the dispatch day, clock
+time, with a play button) shows on each route the trucks under way at that time: loaded on the road or
+waiting, unloading, or returning empty; one layer per three hours (by unloading time) shows when the
+loads arrive, switched in the layer control. The slider is a small inline script driving Leaflet layers
+(the map embeds its scripts; nothing is fetched). Chinese by default; with no basemap tiles the region's
+roads and towns are drawn as the basemap.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
-from branca.element import Element
+from branca.element import Element, MacroElement, Template
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
     from aggregates.viz.layers import MapLayers
 
 BAND_HOURS = 3
+STEP_MINUTES = 30  # the time slider's step
+PHASES = ("loaded", "unloading", "empty")
 LEG_COLOURS = {"direct": "#d9822b", "first_mile": "#5b8fd1", "last_mile": "#1f5fa8"}
 TYPE_COLOURS = {"bet": "#2a9d5c", "diesel": "#d9822b"}
 MAX_WEIGHT = 12.0
@@ -65,6 +72,17 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "straight_note": ("{n} 条线路无几何, 以直线表示", "{n} routes have no geometry and are drawn straight"),
     "missing": ("{n} 条线路缺少坐标, 未绘制", "{n} routes not drawn: no coordinates"),
+    "at_time": ("滑块时刻在途车辆", "trucks under way at the slider's time"),
+    "play": ("播放", "play"),
+    "pause": ("暂停", "pause"),
+    "clock": (
+        "{t}: {loaded} 辆重载在途或等待, {unloading} 辆卸货中, {empty} 辆空车返回",
+        "{t}: {loaded} trucks loaded on the road or waiting, {unloading} unloading, {empty} returning empty",
+    ),
+    "loaded": ("重载在途/等待", "loaded on the road / waiting"),
+    "unloading": ("卸货中", "unloading"),
+    "empty": ("空车返回", "returning empty"),
+    "slider_note": ("拖动滑块查看各时刻线路上的车辆", "move the slider to see the trucks on each route at that time"),
     "bet": ("换电重卡", "electric truck"),
     "diesel": ("柴油重卡", "diesel truck"),
 }
@@ -97,6 +115,36 @@ def day_routes(day: DayPlan) -> pd.DataFrame:
     for i in range(bands):
         out[f"b{i}"] = per.get(i, 0)
     return out.reset_index()[columns]
+
+
+def slider_steps(day: DayPlan) -> list[int]:
+    """The time slider's steps: minutes after the day's start, every ``STEP_MINUTES`` through the day."""
+    return list(range(0, 1440, STEP_MINUTES))
+
+
+def under_way(day: DayPlan, routes: pd.DataFrame) -> np.ndarray:
+    """Trucks on each route at each slider step, by phase: ``[route, step, phase]`` with phases :data:`PHASES`.
+
+    A trip is loaded from its start until its unloading starts (driving, or waiting for the window), unloading
+    for ``fleet.truck_unload_minutes``, then empty until it is back. The day repeats, so a trip that runs past
+    the day's end is counted at the start of the day as well.
+    """
+    steps = np.asarray(slider_steps(day), dtype=float)
+    counts = np.zeros((len(routes), len(steps), len(PHASES)), dtype=int)
+    t = day.trips
+    if not len(t) or not len(routes):
+        return counts
+    index = {key: i for i, key in enumerate(zip(routes["depot"], routes["leg"], routes["node"], strict=True))}
+    rows = np.array([index[k] for k in zip(t["depot"], t["leg"], t["node"], strict=True)])
+    unload = float(day.scenario.fleet.truck_unload_minutes)
+    starts = t["start_min"].to_numpy(float)
+    unloads = t["unload_min"].to_numpy(float)
+    ends = np.minimum(unloads + unload, t["back_min"].to_numpy(float))
+    phases = ((starts, unloads), (unloads, ends), (ends, t["back_min"].to_numpy(float)))
+    for p, (a, b) in enumerate(phases):
+        inside = ((steps[None, :] - a[:, None]) % 1440) < (b - a)[:, None]  # trips x steps, wrapping the day
+        np.add.at(counts[:, :, p], rows, inside.astype(int))
+    return counts
 
 
 def route_lines(
@@ -189,6 +237,7 @@ def day_map(day: DayPlan, layers: MapLayers | None = None, options: MapOptions |
     lines = route_lines(day, routes, layers.flows if layers is not None else None)
     top = max([1, *routes["loads"]]) if len(routes) else 1
     whole = lib.FeatureGroup(name=_w("all_day", lang)).add_to(m)
+    at_time = lib.FeatureGroup(name=_w("at_time", lang)).add_to(m)
     bands = []
     for i in range(24 // BAND_HOURS):
         a, b = i * BAND_HOURS, (i + 1) * BAND_HOURS
@@ -201,13 +250,14 @@ def day_map(day: DayPlan, layers: MapLayers | None = None, options: MapOptions |
         coords = [(round(y, 5), round(x, 5)) for x, y in project(line).coords]
         drawn += coords
         tip = _tip(r, along, lang)
-        _polyline(lib, coords, r.leg, r.loads, top, along, tip).add_to(whole)
+        _polyline(lib, coords, r.leg, r.loads, top, along, tip, opacity=0.35).add_to(whole)
         for i, group in enumerate(bands):
             n = int(getattr(r, f"b{i}"))
             if n:
                 _polyline(lib, coords, r.leg, n, top, along, tip).add_to(group)
     _depots(lib, day, project, lang).add_to(m)
     lib.LayerControl(collapsed=False, position="topright").add_to(m)
+    _add_slider(m, at_time, day, routes, lines, project, lang)
     straight = sum(1 for line, along in lines if line is not None and not along)
     missing = sum(1 for line, _ in lines if line is None)
     m.get_root().html.add_child(Element(_title(day, lang, straight, missing)))
@@ -221,12 +271,105 @@ def day_map(day: DayPlan, layers: MapLayers | None = None, options: MapOptions |
     return m
 
 
-def _polyline(lib, coords, leg: str, loads: int, top: int, along: bool, tip: str):
+def _polyline(lib, coords, leg: str, loads: int, top: int, along: bool, tip: str, opacity: float = 0.8):
     weight = round(2.0 + (MAX_WEIGHT - 2.0) * math.sqrt(loads / top), 1)
     dash = None if along else "8 6"
     return lib.PolyLine(
-        coords, color=LEG_COLOURS.get(leg, "#777"), weight=weight, opacity=0.8, dash_array=dash, tooltip=tip
+        coords, color=LEG_COLOURS.get(leg, "#777"), weight=weight, opacity=opacity, dash_array=dash, tooltip=tip
     )
+
+
+class _Clock(MacroElement):
+    """The time slider's script, rendered after the map's layers (it fills the ``at_time`` group)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.script }}{% endmacro %}")
+
+    def __init__(self, script: str) -> None:
+        super().__init__()
+        self._name = "DayClock"
+        self.script = script
+
+
+def _add_slider(m, group, day: DayPlan, routes: pd.DataFrame, lines: list, project: Callable, lang: Lang) -> None:
+    """The time slider box (slider, play button, clock line) and its script drawing ``group`` at each step."""
+    counts = under_way(day, routes)
+    start = day.scenario.dispatch.day_start_hour * 60
+    labels = [f"{int((start + s) // 60) % 24:02d}:{int(start + s) % 60:02d}" for s in slider_steps(day)]
+    drawn = []
+    for i, (r, (line, along)) in enumerate(zip(routes.itertuples(index=False), lines, strict=True)):
+        if line is None:
+            continue
+        coords = [(round(y, 5), round(x, 5)) for x, y in project(line).coords]
+        head = f"{html.escape(str(r.depot))} → {html.escape(str(r.node))} · {html.escape(_w(r.leg, lang))}"
+        drawn.append(
+            {
+                "c": coords,
+                "colour": LEG_COLOURS.get(r.leg, "#777"),
+                "dash": None if along else "8 6",
+                "head": head,
+                "n": counts[i].tolist(),
+            }
+        )
+    totals = counts.sum(axis=(0, 2))
+    data = {
+        "labels": labels,
+        "routes": drawn,
+        "top": int(max(1, counts.sum(axis=2).max(initial=0))),
+        "initial": int(np.argmax(totals)) if len(totals) else 0,
+        "weight": MAX_WEIGHT,
+        "words": {k: _w(k, lang) for k in ("clock", *PHASES, "play", "pause")},
+    }
+    payload = json.dumps(data, ensure_ascii=True).replace("</", "<\\/")
+    m.get_root().html.add_child(Element(_slider_box(lang, len(labels))))
+    _Clock(_SLIDER_JS.replace("__DATA__", payload).replace("__GROUP__", group.get_name())).add_to(m)
+
+
+def _slider_box(lang: Lang, steps: int) -> str:
+    return (
+        '<div class="agg-box agg-clock" id="agg-clock" style="bottom:48px;left:10px;max-width:min(620px,60vw)">'
+        f'<button type="button" id="agg-play" title="{html.escape(_w("play", lang))}">▶</button> '
+        f'<input type="range" id="agg-time" min="0" max="{steps - 1}" step="1" value="0" style="width:min(420px,40vw);'
+        f'vertical-align:middle" aria-label="{html.escape(_w("slider_note", lang))}">'
+        '<div id="agg-time-label" style="margin-top:3px;font-variant-numeric:tabular-nums"></div></div>'
+    )
+
+
+# Draws the routes of the slider's step into the "at the slider's time" group: width by the trucks on the
+# route, a tooltip with them by phase; the box's data-shown counts the routes drawn (for the tests).
+_SLIDER_JS = r"""
+(function () {
+  const D = __DATA__, group = __GROUP__;
+  const box = document.getElementById('agg-clock'), slider = document.getElementById('agg-time');
+  const label = document.getElementById('agg-time-label'), play = document.getElementById('agg-play');
+  const lines = D.routes.map(r => L.polyline(r.c, {color: r.colour, dashArray: r.dash, opacity: 0.95}).bindTooltip(''));
+  const fmt = (t, v) => t.replace(/\{(\w+)\}/g, (_, k) => v[k]);
+  function show(k) {
+    const sum = [0, 0, 0];
+    let shown = 0;
+    D.routes.forEach((r, i) => {
+      const n = r.n[k], on = n[0] + n[1] + n[2];
+      n.forEach((x, p) => { sum[p] += x; });
+      if (!on) { group.removeLayer(lines[i]); return; }
+      shown += 1;
+      lines[i].setStyle({weight: 2 + (D.weight - 2) * Math.sqrt(on / D.top)});
+      lines[i].setTooltipContent(r.head + '<br>' + D.words.loaded + ': ' + n[0] + '<br>' + D.words.unloading + ': '
+        + n[1] + '<br>' + D.words.empty + ': ' + n[2]);
+      group.addLayer(lines[i]);
+    });
+    slider.value = k;
+    label.textContent = fmt(D.words.clock, {t: D.labels[k], loaded: sum[0], unloading: sum[1], empty: sum[2]});
+    box.dataset.step = k; box.dataset.shown = shown; box.dataset.trucks = sum[0] + sum[1] + sum[2];
+  }
+  slider.addEventListener('input', () => show(+slider.value));
+  let timer = null;
+  play.addEventListener('click', () => {
+    if (timer) { clearInterval(timer); timer = null; play.textContent = '▶'; play.title = D.words.play; return; }
+    play.textContent = '❚❚'; play.title = D.words.pause;
+    timer = setInterval(() => show((+slider.value + 1) % D.labels.length), 700);
+  });
+  show(D.initial);
+})();
+"""
 
 
 def _tip(r, along: bool, lang: Lang) -> str:
@@ -275,7 +418,8 @@ def _title(day: DayPlan, lang: Lang, straight: int, missing: int) -> str:
     s = day.summary()
     head = f"{_w('title', lang)}: {day.scenario.name}, {day.year} {_w(day.basis.day, lang)}"
     lines = [
-        _w("summary", lang).format(loads=f"{s['loads']:,}", trucks=f"{s['trucks']:,}", trains=s["trains"], h=BAND_HOURS)
+        _w("summary", lang).format(loads=f"{s['loads']:,}", trucks=f"{s['trucks']:,}", trains=s["trains"], h=BAND_HOURS),
+        _w("slider_note", lang),
     ]
     if straight:
         lines.append(_w("straight_note", lang).format(n=straight))
@@ -299,7 +443,12 @@ def _legend(lang: Lang, straight: bool) -> str:
 
 
 def write_day_map(
-    day: DayPlan, folder: str | Path, layers: MapLayers | None = None, options: MapOptions | None = None
+    day: DayPlan,
+    folder: str | Path,
+    layers: MapLayers | None = None,
+    options: MapOptions | None = None,
+    name: str = "day_map.html",
 ) -> Path:
-    """Write ``folder/day_map.html``: the map of the day, scripts embedded unless the options ask for a CDN."""
-    return save_html(day_map(day, layers, options), Path(folder) / "day_map.html")
+    """Write ``folder/<name>`` (``day_map.html``): the map of the day, scripts embedded unless the options ask
+    for a CDN."""
+    return save_html(day_map(day, layers, options), Path(folder) / name)
