@@ -72,6 +72,14 @@ ClusterOpt = Annotated[
         show_default=False,
     ),
 ]
+RebuildOpt = Annotated[
+    bool,
+    typer.Option(
+        "--rebuild",
+        help="Baseline timing: every solve reads the region and builds its network and model anew, without "
+        "the warm start from the first solve.",
+    ),
+]
 YearOpt = Annotated[int | None, typer.Option(help="Year planned and reported (default: first year with a target).")]
 SingleYearOpt = Annotated[
     bool, typer.Option("--single-year", help="Plan only that year (about 10x faster) instead of the whole horizon.")

@@ -14,6 +14,7 @@ from aggregates.cli.app import (
     ClusterOpt,
     ConfigArg,
     JsonOpt,
+    RebuildOpt,
     SetOpt,
     SingleYearOpt,
     VerboseOpt,
@@ -78,6 +79,7 @@ def pareto(
     ] = None,
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
+    rebuild: RebuildOpt = False,
     set_: SetOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -96,6 +98,7 @@ def pareto(
             workers=workers,
             on_done=on_done,
             cluster=cluster,
+            rebuild=rebuild,
         )
     write_sweep(folder, pareto=front, lang=scenario.outputs.lang)
     if json_:
@@ -159,6 +162,7 @@ def sensitivity(
     ] = None,
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
+    rebuild: RebuildOpt = False,
     set_: SetOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -177,6 +181,7 @@ def sensitivity(
             workers=workers,
             on_done=on_done,
             cluster=cluster,
+            rebuild=rebuild,
         )
     write_sweep(folder, sensitivity=rows, lang=scenario.outputs.lang)
     if json_:
@@ -237,6 +242,7 @@ def tornado(
     ] = None,
     workers: WorkersOpt = None,
     cluster: ClusterOpt = None,
+    rebuild: RebuildOpt = False,
     set_: SetOpt = None,
     json_: JsonOpt = False,
     verbose: VerboseOpt = False,
@@ -255,6 +261,7 @@ def tornado(
             workers=workers,
             on_done=on_done,
             cluster=cluster,
+            rebuild=rebuild,
         )
     write_sweep(folder, tornado=rows, lang=scenario.outputs.lang)
     if json_:

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from ortools.math_opt import model_pb2, result_pb2, rpc_pb2
+from ortools.math_opt import model_parameters_pb2, model_pb2, result_pb2, rpc_pb2
 from ortools.math_opt.python import mathopt
 from ortools.math_opt.python.errors import status_proto_to_exception
 
@@ -120,12 +120,17 @@ class SolverProcess:
         solver_type: mathopt.SolverType,
         params: mathopt.SolveParameters,
         on_log: Callable[[Sequence[str]], None] | None = None,
+        model_params: model_parameters_pb2.ModelSolveParametersProto | None = None,
     ) -> result_pb2.SolveResultProto:
-        """Solve a ``ModelProto`` in the child; the solver's ``SolveResultProto`` (see :meth:`solve`)."""
+        """Solve a ``ModelProto`` in the child; the solver's ``SolveResultProto`` (see :meth:`solve`).
+
+        ``model_params`` carries what is said of this model's variables, e.g. a solution hint (a warm start).
+        """
         request = [
             f"{solver_type.value} {int(on_log is not None)}".encode(),
             model.SerializeToString(),
             params.to_proto().SerializeToString(),
+            model_params.SerializeToString() if model_params is not None else b"",
         ]
         try:
             for blob in request:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ortools.math_opt import result_pb2, solution_pb2
+from ortools.math_opt import model_parameters_pb2, result_pb2, solution_pb2
 from ortools.math_opt.python import mathopt
 
 from aggregates.files import write_text
@@ -158,6 +158,7 @@ class Solution:
     quarry_year: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     quarry_flow: np.ndarray = field(default_factory=lambda: np.zeros(0))
     periods: PeriodSolution | None = None  # per (year, period) detail; None without periods
+    values: np.ndarray | None = None  # the solver's value of each model variable: a warm start for a variant
 
     @property
     def has_plan(self) -> bool:
@@ -338,6 +339,7 @@ def solve(
     elastic_penalty: float | None = None,
     on_log: Callable[[str], None] | None = None,
     export_model: str | Path | None = None,
+    hint: np.ndarray | None = None,
 ) -> Solution:
     """Build the MILP of ``problem`` and solve it.
 
@@ -358,6 +360,10 @@ def solve(
     export_model
         Write the MILP, exactly as the solver receives it, to this file in free MPS format
         (written atomically, while the solver runs in its child process).
+    hint
+        A warm start: :attr:`Solution.values` of a solve of a model with the same variables (a
+        variant with other prices, caps or right-hand sides). The solver starts from it where it is
+        feasible; a hint of another length is ignored.
 
     Returns
     -------
@@ -378,7 +384,8 @@ def solve(
         try:
             callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
             t0 = time.perf_counter()
-            raw = process.solve_proto(built.proto, SOLVERS[settings.solver], _params(settings), callback)
+            warm = _hint(hint, built.n_variables)
+            raw = process.solve_proto(built.proto, SOLVERS[settings.solver], _params(settings), callback, warm)
             result = Answer.read(raw, built.n_variables, built.n_rows)
             solve_s = time.perf_counter() - t0
         finally:
@@ -391,6 +398,19 @@ def solve(
             return Solution(status, detail, float("nan"), float("nan"), float("inf"), build_s, solve_s, size=size)
         duals = _duals(pb, built, result, settings, process) if settings.shadow_prices else None
     return _read_solution(pb, built, result, status, detail, (build_s, solve_s), size, duals)
+
+
+def _hint(values: np.ndarray | None, n_variables: int) -> model_parameters_pb2.ModelSolveParametersProto | None:
+    """A solution hint of every variable, or None without one (or with one of another model)."""
+    if values is None or len(values) != n_variables:
+        if values is not None:
+            log.info("warm start ignored: %d values for %d variables", len(values), n_variables)
+        return None
+    params = model_parameters_pb2.ModelSolveParametersProto()
+    hint = params.solution_hints.add()
+    hint.variable_values.ids.extend(range(n_variables))
+    hint.variable_values.values.extend(np.asarray(values, float).tolist())
+    return params
 
 
 class _Export:
@@ -459,6 +479,7 @@ def _read_solution(pb, built: Built, result: Answer, status, detail, seconds, si
         quarry_year=quarry[2],
         quarry_flow=quarry[3],
         periods=periods,
+        values=values,
     )
 
 

@@ -46,13 +46,13 @@ def read_frame(stream: BinaryIO) -> tuple[bytes, bytes] | None:
 def _read_requests(stdin: BinaryIO, requests: queue.SimpleQueue) -> None:
     """Queue each request; exit the process when the parent closes the pipe."""
     while True:
-        frames = [read_frame(stdin) for _ in range(3)]
+        frames = [read_frame(stdin) for _ in range(4)]
         if any(frame is None for frame in frames):
             os._exit(0)  # the parent is done, or gone: stop at once, whatever is running
         requests.put([payload for _kind, payload in frames])
 
 
-def _solve(header: bytes, model: bytes, params: bytes, send) -> None:
+def _solve(header: bytes, model: bytes, params: bytes, model_params: bytes, send) -> None:
     solver_type, wants_log = (int(word) for word in header.split())
 
     def on_log(lines: Sequence[str]) -> None:
@@ -64,7 +64,7 @@ def _solve(header: bytes, model: bytes, params: bytes, send) -> None:
             solver_type,
             parameters_pb2.SolverInitializerProto(),
             parameters_pb2.SolveParametersProto.FromString(params),
-            model_parameters_pb2.ModelSolveParametersProto(),
+            model_parameters_pb2.ModelSolveParametersProto.FromString(model_params),
             on_log if wants_log else None,
             callback_pb2.CallbackRegistrationProto(),
             None,

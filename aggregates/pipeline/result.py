@@ -6,9 +6,11 @@ and analysis read from it; :func:`read_run` gives the same type back from a run 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+
+import numpy as np
 
 from aggregates.config import Scenario
 from aggregates.data.region import Region
@@ -34,6 +36,9 @@ class Result:
         What the plan was made from (``None`` for a result read from a run folder).
     folder
         The run folder it was read from, if any.
+    warm_start
+        The solver's value of every model variable (``None`` for a result read from a run folder):
+        pass it to :func:`aggregates.solve` for a variant of the same model, to start from this plan.
     """
 
     plan: Plan
@@ -42,6 +47,7 @@ class Result:
     instance: Instance | None = None
     folder: Path | None = None
     stored_layers: MapLayers | None = None
+    warm_start: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def scenario(self) -> Scenario:

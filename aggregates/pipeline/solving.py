@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.errors import InfeasibleError
@@ -33,6 +35,7 @@ def solve(
     on_progress: Callable[[Progress], None] | None = None,
     cache: InputCache | None = None,
     export_model: str | Path | None = None,
+    warm_start: np.ndarray | None = None,
 ) -> Result:
     """Plan a scenario: which bases to run at which level, who supplies whom by which chain.
 
@@ -50,6 +53,9 @@ def solve(
         Regions, networks and route options to reuse (sweeps pass one per process).
     export_model
         Write the MILP, exactly as the solver receives it, to this file (free MPS).
+    warm_start
+        :attr:`Result.warm_start` of a solve of the same model with other prices, caps or
+        right-hand sides (a sweep's first variant): the solver starts from it where it is feasible.
 
     Returns
     -------
@@ -69,10 +75,12 @@ def solve(
     instance = ready.instance
     report.stage(f"solving with {scenario.solver.name}", "solving")
     settings = solver_settings(scenario)
-    solution = solve_problem(instance.problem, settings, on_log=report.solver_line, export_model=export_model)
+    solution = solve_problem(
+        instance.problem, settings, on_log=report.solver_line, export_model=export_model, hint=warm_start
+    )
     _check_solution(instance, solution, settings, report)
     report.stage("writing up the plan")
-    result = Result(make_plan(instance, solution), ready.region, ready.network, instance)
+    result = Result(make_plan(instance, solution), ready.region, ready.network, instance, warm_start=solution.values)
     report.stage("done")
     return result
 

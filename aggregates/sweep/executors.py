@@ -12,8 +12,10 @@ import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
+
+import numpy as np
 
 from aggregates.analysis.tradeoffs import empty_row, summarise
 from aggregates.config import Scenario
@@ -30,11 +32,21 @@ class Variant:
     """One solve of a sweep: a scenario (the base with a few values changed), a label, and the year reported.
 
     Picklable, so it travels to worker processes (or cluster workers) as it is.
+
+    Attributes
+    ----------
+    warm_start
+        The solver's values of a solve of the same model (the sweep's first variant): the solve starts there.
+    rebuild
+        The baseline: read the region, build the network and the model anew, no warm start, shadow prices as
+        the scenario says (the row is the same; only the time differs).
     """
 
     label: str
     scenario: Scenario
     year: int
+    warm_start: np.ndarray | None = field(default=None, repr=False, compare=False)
+    rebuild: bool = False
 
 
 @functools.cache
@@ -53,14 +65,29 @@ def solve_variant(variant: Variant) -> dict:
 
     A variant with no plan gives a row with status ``infeasible`` and the reasons in ``message``.
     """
+    return solve_variant_keeping_start(variant)[0]
+
+
+def solve_variant_keeping_start(variant: Variant) -> tuple[dict, np.ndarray | None]:
+    """:func:`solve_variant`, and the solver's values of its plan: the warm start of the variants after it."""
     started = time.perf_counter()
+    scenario = variant.scenario if variant.rebuild else _row_only(variant.scenario, variant.year)
+    cache = InputCache() if variant.rebuild else process_cache()
     try:
-        result = solve(variant.scenario, cache=process_cache())
+        result = solve(scenario, cache=cache, warm_start=variant.warm_start)
     except InfeasibleError as exc:
-        row = empty_row(variant.year, exc.message)
+        row, start = empty_row(variant.year, exc.message), None
     else:
-        row = summarise(result.plan, variant.year)
-    return {**row, "seconds": round(time.perf_counter() - started, 2)}
+        row, start = summarise(result.plan, variant.year), result.warm_start
+    return {**row, "seconds": round(time.perf_counter() - started, 2)}, start
+
+
+def _row_only(scenario: Scenario, year: int) -> Scenario:
+    """The scenario as a sweep row needs it: the LP re-solve for shadow prices only where the row shows one
+    (the emissions cap's, in a year with a cap)."""
+    if not scenario.solver.shadow_prices or scenario.policies.emissions_cap(year) is not None:
+        return scenario
+    return scenario.with_values({"solver.shadow_prices": False})
 
 
 @contextmanager
@@ -121,8 +148,12 @@ def run_variants(
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
     cluster: str | None = None,
+    rebuild: bool = False,
 ) -> list[dict]:
     """Solve variants, ``workers`` at a time, and return their rows in the order given.
+
+    The first variant is solved first; the others start from its plan (a warm start), so every
+    variant's row is the same whatever the number of workers.
 
     Parameters
     ----------
@@ -135,6 +166,29 @@ def run_variants(
         Called with (variants done, variants in all) as each finishes (progress displays).
     cluster
         A Dask cluster to solve on (:func:`worker_pool`); the first variant's inputs are sent to it.
+    rebuild
+        The baseline: each variant reads the region and builds its network and model anew, with no warm start.
     """
-    with worker_pool(workers, len(variants), cluster=cluster, scenarios=[v.scenario for v in variants[:1]]) as pool:
-        return map_in_order(pool, solve_variant, variants, on_done)
+    if rebuild:
+        with worker_pool(workers, len(variants), cluster=cluster) as pool:
+            return map_in_order(pool, solve_variant, [replace(v, rebuild=True) for v in variants], on_done)
+    scenarios = [v.scenario for v in variants[:1]]
+    with worker_pool(workers, len(variants), cluster=cluster, scenarios=scenarios) as pool:
+        return warm_started(pool, variants, on_done)
+
+
+def warm_started(pool: DaskPool | None, variants: Sequence[Variant], on_done=None, starts: int = 1) -> list[dict]:
+    """Rows of ``variants``: the first ``starts`` solved, then the rest from the first one's plan."""
+    total = len(variants)
+    first = map_in_order(pool, solve_variant_keeping_start, variants[:starts], _shifted(on_done, 0, total))
+    start = first[0][1]
+    rest = [replace(v, warm_start=start) for v in variants[starts:]]
+    rows = map_in_order(pool, solve_variant, rest, _shifted(on_done, starts, total))
+    return [row for row, _start in first] + rows
+
+
+def _shifted(on_done: Callable[[int, int], None] | None, before: int, total: int):
+    """Progress of a batch as progress of the whole sweep (``before`` done already)."""
+    if on_done is None:
+        return None
+    return lambda done, _batch: on_done(before + done, total)

@@ -25,7 +25,7 @@ from aggregates.analysis.tradeoffs import (
 )
 from aggregates.config import Scenario
 from aggregates.errors import InfeasibleError, InputError
-from aggregates.sweep.executors import Variant, map_in_order, solve_variant, worker_pool
+from aggregates.sweep.executors import Variant, map_in_order, solve_variant, solve_variant_keeping_start, worker_pool
 
 
 def pareto_front(
@@ -38,6 +38,7 @@ def pareto_front(
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
     cluster: str | None = None,
+    rebuild: bool = False,
 ) -> ParetoFront:
     """The cost-CO2e Pareto front of one year by the epsilon-constraint method.
 
@@ -62,6 +63,9 @@ def pareto_front(
     cluster
         A Dask cluster to solve on (``local``, ``local:N``, ``tcp://HOST:PORT``); default: a local
         cluster of ``workers`` processes when more than one.
+    rebuild
+        The baseline: every solve reads the region and builds the network and the model anew, without
+        the warm start (the capped solves start from the least-CO2e plan, which meets every cap).
 
     Raises
     ------
@@ -77,15 +81,21 @@ def pareto_front(
     base = pareto_scenario(scenario, year, relative_gap)
     probe = base.with_values({"prices.carbon_yuan_per_t_co2e": PROBE_CARBON_PRICE})
     tasks = max(2, len(caps) + 1 if caps is not None else points - 1)
-    with worker_pool(workers, tasks, cluster=cluster, scenarios=[base]) as pool:
-        ends = [Variant("min_cost", base, year), Variant("probe", probe, year)]
-        cheapest, greenest = map_in_order(pool, solve_variant, ends, on_done)
+    with worker_pool(workers, tasks, cluster=cluster, scenarios=[] if rebuild else [base]) as pool:
+        ends = [Variant("min_cost", base, year, rebuild=rebuild), Variant("probe", probe, year, rebuild=rebuild)]
+        (cheapest, _), (greenest, start) = map_in_order(pool, solve_variant_keeping_start, ends, on_done)
         for row in (cheapest, greenest):
             if row["status"] == "infeasible":
                 raise InfeasibleError(row["message"])
         tasks = cap_tasks(cheapest["co2e_t"], greenest["co2e_t"], points, caps)
         capped = [
-            Variant(f"{kind} {cap} kt", base.with_values({"policies.emissions_cap_kt_co2e": {year: cap}}), year)
+            Variant(
+                f"{kind} {cap} kt",
+                base.with_values({"policies.emissions_cap_kt_co2e": {year: cap}}),
+                year,
+                warm_start=None if rebuild else start,
+                rebuild=rebuild,
+            )
             for kind, cap in tasks
         ]
         rows = map_in_order(pool, solve_variant, capped, on_done)

@@ -30,6 +30,7 @@ def sensitivity(
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
     cluster: str | None = None,
+    rebuild: bool = False,
 ) -> pd.DataFrame:
     """How a plan responds to one parameter: one solve per value.
 
@@ -51,6 +52,9 @@ def sensitivity(
     cluster
         A Dask cluster to solve on (``local``, ``local:N``, ``tcp://HOST:PORT``); default: a local
         cluster of ``workers`` processes when more than one.
+    rebuild
+        The baseline: every solve reads the region and builds the network and the model anew, without the
+        warm start (by default the first value is solved first and the others start from its plan).
 
     Returns
     -------
@@ -70,7 +74,7 @@ def sensitivity(
         raise InputError(f"--values: give at least one value of {param}")
     base = sweep_base(scenario, year, single_year)
     variants = [Variant(f"{param}={v}", base.with_values(param_value(p, v, scenario)), year) for v in values]
-    rows = run_variants(variants, workers=workers, on_done=on_done, cluster=cluster)
+    rows = run_variants(variants, workers=workers, on_done=on_done, cluster=cluster, rebuild=rebuild)
     return pd.DataFrame(
         [{"param": param, "key": p.key, "value": v, **row} for v, row in zip(values, rows, strict=True)]
     )
@@ -86,6 +90,7 @@ def tornado(
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
     cluster: str | None = None,
+    rebuild: bool = False,
 ) -> pd.DataFrame:
     """How far one figure moves when each parameter goes to its low and its high value.
 
@@ -98,7 +103,7 @@ def tornado(
         :func:`~aggregates.analysis.tradeoffs.default_ranges`.
     metric
         The figure compared, one of :data:`~aggregates.analysis.tradeoffs.METRICS`.
-    year, single_year, workers, on_done, cluster
+    year, single_year, workers, on_done, cluster, rebuild
         As for :func:`sensitivity`.
 
     Returns
@@ -125,5 +130,5 @@ def tornado(
             raise InputError(f"tornado: {name} needs (low, high), got {ends!r}")
         p = resolve_param(name, scenario)
         variants += [Variant(f"{name}={v}", base.with_values(param_value(p, v, scenario)), year) for v in ends]
-    rows = run_variants(variants, workers=workers, on_done=on_done, cluster=cluster)
+    rows = run_variants(variants, workers=workers, on_done=on_done, cluster=cluster, rebuild=rebuild)
     return tornado_table(params, scenario, rows, metric)
