@@ -81,9 +81,11 @@ def _demand_keys(scenario: Scenario, region: Region) -> list[str]:
     cities, nodes = set(demand["city"]), set(demand["id"])
     unknown = [f"by_city.{c}" for c in scale.by_city if c not in cities]
     unknown += [f"by_node.{n}" for n in scale.by_node if n not in nodes]
-    if not unknown:
-        return []
-    return [f"demand: {', '.join(unknown)} match no demand node of the region (cities: {sorted(cities)})"]
+    uncertain = [f"uncertainty.demand.by_city.{c}" for c in scenario.uncertainty.demand.by_city if c not in cities]
+    problems = [f"demand: {', '.join(unknown)} match no demand node of the region"] if unknown else []
+    if uncertain:
+        problems.append(f"{', '.join(uncertain)}: no demand node of the region is in that city")
+    return [f"{p} (cities: {sorted(cities)})" for p in problems]
 
 
 def _natural_keys(scenario: Scenario, region: Region) -> list[str]:
