@@ -79,17 +79,33 @@ def draw_samples(scenario: Scenario, n: int | None = None, seed: int | None = No
     seed = u.seed if seed is None else seed
     if seed < 0:
         raise InputError(f"--seed: give a seed of at least 0, got {seed}")
-    names, factors = factor_names(u)
-    mix = _copula(u, scenario.origin)
+    names, drawn = draw_factors(u, n, seed, scenario.origin)
     out = []
-    for i in range(n):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,)))
-        z = rng.standard_normal(len(names))
-        z[: len(mix)] = mix @ z[: len(mix)]
-        drawn = {name: _quantile(f, float(stats.norm.cdf(x))) for name, f, x in zip(names, factors, z, strict=True)}
-        values = factor_values(scenario, drawn)
-        out.append(Sample(i, f"s{i:03d}", 1.0 / n, drawn, values, _with(scenario, values, f"s{i:03d}")))
+    for i, row in enumerate(drawn):
+        factors = {name: float(x) for name, x in zip(names, row, strict=True)}
+        values = factor_values(scenario, factors)
+        out.append(Sample(i, f"s{i:03d}", 1.0 / n, factors, values, _with(scenario, values, f"s{i:03d}")))
     return out
+
+
+def draw_factors(u: Uncertainty, n: int, seed: int, origin: str = "uncertainty") -> tuple[list[str], np.ndarray]:
+    """The factors of samples ``0 .. n-1``: their names and an (n, factors) array.
+
+    Row ``i`` comes from its own stream, ``SeedSequence(seed, spawn_key=(i,))``: independent normals,
+    mixed for the demand cities (Gaussian copula), then each through its distribution's quantile function.
+    """
+    names, factors = factor_names(u)
+    mix = _copula(u, origin)
+    z = np.array(
+        [
+            np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(i,))).standard_normal(len(names))
+            for i in range(n)
+        ]
+    ).reshape(n, len(names))
+    z[:, : len(mix)] = z[:, : len(mix)] @ mix.T
+    q = stats.norm.cdf(z)
+    out = np.column_stack([_quantile(f, q[:, j]) for j, f in enumerate(factors)]) if names else np.zeros((n, 0))
+    return names, out
 
 
 def factor_names(u: Uncertainty) -> tuple[list[str], list[Factor]]:
@@ -167,10 +183,10 @@ def _copula(u: Uncertainty, origin: str) -> np.ndarray:
     return v * np.sqrt(np.clip(w, 0.0, None))
 
 
-def _quantile(f: Factor, q: float) -> float:
-    """The factor at quantile ``q`` of its distribution, within ``[low, high]``."""
+def _quantile(f: Factor, q: np.ndarray) -> np.ndarray:
+    """The factor at quantiles ``q`` of its distribution, within ``[low, high]``."""
     if f.high == f.low:
-        return f.low
+        return np.full(np.shape(q), f.low)
     if f.distribution == "uniform":
         x = f.low + q * (f.high - f.low)
     elif f.distribution == "triangular":
@@ -180,7 +196,7 @@ def _quantile(f: Factor, q: float) -> float:
     else:
         lo, mid, hi = np.log([f.low, f.mode, f.high])
         x = np.exp(stats.truncnorm.ppf(q, (lo - mid) / f.sd, (hi - mid) / f.sd, loc=mid, scale=f.sd))
-    return float(np.clip(x, f.low, f.high))
+    return np.clip(x, f.low, f.high)
 
 
 def _discrete(scenario: Scenario, n: int | None) -> list[Sample]:

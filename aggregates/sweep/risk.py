@@ -47,6 +47,7 @@ RISK_METRICS = {
 }
 QUANTILES = {"p5": 0.05, "p50": 0.5, "p95": 0.95}
 TARGET_TOLERANCE_MT = 1e-6
+SUMMARY_DECIMALS = 6  # the figures are rounded to 4 decimals or fewer; a mean carries float noise beyond
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,8 @@ def distribution(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
     order = np.argsort(values, kind="mergesort")
     cumulative = np.cumsum(weights[order])
     quantile = {k: float(values[order][np.searchsorted(cumulative, q - 1e-12)]) for k, q in QUANTILES.items()}
-    return {"mean": float(values @ weights), **quantile, "min": float(values.min()), "max": float(values.max())}
+    out = {"mean": float(values @ weights), **quantile, "min": float(values.min()), "max": float(values.max())}
+    return {k: round(v, SUMMARY_DECIMALS) for k, v in out.items()}
 
 
 def evaluate(
