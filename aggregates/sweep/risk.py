@@ -126,7 +126,7 @@ class RiskEvaluation:
     def probability_target_met(self) -> float:
         """Probability that substitution reaches the year's target."""
         met = np.array([o.target_met for o in self.outcomes], float)
-        return float(met @ self.probabilities)
+        return round(float(met @ self.probabilities), SUMMARY_DECIMALS)
 
     def samples_table(self) -> pd.DataFrame:
         """One row per future: label, probability, the factors drawn, status and figures (``samples.csv``)."""

@@ -163,7 +163,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     # risk charts (aggregates/viz/charts/risk.py)
     "chart_risk_cost": ("不确定条件下的系统总成本", "System cost across the sampled futures"),
     "chart_risk_substitution": ("不确定条件下的替代量", "Substitution across the sampled futures"),
-    "samples_count": ("样本数", "samples"),
+    "samples_count": ("个样本", "samples"),
+    "probability": ("概率", "probability"),
     "cumulative_probability": ("累积概率", "cumulative probability"),
     "sample": ("样本", "sample"),
     "target": ("目标", "target"),
