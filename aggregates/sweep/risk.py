@@ -296,6 +296,7 @@ def fixed_scenario(scenario: Scenario, levels: dict[str, int], year: int) -> Sce
     return scenario.with_values(
         {
             "years": [year],
+            "outputs.year": None,  # the one year planned
             "infrastructure.base_levels": levels,
             "target.hard": False,
             "solver.threads": 1,
