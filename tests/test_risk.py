@@ -24,6 +24,7 @@ from aggregates.cli.app import app
 from aggregates.config import Factor, Uncertainty, draw_samples, load_scenario, parse_override
 from aggregates.config.sampling import draw_factors
 from aggregates.errors import ConfigError, InfeasibleError, InputError
+from aggregates.pipeline import check_fit
 from aggregates.sweep import evaluate, write_risk
 from aggregates.sweep.risk import distribution
 
@@ -47,6 +48,11 @@ FUTURES = "uncertainty.scenarios=[{name: slump, probability: 0.25, values: {dema
 def config(tmp_path_factory):
     folder = tmp_path_factory.mktemp("risk")
     return write_config(folder, write_region(folder / "tiny"))
+
+
+@pytest.fixture(scope="module")
+def region(config):
+    return ag.read_region(config.parent / "tiny")
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +114,11 @@ def factors(draw):
     return Factor(distribution=kind, low=low, mode=mode, high=high, sd=sd)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(f=factors(), seed=st.integers(0, 2**32))
 def test_marginal_ranges_respected(f, seed):
     u = Uncertainty(prices={"diesel": f, "electricity": None, "rail_tariff": None, "natural": None})
-    names, drawn = draw_factors(u, 200, seed)
+    names, drawn = draw_factors(u, 100, seed)
     column = drawn[:, names.index("prices.diesel")]
     assert (column >= f.low).all() and (column <= f.high).all()
 
@@ -222,10 +228,10 @@ def test_fixed_levels_are_the_plan_and_the_precheck_explains_a_fixed_shortfall(c
         ("{b-one: -2}", "level -2 is not a level"),
     ],
 )
-def test_fixed_levels_the_region_does_not_allow(config, levels, message):
+def test_fixed_levels_the_region_does_not_allow(config, region, levels, message):
     years = "years=[2021,2022]"
     with pytest.raises(ConfigError, match=re.escape(message)):
-        ag.solve(load_scenario(config, [*FEASIBLE, years, f"infrastructure.base_levels={levels}"]))
+        check_fit(load_scenario(config, [*FEASIBLE, years, f"infrastructure.base_levels={levels}"]), region)
 
 
 # -- evaluate ---------------------------------------------------------------------------------------------------------
