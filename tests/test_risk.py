@@ -114,13 +114,22 @@ def factors(draw):
     return Factor(distribution=kind, low=low, mode=mode, high=high, sd=sd)
 
 
-@settings(max_examples=10, deadline=None)
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None)
 @given(f=factors(), seed=st.integers(0, 2**32))
 def test_marginal_ranges_respected(f, seed):
     u = Uncertainty(prices={"diesel": f, "electricity": None, "rail_tariff": None, "natural": None})
     names, drawn = draw_factors(u, 100, seed)
     column = drawn[:, names.index("prices.diesel")]
     assert (column >= f.low).all() and (column <= f.high).all()
+
+
+@pytest.mark.parametrize("kind", ["triangular", "uniform", "normal", "lognormal"])
+def test_every_distribution_stays_within_its_range(kind):
+    f = Factor(distribution=kind, low=0.6, mode=0.9, high=1.1, sd=0.3 if kind in ("normal", "lognormal") else None)
+    names, drawn = draw_factors(Uncertainty(prices={"diesel": f}), 100, 0)
+    column = drawn[:, names.index("prices.diesel")]
+    assert column.min() >= 0.6 and column.max() <= 1.1 and column.std() > 0.05
 
 
 def test_triangular_draws_have_the_triangular_mean():
