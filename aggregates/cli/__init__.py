@@ -4,7 +4,7 @@ Every command turns the project's errors into a message on stderr and an exit co
 (2 bad input, 3 no plan), never a traceback.
 """
 
-from aggregates.cli import inspect, optimize, compare, tradeoffs, coverage, region, dispatch, serve, users  # noqa: I001 (the order of --help)
+from aggregates.cli import inspect, optimize, compare, tradeoffs, risk, coverage, region, dispatch, serve, users  # noqa: I001 (the order of --help)
 from aggregates.cli.app import app
 
 COMMAND_GROUPS = (
@@ -12,6 +12,7 @@ COMMAND_GROUPS = (
     optimize,
     compare,
     tradeoffs,
+    risk,
     coverage,
     region,
     dispatch,

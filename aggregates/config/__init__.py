@@ -19,28 +19,43 @@ from aggregates.config.planning import (
     Target,
 )
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
+from aggregates.config.sampling import Sample, draw_samples
 from aggregates.config.scenario import Scenario, format_validation, set_paths
 from aggregates.config.seasons import Period, Seasons, TerminalYards
 from aggregates.config.transport import BetTruck, DieselTruck, Rail, TariffClass, Trucks
+from aggregates.config.uncertainty import (
+    CapacityUncertainty,
+    DemandUncertainty,
+    DiscreteScenario,
+    Factor,
+    PriceUncertainty,
+    Uncertainty,
+)
 
 __all__ = [
     "BetTruck",
+    "CapacityUncertainty",
     "Coproducts",
     "Coverage",
     "CoverageCheck",
     "DemandScale",
+    "DemandUncertainty",
     "DieselTruck",
+    "DiscreteScenario",
     "Dispatch",
     "Emissions",
+    "Factor",
     "Fleet",
     "Infrastructure",
     "Natural",
     "Outputs",
     "Period",
     "Policies",
+    "PriceUncertainty",
     "Prices",
     "Rail",
     "RailShare",
+    "Sample",
     "Scenario",
     "Seasons",
     "Solver",
@@ -48,7 +63,9 @@ __all__ = [
     "TariffClass",
     "TerminalYards",
     "Trucks",
+    "Uncertainty",
     "apply_overrides",
+    "draw_samples",
     "format_validation",
     "load_scenario",
     "parse_override",

@@ -32,6 +32,33 @@ class Infrastructure(Strict):
     terminal_capacity_factor: float = Field(1.0, gt=0, description="multiplies loading and unloading terminal capacity")
     rail_capacity_factor: float = Field(1.0, gt=0, description="multiplies the trains/day of every rail section")
     swap_capacity_factor: float = Field(1.0, gt=0, description="multiplies the swaps/day of every swap station")
+    base_capacity_factor: float = Field(
+        1.0, gt=0, description="multiplies the output of every capacity level of every base [scenario choice]"
+    )
+    base_levels: dict[str, int | dict[int, int]] = Field(
+        default_factory=dict,
+        description=(
+            "build decisions taken as given: base id -> the level it runs at (base_levels.csv 'level'; -1 "
+            "closed), one for every year or {year: level}; bases not listed are chosen by the model "
+            "[scenario choice]"
+        ),
+    )
+
+    @field_validator("base_levels")
+    @classmethod
+    def _levels(cls, v: dict[str, int | dict[int, int]]) -> dict[str, int | dict[int, int]]:
+        for base, level in v.items():
+            for lv in level.values() if isinstance(level, dict) else [level]:
+                if lv < -1:
+                    raise ValueError(f"{base}: level {lv} is not a level; use a level number >= 0, or -1 for closed")
+        return v
+
+    def fixed_level(self, base: str, year: int) -> int | None:
+        """The level ``base`` is fixed at in ``year`` (-1 closed), or None where the model chooses."""
+        level = self.base_levels.get(base)
+        if isinstance(level, dict):
+            return level.get(year)
+        return level
 
 
 class Target(Strict):

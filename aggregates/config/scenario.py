@@ -17,6 +17,7 @@ from aggregates.config.planning import DemandScale, Infrastructure, Policies, Pr
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
 from aggregates.config.seasons import Seasons
 from aggregates.config.transport import Rail, Trucks
+from aggregates.config.uncertainty import Uncertainty
 from aggregates.errors import ConfigError, InputError
 from aggregates.vocab import CHAINS, Chain, headline_year
 
@@ -48,6 +49,7 @@ class Scenario(Strict):
     coproducts: Coproducts = Coproducts()
     seasons: Seasons = Seasons()
     dispatch: Dispatch = Dispatch()
+    uncertainty: Uncertainty = Uncertainty()
     source_file: Path | None = Field(None, exclude=True)
 
     @field_validator("years")

@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from aggregates.optimize.instance import Instance
-from aggregates.optimize.problem import Problem
+from aggregates.optimize.problem import LEVEL_FREE, Problem
 from aggregates.optimize.solve import Solution
 
 FULL = 0.999  # a limit counts as binding at 99.9 % use
@@ -27,9 +27,11 @@ def _first_few(items: list[str]) -> str:
     return ", ".join(items[:SHOWN]) + more
 
 
-def _largest_capacity(pb: Problem) -> np.ndarray:
+def _largest_capacity(pb: Problem, t: int) -> np.ndarray:
+    """(B,) capacity of each base's largest level open to it in year ``t`` (its fixed level where one is fixed)."""
     out = np.zeros(len(pb.bases))
-    np.maximum.at(out, pb.level_base, pb.level_capacity)
+    allowed = pb.level_allowed()[:, t]
+    np.maximum.at(out, pb.level_base[allowed], pb.level_capacity[allowed])
     return out
 
 
@@ -75,18 +77,18 @@ def precheck(problem: Problem) -> list[str]:
     if not pb.target_hard:
         return []
     reasons = []
-    largest = _largest_capacity(pb)
     for t, year in enumerate(pb.years):
         target = float(pb.target[t])
         if target <= 0:
             continue
+        largest = _largest_capacity(pb, t)
         bases, servable = _served(pb, t)
         feed = _feedstock_output(pb, t)
         supply = np.where(bases, np.minimum(largest + _carried(pb, t), feed), 0.0)
         demand = float((pb.demand[:, :, t] * servable).sum())
         limits = []
         if supply.sum() < target:
-            limits.append(_capacity_text(pb, largest, feed, bases))
+            limits.append(_capacity_text(pb, largest, feed, bases, t))
         if demand < target:
             total = float(pb.demand[:, :, t].sum())
             limits.append(f"demand that bases can reach and nodes accept {demand:.1f} Mt (of {total:.1f} Mt)")
@@ -95,8 +97,16 @@ def precheck(problem: Problem) -> list[str]:
     return reasons
 
 
-def _capacity_text(pb: Problem, largest: np.ndarray, feed: np.ndarray, bases: np.ndarray) -> str:
+def _capacity_text(pb: Problem, largest: np.ndarray, feed: np.ndarray, bases: np.ndarray, t: int) -> str:
     text = f"base capacity at the largest levels {largest[bases].sum():.1f} Mt/yr"
+    fixed = [] if pb.fixed_level is None else np.nonzero(pb.fixed_level[:, t] != LEVEL_FREE)[0]
+    if len(fixed):
+        text += (
+            f" ({len(fixed)} base(s) at fixed levels give {largest[fixed].sum():.1f} Mt/yr: "
+            + ", ".join(f"{pb.bases[b]} {largest[b]:.1f}" for b in fixed[:SHOWN])
+            + (f" and {len(fixed) - SHOWN} more" if len(fixed) > SHOWN else "")
+            + ")"
+        )
     short = np.nonzero(bases & (feed < largest))[0]
     if len(short):
         names = ", ".join(f"{pb.bases[b]} {feed[b]:.1f}" for b in short[:SHOWN])
@@ -260,7 +270,7 @@ def _resource_text(table, e: int, capacity: float, truck_days: float) -> str:
 
 
 def _base_limits(pb: Problem, solution: Solution, t: int) -> list[str]:
-    largest = _largest_capacity(pb)
+    largest = _largest_capacity(pb, t)
     made = solution.processed[:, t] * pb.base_yield.sum(axis=1)
     level = solution.level[:, t]
     at_top = np.array([lv >= 0 and pb.level_capacity[lv] >= largest[b] - 1e-9 for b, lv in enumerate(level)])

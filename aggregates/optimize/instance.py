@@ -19,7 +19,16 @@ from scipy import sparse
 from aggregates.config import Scenario
 from aggregates.data.region import Region
 from aggregates.network.options import RouteOptions
-from aggregates.optimize.problem import Coproducts, CoverageRule, Periods, Problem, ShareRule, TerminalYards
+from aggregates.optimize.problem import (
+    LEVEL_CLOSED,
+    LEVEL_FREE,
+    Coproducts,
+    CoverageRule,
+    Periods,
+    Problem,
+    ShareRule,
+    TerminalYards,
+)
 from aggregates.vocab import DIESEL_CHAINS, MT, RAIL_CHAINS
 
 
@@ -113,7 +122,7 @@ def build_instance(
         bases=tuple(bases["id"]),
         nodes=tuple(nodes["id"]),
         products=products,
-        **_level_arrays(levels, bases),
+        **_level_arrays(levels, bases, scenario.infrastructure.base_capacity_factor),
         **_base_arrays(bases, products),
         **_demand_arrays(region, scenario, nodes, products, years),
         **_route_arrays(options, bases, nodes, region, scenario, co2e / 1000.0),
@@ -128,6 +137,7 @@ def build_instance(
         **_quarry_arrays(quarries, qroutes, nodes, region, scenario, products, qco2e / 1000.0, quse),
         periods=_periods(scenario, resources),
         terminal_yards=_terminal_yards(region, scenario, options, railed),
+        fixed_level=_fixed_levels(scenario, bases, levels, years),
     )
     qttw = qroutes.co2e_kg_per_t(scenario.emissions, years[0], basis="ttw")
     return Instance(
@@ -135,14 +145,32 @@ def build_instance(
     )
 
 
-def _level_arrays(levels: pd.DataFrame, bases: pd.DataFrame) -> dict:
+def _level_arrays(levels: pd.DataFrame, bases: pd.DataFrame, capacity_factor: float) -> dict:
     base_pos = {b: i for i, b in enumerate(bases["id"])}
     return {
         "level_base": levels["base_id"].map(base_pos).to_numpy(int),
         "level_number": levels["level"].to_numpy(int),
-        "level_capacity": levels["capacity_mt_per_yr"].to_numpy(float),
+        "level_capacity": levels["capacity_mt_per_yr"].to_numpy(float) * capacity_factor,
         "level_fixed_cost": levels["fixed_cost_myuan_per_yr"].to_numpy(float),
     }
+
+
+def _fixed_levels(scenario: Scenario, bases: pd.DataFrame, levels: pd.DataFrame, years) -> np.ndarray | None:
+    """(B, T) index of the level each base is fixed at (``infrastructure.base_levels``); None when none is.
+
+    The keys are checked against the region first (:func:`aggregates.pipeline.check_fit`).
+    """
+    infra = scenario.infrastructure
+    if not infra.base_levels:
+        return None
+    index = {(b, int(n)): i for i, (b, n) in enumerate(zip(levels["base_id"], levels["level"], strict=True))}
+    out = np.full((len(bases), len(years)), LEVEL_FREE, int)
+    for b, base in enumerate(bases["id"]):
+        for t, year in enumerate(years):
+            level = infra.fixed_level(base, year)
+            if level is not None:
+                out[b, t] = LEVEL_CLOSED if level < 0 else index[base, level]
+    return out
 
 
 def _base_arrays(bases: pd.DataFrame, products: tuple[str, ...]) -> dict:

@@ -162,10 +162,10 @@ class Arrays:
         self.families: list[tuple[str, int, int]] = []
         self.row_families: list[tuple[str, int, int]] = []
 
-    def variables(self, n: int, name: str, upper: float = np.inf, integer: bool = False) -> np.ndarray:
-        """Ids of ``n`` new variables >= 0 (binary when ``integer``)."""
+    def variables(self, n: int, name: str, upper=np.inf, integer: bool = False) -> np.ndarray:
+        """Ids of ``n`` new variables >= 0 (binary when ``integer``); ``upper`` one bound or one per variable."""
         ids = np.arange(self.n_vars, self.n_vars + n, dtype=INT)
-        self._upper.append(np.full(n, upper))
+        self._upper.append(np.broadcast_to(np.asarray(upper, float), (n,)))
         self._integer.append(np.full(n, integer))
         if n:
             self.families.append((name, self.n_vars, self.n_vars + n))
@@ -374,7 +374,8 @@ class Builder:
         """Level binaries z[lv, t]; one level per base and year; no level falls back (unless closing)."""
         pb, a, n_t = self.pb, self.a, self.n_t
         n_l = len(pb.level_base)
-        self.z = a.variables(n_l * n_t, "z", upper=1.0, integer=True).reshape(n_l, n_t)
+        allowed = pb.level_allowed().ravel()  # fixed build decisions hold the other levels at 0
+        self.z = a.variables(n_l * n_t, "z", upper=allowed.astype(float), integer=True).reshape(n_l, n_t)
         a.cost(self.z.ravel(), (pb.level_fixed_cost[:, None] * pb.year_weight[None, :]).ravel())
         lower, upper, rows, cols, vals, one_keys, one_rows = [], [], [], [], [], [], []
         for b, lvs in self._by_base.items():
@@ -385,7 +386,8 @@ class Builder:
                 rows += [len(lower)] * len(lvs)
                 cols += [self.z[lv, t] for lv in lvs]
                 vals += [1.0] * len(lvs)
-                lower.append(1.0 if required and not pb.allow_closing else -np.inf)
+                must_open = (required and not pb.allow_closing) or pb.level_forced_open(b, t)
+                lower.append(1.0 if must_open else -np.inf)
                 upper.append(1.0)
             if pb.allow_closing:
                 continue

@@ -19,6 +19,9 @@ from dataclasses import dataclass, field, fields, replace
 import numpy as np
 from scipy import sparse
 
+LEVEL_FREE = -2  # fixed_level: the model chooses the level
+LEVEL_CLOSED = -1  # fixed_level: the base is closed that year
+
 
 @dataclass(frozen=True)
 class ShareRule:
@@ -312,6 +315,11 @@ class Problem:
     terminal_yards
         Optional :class:`TerminalYards`: stock at rail unloading terminals between the periods of a
         year (ignored with one period per year).
+    fixed_level
+        Optional (B, T) build decisions taken as given: the index (into the level arrays) of the
+        level base ``b`` runs at in year ``t``, :data:`LEVEL_CLOSED` for closed, or
+        :data:`LEVEL_FREE` where the model chooses. Bounds on the level binaries: the other
+        levels of a fixed base are held at 0 and one level must be open.
     """
 
     years: tuple[int, ...]
@@ -364,6 +372,7 @@ class Problem:
     qroute_resource_use: sparse.csr_matrix | None = None
     periods: Periods | None = None
     terminal_yards: TerminalYards | None = None
+    fixed_level: np.ndarray | None = None
     meta: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -454,8 +463,36 @@ class Problem:
             problems += self.periods.problems(s["resources"])
         if self.terminal_yards is not None:
             problems += self.terminal_yards.problems(s["resources"], r)
+        problems += self._fixed_level_problems()
         if problems:
             raise ValueError("inconsistent Problem: " + "; ".join(problems))
+
+    def _fixed_level_problems(self) -> list[str]:
+        """Shape of ``fixed_level`` and whether each fixed level belongs to its base."""
+        if self.fixed_level is None:
+            return []
+        fixed = np.asarray(self.fixed_level)
+        if fixed.shape != (len(self.bases), len(self.years)):
+            return [f"fixed_level: expected shape {(len(self.bases), len(self.years))}, got {fixed.shape}"]
+        b, _t = np.nonzero(fixed >= 0)
+        lv = fixed[fixed >= 0]
+        if np.any(fixed < LEVEL_FREE) or np.any(lv >= len(self.level_base)):
+            return ["fixed_level: index out of range"]
+        if np.any(self.level_base[lv] != b):
+            return ["fixed_level: a level fixed for a base is a level of another base"]
+        return []
+
+    def level_allowed(self) -> np.ndarray:
+        """(L, T) False where ``fixed_level`` holds a level's binary at 0."""
+        n_t = len(self.years)
+        if self.fixed_level is None:
+            return np.ones((len(self.level_base), n_t), bool)
+        fixed = np.asarray(self.fixed_level)[self.level_base]  # (L, T): the fixed level of each level's base
+        return (fixed == LEVEL_FREE) | (fixed == np.arange(len(self.level_base))[:, None])
+
+    def level_forced_open(self, b: int, t: int) -> bool:
+        """Whether ``fixed_level`` fixes base ``b`` at a level in year ``t`` (so one level must be open)."""
+        return self.fixed_level is not None and int(self.fixed_level[b, t]) >= 0
 
     def _quarry_problems(self) -> list[str]:
         """Shapes and index ranges of the quarry block (of a filled problem)."""

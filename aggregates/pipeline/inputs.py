@@ -7,6 +7,7 @@ products), once, before anything is built, so the layers below can trust their i
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 from scipy.spatial import cKDTree
@@ -55,6 +56,7 @@ def check_fit(scenario: Scenario, region: Region) -> None:
         *_natural_keys(scenario, region),
         *_other_keys(scenario, region),
         *_coproduct_keys(scenario, region),
+        *_base_level_keys(scenario, region),
     ]
     if problems:
         raise problems_error(
@@ -79,9 +81,11 @@ def _demand_keys(scenario: Scenario, region: Region) -> list[str]:
     cities, nodes = set(demand["city"]), set(demand["id"])
     unknown = [f"by_city.{c}" for c in scale.by_city if c not in cities]
     unknown += [f"by_node.{n}" for n in scale.by_node if n not in nodes]
-    if not unknown:
-        return []
-    return [f"demand: {', '.join(unknown)} match no demand node of the region (cities: {sorted(cities)})"]
+    uncertain = [f"uncertainty.demand.by_city.{c}" for c in scenario.uncertainty.demand.by_city if c not in cities]
+    problems = [f"demand: {', '.join(unknown)} match no demand node of the region"] if unknown else []
+    if uncertain:
+        problems.append(f"{', '.join(uncertain)}: no demand node of the region is in that city")
+    return [f"{p} (cities: {sorted(cities)})" for p in problems]
 
 
 def _natural_keys(scenario: Scenario, region: Region) -> list[str]:
@@ -145,6 +149,44 @@ def _coproduct_keys(scenario: Scenario, region: Region) -> list[str]:
         if t not in terminals
     ]
     return problems
+
+
+def _base_level_keys(scenario: Scenario, region: Region) -> list[str]:
+    """Fixed build decisions (``infrastructure.base_levels``) the region and the model's rules allow."""
+    infra, bases = scenario.infrastructure, region.bases.set_index("id")
+    numbers = region.base_levels.groupby("base_id")["level"].apply(lambda s: sorted(int(v) for v in s)).to_dict()
+    problems = []
+    for base in infra.base_levels:
+        key = f"infrastructure.base_levels.{base}"
+        if base not in bases.index:
+            problems.append(f"{key}: not a base of the region (bases.geojson ids, e.g. {min(bases.index)})")
+            continue
+        have = numbers.get(base, [])
+        fixed = {year: infra.fixed_level(base, year) for year in scenario.years}
+        fixed = {year: level for year, level in fixed.items() if level is not None}
+        bad = sorted({lv for lv in fixed.values() if lv >= 0 and lv not in have})
+        if bad:
+            problems.append(f"{key}: level(s) {bad} not in base_levels.csv; {base} has levels {have} (or -1: closed)")
+        problems += _fixed_sequence_problems(key, base, fixed, scenario, bases.loc[base, "status"] == "existing")
+    return problems
+
+
+def _fixed_sequence_problems(key: str, base: str, fixed: dict[int, int], scenario: Scenario, existing: bool) -> list:
+    """Closing an existing base, or falling back a level, which only ``policies.allow_closing`` permits."""
+    if scenario.policies.allow_closing:
+        return []
+    fix = "or set policies.allow_closing=true"
+    if existing and any(lv < 0 for lv in fixed.values()):
+        closed = [y for y, lv in fixed.items() if lv < 0]
+        return [f"{key}: {base} is an existing base and must stay open; it is fixed closed in {closed} ({fix})"]
+    years = sorted(fixed)
+    for before, after in pairwise(years):
+        if fixed[after] < fixed[before]:
+            return [
+                f"{key}: {base} falls from level {fixed[before]} in {before} to {fixed[after]} in {after}; "
+                f"a base does not fall back ({fix})"
+            ]
+    return []
 
 
 def with_osm_roads(region: Region, source: str | Path, *, max_snap_km: float, allow_download: bool = False) -> Region:

@@ -160,6 +160,14 @@ _WORDS: dict[str, tuple[str, str]] = {
     "carbon_price": ("碳价 (元/吨CO2e)", "carbon price (yuan/t CO2e)"),
     "grid_factor": ("电网排放因子 (倍数)", "grid emission factor (multiplier)"),
     "demand_growth": ("需求倍数", "demand factor"),
+    # risk charts (aggregates/viz/charts/risk.py)
+    "chart_risk_cost": ("不确定条件下的系统总成本", "System cost across the sampled futures"),
+    "chart_risk_substitution": ("不确定条件下的替代量", "Substitution across the sampled futures"),
+    "samples_count": ("个样本", "samples"),
+    "probability": ("概率", "probability"),
+    "cumulative_probability": ("累积概率", "cumulative probability"),
+    "sample": ("样本", "sample"),
+    "target": ("目标", "target"),
 }
 
 

@@ -212,9 +212,12 @@ class Builder:
         pb, m = self.pb, self.m
         self.z, self.h = {}, {}
         n_t = len(pb.years)
+        allowed = pb.level_allowed()
         for lv in range(len(pb.level_base)):
             for t in range(n_t):
                 var = m.add_binary_variable()
+                if not allowed[lv, t]:
+                    var.upper_bound = 0.0
                 self.z[lv, t] = var
                 self.cost(var, float(pb.year_weight[t] * pb.level_fixed_cost[lv]))
         by_base = self._levels_of_base()
@@ -224,7 +227,7 @@ class Builder:
                 self.rows.setdefault("one_level", {})[b, t] = _row(
                     m,
                     [(self.z[lv, t], 1.0) for lv in lvs],
-                    lb=1.0 if required and not pb.allow_closing else -np.inf,
+                    lb=1.0 if (required and not pb.allow_closing) or pb.level_forced_open(b, t) else -np.inf,
                     ub=1.0,
                 )
             if pb.allow_closing:
