@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from aggregates.cli.app import (
+    ClusterOpt,
     ConfigArg,
     JsonOpt,
     SetOpt,
@@ -65,6 +66,7 @@ def risk(
     ] = None,
     year: YearOpt = None,
     workers: WorkersOpt = None,
+    cluster: ClusterOpt = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output folder (default: runs/<name>-risk/).", show_default=False)
     ] = None,
@@ -88,7 +90,9 @@ def risk(
     if mode == "plan":
         return
     with count_progress("solving the plan's operations in each future", quiet=quiet) as on_done:
-        evaluation = evaluate(scenario, samples=n, seed=seed, plan=plan, year=year, workers=workers, on_done=on_done)
+        evaluation = evaluate(
+            scenario, samples=n, seed=seed, plan=plan, year=year, workers=workers, on_done=on_done, cluster=cluster
+        )
     target = folder if mode == "evaluate" else folder / "evaluate"
     write_risk(target, evaluation, lang=scenario.outputs.lang)
     if json_:

@@ -233,6 +233,7 @@ def evaluate(
     year: int | None = None,
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
+    cluster: str | None = None,
 ) -> RiskEvaluation:
     """Fix a plan's build decisions and solve the operations of one year in each drawn future.
 
@@ -251,6 +252,9 @@ def evaluate(
         The year evaluated (default: the first with a target).
     workers, on_done
         Worker processes (default: one per core), and progress: (solves done, solves in all).
+    cluster
+        A Dask cluster to solve on (``local``, ``local:N``, ``tcp://HOST:PORT``); the futures are drawn
+        here, so they are the same on any cluster.
 
     Returns
     -------
@@ -268,7 +272,7 @@ def evaluate(
     base = fixed_scenario(scenario, levels, year)
     drawn = draw_samples(base, samples, seed)
     tasks = [RiskTask(s, year) for s in drawn]
-    with worker_pool(workers, len(tasks)) as pool:
+    with worker_pool(workers, len(tasks), cluster=cluster, scenarios=[base]) as pool:
         solved = map_in_order(pool, evaluate_sample, tasks, on_done)
     outcomes = [o for o, _ in solved]
     resources = next((r for _, r in solved if len(r)), pd.DataFrame())
