@@ -21,7 +21,7 @@ from aggregates.config import load_scenario
 from aggregates.errors import InputError
 from aggregates.optimize.stochastic import evaluate
 from aggregates.pipeline import prepare
-from aggregates.sweep.stochastic import _settings, stochastic_plan, stochastic_scenario
+from aggregates.sweep.stochastic import _candidates, _settings, stochastic_plan, stochastic_scenario
 
 FEASIBLE = [
     "target.mt_per_yr=3",
@@ -171,3 +171,10 @@ def test_bad_probabilities_are_refused_before_solving(scenario, probabilities):
 def test_no_samples_is_refused(scenario):
     with pytest.raises(InputError, match="at least one sample"):
         stochastic_plan([], [], workers=1)
+
+
+def test_candidates_are_the_mean_value_levels_then_the_likeliest_wait_and_see_levels():
+    a, b, c = (np.array([[1], [0]]), np.array([[0], [1]]), np.array([[1], [1]]))
+    # Wait-and-see levels a, b, b, c with probabilities 0.4, 0.2, 0.3, 0.1: b (0.5) before a (0.4), then c.
+    got = _candidates(c, [a, b, b, c], np.array([0.4, 0.2, 0.3, 0.1]))
+    assert [g.ravel().tolist() for g in got] == [[1, 1], [0, 1], [1, 0]]

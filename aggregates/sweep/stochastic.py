@@ -7,9 +7,10 @@ as the Pareto front does, so the default region fits):
 
 * **RP**, the stochastic plan's expected cost: the extensive form
   (:func:`aggregates.optimize.stochastic.solve_extensive`) while it is at most
-  :data:`MAX_EXTENSIVE_NONZEROS` matrix entries; above, the *candidate heuristic*: each sample's own
-  levels and the mean-value levels are candidates, each is evaluated in every sample (levels fixed,
-  flows re-optimised, an LP) and the one of least expected cost is kept. The heuristic's plan is
+  :data:`MAX_EXTENSIVE_NONZEROS` matrix entries; above, the *candidate heuristic*: the mean-value
+  levels and the most likely distinct levels of the samples solved alone (:data:`MAX_CANDIDATES` in
+  all) are candidates, each is evaluated in every sample (levels fixed, flows re-optimised, an LP)
+  and the one of least expected cost is kept. The heuristic's plan is
   feasible and its expected cost an upper bound on RP; WS is a lower bound, so the gap it reports
   (RP - WS) / RP is an upper bound on how far it is from the optimum. Candidates rather than
   L-shaped (Benders) cuts because every candidate evaluation is an LP of one sample that the worker
@@ -64,11 +65,15 @@ from aggregates.viz.maps.region_layers import boundaries_layer
 
 log = logging.getLogger(__name__)
 
-# Largest extensive form solved directly, in matrix entries. On the default region (2022, 94 k entries
-# per sample) 10 samples solve in 5 s, 30 in 37 s, 50 in 112 s on one core (README "Risk: the stochastic
-# plan"); beyond ~50 samples the heuristic's LPs, run in parallel, are the faster way.
+# Largest extensive form solved directly, in matrix entries. On the default region (2022, 94 k entries per
+# sample, demand +-30 %, gap 1e-3, one HiGHS thread, load 7-10 on 2 cores) 10 samples solved in 5 s, 30 in
+# 20 s, 50 (4.7 M entries) in 52 s, and 100 (9.4 M) found no plan in 400 s: above, the heuristic.
 MAX_EXTENSIVE_NONZEROS = 5_000_000
 MILLION = 1e6
+# MIP gap of every solve: VSS and EVPI are differences of expected costs of about 20 bn yuan on the default
+# region; at optimize's 1e-3 the gap (about 20 M yuan) would be as large as they are.
+STOCHASTIC_GAP = 1e-5
+MAX_CANDIDATES = 8  # level choices the heuristic evaluates in every sample
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,7 @@ def stochastic_plan(
     workers: int | None = None,
     on_done: Callable[[int, int], None] | None = None,
     max_extensive_nonzeros: int = MAX_EXTENSIVE_NONZEROS,
+    relative_gap: float | None = STOCHASTIC_GAP,
 ) -> StochasticPlan:
     """The two-stage stochastic plan of one year over ``samples``, with RP, WS, EEV, VSS and EVPI.
 
@@ -241,11 +247,14 @@ def stochastic_plan(
         Progress: called with (solves done, solves in the current batch).
     max_extensive_nonzeros
         Above this many matrix entries the extensive form is not solved: the candidate heuristic is used.
+    relative_gap
+        MIP gap of every solve (None: the scenario's ``solver.relative_gap``).
 
     Raises
     ------
     InputError
-        No samples, probabilities that do not fit, samples with other bases or levels, a year not planned.
+        No samples, probabilities that do not fit, samples with other bases or levels, a year not planned,
+        a gap outside [0, 1).
     InfeasibleError
         A sample with no plan even alone (a hard policy it cannot meet).
     """
@@ -256,8 +265,10 @@ def stochastic_plan(
         p = checked_probabilities(probabilities, len(samples))
     except ValueError as exc:
         raise InputError(str(exc)) from None
+    if relative_gap is not None and not 0 <= relative_gap < 1:
+        raise InputError(f"relative_gap must be at least 0 and below 1, got {relative_gap}")
     year = samples[0].headline_year(year)
-    settings = _settings(samples[0])
+    settings = _settings(samples[0], relative_gap)
     tasks = [_SampleTask(stochastic_scenario(s, year), True, settings) for s in samples]
     tasks += [_SampleTask(stochastic_scenario(s, year), False, settings) for s in out_of_sample]
     with worker_pool(workers, len(tasks)) as pool:
@@ -275,7 +286,7 @@ def stochastic_plan(
             method = "extensive"
         else:
             method = "candidates"
-            candidates = _candidates([mean_value.levels, *(a.levels for a in alone)])
+            candidates = _candidates(mean_value.levels, [a.levels for a in alone], p)
             trials = [_FixedTask(pb, c, settings) for c in candidates for pb in problems]
             results = map_in_order(pool, _evaluate_fixed, trials, on_done)
             by_candidate = [results[i * len(problems) : (i + 1) * len(problems)] for i in range(len(candidates))]
@@ -318,8 +329,10 @@ def stochastic_scenario(scenario: Scenario, year: int) -> Scenario:
     )
 
 
-def _settings(scenario: Scenario) -> SolverSettings:
-    return replace(solver_settings(scenario), threads=1, shadow_prices=False)
+def _settings(scenario: Scenario, relative_gap: float | None = STOCHASTIC_GAP) -> SolverSettings:
+    """The solver settings of every solve: the scenario's, one thread, no shadow prices, ``relative_gap``."""
+    settings = replace(solver_settings(scenario), threads=1, shadow_prices=False)
+    return settings if relative_gap is None else replace(settings, relative_gap=float(relative_gap))
 
 
 def _prepare_sample(task: _SampleTask) -> _Sample:
@@ -362,13 +375,21 @@ def _extensive_size(problems: Sequence[Problem]) -> dict[str, int]:
     }
 
 
-def _candidates(levels: list[np.ndarray]) -> list[np.ndarray]:
-    """The distinct level choices, in the order given."""
-    out: list[np.ndarray] = []
-    for lv in levels:
-        if not any(np.array_equal(lv, c) for c in out):
-            out.append(lv)
-    return out
+def _candidates(mean_value: np.ndarray, alone: list[np.ndarray], p: np.ndarray) -> list[np.ndarray]:
+    """The mean-value levels, then the distinct wait-and-see levels by how likely they are (ties: first
+    seen first), :data:`MAX_CANDIDATES` in all: every candidate costs one LP per sample."""
+    distinct: list[np.ndarray] = []
+    weight: list[float] = []
+    for levels, prob in zip(alone, p, strict=True):
+        found = next((i for i, c in enumerate(distinct) if np.array_equal(c, levels)), None)
+        if found is None:
+            distinct.append(levels)
+            weight.append(float(prob))
+        else:
+            weight[found] += float(prob)
+    order = sorted(range(len(distinct)), key=lambda i: -weight[i])
+    ranked = [distinct[i] for i in order if not np.array_equal(distinct[i], mean_value)]
+    return [mean_value, *ranked][:MAX_CANDIDATES]
 
 
 def _open_level(pb: Problem, levels: np.ndarray, t: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -489,11 +510,20 @@ MAP_WORDS = {
     "stochastic": ("随机规划方案建设", "built in the stochastic plan"),
     "mean_value": ("均值方案建设", "built in the mean-value plan"),
     "closed": ("两方案均不建设", "built in neither plan"),
-    "measures": ("VSS {vss} 亿元, EVPI {evpi} 亿元", "VSS {vss} 100 M yuan, EVPI {evpi} 100 M yuan"),
+    "measures": (
+        "随机解价值 VSS {vss} 百万元, 完全信息期望价值 EVPI {evpi} 百万元 (期望成本 {rp} 亿元)",
+        "VSS {vss} M yuan, EVPI {evpi} M yuan (expected cost {rp} bn yuan)",
+    ),
+    "built_in": ("建设于", "built in"),
     "bases": ("砂石基地", "Aggregate bases"),
     "share": ("样本中建设比例", "share of samples built"),
 }
-SHARE_COLOURS = ((0.0, "#d9d9d9"), (0.25, "#fdd49e"), (0.5, "#fc8d59"), (0.75, "#d7301f"), (1.0, "#7f0000"))
+SHARE_CLASSES = (  # (least share, colour, zh, en): the share of wait-and-see samples that build a base
+    (0.0, "#f7f7f7", "无样本", "no sample"),
+    (1e-9, "#fdbb84", "不到一半样本", "under half of the samples"),
+    (0.5, "#e34a33", "一半及以上样本", "half of the samples or more"),
+    (1.0 - 1e-9, "#7f0000", "全部样本", "every sample"),
+)
 
 
 def _mw(key: str, lang: str) -> str:
@@ -501,11 +531,7 @@ def _mw(key: str, lang: str) -> str:
 
 
 def _share_colour(share: float) -> str:
-    colour = SHARE_COLOURS[0][1]
-    for lower, c in SHARE_COLOURS:
-        if share >= lower - 1e-9:
-            colour = c
-    return colour
+    return [colour for lower, colour, _zh, _en in SHARE_CLASSES if share >= lower][-1]
 
 
 def stochastic_map(plan: StochasticPlan, boundaries=None, options: MapOptions | None = None):
@@ -564,7 +590,9 @@ def _yes(flag: bool, lang: str) -> str:
 def _map_title(plan: StochasticPlan, lang: str) -> str:
     m = plan.measures
     subtitle = _mw("subtitle", lang).format(year=plan.year, n=len(plan.samples))
-    measures = _mw("measures", lang).format(vss=f"{m.vss / 1e8:,.2f}", evpi=f"{m.evpi / 1e8:,.2f}")
+    measures = _mw("measures", lang).format(
+        vss=f"{m.vss / 1e6:,.1f}", evpi=f"{m.evpi / 1e6:,.1f}", rp=f"{m.rp / (1e8 if lang == 'zh' else 1e9):,.2f}"
+    )
     return (
         f'<div class="agg-box agg-title" id="agg-title"><h1>{html.escape(_mw("title", lang))}</h1>'
         f"<p>{html.escape(subtitle)}</p><p>{html.escape(measures)}</p></div>"
@@ -574,7 +602,9 @@ def _map_title(plan: StochasticPlan, lang: str) -> str:
 def _map_legend(lang: str) -> str:
     dot = '<span class="agg-swatch" style="background:{c}"></span>{t}'
     ring = '<span class="agg-swatch" style="background:none;border:{s} {c};border-radius:50%"></span>{t}'
-    items = [dot.format(c=c, t=f"{_mw('share', lang)} ≥ {lower:.0%}") for lower, c in SHARE_COLOURS]
+    items = [
+        dot.format(c=c, t=f"{_mw('built_in', lang)} {zh if lang == 'zh' else en}") for _, c, zh, en in SHARE_CLASSES
+    ]
     items += [
         ring.format(s="3px solid", c="#08519c", t=_mw("stochastic", lang)),
         ring.format(s="2px dashed", c="#238b45", t=_mw("mean_value", lang)),
