@@ -157,12 +157,12 @@ class StochasticPlan:
             "year": self.year,
             "method": m.method,
             "samples": len(self.samples),
-            "rp_yuan": _number(m.rp),
-            "ws_yuan": _number(m.ws),
-            "eev_yuan": _number(m.eev),
-            "vss_yuan": _number(m.vss),
-            "evpi_yuan": _number(m.evpi),
-            "rp_bound_yuan": _number(m.rp_bound),
+            "rp_yuan": _yuan(m.rp),
+            "ws_yuan": _yuan(m.ws),
+            "eev_yuan": _yuan(m.eev),
+            "vss_yuan": _yuan(m.vss),
+            "evpi_yuan": _yuan(m.evpi),
+            "rp_bound_yuan": _yuan(m.rp_bound),
             "mip_gap": _number(m.mip_gap),
             "model_size": m.size,
             "probability_target_met": {
@@ -472,8 +472,8 @@ def _out_of_sample_summary(table: pd.DataFrame) -> dict | None:
         return None
     return {
         "draws": len(table),
-        "stochastic_expected_cost_yuan": _number(table["stochastic_cost_yuan"].mean()),
-        "mean_value_expected_cost_yuan": _number(table["mean_value_cost_yuan"].mean()),
+        "stochastic_expected_cost_yuan": _yuan(table["stochastic_cost_yuan"].mean()),
+        "mean_value_expected_cost_yuan": _yuan(table["mean_value_cost_yuan"].mean()),
         "stochastic_probability_target_met": _number(table["stochastic_target_met"].mean()),
         "mean_value_probability_target_met": _number(table["mean_value_target_met"].mean()),
     }
@@ -492,6 +492,11 @@ def _rounded(table: pd.DataFrame) -> pd.DataFrame:
         elif column.endswith("_mt"):
             out[column] = out[column].round(6)
     return out
+
+
+def _yuan(value: float) -> float | None:
+    """Money to the yuan (VSS and EVPI are differences of costs of billions: no digit below counts)."""
+    return None if not math.isfinite(value) else float(round(value)) + 0.0
 
 
 def _number(value: float) -> float | None:
@@ -514,15 +519,14 @@ MAP_WORDS = {
         "随机解价值 VSS {vss} 百万元, 完全信息期望价值 EVPI {evpi} 百万元 (期望成本 {rp} 亿元)",
         "VSS {vss} M yuan, EVPI {evpi} M yuan (expected cost {rp} bn yuan)",
     ),
-    "built_in": ("建设于", "built in"),
     "bases": ("砂石基地", "Aggregate bases"),
     "share": ("样本中建设比例", "share of samples built"),
 }
 SHARE_CLASSES = (  # (least share, colour, zh, en): the share of wait-and-see samples that build a base
-    (0.0, "#f7f7f7", "无样本", "no sample"),
-    (1e-9, "#fdbb84", "不到一半样本", "under half of the samples"),
-    (0.5, "#e34a33", "一半及以上样本", "half of the samples or more"),
-    (1.0 - 1e-9, "#7f0000", "全部样本", "every sample"),
+    (0.0, "#f7f7f7", "无样本建设", "built in no sample"),
+    (1e-9, "#fdbb84", "不到一半样本建设", "built in under half of the samples"),
+    (0.5, "#e34a33", "一半及以上样本建设", "built in half of the samples or more"),
+    (1.0 - 1e-9, "#7f0000", "全部样本建设", "built in every sample"),
 )
 
 
@@ -559,8 +563,8 @@ def stochastic_map(plan: StochasticPlan, boundaries=None, options: MapOptions | 
         name = row.name_zh if lang == "zh" else row.name_en
         tip = (
             f"{name}: {_mw('share', lang)} {row.wait_and_see_probability:.0%}; "
-            f"{_mw('stochastic', lang)} {_yes(row.stochastic_level >= 0, lang)}; "
-            f"{_mw('mean_value', lang)} {_yes(row.mean_value_level >= 0, lang)}"
+            f"{_mw('stochastic', lang)} {_capacity(row.stochastic_capacity_mt, lang)}; "
+            f"{_mw('mean_value', lang)} {_capacity(row.mean_value_capacity_mt, lang)}"
         )
         fill = _share_colour(row.wait_and_see_probability)
         lib.CircleMarker(
@@ -583,8 +587,11 @@ def stochastic_map(plan: StochasticPlan, boundaries=None, options: MapOptions | 
     return m
 
 
-def _yes(flag: bool, lang: str) -> str:
-    return ("是" if flag else "否") if lang == "zh" else ("yes" if flag else "no")
+def _capacity(mt: float, lang: str) -> str:
+    """A level's capacity, or "not built"."""
+    if mt <= 0:
+        return "否" if lang == "zh" else "no"
+    return f"{mt:g} 百万吨/年" if lang == "zh" else f"{mt:g} Mt/yr"
 
 
 def _map_title(plan: StochasticPlan, lang: str) -> str:
