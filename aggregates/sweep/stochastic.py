@@ -609,9 +609,7 @@ def _map_title(plan: StochasticPlan, lang: str) -> str:
 def _map_legend(lang: str) -> str:
     dot = '<span class="agg-swatch" style="background:{c}"></span>{t}'
     ring = '<span class="agg-swatch" style="background:none;border:{s} {c};border-radius:50%"></span>{t}'
-    items = [
-        dot.format(c=c, t=f"{_mw('built_in', lang)} {zh if lang == 'zh' else en}") for _, c, zh, en in SHARE_CLASSES
-    ]
+    items = [dot.format(c=c, t=zh if lang == "zh" else en) for _, c, zh, en in SHARE_CLASSES]
     items += [
         ring.format(s="3px solid", c="#08519c", t=_mw("stochastic", lang)),
         ring.format(s="2px dashed", c="#238b45", t=_mw("mean_value", lang)),
