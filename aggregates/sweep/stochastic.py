@@ -281,23 +281,27 @@ def stochastic_plan(
         except ValueError as exc:
             raise InputError(f"the samples: {exc}") from None
         size = _extensive_size(problems)
-        if size["nonzeros"] <= max_extensive_nonzeros:
-            rp_levels, rp_bound, rp_gap, rp_figures = _extensive(problems, p, settings)
+        solved = solve_extensive(problems, p, settings) if size["nonzeros"] <= max_extensive_nonzeros else None
+        if solved is not None and solved.has_plan:
             method = "extensive"
+            rp_levels, rp_bound, rp_gap, rp_figures = solved.levels, solved.bound, solved.mip_gap, list(solved.samples)
         else:
+            if solved is not None:  # no plan within the time limit: the heuristic always has one
+                log.warning("extensive form: %s (%s); using the candidate heuristic", solved.status, solved.detail)
             method = "candidates"
-            candidates = _candidates(mean_value.levels, [a.levels for a in alone], p)
-            trials = [_FixedTask(pb, c, settings) for c in candidates for pb in problems]
-            results = map_in_order(pool, _evaluate_fixed, trials, on_done)
-            by_candidate = [results[i * len(problems) : (i + 1) * len(problems)] for i in range(len(candidates))]
-            costs = [float(np.dot(p, [e.figures.cost for e in evs])) for evs in by_candidate]
-            best = int(np.argmin(costs))
-            rp_levels, rp_figures = candidates[best], [e.figures for e in by_candidate[best]]
-            rp_bound = float(np.dot(p, [a.figures.cost for a in alone]))
-            rp_gap = (costs[best] - rp_bound) / max(abs(costs[best]), 1e-9)
+            rp_levels, rp_bound, rp_gap, rp_figures = _by_candidates(
+                pool, problems, p, mean_value, alone, settings, on_done
+            )
         fixed = [_FixedTask(pb, mean_value.levels, settings) for pb in problems]
         fixed += [_FixedTask(pb, levels, settings) for levels in (rp_levels, mean_value.levels) for pb in draws]
-        evaluated = map_in_order(pool, _evaluate_fixed, fixed, on_done)
+        labels = [f"{i} with the mean-value levels" for i in range(len(problems))]
+        labels += [
+            f"{i} (out of sample) with the {w} levels" for w in ("stochastic", "mean-value") for i in range(len(draws))
+        ]
+        evaluated = [
+            _planned(e, label)
+            for e, label in zip(map_in_order(pool, _evaluate_fixed, fixed, on_done), labels, strict=True)
+        ]
     eev = evaluated[: len(problems)]
     rp_draws = evaluated[len(problems) : len(problems) + len(draws)]
     ev_draws = evaluated[len(problems) + len(draws) :]
@@ -350,16 +354,23 @@ def _evaluate_fixed(task: _FixedTask) -> Evaluation:
 
 def _planned(evaluation: Evaluation, which) -> Evaluation:
     if not evaluation.has_plan:
-        raise InfeasibleError(f"sample {which} has no plan even alone: {evaluation.status} ({evaluation.detail})")
+        raise InfeasibleError(f"sample {which} has no plan: {evaluation.status} ({evaluation.detail})")
     return evaluation
 
 
-def _extensive(problems, p, settings) -> tuple[np.ndarray, float, float, list[Figures]]:
-    solved = solve_extensive(problems, p, settings)
-    if not solved.has_plan:
-        raise InfeasibleError(f"the extensive form found no plan: {solved.status} ({solved.detail})")
-    log.info("extensive form: %s, %.1f s, gap %.4f%%", solved.status, solved.seconds, 100 * solved.mip_gap)
-    return solved.levels, solved.bound, solved.mip_gap, list(solved.samples)
+def _by_candidates(pool, problems, p, mean_value: Evaluation, alone: list[Evaluation], settings, on_done):
+    """The candidate heuristic: levels, lower bound (WS), gap bound and per-sample figures of the best candidate."""
+    candidates = _candidates(mean_value.levels, [a.levels for a in alone], p)
+    trials = [_FixedTask(pb, c, settings) for c in candidates for pb in problems]
+    results = map_in_order(pool, _evaluate_fixed, trials, on_done)
+    by_candidate = [results[i * len(problems) : (i + 1) * len(problems)] for i in range(len(candidates))]
+    costs = [float(np.dot(p, [e.figures.cost if e.has_plan else np.inf for e in evs])) for evs in by_candidate]
+    best = int(np.argmin(costs))
+    if not np.isfinite(costs[best]):
+        raise InfeasibleError("no candidate build decision has a plan in every sample (a hard policy binds)")
+    bound = float(np.dot(p, [a.figures.cost for a in alone]))
+    gap = (costs[best] - bound) / max(abs(costs[best]), 1e-9)
+    return candidates[best], bound, gap, [e.figures for e in by_candidate[best]]
 
 
 def _extensive_size(problems: Sequence[Problem]) -> dict[str, int]:
