@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 
 import numpy as np
 from ortools.math_opt import model_pb2
@@ -363,19 +363,26 @@ def mean_problem(problems: Sequence[Problem], probabilities: Sequence[float]) ->
     p = checked_probabilities(probabilities, len(problems))
     filled = [pb.filled() for pb in problems]
     check_first_stage(filled)
-    first = filled[0]
+    return _mean_of("problem", filled, p) or filled[0]
+
+
+def _mean_of(name: str, items: list, p: np.ndarray):
+    """A dataclass (the problem, its periods, co-products, ...) with every differing number averaged."""
     changes: dict[str, object] = {}
-    for f in fields(Problem):
-        values = [getattr(pb, f.name) for pb in filled]
-        mean = _mean(f.name, values, p)
+    for f in fields(items[0]):
+        mean = _mean(f"{name}.{f.name}", [getattr(item, f.name) for item in items], p)
         if mean is not None:
             changes[f.name] = mean
-    return replace(first, **changes)
+    return replace(items[0], **changes) if changes else None
 
 
 def _mean(name: str, values: list, p: np.ndarray):
     """The expected value of one field over the samples; None where all samples agree or it is not a number."""
     first = values[0]
+    if is_dataclass(first) and not isinstance(first, type):
+        if any(v is None or type(v) is not type(first) for v in values):
+            raise ValueError(f"{name}: given in some samples only; they have no mean-value problem")
+        return _mean_of(name, values, p)
     if isinstance(first, float | int) and not isinstance(first, bool):
         return float(np.dot(p, values)) if any(v != first for v in values) else None
     if sparse.issparse(first):

@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aggregates.optimize.problem import Problem
+from aggregates.optimize.problem import Periods, Problem
 from aggregates.optimize.solve import SolverSettings, solve
 from aggregates.optimize.stochastic import (
     check_first_stage,
@@ -197,6 +197,24 @@ def test_mean_problem_averages_what_differs():
     assert mean.demand[0, 0, 0] == pytest.approx(13.0)
     assert mean.route_cost.tolist() == pytest.approx([20.0, 8.0])
     assert mean.level_capacity.tolist() == [10.0, 10.0]
+
+
+def test_mean_problem_averages_inside_periods_and_keeps_what_agrees():
+    def periods(first_share):
+        return Periods(
+            ("dry", "wet"),
+            np.array([0.5, 0.5]),
+            np.array([first_share, 1 - first_share]),
+            np.ones(2),
+            np.ones((0, 2)),
+            np.ones(2),
+        )
+
+    mean = mean_problem([problem(8, periods=periods(0.7)), problem(8, periods=periods(0.5))], HALF)
+    assert mean.periods.demand_share.tolist() == pytest.approx([0.6, 0.4])
+    assert mean.demand[0, 0, 0] == 8.0
+    same = mean_problem([LOW, LOW], HALF)
+    assert same.demand[0, 0, 0] == 4.0
 
 
 @pytest.mark.parametrize(
