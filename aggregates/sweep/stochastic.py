@@ -281,49 +281,61 @@ def stochastic_plan(
         except ValueError as exc:
             raise InputError(f"the samples: {exc}") from None
         size = _extensive_size(problems)
-        solved = solve_extensive(problems, p, settings) if size["nonzeros"] <= max_extensive_nonzeros else None
-        if solved is not None and solved.has_plan:
-            method = "extensive"
-            rp_levels, rp_bound, rp_gap, rp_figures = solved.levels, solved.bound, solved.mip_gap, list(solved.samples)
-        else:
-            if solved is not None:  # no plan within the time limit: the heuristic always has one
-                log.warning("extensive form: %s (%s); using the candidate heuristic", solved.status, solved.detail)
-            method = "candidates"
-            rp_levels, rp_bound, rp_gap, rp_figures = _by_candidates(
-                pool, problems, p, mean_value, alone, settings, on_done
-            )
-        fixed = [_FixedTask(pb, mean_value.levels, settings) for pb in problems]
-        fixed += [_FixedTask(pb, levels, settings) for levels in (rp_levels, mean_value.levels) for pb in draws]
-        labels = [f"{i} with the mean-value levels" for i in range(len(problems))]
-        labels += [
-            f"{i} (out of sample) with the {w} levels" for w in ("stochastic", "mean-value") for i in range(len(draws))
-        ]
-        evaluated = [
-            _planned(e, label)
-            for e, label in zip(map_in_order(pool, _evaluate_fixed, fixed, on_done), labels, strict=True)
-        ]
-    eev = evaluated[: len(problems)]
-    rp_draws = evaluated[len(problems) : len(problems) + len(draws)]
-    ev_draws = evaluated[len(problems) + len(draws) :]
-    rp = float(np.dot(p, [f.cost for f in rp_figures]))
+        rp, method = _recourse(pool, problems, p, mean_value, alone, settings, size, max_extensive_nonzeros, on_done)
+        eev, rp_draws, ev_draws = _fixed_plans(pool, problems, draws, rp.levels, mean_value.levels, settings, on_done)
     measures = Measures(
-        rp=rp * MILLION,
+        rp=float(np.dot(p, [f.cost for f in rp.figures])) * MILLION,
         ws=float(np.dot(p, [a.figures.cost for a in alone])) * MILLION,
         eev=float(np.dot(p, [e.figures.cost for e in eev])) * MILLION,
-        rp_bound=rp_bound * MILLION,
+        rp_bound=rp.bound * MILLION,
         method=method,
-        mip_gap=rp_gap,
+        mip_gap=rp.gap,
         seconds=round(time.perf_counter() - started, 2),
         size=size,
     )
     return StochasticPlan(
         year=year,
         measures=measures,
-        plan=_plan_table(samples[0], problems[0], p, rp_levels, mean_value.levels, [a.levels for a in alone]),
-        samples=_samples_table(p, alone, rp_figures, eev),
+        plan=_plan_table(samples[0], problems[0], p, rp.levels, mean_value.levels, [a.levels for a in alone]),
+        samples=_samples_table(p, alone, rp.figures, eev),
         out_of_sample=_out_of_sample_table(rp_draws, ev_draws),
         region=str(samples[0].region),
     )
+
+
+@dataclass(frozen=True)
+class _Recourse:
+    """The stochastic plan's levels, a lower bound on its expected cost and the gap (million yuan), its figures."""
+
+    levels: np.ndarray
+    bound: float
+    gap: float
+    figures: list[Figures]
+
+
+def _recourse(pool, problems, p, mean_value, alone, settings, size, max_nonzeros, on_done) -> tuple[_Recourse, str]:
+    """The stochastic plan by the extensive form when it is small enough and finds a plan; else by candidates."""
+    solved = solve_extensive(problems, p, settings) if size["nonzeros"] <= max_nonzeros else None
+    if solved is not None and solved.has_plan:
+        log.info("extensive form: %s, %.1f s, gap %.4f%%", solved.status, solved.seconds, 100 * solved.mip_gap)
+        return _Recourse(solved.levels, solved.bound, solved.mip_gap, list(solved.samples)), "extensive"
+    if solved is not None:  # no plan within the time limit: the heuristic always has one
+        log.warning("extensive form: %s (%s); using the candidate heuristic", solved.status, solved.detail)
+    return _by_candidates(pool, problems, p, mean_value, alone, settings, on_done), "candidates"
+
+
+def _fixed_plans(pool, problems, draws, rp_levels, ev_levels, settings, on_done) -> tuple[list[Evaluation], ...]:
+    """EEV per sample (the mean-value levels), and per out-of-sample draw both plans' levels: flows re-optimised."""
+    fixed = [_FixedTask(pb, ev_levels, settings) for pb in problems]
+    fixed += [_FixedTask(pb, levels, settings) for levels in (rp_levels, ev_levels) for pb in draws]
+    labels = [f"{i} with the mean-value levels" for i in range(len(problems))]
+    labels += [
+        f"{i} (out of sample) with the {w} levels" for w in ("stochastic", "mean-value") for i in range(len(draws))
+    ]
+    results = map_in_order(pool, _evaluate_fixed, fixed, on_done)
+    evaluated = [_planned(e, label) for e, label in zip(results, labels, strict=True)]
+    n, k = len(problems), len(draws)
+    return evaluated[:n], evaluated[n : n + k], evaluated[n + k :]
 
 
 def stochastic_scenario(scenario: Scenario, year: int) -> Scenario:
@@ -358,7 +370,7 @@ def _planned(evaluation: Evaluation, which) -> Evaluation:
     return evaluation
 
 
-def _by_candidates(pool, problems, p, mean_value: Evaluation, alone: list[Evaluation], settings, on_done):
+def _by_candidates(pool, problems, p, mean_value: Evaluation, alone: list[Evaluation], settings, on_done) -> _Recourse:
     """The candidate heuristic: levels, lower bound (WS), gap bound and per-sample figures of the best candidate."""
     candidates = _candidates(mean_value.levels, [a.levels for a in alone], p)
     trials = [_FixedTask(pb, c, settings) for c in candidates for pb in problems]
@@ -370,7 +382,7 @@ def _by_candidates(pool, problems, p, mean_value: Evaluation, alone: list[Evalua
         raise InfeasibleError("no candidate build decision has a plan in every sample (a hard policy binds)")
     bound = float(np.dot(p, [a.figures.cost for a in alone]))
     gap = (costs[best] - bound) / max(abs(costs[best]), 1e-9)
-    return candidates[best], bound, gap, [e.figures for e in by_candidate[best]]
+    return _Recourse(candidates[best], bound, gap, [e.figures for e in by_candidate[best]])
 
 
 def _extensive_size(problems: Sequence[Problem]) -> dict[str, int]:
