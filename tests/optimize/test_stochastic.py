@@ -12,7 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from aggregates.optimize.problem import Periods, Problem
+from aggregates.optimize.problem import Coproducts, Periods, Problem
 from aggregates.optimize.solve import SolverSettings, solve
 from aggregates.optimize.stochastic import (
     check_first_stage,
@@ -121,8 +121,30 @@ def test_unequal_probabilities_change_the_plan():
     assert rp.levels[:, 0].tolist() == [0, 1]
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_the_extensive_form_equals_brute_force_on_random_three_sample_problems(seed):
+def two_periods(first_share: float) -> Periods:
+    """A dry and a wet half-year; ``first_share`` of the demand falls in the dry one."""
+    return Periods(
+        ("dry", "wet"),
+        np.array([0.5, 0.5]),
+        np.array([first_share, 1 - first_share]),
+        np.ones(2),
+        np.ones((0, 2)),
+        np.ones(2),
+    )
+
+
+PARTS = {
+    "plain": {},
+    # Every unit made goes somewhere: what is not shipped is disposed of at 3 per unit.
+    "coproducts": {"coproducts": Coproducts.none(3, 1, 1, disposal_cost=3.0)},
+    # Demand split unevenly over two periods: capacity per period binds where the year's would not.
+    "periods": {"periods": two_periods(0.7)},
+}
+
+
+@pytest.mark.parametrize("part", PARTS)
+@pytest.mark.parametrize("seed", range(4))
+def test_the_extensive_form_equals_brute_force_on_random_three_sample_problems(seed, part):
     rng = np.random.default_rng(seed)
     # Three bases (C with two levels), random demand per sample, random costs shared by the samples.
     shared = dict(
@@ -142,7 +164,7 @@ def test_the_extensive_form_equals_brute_force_on_random_three_sample_problems(s
         route_co2e=np.zeros((3, 1)),
         route_open=np.ones((3, 1), bool),
     )
-    samples = [problem(rng.uniform(2, 20), **shared) for _ in range(3)]
+    samples = [problem(rng.uniform(2, 20), **shared, **PARTS[part]) for _ in range(3)]
     probabilities = rng.dirichlet(np.ones(3))
     cost, _levels = brute_force(samples, probabilities)
     rp = solve_extensive(samples, probabilities, EXACT)
@@ -200,17 +222,7 @@ def test_mean_problem_averages_what_differs():
 
 
 def test_mean_problem_averages_inside_periods_and_keeps_what_agrees():
-    def periods(first_share):
-        return Periods(
-            ("dry", "wet"),
-            np.array([0.5, 0.5]),
-            np.array([first_share, 1 - first_share]),
-            np.ones(2),
-            np.ones((0, 2)),
-            np.ones(2),
-        )
-
-    mean = mean_problem([problem(8, periods=periods(0.7)), problem(8, periods=periods(0.5))], HALF)
+    mean = mean_problem([problem(8, periods=two_periods(0.7)), problem(8, periods=two_periods(0.5))], HALF)
     assert mean.periods.demand_share.tolist() == pytest.approx([0.6, 0.4])
     assert mean.demand[0, 0, 0] == 8.0
     same = mean_problem([LOW, LOW], HALF)
