@@ -19,7 +19,7 @@ from tiny import write_config, write_region
 
 from aggregates.config import load_scenario
 from aggregates.errors import InputError
-from aggregates.optimize.stochastic import evaluate
+from aggregates.optimize.stochastic import evaluate, extensive_form
 from aggregates.pipeline import prepare
 from aggregates.sweep.stochastic import _candidates, _settings, stochastic_plan, stochastic_scenario
 
@@ -78,6 +78,9 @@ def test_the_stochastic_plan_equals_the_extensive_form_solved_by_brute_force(sce
     assert plan.measures.method == "extensive"
     assert plan.measures.rp == pytest.approx(cost * 1e6, rel=1e-6)
     assert plan.plan["stochastic_level"].tolist() == levels
+    # The size reported is that of the extensive form solved.
+    problems = [prepare(stochastic_scenario(beijing(scenario, f), 2021)).instance.problem for f in FACTORS]
+    assert plan.measures.size == {"samples": 3, **extensive_form(problems, PROBABILITIES).size}
 
 
 @pytest.mark.slow

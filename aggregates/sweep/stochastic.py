@@ -386,15 +386,21 @@ def _by_candidates(pool, problems, p, mean_value: Evaluation, alone: list[Evalua
 
 
 def _extensive_size(problems: Sequence[Problem]) -> dict[str, int]:
-    """The extensive form's size, from the first sample's model (the others are about as large)."""
+    """The extensive form's size, from the first sample's model (the others are about as large): the level
+    columns and rows once, the rest once per sample."""
     one = build_model(problems[0].filled())
+    arrays = one.arrays
     n, n_z = len(problems), int(one.z.size)
+    level_rows = np.zeros(one.n_rows, bool)
+    for name, lo, hi in arrays.row_families:
+        level_rows[lo:hi] |= name == "levels"
+    level_entries = int(level_rows[arrays.rows].sum())
     return {
         "samples": n,
         "variables": n_z + n * (one.n_variables - n_z),
         "integer_variables": n_z,
-        "constraints": n * one.n_rows,
-        "nonzeros": n * len(one.proto.linear_constraint_matrix.row_ids),
+        "constraints": n * one.n_rows - (n - 1) * int(level_rows.sum()),
+        "nonzeros": n * len(arrays.values) - (n - 1) * level_entries,
     }
 
 
