@@ -302,7 +302,7 @@ def _sets(*values):
     [
         (["--samples", "0"], "--samples 0: give at least 1"),
         (["--mode", "sideways"], "--mode sideways: use one of evaluate, plan, both"),
-        (["--mode", "plan"], "--mode plan: this installation has no two-stage stochastic plan"),
+        (["--mode", "plan", "--cluster", "nowhere"], "--cluster 'nowhere': expected local"),
         (["--plan", "nowhere-run"], "nowhere-run: no such run folder"),
     ],
 )
@@ -321,3 +321,24 @@ def test_risk_command_writes_its_outputs(config, tmp_path):
     assert result.exit_code == 0, result.output
     assert "probability of meeting the 3.0 Mt target in 2021: 75%" in result.output
     assert {p.name for p in out.iterdir()} == {"samples.csv", "risk_summary.csv", "binding.csv", "risk.json", "charts"}
+
+
+@pytest.mark.slow
+def test_risk_both_modes_write_one_folder_and_one_json(config, tmp_path):
+    # The discrete futures of FUTURES are the samples of the stochastic plan (no out-of-sample draws with
+    # listed futures); VSS and EVPI are never negative (RP <= EEV and WS <= RP, up to the solver's gap).
+    out = tmp_path / "both"
+    args = ["risk", str(config), *_sets(*FEASIBLE, FUTURES), "--out", str(out), "--workers", "1", "--mode", "both"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert set(shown) == {"plan", "evaluate"}
+    plan = shown["plan"]
+    assert plan["vss_yuan"] >= -1 and plan["evpi_yuan"] >= -1
+    assert plan["ws_yuan"] <= plan["rp_yuan"] + 1 <= plan["eev_yuan"] + 2
+    assert {p.name for p in (out / "plan").iterdir()} >= {
+        "stochastic_plan.csv",
+        "stochastic.json",
+        "stochastic_map.html",
+    }
+    assert (out / "evaluate" / "risk.json").exists()

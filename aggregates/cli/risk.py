@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +27,9 @@ from aggregates.cli.app import (
     print_json,
     print_table,
 )
+from aggregates.config import draw_samples
 from aggregates.errors import InputError
+from aggregates.files import atomic_folder
 from aggregates.sweep.risk import RISK_FILES, RiskEvaluation, check_mode, evaluate, plan_mode, write_risk
 from aggregates.viz.charts import metric_unit
 
@@ -85,37 +88,88 @@ def risk(
         plan_mode()  # fails here, before any solve, where there is no stochastic plan
     n = samples if samples is not None or scenario.uncertainty.scenarios else DEFAULT_SAMPLES
     quiet = json_ or verbose
-    if mode in ("plan", "both"):
-        _run_plan(scenario, folder if mode == "plan" else folder / "plan", n, seed, year, workers, quiet)
-    if mode == "plan":
-        return
-    with count_progress("solving the plan's operations in each future", quiet=quiet) as on_done:
-        evaluation = evaluate(
-            scenario, samples=n, seed=seed, plan=plan, year=year, workers=workers, on_done=on_done, cluster=cluster
-        )
-    target = folder if mode == "evaluate" else folder / "evaluate"
-    write_risk(target, evaluation, lang=scenario.outputs.lang)
+    shown: dict = {}
+    place = {"plan": folder, "evaluate": folder} if mode != "both" else {m: folder / m for m in ("plan", "evaluate")}
+    # With both, the two go into one folder written all at once.
+    with atomic_folder(folder) if mode == "both" else nullcontext(None) as tmp:
+        where = {m: tmp / m for m in ("plan", "evaluate")} if tmp is not None else place
+        if mode in ("plan", "both"):
+            stochastic = _run_plan(scenario, where["plan"], n, seed, year, workers, cluster, quiet)
+            shown["plan"] = {"out_dir": str(place["plan"]), **finite_json(stochastic.summary())}
+        if mode in ("evaluate", "both"):
+            with count_progress("solving the plan's operations in each future", quiet=quiet) as on_done:
+                evaluation = evaluate(
+                    scenario,
+                    samples=n,
+                    seed=seed,
+                    plan=plan,
+                    year=year,
+                    workers=workers,
+                    on_done=on_done,
+                    cluster=cluster,
+                )
+            write_risk(where["evaluate"], evaluation, lang=scenario.outputs.lang)
+            shown["evaluate"] = {"out_dir": str(place["evaluate"]), **finite_json(evaluation.to_json())}
     if json_:
-        print_json({"out_dir": str(target), **finite_json(evaluation.to_json())})
+        print_json(shown[mode] if mode != "both" else shown)
         return
-    _print_summary(evaluation)
-    out.print(f"written to {target}: {', '.join(RISK_FILES)}, charts/risk_cost.*, charts/risk_substitution.*")
+    if "plan" in shown:
+        _print_plan(stochastic, place["plan"])
+    if "evaluate" in shown:
+        _print_summary(evaluation)
+        out.print(
+            f"written to {place['evaluate']}: {', '.join(RISK_FILES)}, charts/risk_cost.*, charts/risk_substitution.*"
+        )
 
 
-def _run_plan(scenario, folder: Path, samples, seed, year, workers, quiet: bool) -> None:
-    """``--mode plan``: the two-stage stochastic plan.
-
-    MERGE POINT (issue 17, item 3 "plan"): wire the riskplan helper's
-    ``aggregates.sweep.stochastic.stochastic_plan`` here: its arguments, its outputs (written to
-    ``folder``: the out folder with ``--mode plan``, its ``plan/`` with ``both``, where evaluate writes
-    ``evaluate/``) and what it prints.
-    """
+def _run_plan(scenario, folder: Path, samples: int, seed, year, workers, cluster, quiet: bool):
+    """``--mode plan``: the two-stage stochastic plan over the drawn futures, both plans then evaluated on as
+    many further draws (samples ``n .. 2n-1`` of the same seed; none with discrete futures)."""
     stochastic_plan = plan_mode()
+    discrete = bool(scenario.uncertainty.scenarios)
+    drawn = draw_samples(scenario, None if discrete else 2 * samples, seed)
+    inside, outside = (drawn, []) if discrete else (drawn[:samples], drawn[samples:])
+    weights = [s.probability for s in inside] if discrete else [1.0 / len(inside)] * len(inside)
     with count_progress("solving the stochastic plan", quiet=quiet) as on_done:
-        result = stochastic_plan(scenario, samples=samples, seed=seed, year=year, workers=workers, on_done=on_done)
-    write = getattr(result, "write", None)
-    if write is not None:
-        write(folder)
+        result = stochastic_plan(
+            [s.scenario for s in inside],
+            weights,
+            year=year,
+            out_of_sample=[s.scenario for s in outside],
+            workers=workers,
+            on_done=on_done,
+            cluster=cluster,
+        )
+    result.write(folder)
+    return result
+
+
+def _print_plan(result, folder: Path) -> None:
+    """The measures in one table, the bases the two plans build differently, where the files went."""
+    m = result.measures
+    table = Table(title=f"stochastic plan {result.year}: {len(result.samples)} futures ({m.method}, {m.seconds:.0f} s)")
+    table.add_column("measure")
+    table.add_column("M yuan", justify="right")
+    rows = (
+        ("RP: expected cost of the stochastic plan", m.rp),
+        ("WS: wait and see (each future known)", m.ws),
+        ("EEV: the mean-value plan in the futures", m.eev),
+        ("VSS = EEV - RP", m.vss),
+        ("EVPI = RP - WS", m.evpi),
+    )
+    for name, value in rows:
+        table.add_row(name, f"{value / 1e6:,.1f}")
+    print_table(table)
+    plan = result.plan
+    differ = plan[plan["stochastic_level"] != plan["mean_value_level"]]
+    if len(differ):
+        out.print("bases built differently from the mean-value plan: " + ", ".join(map(str, differ["base"])))
+    else:
+        out.print("the stochastic plan builds what the mean-value plan builds")
+    out.print(
+        f"written to {folder}: stochastic_plan.csv, stochastic_samples.csv, stochastic_out_of_sample.csv, "
+        "stochastic.json, stochastic_map.html"
+    )
 
 
 def _print_summary(ev: RiskEvaluation) -> None:

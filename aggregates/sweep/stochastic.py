@@ -228,6 +228,7 @@ def stochastic_plan(
     on_done: Callable[[int, int], None] | None = None,
     max_extensive_nonzeros: int = MAX_EXTENSIVE_NONZEROS,
     relative_gap: float | None = STOCHASTIC_GAP,
+    cluster: str | None = None,
 ) -> StochasticPlan:
     """The two-stage stochastic plan of one year over ``samples``, with RP, WS, EEV, VSS and EVPI.
 
@@ -249,6 +250,9 @@ def stochastic_plan(
         Above this many matrix entries the extensive form is not solved: the candidate heuristic is used.
     relative_gap
         MIP gap of every solve (None: the scenario's ``solver.relative_gap``).
+    cluster
+        A Dask cluster for the per-sample solves (``local``, ``local:N``, ``tcp://HOST:PORT``); the
+        extensive form is solved in this process.
 
     Raises
     ------
@@ -271,7 +275,7 @@ def stochastic_plan(
     settings = _settings(samples[0], relative_gap)
     tasks = [_SampleTask(stochastic_scenario(s, year), True, settings) for s in samples]
     tasks += [_SampleTask(stochastic_scenario(s, year), False, settings) for s in out_of_sample]
-    with worker_pool(workers, len(tasks)) as pool:
+    with worker_pool(workers, len(tasks), cluster=cluster, scenarios=[tasks[0].scenario]) as pool:
         prepared = map_in_order(pool, _prepare_sample, tasks, on_done)
         problems = [s.problem for s in prepared[: len(samples)]]
         draws = [s.problem for s in prepared[len(samples) :]]
