@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tiny import write_config, write_region
+from tiny import SWEEP_FEASIBLE, write_config, write_region
 from typer.testing import CliRunner
 
 from aggregates import sweep
@@ -31,15 +31,7 @@ from aggregates.sweep import cluster as dask_cluster
 from aggregates.sweep.cluster import ClusterSpec, cluster_spec
 from aggregates.sweep.executors import map_in_order, worker_pool
 
-FEASIBLE = [
-    "target.mt_per_yr=3",
-    "target.from_year=2021",
-    "rail.tariff_basis=wagon_load",
-    "coproducts.free_disposal=true",
-    "prices.natural_yuan_per_t.sand=150",
-    "prices.natural_yuan_per_t.coarse=90",
-    "natural.import_co2e_kg_per_t=0",
-]
+FEASIBLE = SWEEP_FEASIBLE
 
 
 @pytest.fixture(scope="module")

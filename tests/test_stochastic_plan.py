@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 import pytest
-from tiny import write_config, write_region
+from tiny import SWEEP_FEASIBLE, write_config, write_region
 
 from aggregates.config import load_scenario
 from aggregates.errors import InputError
@@ -23,15 +23,7 @@ from aggregates.optimize.stochastic import evaluate, extensive_form
 from aggregates.pipeline import prepare
 from aggregates.sweep.stochastic import _candidates, _settings, stochastic_plan, stochastic_scenario
 
-FEASIBLE = [
-    "target.mt_per_yr=3",
-    "target.from_year=2021",
-    "rail.tariff_basis=wagon_load",
-    "coproducts.free_disposal=true",
-    "prices.natural_yuan_per_t.sand=150",
-    "prices.natural_yuan_per_t.coarse=90",
-    "natural.import_co2e_kg_per_t=0",
-]
+FEASIBLE = SWEEP_FEASIBLE
 FACTORS = (0.6, 1.0, 1.5)
 PROBABILITIES = (0.3, 0.4, 0.3)
 OUT_OF_SAMPLE = (0.8, 1.3)

@@ -34,7 +34,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tiny import write_config, write_region
+from tiny import SWEEP_FEASIBLE, write_config, write_region
 
 import aggregates as ag
 from aggregates import sweep
@@ -49,15 +49,7 @@ from aggregates.viz import charts as tradeoff_charts
 # it); free disposal keeps the old product balance they assume; the import tier at the natural prices these
 # plans were worked out with (sand 150, coarse 90 yuan/t) and without transport CO2e of its own: the tiny
 # region has no quarries, so its plans are those of before.
-FEASIBLE = [
-    "target.mt_per_yr=3",
-    "target.from_year=2021",
-    "rail.tariff_basis=wagon_load",
-    "coproducts.free_disposal=true",
-    "prices.natural_yuan_per_t.sand=150",
-    "prices.natural_yuan_per_t.coarse=90",
-    "natural.import_co2e_kg_per_t=0",
-]
+FEASIBLE = SWEEP_FEASIBLE
 MIN_COST_CO2E_T = 21_248.0
 MIN_CO2E_T = 11_821.9
 

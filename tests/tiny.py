@@ -25,6 +25,19 @@ import csv
 import json
 from pathlib import Path
 
+# The tiny region planned for 2021 with a 3 Mt target, as the sweep tests worked their optima out (tests/test_sweep.py):
+# the wagon-load tariff keeps rail within reach of their carbon prices, free disposal keeps the old product
+# balance, the import tier at the natural prices of then without transport CO2e of its own.
+SWEEP_FEASIBLE = [
+    "target.mt_per_yr=3",
+    "target.from_year=2021",
+    "rail.tariff_basis=wagon_load",
+    "coproducts.free_disposal=true",
+    "prices.natural_yuan_per_t.sand=150",
+    "prices.natural_yuan_per_t.coarse=90",
+    "natural.import_co2e_kg_per_t=0",
+]
+
 ROAD_NODES = [("r-a", 117.60, 40.00, "Hebei"), ("r-b", 117.00, 40.00, "Hebei"), ("r-c", 116.50, 40.00, "Beijing")]
 STATIONS = [("st-l", 117.61, 40.00, "Hebei"), ("st-m", 117.00, 40.05, "Hebei"), ("st-u", 116.45, 40.00, "Beijing")]
 
