@@ -31,7 +31,8 @@ from aggregates.optimize.problem import Problem
 from aggregates.optimize.solve import SOLVERS, Answer, SolverSettings, _params, _status
 
 TARGET_TOL = 1e-6  # Mt: a shortfall below this meets the target (solver noise)
-FIRST_STAGE_FIELDS = ("years", "bases", "level_base", "level_number", "level_capacity", "base_open_required")
+# A level's capacity may differ (a base capacity factor): it enters only the sample's own capacity rows.
+FIRST_STAGE_FIELDS = ("years", "bases", "level_base", "level_number", "base_open_required")
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ PARTS = {
 @pytest.mark.parametrize("seed", [0, 1, *(pytest.param(seed, marks=pytest.mark.slow) for seed in range(2, 6))])
 def test_the_extensive_form_equals_brute_force_on_random_three_sample_problems(seed, part):
     rng = np.random.default_rng(seed)
-    # Three bases (C with two levels), random demand per sample, random costs shared by the samples.
+    # Three bases (C with two levels), random demand and level output per sample, random costs shared by the samples.
     shared = dict(
         bases=("A", "B", "C"),
         level_base=np.array([0, 1, 2, 2]),
@@ -164,7 +164,12 @@ def test_the_extensive_form_equals_brute_force_on_random_three_sample_problems(s
         route_co2e=np.zeros((3, 1)),
         route_open=np.ones((3, 1), bool),
     )
-    samples = [problem(rng.uniform(2, 20), **shared, **PARTS[part]) for _ in range(3)]
+    # Each sample's levels give their own output (a base capacity factor): a second-stage number.
+    capacity = shared.pop("level_capacity")
+    samples = [
+        problem(rng.uniform(2, 20), **shared, level_capacity=capacity * rng.uniform(0.6, 1.2), **PARTS[part])
+        for _ in range(3)
+    ]
     probabilities = rng.dirichlet(np.ones(3))
     cost, _levels = brute_force(samples, probabilities)
     rp = solve_extensive(samples, probabilities, EXACT)
@@ -232,13 +237,18 @@ def test_mean_problem_averages_inside_periods_and_keeps_what_agrees():
 @pytest.mark.parametrize(
     ("other", "words"),
     [
-        (replace(LOW, level_capacity=np.array([10.0, 12.0])), "level_capacity"),
+        (replace(LOW, level_number=np.array([0, 2])), "level_number"),
         (replace(LOW, years=(2023,)), "years"),
     ],
 )
 def test_samples_must_share_the_build_decisions(other, words):
     with pytest.raises(ValueError, match=words):
         check_first_stage([LOW, other])
+
+
+def test_samples_may_differ_in_the_capacity_of_a_level():
+    # A base capacity factor scales a level's output in one future: a second-stage number (the capacity rows).
+    check_first_stage([LOW, replace(LOW, level_capacity=np.array([10.0, 12.0]))])
 
 
 @pytest.mark.parametrize("probabilities", [[0.5, 0.6], [1.0], [-0.5, 1.5], [np.nan, 1.0]])
