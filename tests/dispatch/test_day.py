@@ -6,6 +6,7 @@ import pytest
 from aggregates.dispatch import check_day, day_basis, dispatch_day
 from aggregates.dispatch.check import check_trains
 from aggregates.dispatch.report import routes_table
+from aggregates.dispatch.trains import corridor_trainsets, day_trains
 from aggregates.errors import InfeasibleError
 from tests.dispatch.days import flow, flows, scenario
 
@@ -99,14 +100,12 @@ def test_trainsets_cycle_and_the_day_repeats():
     rail = {"loading": "t-l", "unloading": "t-u", "km_rail": 100.0, "first_mile_km": 20.0}
     f = flows(flow("b-x", "d-c", "rail_diesel", 22, 50.0, **rail))
     f["tonnes"] = 2 * 310.0 * 330.0
-    day = dispatch_day(f, sc, TYPICAL, year=2022)
-    sets = day.corridors()
+    trains = day_trains(f, sc, 1.0)
+    sets = corridor_trainsets(trains, sc)
     assert sets[["trains", "trainsets", "wagons"]].values.tolist() == [[2, 3, 165]]
     # Rotation A -> B (2,160 min later, 2 days on: 188 + 2,880) -> A: today A runs on trainset 1 and B on
     # trainset 2, the one that ran A two days ago; trainset 3 runs tomorrow's B.
-    assert day.trains.sort_values("cutoff_min")["trainset"].tolist() == [2, 1]
-    s = day.summary()
-    assert (s["trainsets"], s["wagons"]) == (3, 165)
+    assert trains.sort_values("cutoff_min")["trainset"].tolist() == [2, 1]
 
 
 def test_a_yard_with_more_trains_than_its_tracks_and_hours_is_explained():
