@@ -20,6 +20,7 @@ All times are minutes after the day's start; slots repeat daily, so a slot may r
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -161,18 +162,60 @@ def _loading_slots(trains: pd.DataFrame, slot: np.ndarray, scenario: Scenario) -
     start, wait = np.zeros(len(trains)), np.zeros(len(trains))
     for yard, group in trains.groupby("loading", sort=True):
         window = cyclic_window(scenario.dispatch.yard_window(str(yard)), scenario.dispatch.day_start_hour)
-        placed: list[float] = []
-        for i in sorted(group.index, key=lambda j: (ideal[j] % DAY, j)):
-            shift = _latest_fit(ideal[i], placed, window, hours, tracks)
-            if shift is None:
-                per_track = math.floor(window[1] / hours)
-                raise InfeasibleError(
-                    f"loading yard {yard} gets {len(group)} trains a day; its {tracks} track(s) open "
-                    f"{window[1] / 60:g} h a day load at most {tracks * per_track} ({hours / 60:g} h a train)"
-                )
-            placed.append(ideal[i] - shift)
+        order = sorted(group.index, key=lambda j: (ideal[j] % DAY, j))
+        shifts = _greedy_shifts(ideal[order], window, hours, tracks)
+        if shifts is None:
+            shifts = _packed_shifts(ideal[order], window, hours, tracks, f"loading yard {yard}")
+        for i, shift in zip(order, shifts, strict=True):
             start[i], wait[i] = (ideal[i] - shift) % DAY, arrival[i] - ideal[i] + shift
     return start, wait
+
+
+def _greedy_shifts(ideal: np.ndarray, window: tuple[int, int], minutes: float, tracks: int) -> list[float] | None:
+    """Each train's slot as late as fits before its ideal start, in turn; None when one does not fit."""
+    placed: list[float] = []
+    shifts = []
+    for want in ideal:
+        shift = _latest_fit(want, placed, window, minutes, tracks)
+        if shift is None:
+            return None
+        placed.append(want - shift)
+        shifts.append(shift)
+    return shifts
+
+
+def _packed_shifts(ideal: np.ndarray, window: tuple[int, int], minutes: float, tracks: int, what: str) -> np.ndarray:
+    """Slots packed back to back on each track, each train given one before its ideal start with the least
+    waiting in all (an assignment, over the tracks' possible first slots); for a yard the greedy rule
+    leaves too fragmented to take all its trains.
+
+    Raises
+    ------
+    InfeasibleError
+        When the tracks' slots in the opening hours are fewer than the trains.
+    """
+    per_track = math.floor(window[1] / minutes)
+    if len(ideal) > tracks * per_track:
+        raise InfeasibleError(
+            f"{what} gets {len(ideal)} trains a day; its {tracks} track(s) open {window[1] / 60:g} h a day "
+            f"handle at most {tracks * per_track} ({minutes / 60:g} h a train)"
+        )
+    if window[1] >= DAY:
+        firsts = sorted({float(x % minutes) for x in ideal})
+    else:
+        slack = window[1] - per_track * minutes
+        firsts = sorted({window[0] + slack * q for q in (0.0, 0.25, 0.5, 0.75, 1.0)})
+    best = None
+    for anchors in itertools.combinations_with_replacement(firsts, tracks):
+        slots = np.concatenate([a + np.arange(per_track) * minutes for a in anchors])
+        early = (ideal[:, None] - slots[None, :]) % DAY
+        rows, cols = linear_sum_assignment(early)
+        shifts = early[rows, cols][np.argsort(rows)]
+        if most_at_once(ideal - shifts, minutes) <= tracks and (best is None or shifts.sum() < best.sum() - 1e-9):
+            best = shifts
+    if best is None:
+        raise InfeasibleError(f"{what} gets {len(ideal)} trains a day and no slots for them fit its tracks")
+    return best
 
 
 def _latest_fit(ideal: float, placed: list[float], window: tuple[int, int], minutes: float, tracks: int):

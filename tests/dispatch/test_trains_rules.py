@@ -5,7 +5,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aggregates.dispatch.trains import DAY, _spread, most_at_once, rotation
+from aggregates.dispatch.trains import DAY, _greedy_shifts, _packed_shifts, _spread, most_at_once, rotation
 
 
 @settings(max_examples=25, deadline=None)
@@ -36,3 +36,18 @@ def test_spread_slots_never_hold_more_trains_than_tracks(n, tracks, hours):
         return
     slots = _spread(n, (0, DAY), minutes, tracks, "yard")
     assert len(slots) == n and most_at_once(slots, minutes) <= tracks
+
+
+@settings(max_examples=25, deadline=None)
+@given(ideal=st.lists(st.integers(-DAY, DAY), min_size=1, max_size=8), tracks=st.integers(1, 2))
+def test_loading_slots_fit_every_train_the_tracks_can_take_and_only_wait(ideal, tracks):
+    # Trains of 6 h on 1-2 tracks open round the clock: up to 4 a track fit, however their ideal starts fall.
+    want = np.array(sorted(ideal, key=lambda x: x % DAY), float)
+    if len(want) > 4 * tracks:
+        return
+    shifts = _greedy_shifts(want, (0, DAY), 360.0, tracks)
+    if shifts is None:
+        shifts = _packed_shifts(want, (0, DAY), 360.0, tracks, "yard")
+    shifts = np.asarray(shifts)
+    assert (shifts >= 0).all() and (shifts < DAY).all()
+    assert most_at_once(want - shifts, 360.0) <= tracks
