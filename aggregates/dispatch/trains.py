@@ -8,7 +8,9 @@ they would collect yesterday's 02:00 train. Slots are placed by a greedy rule, u
   ``dispatch.yard_trains_at_once`` trains on the yard at once;
 * each train is loaded so that it arrives at its slot (loading start = slot - run - loading hours); where
   the loading yard has no free track or is closed then, it is loaded at the latest earlier time that fits
-  and waits at the unloading yard (``wait_min``, the only waiting the rule leaves);
+  (trains in turn by the time of day of their ideal start), or, where that waits longer in all, in slots
+  packed back to back on each track and given to the trains by an assignment of least waiting; it waits
+  at the unloading yard (``wait_min``, the only waiting the rule leaves);
 * each corridor's trains are run by trainsets that cycle: load, run loaded, wait, unload, dwell
   (``fleet.terminal_dwell_hours``), run back empty at ``rail.speed_kmh``, then take the corridor's next
   train at the loading yard. Which train a trainset takes next is the assignment with the least idle time
@@ -163,12 +165,25 @@ def _loading_slots(trains: pd.DataFrame, slot: np.ndarray, scenario: Scenario) -
     for yard, group in trains.groupby("loading", sort=True):
         window = cyclic_window(scenario.dispatch.yard_window(str(yard)), scenario.dispatch.day_start_hour)
         order = sorted(group.index, key=lambda j: (ideal[j] % DAY, j))
-        shifts = _greedy_shifts(ideal[order], window, hours, tracks)
-        if shifts is None:
-            shifts = _packed_shifts(ideal[order], window, hours, tracks, f"loading yard {yard}")
+        shifts = _least_waiting(ideal[order], window, hours, tracks, f"loading yard {yard}")
         for i, shift in zip(order, shifts, strict=True):
             start[i], wait[i] = (ideal[i] - shift) % DAY, arrival[i] - ideal[i] + shift
     return start, wait
+
+
+def _least_waiting(ideal: np.ndarray, window: tuple[int, int], minutes: float, tracks: int, what: str) -> np.ndarray:
+    """How long before its ideal start each train is loaded: the greedy rule's or the packed slots',
+    whichever waits less in all (the greedy's on a tie)."""
+    greedy = _greedy_shifts(ideal, window, minutes, tracks)
+    if greedy is not None and not sum(greedy):
+        return np.asarray(greedy, float)
+    try:
+        packed = _packed_shifts(ideal, window, minutes, tracks, what)
+    except InfeasibleError:
+        if greedy is None:
+            raise
+        return np.asarray(greedy, float)
+    return packed if greedy is None or packed.sum() < sum(greedy) - 1e-9 else np.asarray(greedy, float)
 
 
 def _greedy_shifts(ideal: np.ndarray, window: tuple[int, int], minutes: float, tracks: int) -> list[float] | None:
