@@ -202,6 +202,7 @@ def dispatch_day(
     orders = day_orders(flows, scenario, basis)
     trains = day_trains(flows, scenario, basis.factor)
     timed = timed_orders(orders, trains, scenario)
+    _time_to_unload(timed, scenario)
     parts = part_jobs(timed, scenario.dispatch.max_loads_per_part)
     trips, failed = route_all(parts, scenario, on_progress, workers)
     problems = [explain_part(label, timed, scenario) for label in failed]
@@ -251,6 +252,29 @@ def timed_orders(orders: pd.DataFrame, trains: pd.DataFrame, scenario: Scenario)
             rows.append({**row, "loads": loads, **_yard_open(row, t, window, release, scenario)})
     columns = [*orders.columns, "tw_early", "tw_late", "release"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _time_to_unload(timed: pd.DataFrame, scenario: Scenario) -> None:
+    """Stop with the numbers when a load's window, cut-off and yard hours leave no time to unload it."""
+    start, unload = scenario.dispatch.day_start_hour, scenario.fleet.truck_unload_minutes
+    shut = timed[timed["tw_late"] - unload < timed["tw_early"]]
+    if not len(shut):
+        return
+    lines = [
+        f"{r.depot} ({r.truck}) to {r.node}: {r.loads} loads must be unloaded between "
+        f"{clock(r.tw_early, start)} and {clock(r.tw_late, start)}, no time to unload ({_limits(r, scenario)})"
+        for r in shut.itertuples(index=False)
+    ]
+    raise InfeasibleError("the day cannot be dispatched:\n" + "\n".join(f"  - {line}" for line in lines))
+
+
+def _limits(r, scenario: Scenario) -> str:
+    """What bounds a load's unloading: its delivery window, and for a rail leg the train and the yard."""
+    window = f"delivery window {r.window or '00:00-24:00'}"
+    if r.leg == "direct":
+        return window
+    yard = r.node if r.leg == "first_mile" else r.depot
+    return f"{window}, the train's slot, yard {yard} open {scenario.dispatch.yard_window(str(yard))}"
 
 
 def _yard_open(row: dict, t, window: dict, release: int, scenario: Scenario) -> dict:

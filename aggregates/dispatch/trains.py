@@ -146,7 +146,7 @@ def _spread(n: int, window: tuple[int, int], minutes: float, tracks: int, what: 
         return even
     per_track = math.floor(length / minutes)
     if n > tracks * per_track:
-        hours = "round the clock" if length >= DAY else f"{length / 60:g} h a day"
+        hours = "round the clock" if length >= DAY else f"{length / 60:.3g} h a day"
         raise InfeasibleError(
             f"{what} gets {n} trains a day; its {tracks} track(s) open {hours} handle at most "
             f"{tracks * per_track} ({minutes / 60:g} h a train): add tracks (dispatch.yard_trains_at_once) "
@@ -212,7 +212,7 @@ def _packed_shifts(ideal: np.ndarray, window: tuple[int, int], minutes: float, t
     per_track = math.floor(window[1] / minutes)
     if len(ideal) > tracks * per_track:
         raise InfeasibleError(
-            f"{what} gets {len(ideal)} trains a day; its {tracks} track(s) open {window[1] / 60:g} h a day "
+            f"{what} gets {len(ideal)} trains a day; its {tracks} track(s) open {window[1] / 60:.3g} h a day "
             f"handle at most {tracks * per_track} ({minutes / 60:g} h a train)"
         )
     if window[1] >= DAY:

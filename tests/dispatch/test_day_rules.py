@@ -2,9 +2,12 @@
 loaded, 60 km/h empty, 30 min to load and to unload, a truck works 2 x 8 h = 960 min, the day starts at
 07:00 (minute 0); a break of 20 min after 4 h of continuous driving."""
 
+import pytest
+
 from aggregates.dispatch import check_day, day_basis, dispatch_day
 from aggregates.dispatch.check import check_trains
 from aggregates.dispatch.report import routes_table
+from aggregates.errors import InfeasibleError
 from tests.dispatch.days import flow, flows, scenario
 
 TYPICAL = day_basis(scenario(), "typical")
@@ -80,3 +83,23 @@ def test_yards_work_only_in_their_opening_hours():
     )
     early = day.trains.assign(load_start_min=100.0)
     assert any("at yard t-l at 08:40, outside 09:00-17:00" in p for p in check_trains(early, sc))
+
+
+def test_a_last_mile_whose_yard_closes_before_its_night_window_opens_is_explained():
+    # t-u is open 08:00-12:00 (4 h trains): a last mile (30 km: 66 min out) leaves by 11:30 at the
+    # latest, so it unloads by 12:36 and is done by 13:06, long before Beijing's 23:00 opens.
+    sc = scenario(
+        **FAST,
+        **{
+            "rail.net_t_per_train": 310.0,
+            "fleet.train_unloading_hours": 4,
+            "dispatch.yard_hours": {"t-u": "08:00-12:00"},
+        },
+    )
+    rail = {"loading": "t-l", "unloading": "t-u", "km_rail": 100.0, "first_mile_km": 20.0}
+    f = flows(flow("b-x", "d-c", "rail_diesel", 11, 50.0, window="23:00-06:00", **rail))
+    f["tonnes"] = 310.0 * 330.0
+    with pytest.raises(
+        InfeasibleError, match=r"t-u \(diesel\) to d-c: 11 loads must be unloaded between 23:00 and 13:06"
+    ):
+        dispatch_day(f, sc, TYPICAL, year=2022)
