@@ -78,7 +78,7 @@ class DayPlan:
 
     def summary(self) -> dict:
         """Headline figures of the day, JSON-ready (``day.json``)."""
-        t = self.trucks()
+        t, sets = self.trucks(), self.corridors()
         return {
             "year": self.year,
             "day": self.basis.day,
@@ -89,10 +89,10 @@ class DayPlan:
             "trucks": int(t["trucks"].sum()) if len(t) else 0,
             "trucks_by_type": {k: int(v) for k, v in t.groupby("type")["trucks"].sum().items()},
             "trains": len(self.trains),
-            "trainsets": int(self.corridors()["trainsets"].sum()),
-            "wagons": int(self.corridors()["wagons"].sum()),
-            "corridors": self.corridors().to_dict("records"),
-            "breaks": int(self.trips["breaks_out"].sum() + self.trips["breaks_back"].sum()),
+            "trainsets": int(sets["trainsets"].sum()),
+            "wagons": int(sets["wagons"].sum()),
+            "corridors": sets.to_dict("records"),
+            "breaks": int(self.trips["breaks_out"].sum() + self.trips["breaks_back"].sum()) if len(self.trips) else 0,
             **self._swaps(),
             "km_loaded": round(float(self.trips["km_loaded"].sum()), 1),
             "km_empty": round(float(self.trips["km_empty"].sum()), 1),
