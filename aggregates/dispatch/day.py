@@ -124,11 +124,12 @@ class DayPlan:
         lost = r[(r["swaps_en_route"] > 0) & (r["station"].fillna("") == "")]
         if not len(lost):
             return []
-        worst = lost.groupby("depot")["swaps_en_route"].agg(["size", "sum"]).sort_values("size", ascending=False)
-        top = ", ".join(f"{d} {int(n)} trips" for d, n in worst["size"].head(3).items())
+        worst = lost.groupby(["depot", "node"]).agg(trips=("trip", "size"), km=("km_loaded", "max"))
+        worst = worst.sort_values("trips", ascending=False, kind="mergesort")
+        top = ", ".join(f"{d} -> {n}: {int(w.trips)} of {w.km:.0f} km" for (d, n), w in worst.head(3).iterrows())
         return [
-            f"{len(lost):,} electric trips longer than the range on routes with no swap station: "
-            f"{int(lost['swaps_en_route'].sum()):,} swaps on the way at no station ({top}); "
+            f"{len(lost):,} electric trip(s) longer than the range on routes with no swap station, "
+            f"{int(lost['swaps_en_route'].sum()):,} swap(s) on the way at no station ({top}); "
             "add swap stations on these routes or close them to electric trucks in the plan"
         ]
 

@@ -103,3 +103,16 @@ def test_a_last_mile_whose_yard_closes_before_its_night_window_opens_is_explaine
         InfeasibleError, match=r"t-u \(diesel\) to d-c: 11 loads must be unloaded between 23:00 and 13:06"
     ):
         dispatch_day(f, sc, TYPICAL, year=2022)
+
+
+def test_swaps_on_routes_with_no_station_are_a_warning_in_numbers():
+    # 70 km out and back is 140 km, over the 120 km range: one swap on the way, and the plan gave the
+    # route no station. Modelled as time, warned of, not failed.
+    sc = scenario(**FAST)
+    day = dispatch_day(flows(flow("b-x", "d-far", "bet_truck", 2, 70.0)), sc, TYPICAL, year=2022)
+    assert day.summary()["warnings"] == [
+        "2 electric trip(s) longer than the range on routes with no swap station, 2 swap(s) on the way at no "
+        "station (b-x -> d-far: 2 of 70 km); add swap stations on these routes or close them to electric "
+        "trucks in the plan"
+    ]
+    assert dispatch_day(flows(flow("b-x", "d-a", "bet_truck", 1, 40.0)), sc, TYPICAL, year=2022).warnings() == []
