@@ -309,7 +309,7 @@ def _per_train(row: dict, trains: pd.DataFrame) -> list[tuple[int, int, tuple[in
     n = len(mine)
     shares = np.full(n, row["loads"] // n) + (np.arange(n) < row["loads"] % n)
     if row["leg"] == "last_mile":
-        ends = (mine["unload_end_min"].to_numpy(float) % 1440).astype(int)
+        ends = np.ceil(mine["unload_end_min"].to_numpy(float) % 1440 - 1e-9).astype(int)  # leave once unloaded
         latest = _wrapping_release(sorted(set(ends)))
         return [(int(k), 0 if e == latest else int(e), (0, 1440)) for k, e in zip(shares, ends, strict=True) if k]
     cutoffs = sorted(set(mine["cutoff_min"].astype(int)))

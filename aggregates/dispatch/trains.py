@@ -10,7 +10,8 @@ they would collect yesterday's 02:00 train. Slots are placed by a greedy rule, u
   the loading yard has no free track or is closed then, it is loaded at the latest earlier time that fits
   (trains in turn by the time of day of their ideal start), or, where that waits longer in all, in slots
   packed back to back on each track and given to the trains by an assignment of least waiting; it waits
-  at the unloading yard (``wait_min``, the only waiting the rule leaves);
+  at the unloading yard (``wait_min``, the only waiting the rule leaves); where that waits longer in all
+  than unloading each train at the first free track after it arrives, the yard does that instead;
 * each corridor's trains are run by trainsets that cycle: load, run loaded, wait, unload, dwell
   (``fleet.terminal_dwell_hours``), run back empty at ``rail.speed_kmh``, then take the corridor's next
   train at the loading yard. Which train a trainset takes next is the assignment with the least idle time
@@ -93,8 +94,8 @@ def day_trains(flows: pd.DataFrame, scenario: Scenario, factor: float) -> pd.Dat
     trains["cutoff_min"] = load_start
     trains["depart_min"] = load_start + f.train_loading_hours * 60.0
     trains["arrive_min"] = trains["depart_min"] + trains["run_min"]
-    trains["wait_min"] = wait
-    trains["unload_start_min"] = trains["arrive_min"] + wait
+    trains["wait_min"] = _less_waiting(trains, wait, scenario)
+    trains["unload_start_min"] = trains["arrive_min"] + trains["wait_min"]
     trains["unload_end_min"] = trains["unload_start_min"] + f.train_unloading_hours * 60.0
     trains["trainset"] = _trainsets(trains, scenario)
     return trains[list(TRAIN_COLUMNS)].round(1)
@@ -242,6 +243,45 @@ def _latest_fit(ideal: float, placed: list[float], window: tuple[int, int], minu
     candidates = [ideal, *(p - minutes for p in placed), close - minutes]
     for shift in sorted({round((ideal - c) % DAY, 6) for c in candidates}):
         t = ideal - shift
+        if inside_window(t, minutes, window) and most_at_once([*placed, t], minutes) <= tracks:
+            return shift
+    return None
+
+
+def _less_waiting(trains: pd.DataFrame, wait: np.ndarray, scenario: Scenario) -> np.ndarray:
+    """Per unloading yard, the planned slots' waits, or, where the loading yards moved trains so that
+    they wait longer in all, each train unloaded at the first free track after it arrives (in order of
+    arrival), whichever waits less."""
+    hours = scenario.fleet.train_unloading_hours * 60.0
+    tracks = scenario.dispatch.yard_trains_at_once
+    out = wait.copy()
+    arrive = trains["arrive_min"].to_numpy(float)
+    for yard, group in trains.groupby("unloading", sort=True):
+        idx = np.array(sorted(group.index, key=lambda j: (arrive[j] % DAY, j)))
+        if not wait[idx].sum():
+            continue
+        window = cyclic_window(scenario.dispatch.yard_window(str(yard)), scenario.dispatch.day_start_hour)
+        placed: list[float] = []
+        shifts = []
+        for i in idx:
+            shift = _earliest_fit(arrive[i], placed, window, hours, tracks)
+            if shift is None:
+                break
+            placed.append(arrive[i] + shift)
+            shifts.append(shift)
+        if len(shifts) == len(idx) and sum(shifts) < wait[idx].sum() - 1e-9:
+            out[idx] = shifts
+    return out
+
+
+def _earliest_fit(arrive: float, placed: list[float], window: tuple[int, int], minutes: float, tracks: int):
+    """How long after ``arrive`` the earliest slot starts that fits the yard's hours and tracks, or None.
+
+    The earliest fit is the arrival itself, or where another slot ends, or where the yard opens.
+    """
+    candidates = [arrive, *(p + minutes for p in placed), window[0]]
+    for shift in sorted({round((c - arrive) % DAY, 6) for c in candidates}):
+        t = arrive + shift
         if inside_window(t, minutes, window) and most_at_once([*placed, t], minutes) <= tracks:
             return shift
     return None

@@ -62,14 +62,15 @@ def test_first_mile_trucks_meet_their_trains_cut_off_and_last_miles_wait_for_unl
     # Two 310 t trains a day (330 running days): 2 x 310 x 330 / 300 truck days / 31 t = 22 loads a leg.
     # One track at each yard. Unloading slots spread over the day: minutes 0 and 720 (07:00, 19:00).
     # 100 km at 35 km/h = 171.4 min, loading 360: loaded from 0 - 531.4 -> 908 (the day repeats) and
-    # 188 (whole minutes, so each waits 0.6 min); the loading track holds 908-1,268 and 188-548: no clash.
+    # 188 (whole minutes, so each arrives 0.6 min early, at 1,439.4 and 719.4, and is unloaded on arrival,
+    # the yard's track being free); the loading track holds 908-1,268 and 188-548: no clash.
     # Cut-offs 188 and 908. Boxes since the previous cut-off feed a train: 11 loads unloaded in 188-908
     # and 11 in 908-1,440 (the longer of 0-188 and 908-1,440 feeds tomorrow's 188 train).
     # A first-mile trip (20 km) unloads 54 min after leaving and is back after 104: in 908-1,440 a truck
     # unloads at most 5 times (908, 1,012, ..., 1,324), so that train alone needs 3 trucks; a truck
     # doing 5 late loads starts at 854 at the latest and at 414 at the earliest (960 min), fitting 4
     # early loads: 22 x 104 = 2,288 min fit in 3 x 960. Best: 3 trucks.
-    # Unloading ends at 1,800 (= 360 tomorrow) and 1,080: the last miles leave from 360 and 1,080.
+    # Unloading ends at 1,799.4 (= 359.4 tomorrow) and 1,079.4: the last miles leave from 360 and 1,080.
     sc = scenario(**{"rail.net_t_per_train": 310.0, "dispatch.yard_trains_at_once": 1})
     rail = {"loading": "t-l", "unloading": "t-u", "km_rail": 100.0, "first_mile_km": 20.0}
     f = flows(flow("b-x", "d-c", "rail_diesel", 22, 50.0, **rail))
@@ -77,7 +78,7 @@ def test_first_mile_trucks_meet_their_trains_cut_off_and_last_miles_wait_for_unl
     day = dispatch_day(f, sc, TYPICAL, year=2022)
     trains = day.trains.sort_values("cutoff_min")
     assert trains["cutoff_min"].tolist() == [188, 908]
-    assert trains["unload_start_min"].tolist() == [720, 1440] and (trains["wait_min"] <= 0.6).all()
+    assert trains["unload_start_min"].tolist() == [719.4, 1439.4] and (trains["wait_min"] == 0).all()
     first = day.trips[day.trips["leg"] == "first_mile"]
     last = day.trips[day.trips["leg"] == "last_mile"]
     assert len(first) == len(last) == 22
@@ -90,10 +91,10 @@ def test_first_mile_trucks_meet_their_trains_cut_off_and_last_miles_wait_for_unl
 
 def test_trainsets_cycle_and_the_day_repeats():
     # The day above: a trainset is busy from loading to back at the loading yard: train A loads at 908,
-    # unloads until 1,800, runs back 171.4 and dwells 720 (fleet.terminal_dwell_hours 12): ready at
-    # 2,691.4 (= 1,251.4 of a day); train B loads at 188 and is ready at 1,971.4 (= 531.4).
-    # Back from A, a trainset takes B at 188 tomorrow (376.6 idle) rather than A again (1,096.6); from B,
-    # A at 908 (376.6). One rotation of 1,783.4 x 2 + 753.2 = 4,320 min = 3 days: 3 trainsets, each
+    # is unloaded on arrival until 1,799.4, runs back 171.4 and dwells 720 (fleet.terminal_dwell_hours 12):
+    # ready at 2,690.8 (= 1,250.8 of a day); train B loads at 188 and is ready at 1,970.8 (= 530.8).
+    # Back from A, a trainset takes B at 188 tomorrow (377.2 idle) rather than A again (1,097.2); from B,
+    # A at 908 (377.2). One rotation of 1,782.8 x 2 + 754.4 = 4,320 min = 3 days: 3 trainsets, each
     # running A one day and B the next. The plan's sizing: 2 trains x (6 + 6 + 12 + 2 x 2.86 h) / 24 =
     # 2.48 trainsets; wagons: 3 x 50 x 1.1 = 165.
     sc = scenario(**{"rail.net_t_per_train": 310.0, "dispatch.yard_trains_at_once": 1})
