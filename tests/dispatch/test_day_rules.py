@@ -3,7 +3,9 @@ loaded, 60 km/h empty, 30 min to load and to unload, a truck works 2 x 8 h = 960
 07:00 (minute 0); a break of 20 min after 4 h of continuous driving."""
 
 import pytest
+from pydantic import ValidationError
 
+from aggregates.config.dispatch import Dispatch
 from aggregates.dispatch import check_day, day_basis, dispatch_day
 from aggregates.dispatch.check import check_trains
 from aggregates.dispatch.report import routes_table
@@ -116,3 +118,10 @@ def test_swaps_on_routes_with_no_station_are_a_warning_in_numbers():
         "trucks in the plan"
     ]
     assert dispatch_day(flows(flow("b-x", "d-a", "bet_truck", 1, 40.0)), sc, TYPICAL, year=2022).warnings() == []
+
+
+def test_yard_hours_are_checked_and_default_to_round_the_clock():
+    d = Dispatch(yard_hours={"t-u": "06:00-22:00"})
+    assert (d.yard_window("t-u"), d.yard_window("t-l")) == ("06:00-22:00", "00:00-24:00")
+    with pytest.raises(ValidationError, match="opening hours must be 'HH:MM-HH:MM'"):
+        Dispatch(yard_hours={"t-u": "6-22"})
