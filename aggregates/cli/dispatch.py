@@ -118,4 +118,6 @@ def _print_day(plan: DayPlan, folder: Path) -> None:
         f"{s['rounding']}; empty km {s['km_empty']:,.0f}; {s['litres']:,.0f} litres, {s['kwh']:,.0f} kWh, "
         f"CO2e {s['co2e_kg'] / 1000:,.1f} t (well-to-wheel); routed in {s['seconds']:.0f} s"
     )
+    for warning in s["warnings"]:
+        out.print(f"[yellow]warning:[/] {warning}")
     out.print(f"written to {folder}: {', '.join(DAY_FILES)}")

@@ -2,10 +2,10 @@
 
 :func:`day_flows` joins what a day needs to the plan's flows, :func:`day_basis` picks the typical or peak
 day, :func:`dispatch_day` routes every depot's trucks with PyVRP, slots the trains and checks the result
-with :func:`check_day`, an independent function; :class:`DayPlan` holds the day and writes its files.
+with :func:`check_day` and :func:`check_trains`, independent functions; :class:`DayPlan` holds the day and writes its files.
 """
 
-from aggregates.dispatch.check import check_day
+from aggregates.dispatch.check import check_day, check_trains
 from aggregates.dispatch.day import DayPlan, dispatch_day, timed_orders
 from aggregates.dispatch.inputs import day_flows
 from aggregates.dispatch.orders import DayBasis, day_basis, day_orders, largest_remainder, window_minutes
@@ -15,6 +15,7 @@ __all__ = [
     "DayBasis",
     "DayPlan",
     "check_day",
+    "check_trains",
     "day_basis",
     "day_flows",
     "day_orders",

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from aggregates.config import Scenario
-from aggregates.dispatch.check import check_day
+from aggregates.dispatch.check import check_day, check_trains
 from aggregates.dispatch.orders import DayBasis, clock, day_orders, rounding_note, window_minutes
 from aggregates.dispatch.report import comparison_table, routes_table, trains_table, trucks_table
-from aggregates.dispatch.trains import day_trains
+from aggregates.dispatch.trains import corridor_trainsets, day_trains
 from aggregates.dispatch.trucks import lower_bound_trucks, part_jobs, route_all, trip_times
 from aggregates.errors import InfeasibleError
 from aggregates.files import atomic_folder
@@ -78,7 +78,7 @@ class DayPlan:
 
     def summary(self) -> dict:
         """Headline figures of the day, JSON-ready (``day.json``)."""
-        t = self.trucks()
+        t, sets = self.trucks(), self.corridors()
         return {
             "year": self.year,
             "day": self.basis.day,
@@ -89,6 +89,10 @@ class DayPlan:
             "trucks": int(t["trucks"].sum()) if len(t) else 0,
             "trucks_by_type": {k: int(v) for k, v in t.groupby("type")["trucks"].sum().items()},
             "trains": len(self.trains),
+            "trainsets": int(sets["trainsets"].sum()),
+            "wagons": int(sets["wagons"].sum()),
+            "corridors": sets.to_dict("records"),
+            "breaks": int(self.trips["breaks_out"].sum() + self.trips["breaks_back"].sum()) if len(self.trips) else 0,
             **self._swaps(),
             "km_loaded": round(float(self.trips["km_loaded"].sum()), 1),
             "km_empty": round(float(self.trips["km_empty"].sum()), 1),
@@ -99,7 +103,35 @@ class DayPlan:
             "co2e_ttw_kg": round(float(t["co2e_ttw_kg"].sum()), 1) if len(t) else 0.0,
             "seconds": round(self.seconds, 1),
             "day_starts": clock(0, self.scenario.dispatch.day_start_hour),
+            "warnings": self.warnings(),
         }
+
+    def corridors(self) -> pd.DataFrame:
+        """Per rail corridor: the day's trains, trainsets and wagons, and the plan's fleet sizing of both
+        (``plan_trainsets`` may be fractional: an average day's share of trainsets)."""
+        c = corridor_trainsets(self.trains, self.scenario)
+        plan = self.fleet[self.fleet["kind"] == "train_corridor"] if len(self.fleet) else pd.DataFrame()
+        if len(plan):
+            by_id = plan.set_index("id")
+            c["plan_trainsets"] = c["corridor"].map(by_id["trainsets"]).astype(float).round(3)
+            c["plan_wagons"] = c["corridor"].map(by_id["wagons"]).astype(float)
+        return c
+
+    def warnings(self) -> list[str]:
+        """What a planner must decide, in numbers: today, electric trips longer than the range on routes
+        whose plan has no swap station (the swaps on the way are counted as time, at no station)."""
+        r = routes_table(self.trips, self.scenario)
+        lost = r[(r["swaps_en_route"] > 0) & (r["station"].fillna("") == "")]
+        if not len(lost):
+            return []
+        worst = lost.groupby(["depot", "node"]).agg(trips=("trip", "size"), km=("km_loaded", "max"))
+        worst = worst.sort_values("trips", ascending=False, kind="mergesort")
+        top = ", ".join(f"{d} -> {n}: {int(w.trips)} of {w.km:.0f} km" for (d, n), w in worst.head(3).iterrows())
+        return [
+            f"{len(lost):,} electric trip(s) longer than the range on routes with no swap station, "
+            f"{int(lost['swaps_en_route'].sum()):,} swap(s) on the way at no station ({top}); "
+            "add swap stations on these routes or close them to electric trucks in the plan"
+        ]
 
     def _swaps(self) -> dict:
         """Battery swaps of the day: at the depots, on the way, and on the way with no station on the route
@@ -171,10 +203,12 @@ def dispatch_day(
     orders = day_orders(flows, scenario, basis)
     trains = day_trains(flows, scenario, basis.factor)
     timed = timed_orders(orders, trains, scenario)
+    _time_to_unload(timed, scenario)
     parts = part_jobs(timed, scenario.dispatch.max_loads_per_part)
     trips, failed = route_all(parts, scenario, on_progress, workers)
     problems = [explain_part(label, timed, scenario) for label in failed]
     problems += check_day(trips, timed, scenario) if not failed else []
+    problems += check_trains(trains, scenario)
     if problems:
         raise InfeasibleError(
             f"day {basis.day} of {year} cannot be dispatched:\n" + "\n".join(f"  - {p}" for p in problems)
@@ -216,9 +250,55 @@ def timed_orders(orders: pd.DataFrame, trains: pd.DataFrame, scenario: Scenario)
             done = release + t.out + t.unload
             release = release if done <= late and done + t.back <= 1440 else 0
             window = {"tw_early": max(early, opens), "tw_late": min(late, closes)}
-            rows.append({**row, "loads": loads, **window, "release": release})
+            rows.append({**row, "loads": loads, **_yard_open(row, t, window, release, scenario)})
     columns = [*orders.columns, "tw_early", "tw_late", "release"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _time_to_unload(timed: pd.DataFrame, scenario: Scenario) -> None:
+    """Stop with the numbers when a load's window, cut-off and yard hours leave no time to unload it."""
+    start, unload = scenario.dispatch.day_start_hour, scenario.fleet.truck_unload_minutes
+    shut = timed[timed["tw_late"] - unload < timed["tw_early"]]
+    if not len(shut):
+        return
+    lines = [
+        f"{r.depot} ({r.truck}) to {r.node}: {r.loads} loads must be unloaded between "
+        f"{clock(r.tw_early, start)} and {clock(r.tw_late, start)}, no time to unload ({_limits(r, scenario)})"
+        for r in shut.itertuples(index=False)
+    ]
+    raise InfeasibleError("the day cannot be dispatched:\n" + "\n".join(f"  - {line}" for line in lines))
+
+
+def _limits(r, scenario: Scenario) -> str:
+    """What bounds a load's unloading: its delivery window, and for a rail leg the train and the yard."""
+    window = f"delivery window {r.window or '00:00-24:00'}"
+    if r.leg == "direct":
+        return window
+    yard = r.node if r.leg == "first_mile" else r.depot
+    return f"{window}, the train's slot, yard {yard} open {scenario.dispatch.yard_window(str(yard))}"
+
+
+def _yard_open(row: dict, t, window: dict, release: int, scenario: Scenario) -> dict:
+    """The load's window and release inside the yard's opening hours (the longest stretch of the day):
+    a first mile unloads at the loading yard while it is open, a last mile is loaded at the unloading
+    yard while it is open (its trip starts no later than the close less the loading time)."""
+    rule = scenario.dispatch
+    if row["leg"] == "direct":
+        return {**window, "release": release}
+    yard = row["node"] if row["leg"] == "first_mile" else row["depot"]
+    opens, closes = window_minutes(rule.yard_window(str(yard)), rule.day_start_hour)
+    if row["leg"] == "first_mile":
+        return {
+            "tw_early": max(window["tw_early"], opens),
+            "tw_late": min(window["tw_late"], closes),
+            "release": release,
+        }
+    latest = closes - scenario.fleet.truck_load_minutes + t.out + t.unload
+    return {
+        "tw_early": window["tw_early"],
+        "tw_late": min(window["tw_late"], round(latest)),
+        "release": max(release, opens),
+    }
 
 
 def _per_train(row: dict, trains: pd.DataFrame) -> list[tuple[int, int, tuple[int, int]]]:
@@ -229,7 +309,7 @@ def _per_train(row: dict, trains: pd.DataFrame) -> list[tuple[int, int, tuple[in
     n = len(mine)
     shares = np.full(n, row["loads"] // n) + (np.arange(n) < row["loads"] % n)
     if row["leg"] == "last_mile":
-        ends = (mine["unload_end_min"].to_numpy(float) % 1440).astype(int)
+        ends = np.ceil(mine["unload_end_min"].to_numpy(float) % 1440 - 1e-9).astype(int)  # leave once unloaded
         latest = _wrapping_release(sorted(set(ends)))
         return [(int(k), 0 if e == latest else int(e), (0, 1440)) for k, e in zip(shares, ends, strict=True) if k]
     cutoffs = sorted(set(mine["cutoff_min"].astype(int)))

@@ -136,7 +136,25 @@ def rounding_note(orders: pd.DataFrame) -> str:
 def window_minutes(text: str, day_start_hour: float) -> tuple[int, int]:
     """A delivery window as (earliest, latest) minutes after the day's start; the longest stretch when it has several.
 
-    ``00:00-24:00`` or empty is the whole day; ``23:00-06:00`` with the day starting at 07:00 is (960, 1380).
+    ``00:00-24:00`` or empty is the whole day; ``23:00-06:00`` with the day starting at 07:00 is (960, 1380);
+    a window across the day's start is cut there: ``06:00-22:00`` is (0, 900) (the longer piece).
+
+    Raises
+    ------
+    InputError
+        For ``closed`` or text that is not a window.
+    """
+    start, length = cyclic_window(text, day_start_hour)
+    if length >= 1440:
+        return 0, 1440
+    pieces = [(start, min(start + length, 1440)), (0, max(start + length - 1440, 0))]
+    return max(pieces, key=lambda p: p[1] - p[0])
+
+
+def cyclic_window(text: str, day_start_hour: float) -> tuple[int, int]:
+    """A window as (start, length) in minutes: start after the day's start (0-1439), the window repeating daily.
+
+    The longest part when the text has several (``;``); ``00:00-24:00`` or empty is (0, 1440).
 
     Raises
     ------
@@ -150,12 +168,17 @@ def window_minutes(text: str, day_start_hour: float) -> tuple[int, int]:
         try:
             a, b = (_clock(t) for t in part.strip().split("-"))
         except ValueError:
-            raise InputError(f"delivery window '{text}' is not HH:MM-HH:MM") from None
-        start = (a - round(day_start_hour * 60)) % 1440
+            raise InputError(f"window '{text}' is not HH:MM-HH:MM") from None
         length = (b - a) % 1440 or 1440
-        if length > best[1] - best[0]:
-            best = (start, min(start + length, 1440))
+        if length > best[1]:
+            best = ((a - round(day_start_hour * 60)) % 1440, length)
     return best
+
+
+def inside_window(begin: float, minutes: float, window: tuple[int, int]) -> bool:
+    """Whether ``minutes`` from ``begin`` (minutes after any day's start) fall inside a daily ``window``."""
+    start, length = window
+    return length >= 1440 or (begin - start) % 1440 + minutes <= length + 1e-6
 
 
 def _clock(text: str) -> int:

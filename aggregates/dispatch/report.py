@@ -29,6 +29,7 @@ ROUTE_COLUMNS = (
     "depot_swaps",
     "swaps_en_route",
     "station",
+    "breaks",
 )
 
 
@@ -46,6 +47,7 @@ def routes_table(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     for column, minutes in (("leaves", "start_min"), ("arrives", "arrive_min"), ("unloads", "unload_min")):
         t[column] = t[minutes].map(lambda m: clock(m, start))
     t["back"] = t["back_min"].map(lambda m: clock(m, start))
+    t["breaks"] = t["breaks_out"] + t["breaks_back"]
     return t[list(ROUTE_COLUMNS)]
 
 
@@ -119,7 +121,7 @@ def trains_table(trains: pd.DataFrame, day_start_hour: float) -> pd.DataFrame:
     for column in ("cutoff", "depart", "arrive", "unload_start", "unload_end"):
         t[column] = t[f"{column}_min"].map(lambda m: clock(m, day_start_hour))
     keep = ["train", "corridor", "loading", "unloading", "km_rail", "cutoff", "depart", "arrive"]
-    return t[[*keep, "unload_start", "unload_end", "wait_min"]]
+    return t[[*keep, "unload_start", "unload_end", "wait_min", "trainset"]]
 
 
 def comparison_table(day, scenario: Scenario) -> pd.DataFrame:
@@ -143,6 +145,11 @@ def comparison_table(day, scenario: Scenario) -> pd.DataFrame:
     corridors = fleet[fleet["kind"] == "train_corridor"] if len(fleet) else pd.DataFrame(columns=["per_day"])
     rows.append(("loaded truck trips a day", len(day.trips), float(plan_rows["per_day"].sum())))
     rows.append(("trains a day", len(day.trains), float(corridors["per_day"].sum())))
+    sets = day.corridors()
+    rows.append(("trainsets", int(sets["trainsets"].sum()), float(corridors["trainsets"].sum()) if len(fleet) else 0.0))
+    rows.append(
+        ("wagons (with spares)", int(sets["wagons"].sum()), float(corridors["wagons"].sum()) if len(fleet) else 0.0)
+    )
     out = pd.DataFrame(rows, columns=["figure", "day", "plan"])
     out["plan_on_day"] = out["plan"] * day.basis.factor
     out["ratio"] = out["day"] / out["plan_on_day"].where(out["plan_on_day"] > 0)

@@ -4,7 +4,9 @@ Every load is one client of capacity one truckload, so a truck's day is a chain 
 from its depot (PyVRP reloads). What PyVRP cannot express is modelled explicitly in the trip times: an
 electric truck's trip longer than its range passes swap stations on the way (``ceil(2 km / range) - 1``
 swaps), and every electric trip reserves one swap at the depot, used only when the battery needs it
-(:mod:`aggregates.dispatch.check` re-simulates the battery and checks every route).
+(:mod:`aggregates.dispatch.check` re-simulates the battery and checks every route). A driver rests
+``dispatch.break_minutes`` after ``dispatch.break_after_driving_h`` of continuous driving: the breaks a
+trip's drives need are in its times (a stop at least that long, loading or unloading, ends a stretch).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ TRIP_COLUMNS = (
     "km_empty",
     "swaps_en_route",
     "station",
+    "breaks_out",
+    "breaks_back",
     "tw_early",
     "tw_late",
     "release",
@@ -53,22 +57,49 @@ TRIP_COLUMNS = (
 
 @dataclass(frozen=True)
 class TripTimes:
-    """Minutes of one load's trip: out (load, drive loaded, swaps), unload, back empty."""
+    """Minutes of one load's trip: out (load, drive loaded, swaps, breaks), unload, back empty (breaks)."""
 
     out: int
     unload: int
     back: int
     swaps: int
+    breaks_out: int = 0
+    breaks_back: int = 0
 
 
 def trip_times(km: float, truck: str, scenario: Scenario) -> TripTimes:
-    """The minutes of a round trip of ``km`` each way, with en-route swaps and the depot swap reserved."""
-    f, bet = scenario.fleet, scenario.trucks.bet
+    """The minutes of a round trip of ``km`` each way, with en-route swaps, the depot swap reserved and the
+    drivers' breaks."""
+    f, bet, rule = scenario.fleet, scenario.trucks.bet, scenario.dispatch
     swaps = max(math.ceil(2 * km / bet.range_km - 1e-9) - 1, 0) if truck == "bet" else 0
     reserve = bet.swap_minutes if truck == "bet" else 0.0
-    out = f.truck_load_minutes + km / f.truck_speed_loaded_kmh * 60.0 + (swaps * bet.swap_minutes) + reserve
-    back = km / f.truck_speed_empty_kmh * 60.0
-    return TripTimes(round(out), round(f.truck_unload_minutes), round(back), swaps)
+    drive_out, drive_back = km / f.truck_speed_loaded_kmh * 60.0, km / f.truck_speed_empty_kmh * 60.0
+    breaks_out, breaks_back = trip_breaks(drive_out, drive_back, scenario)
+    # A trip starts rested: its loading stop (with the depot swap) is a break, topped up where it is shorter.
+    rest_at_load = max(rule.break_minutes - f.truck_load_minutes - reserve, 0.0)
+    out = (
+        f.truck_load_minutes
+        + rest_at_load
+        + drive_out
+        + swaps * bet.swap_minutes
+        + reserve
+        + breaks_out * rule.break_minutes
+    )
+    back = drive_back + breaks_back * rule.break_minutes
+    return TripTimes(round(out), round(f.truck_unload_minutes), round(back), swaps, breaks_out, breaks_back)
+
+
+def trip_breaks(drive_out: float, drive_back: float, scenario: Scenario) -> tuple[int, int]:
+    """Breaks a rested driver takes on the way out and back: one each time continuous driving reaches
+    ``dispatch.break_after_driving_h``; unloading ends a stretch when it is at least ``break_minutes``."""
+    rule = scenario.dispatch
+    limit = rule.break_after_driving_h * 60.0
+    out = max(math.ceil(drive_out / limit - 1e-9) - 1, 0)
+    driven = drive_out - out * limit  # since the last break, taken as late as the rule allows
+    if scenario.fleet.truck_unload_minutes >= rule.break_minutes:
+        driven = 0.0
+    back = max(math.ceil((driven + drive_back) / limit - 1e-9) - 1, 0)
+    return out, back
 
 
 def part_jobs(orders: pd.DataFrame, limit: int) -> list[pd.DataFrame]:
@@ -178,6 +209,8 @@ def _trip_row(job, t: TripTimes, act, truck_id: str, trip: int) -> dict:
         "km_empty": float(job["km"]),
         "swaps_en_route": t.swaps,
         "station": job["station"] if t.swaps else "",
+        "breaks_out": t.breaks_out,
+        "breaks_back": t.breaks_back,
         "tw_early": int(job["tw_early"]),
         "tw_late": int(job["tw_late"]),
         "release": int(job["release"]),

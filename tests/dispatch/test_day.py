@@ -4,7 +4,9 @@ a truck works 2 x 8 h = 960 min a day, the day starts at 07:00 (minute 0)."""
 import pytest
 
 from aggregates.dispatch import check_day, day_basis, dispatch_day
+from aggregates.dispatch.check import check_trains
 from aggregates.dispatch.report import routes_table
+from aggregates.dispatch.trains import corridor_trainsets, day_trains
 from aggregates.errors import InfeasibleError
 from tests.dispatch.days import flow, flows, scenario
 
@@ -58,28 +60,69 @@ def test_electric_truck_swaps_on_the_way_and_at_the_depot():
 
 def test_first_mile_trucks_meet_their_trains_cut_off_and_last_miles_wait_for_unloading():
     # Two 310 t trains a day (330 running days): 2 x 310 x 330 / 300 truck days / 31 t = 22 loads a leg.
-    # One loading track, slots counted back from the day's end: minutes 1,080-1,440 and 720-1,080
-    # (01:00-07:00 and 19:00-01:00), so the cut-offs are 1,080 and 720.
-    # Boxes since the previous cut-off feed a train: 11 loads unloaded by 720 (from the day's start, the
-    # longer span) and 11 between 720 and 1,080. A first-mile trip (20 km) unloads 54 min after leaving
-    # and is back after 104: a truck unloads at most 4 times in 720-1,080 (720, 824, 928, 1,032), so the
-    # second train alone needs 3 trucks; 22 x 104 = 2,288 min fit in 3 x 960. Best: 3 trucks.
-    # Trains: 1,080 + 360 = 1,440 departs, 100 km at 35 km/h = 171 min, arrives 1,611; the other departs
-    # 1,080, arrives 1,251, unloads until 1,611; the first then unloads until 1,971. Last miles of the
-    # day leave from 171 (1,611 - 1,440) and 531 (1,971 - 1,440): 6 and 5 loads.
+    # One track at each yard. Unloading slots spread over the day: minutes 0 and 720 (07:00, 19:00).
+    # 100 km at 35 km/h = 171.4 min, loading 360: loaded from 0 - 531.4 -> 908 (the day repeats) and
+    # 188 (whole minutes, so each arrives 0.6 min early, at 1,439.4 and 719.4, and is unloaded on arrival,
+    # the yard's track being free); the loading track holds 908-1,268 and 188-548: no clash.
+    # Cut-offs 188 and 908. Boxes since the previous cut-off feed a train: 11 loads unloaded in 188-908
+    # and 11 in 908-1,440 (the longer of 0-188 and 908-1,440 feeds tomorrow's 188 train).
+    # A first-mile trip (20 km) unloads 54 min after leaving and is back after 104: in 908-1,440 a truck
+    # unloads at most 5 times (908, 1,012, ..., 1,324), so that train alone needs 3 trucks; a truck
+    # doing 5 late loads starts at 854 at the latest and at 414 at the earliest (960 min), fitting 4
+    # early loads: 22 x 104 = 2,288 min fit in 3 x 960. Best: 3 trucks.
+    # Unloading ends at 1,799.4 (= 359.4 tomorrow) and 1,079.4: the last miles leave from 360 and 1,080.
     sc = scenario(**{"rail.net_t_per_train": 310.0, "dispatch.yard_trains_at_once": 1})
     rail = {"loading": "t-l", "unloading": "t-u", "km_rail": 100.0, "first_mile_km": 20.0}
     f = flows(flow("b-x", "d-c", "rail_diesel", 22, 50.0, **rail))
     f["tonnes"] = 2 * 310.0 * 330.0
     day = dispatch_day(f, sc, TYPICAL, year=2022)
-    assert sorted(day.trains["cutoff_min"]) == [720, 1080]
+    trains = day.trains.sort_values("cutoff_min")
+    assert trains["cutoff_min"].tolist() == [188, 908]
+    assert trains["unload_start_min"].tolist() == [719.4, 1439.4] and (trains["wait_min"] == 0).all()
     first = day.trips[day.trips["leg"] == "first_mile"]
     last = day.trips[day.trips["leg"] == "last_mile"]
     assert len(first) == len(last) == 22
     done = first["unload_min"] + 30
-    assert (done <= 720).sum() >= 11 and (done <= 1080).all()
+    assert ((done > 188) & (done <= 908)).sum() == 11 and (first["unload_min"] >= 908).sum() == 11
     assert first["truck"].nunique() == 3
-    assert (last["start_min"] >= 171).all() and (last["start_min"] >= 531).sum() >= 5
+    assert (last["start_min"] >= 360).all() and (last["start_min"] >= 1080).sum() == 11
+    assert check_trains(day.trains, sc) == []
+
+
+def test_trainsets_cycle_and_the_day_repeats():
+    # The day above: a trainset is busy from loading to back at the loading yard: train A loads at 908,
+    # is unloaded on arrival until 1,799.4, runs back 171.4 and dwells 720 (fleet.terminal_dwell_hours 12):
+    # ready at 2,690.8 (= 1,250.8 of a day); train B loads at 188 and is ready at 1,970.8 (= 530.8).
+    # Back from A, a trainset takes B at 188 tomorrow (377.2 idle) rather than A again (1,097.2); from B,
+    # A at 908 (377.2). One rotation of 1,782.8 x 2 + 754.4 = 4,320 min = 3 days: 3 trainsets, each
+    # running A one day and B the next. The plan's sizing: 2 trains x (6 + 6 + 12 + 2 x 2.86 h) / 24 =
+    # 2.48 trainsets; wagons: 3 x 50 x 1.1 = 165.
+    sc = scenario(**{"rail.net_t_per_train": 310.0, "dispatch.yard_trains_at_once": 1})
+    rail = {"loading": "t-l", "unloading": "t-u", "km_rail": 100.0, "first_mile_km": 20.0}
+    f = flows(flow("b-x", "d-c", "rail_diesel", 22, 50.0, **rail))
+    f["tonnes"] = 2 * 310.0 * 330.0
+    trains = day_trains(f, sc, 1.0)
+    sets = corridor_trainsets(trains, sc)
+    assert sets[["trains", "trainsets", "wagons"]].values.tolist() == [[2, 3, 165]]
+    # Rotation A -> B (2,160 min later, 2 days on: 188 + 2,880) -> A: today A runs on trainset 1 and B on
+    # trainset 2, the one that ran A two days ago; trainset 3 runs tomorrow's B.
+    assert trains.sort_values("cutoff_min")["trainset"].tolist() == [2, 1]
+
+
+def test_a_yard_with_more_trains_than_its_tracks_and_hours_is_explained():
+    # Open 06:00-18:00 (12 h) with one track and 6 h a train: at most 2 trains unloaded a day; 3 come.
+    sc = scenario(
+        **{
+            "rail.net_t_per_train": 310.0,
+            "dispatch.yard_trains_at_once": 1,
+            "dispatch.yard_hours": {"t-u": "06:00-18:00"},
+        }
+    )
+    rail = {"loading": "t-l", "unloading": "t-u", "km_rail": 100.0, "first_mile_km": 20.0}
+    f = flows(flow("b-x", "d-c", "rail_diesel", 33, 50.0, **rail))
+    f["tonnes"] = 3 * 310.0 * 330.0
+    with pytest.raises(InfeasibleError, match="unloading yard t-u gets 3 trains a day; its 1 track"):
+        dispatch_day(f, sc, TYPICAL, year=2022)
 
 
 def test_infeasible_day_is_explained_in_numbers():

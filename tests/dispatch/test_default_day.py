@@ -33,6 +33,15 @@ def test_default_typical_day_matches_the_plans_trips_and_trains(run_dir):
     assert abs(comparison.loc["trains a day", "day"] - comparison.loc["trains a day", "plan"]) <= 1
     # A day's whole trucks can only be as many or more than the plan's averages allow.
     assert comparison.loc["diesel trucks working", "ratio"] >= 0.95
+    # Whole trainsets, each cycling on its corridor, against the plan's fractional sizing.
+    trains = pd.read_csv(folder / "trains.csv")
+    assert comparison.loc["trainsets", "day"] == day["trainsets"] >= trains.groupby("corridor")["trainset"].max().sum()
+    assert comparison.loc["trainsets", "ratio"] >= 0.95
+    # Slots spread over the unloading yards: no train queues for hours (the earlier rule: up to 533 min).
+    assert trains["wait_min"].max() < 240
+    # Hauls over 200 km drive more than 4 h loaded: their drivers rest on the way.
+    assert day["breaks"] == routes["breaks"].sum() > 0
+    assert (routes.loc[routes["km_loaded"] > 205, "breaks"] >= 1).all()
     written = {p.name for p in folder.iterdir()}
     assert {
         "routes.csv",
