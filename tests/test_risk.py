@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 import aggregates as ag
 from aggregates.cli.app import app
-from aggregates.config import Factor, Uncertainty, draw_samples, load_scenario, parse_override
+from aggregates.config import Factor, Uncertainty, draw_samples, load_scenario, mean_scenario, parse_override
 from aggregates.config.sampling import draw_factors
 from aggregates.errors import ConfigError, InfeasibleError, InputError
 from aggregates.pipeline import check_fit
@@ -102,6 +102,16 @@ def test_a_sample_sets_the_keys_its_factors_multiply(scenario):
     assert x.scenario.rail.tariff_factor == pytest.approx(f["prices.rail_tariff"])
     assert x.scenario.infrastructure.base_capacity_factor == pytest.approx(f["capacities.bases"])
     assert x.scenario.infrastructure.terminal_capacity_factor == pytest.approx(f["capacities.terminals"])
+
+
+def test_the_mean_scenario_has_every_factor_at_its_mean(scenario):
+    s = uncertain(scenario)
+    drawn = draw_samples(s, 4, seed=3)
+    mean = mean_scenario(s, drawn)
+    diesel = np.mean([x.factors["prices.diesel"] for x in drawn])
+    assert mean.trucks.diesel.fuel_price_yuan_per_l == pytest.approx(7.6 * diesel)
+    assert mean.demand.by_city["Beijing"] == pytest.approx(np.mean([x.factors["demand.Beijing"] for x in drawn]))
+    assert mean_scenario(s, []) is None
 
 
 @st.composite

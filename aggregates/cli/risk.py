@@ -27,7 +27,7 @@ from aggregates.cli.app import (
     print_json,
     print_table,
 )
-from aggregates.config import draw_samples
+from aggregates.config import draw_samples, mean_scenario
 from aggregates.errors import InputError
 from aggregates.files import atomic_folder
 from aggregates.sweep.risk import RISK_FILES, RiskEvaluation, check_mode, evaluate, plan_mode, write_risk
@@ -139,6 +139,7 @@ def _run_plan(scenario, folder: Path, samples: int, seed, year, workers, cluster
             workers=workers,
             on_done=on_done,
             cluster=cluster,
+            mean_value=mean_scenario(scenario, inside),
         )
     result.write(folder)
     return result

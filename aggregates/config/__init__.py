@@ -19,7 +19,7 @@ from aggregates.config.planning import (
     Target,
 )
 from aggregates.config.reporting import CoverageCheck, Fleet, Outputs
-from aggregates.config.sampling import Sample, draw_samples
+from aggregates.config.sampling import Sample, draw_samples, mean_scenario
 from aggregates.config.scenario import Scenario, format_validation, set_paths
 from aggregates.config.seasons import Period, Seasons, TerminalYards
 from aggregates.config.transport import BetTruck, DieselTruck, Rail, TariffClass, Trucks
@@ -68,6 +68,7 @@ __all__ = [
     "draw_samples",
     "format_validation",
     "load_scenario",
+    "mean_scenario",
     "parse_override",
     "scenario_from_dict",
     "set_paths",

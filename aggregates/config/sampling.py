@@ -153,6 +153,20 @@ def factor_values(scenario: Scenario, factors: dict[str, float]) -> dict[str, ob
     return values
 
 
+def mean_scenario(scenario: Scenario, samples: list[Sample]) -> Scenario | None:
+    """The mean-value scenario of drawn samples: every factor at its probability-weighted mean.
+
+    None for discrete futures (they set values, not factors). The expected value problem of stochastic
+    programming: its plan is what planning for the average future builds.
+    """
+    if not samples or not all(s.factors for s in samples):
+        return None
+    weights = np.array([s.probability for s in samples]) / sum(s.probability for s in samples)
+    names = list(samples[0].factors)
+    means = {n: float(np.dot(weights, [s.factors[n] for s in samples])) for n in names}
+    return _with(scenario, factor_values(scenario, means), "mean")
+
+
 def correlation_matrix(u: Uncertainty) -> np.ndarray:
     """(C, C) correlation of the demand cities' factors, in ``by_city`` order."""
     cities = list(u.demand.by_city)

@@ -38,6 +38,7 @@ R = TypeVar("R")
 
 CLUSTER_FORMS = "local (a LocalCluster, one worker process per core), local:N (N worker processes) or tcp://HOST:PORT"
 CONNECT_TIMEOUT_S = 10.0
+WORKER_PRELOAD = "aggregates.sweep.executors"  # imported by each local worker as it starts: the solve stack
 _LOCAL = re.compile(r"local(?::(\d+))?")
 _TCP = re.compile(r"tcp://[^\s:/]+:\d{1,5}")
 
@@ -158,8 +159,14 @@ def dask_pool(spec: ClusterSpec, scenarios: Sequence[Scenario] = ()) -> Iterator
     InputError
         When no scheduler answers at the address within :data:`CONNECT_TIMEOUT_S`.
     """
-    inputs = shared_inputs(scenarios)
-    with _client(spec) as client:
+    starting = _LocalStart(spec.workers) if spec.address is None else None  # starts while the inputs are built
+    try:
+        inputs = shared_inputs(scenarios)
+    except BaseException:
+        if starting is not None:
+            starting.abandon()
+        raise
+    with _client(spec, starting) as client:
         scattered = client.scatter(inputs, broadcast=True, hash=False) if inputs is not None else None
         yield DaskPool(client, spec, scattered)
 
@@ -175,7 +182,7 @@ def shared_inputs(scenarios: Sequence[Scenario]) -> InputCache | None:
 
 
 @contextmanager
-def _client(spec: ClusterSpec) -> Iterator[Client]:
+def _client(spec: ClusterSpec, starting: _LocalStart | None) -> Iterator[Client]:
     from distributed import Client  # noqa: PLC0415 (dask loads only for sweeps that use it)
 
     _quiet_dask()
@@ -192,7 +199,7 @@ def _client(spec: ClusterSpec) -> Iterator[Client]:
         with client:
             yield client
         return
-    cluster = _start_local(spec.workers)
+    cluster = starting.wait()
     try:
         with Client(cluster, set_as_default=False) as client:
             yield client
@@ -203,20 +210,27 @@ def _client(spec: ClusterSpec) -> Iterator[Client]:
         cluster.close(timeout=5)
 
 
-def _start_local(workers: int):
-    """A LocalCluster whose worker processes start with SIGINT blocked: a terminal's Ctrl-C reaches the whole
-    process group, and only this process should decide (it stops the workers)."""
-    from distributed import LocalCluster  # noqa: PLC0415 (as above)
+class _LocalStart:
+    """A LocalCluster starting in a thread (its workers importing this package meanwhile), waited for later.
 
-    made: list = []
-    failed: list[BaseException] = []
+    Its worker processes start with SIGINT blocked: a terminal's Ctrl-C reaches the whole process group,
+    and only this process should decide (it stops the workers).
+    """
 
-    def start() -> None:
+    def __init__(self, workers: int) -> None:
+        self._made: list = []
+        self._failed: list[BaseException] = []
+        self._thread = threading.Thread(target=self._start, args=(workers,), name="aggregates-cluster", daemon=True)
+        self._thread.start()
+
+    def _start(self, workers: int) -> None:
+        from distributed import LocalCluster  # noqa: PLC0415 (dask loads only for sweeps that use it)
+
         # The cluster's event loop thread starts in this thread and inherits its signal mask, and the
         # worker processes it spawns inherit the loop thread's.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            made.append(
+            self._made.append(
                 LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -224,22 +238,27 @@ def _start_local(workers: int):
                     dashboard_address=None,
                     worker_dashboard_address=None,
                     silence_logs=logging.CRITICAL,
+                    preload=[WORKER_PRELOAD],
                 )
             )
         except BaseException as exc:  # handed to the caller's thread
-            failed.append(exc)
+            self._failed.append(exc)
 
-    thread = threading.Thread(target=start, name="aggregates-cluster-start", daemon=True)
-    thread.start()
-    try:
-        while thread.is_alive():  # joined in steps, so that Ctrl-C reaches the caller meanwhile
-            thread.join(0.1)
-    except BaseException:
-        threading.Thread(target=_close_when_started, args=(thread, made), daemon=True).start()
-        raise
-    if failed:
-        raise failed[0]
-    return made[0]
+    def wait(self):
+        """The started cluster (joined in steps, so that Ctrl-C reaches the caller meanwhile)."""
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.1)
+        except BaseException:
+            self.abandon()
+            raise
+        if self._failed:
+            raise self._failed[0]
+        return self._made[0]
+
+    def abandon(self) -> None:
+        """Stop the cluster once it has started, in the background (the caller was interrupted or failed)."""
+        threading.Thread(target=_close_when_started, args=(self._thread, self._made), daemon=True).start()
 
 
 def _kill_workers(cluster) -> None:

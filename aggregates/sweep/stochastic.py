@@ -229,6 +229,7 @@ def stochastic_plan(
     max_extensive_nonzeros: int = MAX_EXTENSIVE_NONZEROS,
     relative_gap: float | None = STOCHASTIC_GAP,
     cluster: str | None = None,
+    mean_value: Scenario | None = None,
 ) -> StochasticPlan:
     """The two-stage stochastic plan of one year over ``samples``, with RP, WS, EEV, VSS and EVPI.
 
@@ -253,6 +254,11 @@ def stochastic_plan(
     cluster
         A Dask cluster for the per-sample solves (``local``, ``local:N``, ``tcp://HOST:PORT``); the
         extensive form is solved in this process.
+    mean_value
+        The mean-value scenario (every uncertain figure at its mean, e.g.
+        :func:`aggregates.config.mean_scenario`); its plan's levels give EEV. None: every number of the
+        samples' problems averaged, which needs samples of the same shape (the same route options: a
+        truck price changes which routes are cheapest, so give the scenario then).
 
     Raises
     ------
@@ -280,10 +286,9 @@ def stochastic_plan(
         problems = [s.problem for s in prepared[: len(samples)]]
         draws = [s.problem for s in prepared[len(samples) :]]
         alone = [_planned(s.alone, i) for i, s in enumerate(prepared[: len(samples)])]
-        try:
-            mean_value = _planned(evaluate(mean_problem(problems, p), settings), "mean-value")
-        except ValueError as exc:
-            raise InputError(f"the samples: {exc}") from None
+        mean_value = _planned(
+            evaluate(_mean_value_problem(problems, p, mean_value, year, settings), settings), "mean-value"
+        )
         size = _extensive_size(problems)
         rp, method = _recourse(pool, problems, p, mean_value, alone, settings, size, max_extensive_nonzeros, on_done)
         eev, rp_draws, ev_draws = _fixed_plans(pool, problems, draws, rp.levels, mean_value.levels, settings, on_done)
@@ -353,6 +358,16 @@ def _settings(scenario: Scenario, relative_gap: float | None = STOCHASTIC_GAP) -
     """The solver settings of every solve: the scenario's, one thread, no shadow prices, ``relative_gap``."""
     settings = replace(solver_settings(scenario), threads=1, shadow_prices=False)
     return settings if relative_gap is None else replace(settings, relative_gap=float(relative_gap))
+
+
+def _mean_value_problem(problems, p, scenario: Scenario | None, year: int, settings) -> Problem:
+    """The mean-value problem: the mean scenario's own, or the samples' problems averaged."""
+    if scenario is not None:
+        return _prepare_sample(_SampleTask(stochastic_scenario(scenario, year), False, settings)).problem
+    try:
+        return mean_problem(problems, p)
+    except ValueError as exc:
+        raise InputError(f"the samples: {exc}; give the mean-value scenario (mean_value=)") from None
 
 
 def _prepare_sample(task: _SampleTask) -> _Sample:
