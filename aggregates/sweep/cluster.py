@@ -226,6 +226,7 @@ class _LocalStart:
     def _start(self, workers: int) -> None:
         from distributed import LocalCluster  # noqa: PLC0415 (dask loads only for sweeps that use it)
 
+        _quiet_dask()
         # The cluster's event loop thread starts in this thread and inherits its signal mask, and the
         # worker processes it spawns inherit the loop thread's.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
