@@ -49,6 +49,11 @@ class Variant:
     rebuild: bool = False
 
 
+# Variants solved cold, together, before the others start from the first one's plan: two, so that two
+# workers both work from the start (a fixed number: the rows must not depend on the workers).
+COLD_STARTS = 2
+
+
 @functools.cache
 def _own_cache() -> InputCache:
     return InputCache()
@@ -152,8 +157,9 @@ def run_variants(
 ) -> list[dict]:
     """Solve variants, ``workers`` at a time, and return their rows in the order given.
 
-    The first variant is solved first; the others start from its plan (a warm start), so every
-    variant's row is the same whatever the number of workers.
+    The first :data:`COLD_STARTS` variants are solved first, as they are; the others start from the first
+    one's plan (a warm start). Which variants start warm does not depend on the workers, so every row is
+    the same whatever their number.
 
     Parameters
     ----------
@@ -174,7 +180,7 @@ def run_variants(
             return map_in_order(pool, solve_variant, [replace(v, rebuild=True) for v in variants], on_done)
     scenarios = [v.scenario for v in variants[:1]]
     with worker_pool(workers, len(variants), cluster=cluster, scenarios=scenarios) as pool:
-        return warm_started(pool, variants, on_done)
+        return warm_started(pool, variants, on_done, starts=COLD_STARTS)
 
 
 def warm_started(pool: DaskPool | None, variants: Sequence[Variant], on_done=None, starts: int = 1) -> list[dict]:
