@@ -71,6 +71,13 @@ def test_bad_cluster_forms_are_refused_with_the_forms(bad):
         cluster_spec(bad, None, 4)
 
 
+def test_a_program_read_on_standard_input_solves_in_process_by_default(monkeypatch):
+    # Spawned worker processes import the main module again: from "<stdin>" they cannot, so no cluster by default.
+    monkeypatch.setattr(sys.modules["__main__"], "__file__", "<stdin>", raising=False)
+    assert cluster_spec(None, 2, 5) is None
+    assert cluster_spec("local:2", None, 5) == ClusterSpec(None, 2)  # asked for: tried, and its error shown
+
+
 def test_workers_below_one_are_refused():
     with pytest.raises(InputError, match="--workers must be at least 1, got 0"):
         cluster_spec(None, 0, 4)

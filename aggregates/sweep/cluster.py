@@ -17,12 +17,14 @@ import logging
 import os
 import re
 import signal
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from aggregates.config import Scenario
@@ -33,6 +35,7 @@ from aggregates.pipeline.prepare import prepare_inputs
 if TYPE_CHECKING:
     from distributed import Client, Future
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -77,7 +80,7 @@ def cluster_spec(cluster: str | None, workers: int | None, tasks: int) -> Cluste
     default = workers or os.cpu_count() or 1
     if cluster is None:
         n = max(1, min(default, tasks))
-        return None if n == 1 else ClusterSpec(None, n)
+        return None if n == 1 or not _spawnable() else ClusterSpec(None, n)
     text = cluster.strip()
     if _TCP.fullmatch(text):
         return ClusterSpec(text, 0)
@@ -88,6 +91,17 @@ def cluster_spec(cluster: str | None, workers: int | None, tasks: int) -> Cluste
     if n < 1:
         raise InputError(f"--cluster '{cluster}': a local cluster needs at least 1 worker process")
     return ClusterSpec(None, max(1, min(n, tasks)))
+
+
+def _spawnable() -> bool:
+    """Whether worker processes can be spawned from this program: not from one read on standard input
+    (``python - <<EOF``), whose main module a spawned process cannot import again; there, by default, in process."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if path is None or Path(path).exists():
+        return True
+    log.info("sweep solved in this process: worker processes cannot restart a program read from %s", path)
+    return False
 
 
 class DaskPool:
