@@ -2,7 +2,7 @@
 
 :func:`solve` takes a :class:`~aggregates.optimize.problem.Problem` and returns a
 :class:`Solution`; the problem is never modified and nothing is attached to it. The
-single place that turns a solver's termination into our status words is :func:`_status`.
+single place that turns a solver's termination into our status words is :func:`status_words`.
 """
 
 from __future__ import annotations
@@ -165,7 +165,8 @@ class Solution:
         return self.status in ("optimal", "feasible")
 
 
-def _params(settings: SolverSettings, lp: bool = False) -> mathopt.SolveParameters:
+def solve_parameters(settings: SolverSettings, lp: bool = False) -> mathopt.SolveParameters:
+    """MathOpt's parameters for ``settings``: time limit, gaps, seed, threads, HiGHS's presolve (``lp``: the LP re-solve)."""
     kw: dict = {}
     if settings.time_limit_s is not None:
         kw["time_limit"] = datetime.timedelta(seconds=settings.time_limit_s)
@@ -226,7 +227,7 @@ def _dense(vector, n: int) -> np.ndarray:
     return out
 
 
-def _status(answer: Answer) -> tuple[str, str]:
+def status_words(answer: Answer) -> tuple[str, str]:
     """Our status word and a one-line detail for a solver's answer."""
     reason = answer.reason
     name = mathopt.TerminationReason(reason).name if reason in _REASONS else "unspecified"
@@ -292,10 +293,10 @@ def _duals(pb: Problem, built: Built, mip: Answer, settings: SolverSettings, pro
         variables.integers[var] = False
         variables.lower_bounds[var] = value
         variables.upper_bounds[var] = value
-    raw = process.solve_proto(built.proto, mathopt.SolverType.HIGHS, _params(settings, lp=True))
+    raw = process.solve_proto(built.proto, mathopt.SolverType.HIGHS, solve_parameters(settings, lp=True))
     result = Answer.read(raw, built.n_variables, built.n_rows)
     if result.reason != mathopt.TerminationReason.OPTIMAL.value or result.dual is None:
-        log.warning("shadow prices unavailable: LP re-solve ended %s", _status(result)[1])
+        log.warning("shadow prices unavailable: LP re-solve ended %s", status_words(result)[1])
         return None
     w = pb.year_weight
 
@@ -385,14 +386,14 @@ def solve(
             callback = (lambda lines: [on_log(s) for s in lines]) if on_log else None
             t0 = time.perf_counter()
             warm = _hint(hint, built.n_variables)
-            raw = process.solve_proto(built.proto, SOLVERS[settings.solver], _params(settings), callback, warm)
+            raw = process.solve_proto(built.proto, SOLVERS[settings.solver], solve_parameters(settings), callback, warm)
             result = Answer.read(raw, built.n_variables, built.n_rows)
             solve_s = time.perf_counter() - t0
         finally:
             if exporting is not None:
                 exporting.wait()
         built.arrays = None  # the proto holds the model from here on
-        status, detail = _status(result)
+        status, detail = status_words(result)
         log.info("solve: %s in %.2f s", detail, solve_s)
         if status not in ("optimal", "feasible"):
             return Solution(status, detail, float("nan"), float("nan"), float("inf"), build_s, solve_s, size=size)

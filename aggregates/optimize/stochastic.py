@@ -28,7 +28,7 @@ from scipy import sparse
 from aggregates.optimize.isolated import solver_process
 from aggregates.optimize.model import Built, ModelArrays, build_model
 from aggregates.optimize.problem import Problem
-from aggregates.optimize.solve import SOLVERS, Answer, SolverSettings, _params, _status
+from aggregates.optimize.solve import SOLVERS, Answer, SolverSettings, solve_parameters, status_words
 
 TARGET_TOL = 1e-6  # Mt: a shortfall below this meets the target (solver noise)
 # A level's capacity may differ (a base capacity factor): it enters only the sample's own capacity rows.
@@ -326,9 +326,9 @@ def solve_model(
         raise ValueError(f"unknown solver {settings.solver!r}; choose one of {sorted(SOLVERS)}")
     solver = mathopt.SolverType.HIGHS if lp else SOLVERS[settings.solver]
     with solver_process() as process:
-        raw = process.solve_proto(proto, solver, _params(settings, lp=lp))
+        raw = process.solve_proto(proto, solver, solve_parameters(settings, lp=lp))
     answer = Answer.read(raw, n_variables, n_rows)
-    status, detail = _status(answer)
+    status, detail = status_words(answer)
     return status, detail, answer
 
 
