@@ -31,6 +31,7 @@ from functools import cache
 from pathlib import Path
 
 from aggregates.errors import AggregatesError, OutputError
+from aggregates.interrupts import raise_if_interrupted
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ def _in_place(
         made = _make_parents(target.parent)
         tmp = make(target)
         yield tmp
+        raise_if_interrupted()  # an interrupt whose exception a library dropped must not publish
         install(tmp, target)
     except BaseException as exc:
         error = _output_error(exc, tmp or target.parent, shown, note)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-import signal
 import sys
-import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +28,7 @@ from rich.progress import (
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
+from aggregates import interrupts
 from aggregates.config import Scenario, load_scenario
 from aggregates.errors import AggregatesError
 from aggregates.files import check_out_dir, check_out_file
@@ -106,53 +105,36 @@ def handled(command: Callable) -> Callable:
             stream=sys.stderr,
         )
         _guarded.clear()
-        with _interrupt_signals():
+        with interrupts.watch():
             try:
-                return command(*args, **kwargs)
-            except AggregatesError as exc:
-                _fail(exc.message, exc.exit_code)
+                result = command(*args, **kwargs)
+                interrupts.raise_if_interrupted()  # a signal whose KeyboardInterrupt a library dropped
+                return result
             except KeyboardInterrupt:
-                _ignore_interrupts()  # a second Ctrl-C must not cut the message short with a traceback
-                _fail(_interrupted_note(), INTERRUPTED, label="interrupted:")
-            except OSError as exc:
-                _fail(os_error_message(exc), 2)
+                _stop_interrupted()
             except (typer.Exit, typer.Abort, SystemExit):
                 raise
-            except Exception as exc:  # a bug: one line, the traceback only when asked for
-                if verbose:
-                    traceback.print_exc()
-                _fail(f"internal error {type(exc).__name__}: {exc} (a bug in aggregates; --verbose shows where)", 1)
+            except Exception as exc:
+                if interrupts.interrupted():  # a library turned the interrupt into an error of its own
+                    _stop_interrupted()
+                _stop_failed(exc, verbose)
 
     return wrapper
 
 
-@contextmanager
-def _interrupt_signals() -> Iterator[None]:
-    """While a command runs, SIGTERM stops it as Ctrl-C does; the previous handlers come back after.
-
-    Only the main thread can handle signals; elsewhere (a command called from a worker
-    thread) nothing is installed.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+def _stop_interrupted() -> None:
+    interrupts.ignore()  # a second Ctrl-C must not cut the message short with a traceback
+    _fail(_interrupted_note(), INTERRUPTED, label="interrupted:")
 
 
-def _raise_interrupt(signum: int, frame) -> None:
-    raise KeyboardInterrupt
-
-
-def _ignore_interrupts() -> None:
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+def _stop_failed(exc: Exception, verbose: bool) -> None:
+    if isinstance(exc, AggregatesError):
+        _fail(exc.message, exc.exit_code)
+    if isinstance(exc, OSError):
+        _fail(os_error_message(exc), 2)
+    if verbose:  # a bug: one line, the traceback only when asked for
+        traceback.print_exc()
+    _fail(f"internal error {type(exc).__name__}: {exc} (a bug in aggregates; --verbose shows where)", 1)
 
 
 def _fail(message: str, code: int, label: str = "error:") -> None:

@@ -29,6 +29,7 @@ from ortools.math_opt import model_parameters_pb2, model_pb2, result_pb2, rpc_pb
 from ortools.math_opt.python import mathopt
 from ortools.math_opt.python.errors import status_proto_to_exception
 
+from aggregates.interrupts import raise_if_interrupted
 from aggregates.optimize import solver_child
 from aggregates.optimize.solver_child import ERROR, LOG, REQUEST, RESULT, read_frame, write_frame
 
@@ -126,6 +127,7 @@ class SolverProcess:
 
         ``model_params`` carries what is said of this model's variables, e.g. a solution hint (a warm start).
         """
+        raise_if_interrupted()  # before a solve that may take minutes
         request = [
             f"{solver_type.value} {int(on_log is not None)}".encode(),
             model.SerializeToString(),
@@ -162,6 +164,7 @@ class SolverProcess:
     def _answer(self, on_log) -> result_pb2.SolveResultProto:
         while (frame := read_frame(self._child.stdout)) is not None:
             kind, payload = frame
+            raise_if_interrupted()
             if kind == LOG and on_log is not None:
                 on_log(payload.decode("utf-8", "replace").split("\n"))
             elif kind == RESULT:

@@ -83,6 +83,8 @@ def prepare(
     report.stage("reading the region")
     region = prepare_region(scenario, region, cache)
     report.stage("building the network")
+    cache.network(region, scenario)
+    report.stage("computing route options")
     network, options = cache.route_options(region, scenario)
     quarry_options = cache.quarry_options(region, scenario) if scenario.natural.quarries else None
     report.stage("assembling the model")

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from aggregates.interrupts import raise_if_interrupted
+
 # Where each stage starts, as a share of a typical run (the solve takes most of it).
 STAGES = {
     "reading the region": 0.0,
@@ -51,7 +53,14 @@ class Reporter:
         self._stage = Progress("starting", 0.0)
 
     def stage(self, name: str, key: str | None = None) -> None:
-        """Report the start of a stage (``key`` picks its fraction from :data:`STAGES`, default ``name``)."""
+        """Report the start of a stage (``key`` picks its fraction from :data:`STAGES`, default ``name``).
+
+        Raises
+        ------
+        KeyboardInterrupt
+            When an interrupt arrived and its exception was dropped (see :mod:`aggregates.interrupts`).
+        """
+        raise_if_interrupted()
         self._stage = Progress(name, STAGES.get(key or name, self._stage.fraction))
         self._emit(self._stage)
 

@@ -28,7 +28,9 @@ import pytest
 import typer
 from ortools.math_opt.python import mathopt
 
+from aggregates import interrupts
 from aggregates.cli.app import guard, handled, wrote
+from aggregates.files import atomic_folder
 from aggregates.optimize.isolated import solver_process
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,10 +60,10 @@ def _ctrl_c_raises():
 class Run:
     """The console script running in its own session, its stderr collected line by line."""
 
-    def __init__(self, args: list[str], cwd: Path):
+    def __init__(self, args: list[str], cwd: Path, program: list[str] | None = None):
         self.token = uuid.uuid4().hex  # in the environment of every process of this run
         self.proc = subprocess.Popen(
-            [str(CLI), *args],
+            [*(program or [str(CLI)]), *args],
             cwd=cwd,
             env={**os.environ, "AGGREGATES_TEST_RUN": self.token, "COLUMNS": "200"},
             stdout=subprocess.DEVNULL,
@@ -194,6 +196,44 @@ def test_ctrl_c_while_the_network_is_built_stops_at_once(tmp_path):
     assert _siblings(folder) == []
 
 
+# The console script, with the network build first destroying an object whose __del__ raises SIGINT:
+# Python prints that KeyboardInterrupt as ignored and drops it, as it does one raised inside a callback
+# from C (pyogrio's GDAL error handler, for one), and the build carries on.
+_DROPS_AN_INTERRUPT = """
+import signal, sys
+import aggregates.pipeline.cache as cache
+
+class DropsAnInterrupt:
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+def build_network(*args, **kwargs):
+    DropsAnInterrupt()
+    return real(*args, **kwargs)
+
+real, cache.build_network = cache.build_network, build_network
+from aggregates.__main__ import main
+sys.argv[0] = "aggregates"
+main()
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_whose_exception_a_library_drops_still_stops_the_run(tmp_path, tiny_config):
+    folder, before = _previous_run(tmp_path, "tiny")
+    program = [sys.executable, "-c", _DROPS_AN_INTERRUPT]
+    run = Run(["optimize", str(tiny_config), *TINY_FEASIBLE, "--verbose"], tmp_path, program)
+    run.proc.wait(timeout=120)
+    run._reader.join(timeout=5)
+    run.proc.stderr.close()
+    assert any("Exception ignored" in line for line in run.lines), run.lines  # the exception was dropped
+    assert run.proc.returncode == 130, run.lines[-5:]
+    assert run.lines[-1] == "interrupted: stopped; runs/tiny left as it was", run.lines[-3:]
+    assert any("computing route options" in line or "network" in line for line in run.lines)
+    assert _snapshot(folder) == before
+    assert _siblings(folder) == []
+
+
 @pytest.mark.slow
 def test_ctrl_c_while_the_run_folder_is_written_keeps_the_previous_one(tmp_path, tiny_config):
     folder, before = _previous_run(tmp_path, "tiny")
@@ -282,6 +322,71 @@ def test_a_solver_process_is_killed_when_interrupted_and_reused_after_an_answer(
     with pytest.raises(KeyboardInterrupt), solver_process() as process:
         raise KeyboardInterrupt
     assert not process.usable()
+
+
+class _DropsAnInterrupt:
+    """Raises SIGINT while destroyed: Python drops that KeyboardInterrupt as "ignored", as it does one
+    raised inside a callback from C."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.fixture
+def dropped(monkeypatch) -> list[type]:
+    """The exceptions Python drops as "ignored" during the test (instead of pytest's warning for them)."""
+    seen: list[type] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda raised: seen.append(raised.exc_type))
+    return seen
+
+
+def test_an_interrupt_whose_exception_is_dropped_still_keeps_the_previous_output(tmp_path, capsys, dropped):
+    folder = tmp_path / "runs" / "a"
+    folder.mkdir(parents=True)
+    (folder / "kpis.json").write_text("earlier", encoding="utf-8")
+
+    @handled
+    def command(verbose: bool = False) -> None:
+        with atomic_folder(guard(folder)) as tmp:
+            (tmp / "kpis.json").write_text("new", encoding="utf-8")
+            _DropsAnInterrupt()  # destroyed at once; the block carries on
+        wrote(folder)
+
+    with pytest.raises(typer.Exit) as stopped:
+        command()
+    assert dropped == [KeyboardInterrupt]
+    assert stopped.value.exit_code == 130
+    assert " ".join(capsys.readouterr().err.split()) == f"interrupted: stopped; {folder} left as it was"
+    assert (folder / "kpis.json").read_text(encoding="utf-8") == "earlier"
+    assert _siblings(folder) == []
+    assert not interrupts.interrupted()  # the record ends with the command
+
+
+def test_an_interrupt_dropped_after_the_output_was_written_still_ends_as_interrupted(tmp_path, capsys, dropped):
+    @handled
+    def command(verbose: bool = False) -> None:
+        wrote(guard(tmp_path / "runs" / "a"))
+        _DropsAnInterrupt()
+
+    with pytest.raises(typer.Exit) as stopped:
+        command()
+    assert dropped == [KeyboardInterrupt]
+    assert stopped.value.exit_code == 130
+    assert " ".join(capsys.readouterr().err.split()).endswith(f"{tmp_path / 'runs' / 'a'} written")
+
+
+def test_an_error_caused_by_an_interrupt_is_reported_as_the_interrupt(tmp_path, capsys):
+    @handled
+    def command(verbose: bool = False) -> None:
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt as exc:  # as some libraries do
+            raise RuntimeError("operation cancelled") from exc
+
+    with pytest.raises(typer.Exit) as stopped:
+        command()
+    assert stopped.value.exit_code == 130
+    assert "internal error" not in capsys.readouterr().err
 
 
 def test_sigterm_stops_a_command_as_ctrl_c_does_and_the_handler_is_restored_after(tmp_path, capsys):
