@@ -97,7 +97,12 @@ def test_progress_reports_every_stage_in_order(scenario):
     seen: list[ag.Progress] = []
     ag.solve(scenario, on_progress=seen.append)
     stages = list(dict.fromkeys(p.stage for p in seen))
-    assert stages[:4] == ["reading the region", "building the network", "computing route options", "assembling the model"]
+    assert stages[:4] == [
+        "reading the region",
+        "building the network",
+        "computing route options",
+        "assembling the model",
+    ]
     assert stages[4] == "solving with highs" and stages[-2:] == ["writing up the plan", "done"]
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
