@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from aggregates.config.scenario import Scenario
 from aggregates.config.uncertainty import Factor, Uncertainty
@@ -103,6 +102,8 @@ def draw_factors(u: Uncertainty, n: int, seed: int, origin: str = "uncertainty")
         ]
     ).reshape(n, len(names))
     z[:, : len(mix)] = z[:, : len(mix)] @ mix.T
+    from scipy import stats  # noqa: PLC0415 (0.5 s to import; every command imports this module, few draw)
+
     q = stats.norm.cdf(z)
     out = np.column_stack([_quantile(f, q[:, j]) for j, f in enumerate(factors)]) if names else np.zeros((n, 0))
     return names, out
@@ -199,6 +200,8 @@ def _copula(u: Uncertainty, origin: str) -> np.ndarray:
 
 def _quantile(f: Factor, q: np.ndarray) -> np.ndarray:
     """The factor at quantiles ``q`` of its distribution, within ``[low, high]``."""
+    from scipy import stats  # noqa: PLC0415 (see draw_factors)
+
     if f.high == f.low:
         return np.full(np.shape(q), f.low)
     if f.distribution == "uniform":

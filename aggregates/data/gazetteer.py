@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import pandas as pd
-from pypinyin import Style, lazy_pinyin
 
 from aggregates.data.boundaries import read_boundaries
 from aggregates.data.region import Region
@@ -98,6 +97,8 @@ def _core(name: str) -> str:
 
 
 def _pinyin(text: str) -> tuple[str, str]:
+    from pypinyin import Style, lazy_pinyin  # noqa: PLC0415 (0.3 s to import; only a gazetteer search needs it)
+
     syllables = lazy_pinyin(text, style=Style.NORMAL)
     return fold("".join(syllables)), fold("".join(s[:1] for s in syllables))
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from aggregates.config import Scenario
 from aggregates.errors import InputError
+from aggregates.interrupts import raise_if_interrupted
 from aggregates.pipeline import InputCache
 from aggregates.pipeline.prepare import prepare_inputs
 
@@ -134,6 +135,7 @@ class DaskPool:
         done: dict[int, R] = {}
         try:
             for future in as_completed(futures, loop=self.client.loop):
+                raise_if_interrupted()
                 done[order[future.key]] = future.result()
                 if on_done is not None:
                     on_done(len(done), len(items))
