@@ -63,6 +63,12 @@ class InfeasibleError(AggregatesError):
     exit_code = 3
 
 
+class SolverError(AggregatesError):
+    """The solver ended without an answer: its process was killed (the system out of memory, for one) or crashed."""
+
+    exit_code = 3
+
+
 def problems_error(cls: type[InputError], header: str, problems: Iterable[str]) -> InputError:
     """Build one error listing every problem found, one per line.
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from ortools.math_opt import model_parameters_pb2, model_pb2, result_pb2, rpc_pb
 from ortools.math_opt.python import mathopt
 from ortools.math_opt.python.errors import status_proto_to_exception
 
+from aggregates.errors import SolverError
 from aggregates.interrupts import raise_if_interrupted
 from aggregates.optimize import solver_child
 from aggregates.optimize.solver_child import ERROR, LOG, REQUEST, RESULT, read_frame, write_frame
@@ -79,6 +81,11 @@ class SolverProcess:
             **({"process_group": 0} if os.name == "posix" else {}),
         )
 
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        return self._child.pid
+
     def usable(self) -> bool:
         """Whether the child belongs to this process and is still running."""
         return self._owner == os.getpid() and self._child.poll() is None
@@ -109,8 +116,9 @@ class SolverProcess:
         KeyboardInterrupt
             When interrupted while waiting; the child is killed before it propagates.
         RuntimeError, ValueError
-            When the solver rejects the model or its parameters (as MathOpt raises them), or
-            the child ended without an answer.
+            When the solver rejects the model or its parameters (as MathOpt raises them).
+        SolverError
+            When the child ended without an answer (killed, e.g. for lack of memory, or crashed).
         """
         result = self.solve_proto(model.export_model(), solver_type, params, on_log)
         return mathopt.parse_solve_result(result, model, validate=False)
@@ -177,4 +185,21 @@ class SolverProcess:
         code = self._child.wait()
         self._stderr.seek(0)
         last = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise RuntimeError(f"the solver process ended without an answer (exit code {code}) {' '.join(last)}".strip())
+        raise SolverError(ended_message(code, " ".join(last)))
+
+
+def ended_message(code: int, last_words: str = "") -> str:
+    """Why a solver process that ended without an answer ended, for the user: its signal or exit code."""
+    if code < 0:
+        try:
+            why = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            why = f"killed by signal {-code}"
+        if -code == signal.SIGKILL:
+            why += (
+                " (most often the system running out of memory: plan fewer years (e.g. --set years=[2022]), a smaller "
+                "scenario, or use a machine with more memory)"
+            )
+    else:
+        why = f"exit code {code}"
+    return f"the solver process ended without an answer: {why}" + (f"; it said: {last_words}" if last_words else "")

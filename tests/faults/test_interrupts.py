@@ -30,6 +30,7 @@ from ortools.math_opt.python import mathopt
 
 from aggregates import interrupts
 from aggregates.cli.app import guard, handled, wrote
+from aggregates.errors import SolverError
 from aggregates.files import atomic_folder
 from aggregates.optimize.isolated import solver_process
 
@@ -312,6 +313,21 @@ def test_ctrl_c_stops_a_solve_in_its_child_process_at_once():
         process.solve(model, mathopt.SolverType.HIGHS, params)
     assert time.monotonic() - started < 1.0 + LATENCY_S
     assert not process.usable()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV], ids=["oom-killed", "crashed"])
+def test_a_solver_process_that_dies_mid_solve_is_an_error_that_says_how(sig):
+    params = mathopt.SolveParameters(relative_gap_tolerance=0.0, time_limit=datetime.timedelta(seconds=60))
+    with pytest.raises(SolverError) as ended, solver_process() as process:
+        timer = threading.Timer(1.0, os.kill, (process.pid, sig))
+        timer.start()
+        process.solve(_hard_model(), mathopt.SolverType.HIGHS, params)
+    timer.join()
+    assert f"killed by {signal.Signals(sig).name}" in ended.value.message
+    assert ("out of memory" in ended.value.message) == (sig == signal.SIGKILL)
+    assert ended.value.exit_code == 3  # no plan, not a bug
+    with solver_process() as fresh:
+        assert fresh is not process and fresh.usable()
 
 
 def test_a_solver_process_is_killed_when_interrupted_and_reused_after_an_answer():
