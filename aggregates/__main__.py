@@ -1,7 +1,7 @@
 """``aggregates`` and ``python -m aggregates``: start the command line, Ctrl-C included.
 
 The command modules import geopandas, folium and OR-Tools (about 2 s). A Ctrl-C or SIGTERM then
-is not raised as ``KeyboardInterrupt``: raised inside an extension module's import (protobuf's,
+(or SIGHUP) is not raised as ``KeyboardInterrupt``: raised inside an extension module's import (protobuf's,
 for one) it would be printed as a traceback and swallowed. Nothing has been written yet, so the
 process says so in one line and ends at once with exit 130.
 """
@@ -23,7 +23,8 @@ def _stop_while_starting(_signum, _frame) -> None:
 
 def main() -> None:
     """Entry point of the console script."""
-    watched = [s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN]
+    signals = [signal.SIGINT, signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    watched = [s for s in signals if signal.getsignal(s) is not signal.SIG_IGN]
     before = {s: signal.signal(s, _stop_while_starting) for s in watched}
     try:
         from aggregates.cli import app  # noqa: PLC0415 (deferred so a signal while importing is answered)

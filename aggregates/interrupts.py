@@ -27,10 +27,11 @@ def _record_and_raise(signum: int, _frame) -> None:
 
 @contextmanager
 def watch() -> Iterator[None]:
-    """While the block runs, SIGINT and SIGTERM raise ``KeyboardInterrupt`` and are remembered.
+    """While the block runs, SIGINT, SIGTERM and SIGHUP raise ``KeyboardInterrupt`` and are remembered.
 
     SIGINT is taken over only where it would raise ``KeyboardInterrupt`` anyway (not where the
-    process was started with it ignored, as a shell starts background jobs). Only the main thread
+    process was started with it ignored, as a shell starts background jobs), SIGHUP (the terminal
+    closed) only where it would end the process at once (not under ``nohup``). Only the main thread
     can handle signals: elsewhere nothing is installed. The previous handlers come back after.
     """
     if threading.current_thread() is not threading.main_thread():
@@ -39,6 +40,9 @@ def watch() -> Iterator[None]:
     watched = [signal.SIGTERM]
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         watched.append(signal.SIGINT)
+    hangup = getattr(signal, "SIGHUP", None)  # not on Windows
+    if hangup is not None and signal.getsignal(hangup) is signal.SIG_DFL:
+        watched.append(hangup)
     previous = {sig: signal.signal(sig, _record_and_raise) for sig in watched}
     _received.clear()
     try:
@@ -67,8 +71,9 @@ def raise_if_interrupted() -> None:
 
 
 def ignore() -> None:
-    """From now on SIGINT and SIGTERM do nothing (in the main thread): a second Ctrl-C must not cut a
-    closing message short."""
+    """From now on SIGINT, SIGTERM and SIGHUP do nothing (in the main thread): a second Ctrl-C must not cut
+    a closing message short."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)

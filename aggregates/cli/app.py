@@ -93,7 +93,7 @@ def handled(command: Callable) -> Callable:
     """Run a command; turn every failure into one message and an exit code, never a traceback.
 
     Exit codes: 2 bad input or an output that cannot be written, 3 no plan, 130 interrupted
-    (Ctrl-C or SIGTERM), 1 an internal error (a bug; ``--verbose`` shows its traceback).
+    (Ctrl-C, SIGTERM or SIGHUP), 1 an internal error (a bug; ``--verbose`` shows its traceback).
     """
 
     @wraps(command)

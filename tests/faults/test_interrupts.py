@@ -405,19 +405,20 @@ def test_an_error_caused_by_an_interrupt_is_reported_as_the_interrupt(tmp_path, 
     assert "internal error" not in capsys.readouterr().err
 
 
-def test_sigterm_stops_a_command_as_ctrl_c_does_and_the_handler_is_restored_after(tmp_path, capsys):
-    before = signal.getsignal(signal.SIGTERM)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "terminal-closed"])
+def test_sigterm_stops_a_command_as_ctrl_c_does_and_the_handler_is_restored_after(tmp_path, capsys, sig):
+    before = signal.getsignal(sig)
 
     @handled
     def command(verbose: bool = False) -> None:
         wrote(guard(tmp_path / "runs" / "a"))
         guard(tmp_path / "maps")
-        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(sig)
 
     with pytest.raises(typer.Exit) as stopped:
         command()
     assert stopped.value.exit_code == 130
     line = " ".join(capsys.readouterr().err.split())
     assert line == f"interrupted: stopped; {tmp_path / 'runs' / 'a'} written; {tmp_path / 'maps'} left as it was"
-    assert signal.getsignal(signal.SIGTERM) == before
+    assert signal.getsignal(sig) == before
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
