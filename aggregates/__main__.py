@@ -1,7 +1,7 @@
 """``aggregates`` and ``python -m aggregates``: start the command line, Ctrl-C included.
 
-The command modules import geopandas, folium and OR-Tools (about 2 s). A Ctrl-C or SIGTERM then
-(or SIGHUP) is not raised as ``KeyboardInterrupt``: raised inside an extension module's import (protobuf's,
+The command modules import geopandas, folium and OR-Tools (about 2 s). A Ctrl-C, SIGTERM or SIGHUP
+then is not raised as ``KeyboardInterrupt``: raised inside an extension module's import (protobuf's,
 for one) it would be printed as a traceback and swallowed. Nothing has been written yet, so the
 process says so in one line and ends at once with exit 130.
 """
