@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from dask_by_hand import free_port, scheduler_and_worker
 from tiny import SWEEP_FEASIBLE, write_config, write_region
 from typer.testing import CliRunner
 
@@ -158,36 +157,19 @@ def test_an_interrupt_cancels_the_tasks_and_stops_the_local_workers():
 
 @pytest.mark.slow
 def test_a_sweep_runs_on_a_scheduler_and_a_worker_started_by_hand(config, tmp_path):
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
-    scheduler = subprocess.Popen(
-        [*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], stderr=subprocess.DEVNULL
-    )
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"],
-        stderr=subprocess.DEVNULL,
-        cwd=tmp_path,  # not the tests' folder: the worker knows the region only from what the client sends
-    )
-    try:
+    with scheduler_and_worker(tmp_path) as address:
         args = [x for s in FEASIBLE for x in ("--set", s)]
         common = ["sensitivity", str(config), "--param", "diesel_price", "--values", "7,9", *args]
         here = CliRunner().invoke(app, [*common, "--workers", "1", "--out", str(tmp_path / "here")])
         there = CliRunner().invoke(app, [*common, "--cluster", address, "--out", str(tmp_path / "there")])
-        assert here.exit_code == 0, here.output
-        assert there.exit_code == 0, there.output
-        assert (tmp_path / "here" / "sensitivity.csv").read_bytes() == (
-            tmp_path / "there" / "sensitivity.csv"
-        ).read_bytes()
-    finally:
-        for process in (worker, scheduler):
-            process.terminate()
-            process.wait(timeout=30)
+    assert here.exit_code == 0, here.output
+    assert there.exit_code == 0, there.output
+    assert (tmp_path / "here" / "sensitivity.csv").read_bytes() == (tmp_path / "there" / "sensitivity.csv").read_bytes()
 
 
 def test_an_unreachable_scheduler_is_exit_2_in_one_line(config, monkeypatch):
     monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT_S", 0.5)
-    address = f"tcp://127.0.0.1:{_free_port()}"
+    address = f"tcp://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(
         app, ["sensitivity", str(config), "--param", "diesel_price", "--values", "7,9", "--cluster", address]
     )
@@ -195,12 +177,6 @@ def test_an_unreachable_scheduler_is_exit_2_in_one_line(config, monkeypatch):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and f"--cluster {address}: no Dask scheduler answers there" in lines[0]
     assert "Traceback" not in result.output
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _alive(pid: int) -> bool:

@@ -10,6 +10,7 @@ import typer
 from aggregates.cli.app import app, handled, out
 from aggregates.errors import InputError
 from aggregates.service.settings import DEFAULT_DATA_DIR, Settings
+from aggregates.sweep.cluster import scheduler_address
 
 DbOpt = Annotated[
     str | None,
@@ -46,6 +47,14 @@ def serve(
         float,
         typer.Option(help="Seconds without a heartbeat after which a running job's worker is taken for dead."),
     ] = 15.0,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="A running Dask scheduler, tcp://HOST:PORT: sweep jobs (compare, pareto, sensitivity, tornado) "
+            "solve on its workers instead of in the job's own process.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Start the planning service: HTTP API (/docs) and pages, and worker processes that run jobs.
 
@@ -53,8 +62,10 @@ def serve(
     """
     if workers < 0 or (workers_only and workers == 0):
         raise InputError(f"--workers {workers}: give at least 1 (or 0 without --workers-only)")
-    settings = settings_from(db, data_dir, scenarios_dir=scenarios.resolve(), stale_s=stale_after)
-    out.print(f"database {settings.url.split('@')[-1]}; results in {settings.jobs_dir}; {workers} workers")
+    address = scheduler_address(cluster) if cluster is not None else None
+    settings = settings_from(db, data_dir, scenarios_dir=scenarios.resolve(), stale_s=stale_after, cluster=address)
+    solves = f"; sweeps solve on {address}" if address else ""
+    out.print(f"database {settings.url.split('@')[-1]}; results in {settings.jobs_dir}; {workers} workers{solves}")
     # Deferred: the web stack (FastAPI, SQLAlchemy, Alembic) costs about a second that other commands need not pay.
     from aggregates.service.server import serve as run_service  # noqa: PLC0415
 

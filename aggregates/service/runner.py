@@ -30,8 +30,11 @@ from aggregates.viz.publish import map_options
 OnProgress = Callable[[Progress], None]
 
 
-def run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress) -> dict:
+def run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress, cluster: str | None = None) -> dict:
     """Run one job and write its files to ``out_dir`` (replaced whole); return its figures as JSON.
+
+    ``cluster``: the Dask scheduler (``tcp://HOST:PORT``) a sweep job solves on (``aggregates serve
+    --cluster``); ``None``: in this process. It comes from the service's settings, never from the request.
 
     Raises
     ------
@@ -40,15 +43,17 @@ def run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress) -> dic
     """
     with tempfile.TemporaryDirectory(prefix="aggregates-job-") as tmp:
         try:
-            return _run(kind, request, out_dir, on_progress, Path(tmp))
+            return _run(kind, request, out_dir, on_progress, Path(tmp), cluster)
         except AggregatesError as exc:
             exc.message = exc.message.replace(f"{tmp}/", "")  # name the scenario, not the scratch folder
             raise
 
 
-def _run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress, tmp: Path) -> dict:
+def _run(kind: str, request: dict, out_dir: Path, on_progress: OnProgress, tmp: Path, cluster: str | None) -> dict:
     overrides = request.get("overrides", [])
     loaded = [scenarios.load(s["name"], s["text"], overrides, tmp) for s in request.get("scenarios", [])]
+    if kind in _SWEEPS:
+        return _SWEEPS[kind](loaded, request.get("params", {}), out_dir, on_progress, cluster)
     return _KINDS[kind](loaded, request.get("params", {}), request, out_dir, on_progress)
 
 
@@ -71,28 +76,35 @@ def _optimize(loaded, params, request, out_dir, on_progress) -> dict:
     return result.plan.to_json()
 
 
-def _compare(loaded, params, request, out_dir, on_progress) -> dict:
+def _compare(loaded, params, out_dir, on_progress, cluster) -> dict:
     options = map_options(loaded[0].outputs)
     comparison, _ = compare(
-        loaded, out_dir, options, year=params.get("year"), workers=1, on_done=_counted(on_progress, "compare")
+        loaded,
+        out_dir,
+        options,
+        year=params.get("year"),
+        workers=1,
+        cluster=cluster,
+        on_done=_counted(on_progress, "compare"),
     )
     return {"rows": comparison_json(comparison)}
 
 
-def _pareto(loaded, params, request, out_dir, on_progress) -> dict:
+def _pareto(loaded, params, out_dir, on_progress, cluster) -> dict:
     front = pareto_front(
         loaded[0],
         points=int(params.get("points", 6)),
         year=params.get("year"),
         caps_kt=params.get("caps_kt"),
         workers=1,
+        cluster=cluster,
         on_done=_counted(on_progress, "Pareto front"),
     )
     write_sweep(out_dir, pareto=front, lang=loaded[0].outputs.lang, charts=_charts(params))
     return {"year": front.year, "points": json_records(front.points)}
 
 
-def _sensitivity(loaded, params, request, out_dir, on_progress) -> dict:
+def _sensitivity(loaded, params, out_dir, on_progress, cluster) -> dict:
     rows = sensitivity(
         loaded[0],
         param=params["param"],
@@ -100,13 +112,14 @@ def _sensitivity(loaded, params, request, out_dir, on_progress) -> dict:
         year=params.get("year"),
         single_year=bool(params.get("single_year", False)),
         workers=1,
+        cluster=cluster,
         on_done=_counted(on_progress, "sensitivity"),
     )
     write_sweep(out_dir, sensitivity=rows, lang=loaded[0].outputs.lang, charts=_charts(params))
     return {"param": params["param"], "rows": json_records(rows)}
 
 
-def _tornado(loaded, params, request, out_dir, on_progress) -> dict:
+def _tornado(loaded, params, out_dir, on_progress, cluster) -> dict:
     ranges = parse_ranges(params["ranges"]) if params.get("ranges") else None
     rows = tornado(
         loaded[0],
@@ -115,6 +128,7 @@ def _tornado(loaded, params, request, out_dir, on_progress) -> dict:
         year=params.get("year"),
         single_year=bool(params.get("single_year", False)),
         workers=1,
+        cluster=cluster,
         on_done=_counted(on_progress, "tornado"),
     )
     write_sweep(out_dir, tornado=rows, lang=loaded[0].outputs.lang, charts=_charts(params))
@@ -186,12 +200,6 @@ def _rows(report) -> list[dict]:
     return json.loads(json.dumps([result_dict(r, report.rule) for r in report.results], default=str))
 
 
-_KINDS = {
-    "optimize": _optimize,
-    "compare": _compare,
-    "pareto": _pareto,
-    "sensitivity": _sensitivity,
-    "tornado": _tornado,
-    "coverage": _coverage,
-    "dispatch": _dispatch,
-}
+# Jobs of many solves: they solve on the service's cluster when it has one.
+_SWEEPS = {"compare": _compare, "pareto": _pareto, "sensitivity": _sensitivity, "tornado": _tornado}
+_KINDS = {"optimize": _optimize, "coverage": _coverage, "dispatch": _dispatch}

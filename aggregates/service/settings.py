@@ -38,6 +38,9 @@ class Settings:
         Mark cookies ``Secure`` (behind an HTTPS proxy).
     coverage_processes
         Processes of the web server that answer coverage questions at once (0: a thread of its own).
+    cluster
+        A Dask scheduler (``tcp://HOST:PORT``) on whose workers the sweep jobs (compare, pareto,
+        sensitivity, tornado) solve; ``None``: in the job's own process.
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -49,6 +52,7 @@ class Settings:
     poll_s: float = 0.2
     secure_cookies: bool = False
     coverage_processes: int = 2
+    cluster: str | None = None
 
     @property
     def url(self) -> str:

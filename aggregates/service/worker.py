@@ -66,7 +66,8 @@ class Worker:
         out_dir = self.settings.jobs_dir / job.id
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         queue = _FORK.Queue()
-        child = _FORK.Process(target=_child, args=(job.kind, json.loads(job.request), out_dir, queue))
+        request = json.loads(job.request)
+        child = _FORK.Process(target=_child, args=(job.kind, request, out_dir, queue, self.settings.cluster))
         child.start()
         watch = _Watch(self, job.id, child, queue)
         outcome = watch.run()
@@ -159,7 +160,7 @@ def _requeue(db: Session, job_id: str, name: str) -> None:
     db.commit()
 
 
-def _child(kind: str, request: dict, out_dir: Path, queue: multiprocessing.Queue) -> None:
+def _child(kind: str, request: dict, out_dir: Path, queue: multiprocessing.Queue, cluster: str | None) -> None:
     """The job's process: its own process group; ends itself if the worker dies."""
     os.setsid()
     _end_with_parent(os.getppid())
@@ -168,7 +169,7 @@ def _child(kind: str, request: dict, out_dir: Path, queue: multiprocessing.Queue
         queue.put(("progress", p.stage, p.fraction, p.gap))
 
     try:
-        queue.put(("done", runner.run(kind, request, out_dir, on_progress)))
+        queue.put(("done", runner.run(kind, request, out_dir, on_progress, cluster=cluster)))
     except AggregatesError as exc:
         queue.put(("failed", exc.message))
     except Exception as exc:

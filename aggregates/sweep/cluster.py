@@ -94,6 +94,20 @@ def cluster_spec(cluster: str | None, workers: int | None, tasks: int) -> Cluste
     return ClusterSpec(None, max(1, min(n, tasks)))
 
 
+def scheduler_address(text: str, option: str = "--cluster") -> str:
+    """``text`` checked to be a Dask scheduler's address, ``tcp://HOST:PORT`` (stripped).
+
+    Raises
+    ------
+    InputError
+        For any other form.
+    """
+    address = text.strip()
+    if not _TCP.fullmatch(address):
+        raise InputError(f"{option} '{text}': expected a running Dask scheduler's address, tcp://HOST:PORT")
+    return address
+
+
 def _spawnable() -> bool:
     """Whether worker processes can be spawned from this program: not from one read on standard input
     (``python - <<EOF``), whose main module a spawned process cannot import again; there, by default, in process."""

@@ -48,11 +48,13 @@ class Live:
 
 @contextmanager
 def live_server(settings: Settings, workers: int = 2) -> Iterator[Live]:
-    """Start ``aggregates serve`` on a free port over ``settings``; stop it (SIGTERM, then SIGKILL) after."""
+    """Start ``aggregates serve`` on a free port over ``settings`` (its cluster too); stop it (SIGTERM, then
+    SIGKILL) after."""
     port = free_port()
     command = [sys.executable, "-m", "aggregates", "serve", "--data-dir", str(settings.data_dir), "--port", str(port)]
     command += ["--workers", str(workers), "--scenarios", str(settings.scenarios_dir)]
     command += ["--stale-after", str(settings.stale_s), *(["--db", settings.db_url] if settings.db_url else [])]
+    command += ["--cluster", settings.cluster] if settings.cluster else []
     log = settings.data_dir / "serve.log"
     with log.open("w") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
