@@ -29,7 +29,7 @@ from aggregates.errors import AggregatesError, InputError
 from aggregates.plan import TABLES, Plan, SolveInfo, YearKPIs
 from aggregates.textio import read_json, read_text, read_yaml_mapping
 from aggregates.viz.layers import LATER_LAYERS, LAYER_NAMES, MapLayers
-from aggregates.vocab import MT
+from aggregates.vocab import CHAINS, MT, PRODUCTS
 
 # Tables that came later than the others: a run folder written before them lacks their files.
 LATER_TABLES = ("fleet", "quarries", "natural_flows")
@@ -180,6 +180,7 @@ def read_run_folder(folder: str | Path) -> tuple[Plan, MapLayers]:
     tables = {name: _read_table(folder, name) for name in TABLES}
     tables["periods"] = _read_table(folder, "periods")
     tables["terminal_yards"] = _read_table(folder, "terminal_yards")
+    _check_agreement(folder, scenario, tables)
     plan = _plan(scenario, kpis, tables, folder / "kpis.json")
     return plan, _read_layers(folder / "plan.gpkg")
 
@@ -245,6 +246,57 @@ def _check_table(path: Path, name: str, table: pd.DataFrame) -> None:
             raise InputError(
                 f"{path} line {row + 2}: {column} must be a number, got {table[column].iloc[row]!r}; {AGAIN}"
             )
+
+
+# What a table's column must hold for the folder to agree with itself (a hand-edited flows.csv, for one):
+# ids of another table, or words of the vocabulary; and quantities that cannot be negative.
+REFERENCES = {
+    ("flows", "base"): ("bases", "base"),
+    ("flows", "node"): ("demand", "node"),
+    ("natural_flows", "quarry"): ("quarries", "quarry"),
+    ("natural_flows", "node"): ("demand", "node"),
+}
+VOCABULARY = {
+    ("flows", "product"): PRODUCTS,
+    ("flows", "chain"): CHAINS,
+    ("natural_flows", "product"): PRODUCTS,
+    ("natural_flows", "chain"): CHAINS,
+}
+NOT_NEGATIVE = {"flows": ("tonnes",), "natural_flows": ("tonnes",), "demand": ("demand_t",), "bases": ("capacity_t",)}
+
+
+def _check_agreement(folder: Path, scenario: Scenario, tables: dict[str, pd.DataFrame]) -> None:
+    """Raise InputError at the first row whose ids, words, year or quantity the rest of the folder does not know.
+
+    A table of a later version that the folder lacks is empty and has nothing to check.
+    """
+    for (name, column), (other, key) in REFERENCES.items():
+        known = set(tables[other][key]) if key in tables[other] else set()
+        _first_not_in(folder, name, tables[name], column, known, f"is not in {other}.csv")
+    for (name, column), words in VOCABULARY.items():
+        _first_not_in(folder, name, tables[name], column, set(words), f"is not one of {', '.join(words)}")
+    years = ", ".join(str(y) for y in scenario.years)
+    for name, table in tables.items():
+        _first_not_in(folder, name, table, "year", set(scenario.years), f"is not a year of scenario.yaml ({years})")
+    for name, columns in NOT_NEGATIVE.items():
+        for column in (c for c in columns if c in tables[name]):
+            numbers = pd.to_numeric(tables[name][column], errors="coerce")
+            bad = ~(np.isfinite(numbers) & (numbers >= 0))
+            _first_bad(folder, name, tables[name], column, bad, "must be a number, 0 or more")
+
+
+def _first_not_in(folder: Path, name: str, table: pd.DataFrame, column: str, allowed: set, why: str) -> None:
+    if column in table:
+        _first_bad(folder, name, table, column, ~table[column].isin(allowed), why)
+
+
+def _first_bad(folder: Path, name: str, table: pd.DataFrame, column: str, bad: pd.Series, why: str) -> None:
+    """Raise InputError naming the first row of ``table`` that ``bad`` marks, its ``column``'s value and why."""
+    if bad.any():
+        row = int(bad.to_numpy().argmax())
+        value = table[column].iloc[row]
+        value = value.item() if isinstance(value, np.generic) else value  # 2031, not np.int64(2031)
+        raise InputError(f"{folder / f'{name}.csv'} line {row + 2}: {column} {value!r} {why}; {AGAIN}")
 
 
 def _plan(scenario: Scenario, kpis: dict, tables: dict[str, pd.DataFrame], path: Path) -> Plan:

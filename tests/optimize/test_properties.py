@@ -40,6 +40,7 @@ PROPS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 INF = float("inf")
+pytestmark = pytest.mark.slow  # 13 properties x 30 random instances (about 11 s): in the full suite, not the quick one
 
 
 # --------------------------------------------------------------------------------------------------------------------
