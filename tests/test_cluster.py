@@ -64,7 +64,10 @@ def test_cluster_forms(cluster, workers, tasks, expected):
     assert cluster_spec(cluster, workers, tasks) == expected
 
 
-@pytest.mark.parametrize("bad", ["local:0", "locale", "dask://host:1", "tcp://host", "tcp://:8786", "local:x"])
+@pytest.mark.parametrize(
+    "bad",
+    ["local:0", "locale", "dask://host:1", "tcp://host", "tcp://:8786", "local:x", "tcp://host:99999", "tcp://host:0"],
+)
 def test_bad_cluster_forms_are_refused_with_the_forms(bad):
     with pytest.raises(InputError, match=r"--cluster .*(expected local|at least 1)"):
         cluster_spec(bad, None, 4)

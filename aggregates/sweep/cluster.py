@@ -44,7 +44,7 @@ CLUSTER_FORMS = "local (a LocalCluster, one worker process per core), local:N (N
 CONNECT_TIMEOUT_S = 10.0
 WORKER_PRELOAD = "aggregates.sweep.executors"  # imported by each local worker as it starts: the solve stack
 _LOCAL = re.compile(r"local(?::(\d+))?")
-_TCP = re.compile(r"tcp://[^\s:/]+:\d{1,5}")
+_TCP = re.compile(r"tcp://[^\s:/]+:(\d{1,5})")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def cluster_spec(cluster: str | None, workers: int | None, tasks: int) -> Cluste
         n = max(1, min(default, tasks))
         return None if n == 1 or not _spawnable() else ClusterSpec(None, n)
     text = cluster.strip()
-    if _TCP.fullmatch(text):
+    if _is_address(text):
         return ClusterSpec(text, 0)
     local = _LOCAL.fullmatch(text)
     if local is None:
@@ -103,9 +103,15 @@ def scheduler_address(text: str, option: str = "--cluster") -> str:
         For any other form.
     """
     address = text.strip()
-    if not _TCP.fullmatch(address):
+    if not _is_address(address):
         raise InputError(f"{option} '{text}': expected a running Dask scheduler's address, tcp://HOST:PORT")
     return address
+
+
+def _is_address(text: str) -> bool:
+    """Whether ``text`` is ``tcp://HOST:PORT`` with a port a scheduler can listen on (1-65535)."""
+    found = _TCP.fullmatch(text)
+    return found is not None and 1 <= int(found.group(1)) <= 65535
 
 
 def _spawnable() -> bool:
