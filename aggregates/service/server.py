@@ -8,7 +8,11 @@ import threading
 from dataclasses import dataclass, field
 
 import uvicorn
+from alembic.util.exc import CommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from aggregates.errors import InputError
 from aggregates.service.app import create_app
 from aggregates.service.db import make_engine, migrate
 from aggregates.service.settings import Settings
@@ -20,14 +24,53 @@ _SPAWN = multiprocessing.get_context("spawn")
 
 
 def prepare(settings: Settings) -> None:
-    """Create the storage folder and bring the database schema to the newest version."""
+    """Create the storage folder and bring the database schema to the newest version.
+
+    Raises
+    ------
+    InputError
+        When the database cannot be opened (a malformed URL, no server there, a wrong user, password or
+        database name, a SQLite file that cannot be written) or holds a schema this version does not know:
+        the database as given (without its password), the reason and what to do.
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.jobs_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings)
     try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+        engine = make_engine(settings)
+        try:
+            migrate(engine)
+        finally:
+            engine.dispose()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise InputError(
+            f"{_shown(settings)}: not a database URL ({exc}); give postgresql://user:password@host:port/name, "
+            "or leave --db out for SQLite in --data-dir"
+        ) from None
+    except DBAPIError as exc:
+        reason = " ".join(str(exc.orig).split()) if exc.orig is not None else str(exc)
+        advice = (
+            "check that the server runs and the address, user, password and database name ('scripts/postgres-dev "
+            "start DIR' starts one and prints its URL)"
+            if settings.db_url
+            else "check that --data-dir can be written and that its service.db is this service's database (move it "
+            "away if not)"
+        )
+        raise InputError(f"{_shown(settings)}: the database cannot be opened: {reason}; {advice}") from None
+    except CommandError as exc:
+        raise InputError(
+            f"{_shown(settings)}: the database's schema is not one this version of aggregates knows ({exc}); "
+            "a newer version wrote it: upgrade aggregates, or give another --db or --data-dir"
+        ) from None
+
+
+def _shown(settings: Settings) -> str:
+    """The database as the user gave it (``--db URL``, its password hidden, or ``--data-dir DIR``)."""
+    if not settings.db_url:
+        return f"--data-dir {settings.data_dir} (service.db)"
+    try:
+        return "--db " + make_url(settings.db_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "--db " + settings.db_url.split("@")[-1]
 
 
 @dataclass
