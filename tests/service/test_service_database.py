@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from dask_by_hand import free_port
 from svc import POSTGRES
 from typer.testing import CliRunner
 
 from aggregates.cli import app
+from aggregates.service.server import prepare
+from aggregates.service.settings import Settings
 
 
 def _one_error(args: list[str], stdin: str | None = None) -> str:
@@ -42,3 +46,12 @@ def test_a_database_the_server_does_not_have():
     url = POSTGRES.rsplit("/", 1)[0] + "/no_such_database"
     text = _one_error(["serve", "--db", url])
     assert 'database "no_such_database" does not exist' in text
+
+
+def test_a_schema_a_newer_version_wrote(tmp_path):
+    prepare(Settings(data_dir=tmp_path))
+    with sqlite3.connect(tmp_path / "service.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'f00dcafe0001'")
+    text = _one_error(["serve", "--data-dir", str(tmp_path)])
+    assert "the database's schema is not one this version of aggregates knows" in text
+    assert "f00dcafe0001" in text and "upgrade aggregates" in text
