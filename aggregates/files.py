@@ -25,12 +25,12 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from aggregates.errors import AggregatesError, OutputError
+from aggregates.errors import AggregatesError, InputError, OutputError
 from aggregates.interrupts import raise_if_interrupted
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,30 @@ def check_out_dir(out_dir: str | Path, option: str = "--out") -> None:
     if shown.exists() and not shown.is_dir():
         raise OutputError(shown, "is a file, not a folder", f"choose another {option}")
     _check_place(shown, option)
+
+
+def check_keeps_inputs(out_dir: str | Path, inputs: Iterable[str | Path | None], option: str = "--out") -> None:
+    """Fail early when writing the folder ``out_dir`` would destroy an input of the command.
+
+    A folder is written whole and replaces what was there, so ``out_dir`` must be neither one of
+    ``inputs`` (a run folder, a region folder, a config file) nor a folder that holds one.
+
+    Raises
+    ------
+    InputError
+        Naming the input that would be lost.
+    """
+    target = _target(Path(out_dir)).resolve()
+    for given in inputs:
+        if given is None:
+            continue
+        path = Path(given).resolve()
+        if path == target or target in path.parents:
+            held = "is" if path == target else "holds"
+            raise InputError(
+                f"{option} {out_dir}: {held} {given}, which this command reads, and writing the output replaces "
+                "that folder whole; give another folder"
+            )
 
 
 def check_out_file(path: str | Path, option: str = "--out", example: str = "map.html") -> None:

@@ -25,6 +25,7 @@ import pytest
 from tiny import tiny_layers, write_config, write_region
 from typer.testing import CliRunner
 
+import aggregates as ag
 from aggregates.cli import app
 from aggregates.cli.app import finite_json, print_json
 from aggregates.data.osm.reading import load_osm_graph
@@ -602,3 +603,36 @@ def test_yaml_merge_keys_may_be_overridden_without_a_duplicate_error():
     assert parse_yaml(text, "t.yaml") == {"base": {"x": 1, "y": 2}, "other": {"x": 3, "y": 2}}
     with pytest.raises(InputError, match=r"t.yaml: line 3, column 1: key 'a' first given on line 1"):
         parse_yaml("a: 1\nb: 2\na: 3\n", "t.yaml")
+
+
+# --- an output folder that would replace an input ---------------------------------------------------------------------
+# Writing a folder replaces it whole, so --out must be neither an input of the command nor a folder holding one.
+
+
+@pytest.mark.parametrize(("out", "named"), [("region", "is"), (".", "holds")])
+def test_optimize_refuses_an_out_that_would_replace_its_region_or_config(tmp_path, out, named):
+    config = write_config(tmp_path, write_region(tmp_path / "region"))
+    before = _snapshot(tmp_path)
+    result = runner.invoke(app, ["optimize", str(config), "--out", str(tmp_path / out), *FEASIBLE])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"--out {tmp_path / out}: {named}" in text and "which this command reads" in text
+    assert _snapshot(tmp_path) == before
+
+
+def test_dispatch_refuses_an_out_that_is_its_run_folder(tiny_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    before = _snapshot(run)
+    result = runner.invoke(app, ["dispatch", str(run), "--out", str(run)])
+    assert result.exit_code == 2, result.output
+    assert f"--out {run}: is {run}, which this command reads" in " ".join(result.output.split())
+    assert _snapshot(run) == before
+
+
+def test_a_result_is_not_written_over_its_region(tmp_path):
+    region = write_region(tmp_path / "region")
+    scenario = ag.load_scenario(write_config(tmp_path, region), [a for a in FEASIBLE if a != "--set"])
+    with pytest.raises(InputError, match="which this command reads"):
+        ag.solve(scenario).write(region)
+    assert (region / "bases.geojson").is_file()

@@ -7,7 +7,7 @@ import logging
 import math
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
@@ -31,7 +31,7 @@ from rich.table import Table
 from aggregates import interrupts
 from aggregates.config import Scenario, load_scenario
 from aggregates.errors import AggregatesError
-from aggregates.files import check_out_dir, check_out_file
+from aggregates.files import check_keeps_inputs, check_out_dir, check_out_file
 from aggregates.pipeline import Progress
 from aggregates.plan.summary import LIMIT_ADVICE
 from aggregates.viz.publish import map_options
@@ -210,11 +210,18 @@ def check_outputs(scenario: Scenario) -> None:
         check_out_file(scenario.outputs.maps_dir / f"{scenario.name}.html", "outputs.maps_dir")
 
 
-def out_folder(given: Path | None, default: Path) -> Path:
-    """``--out`` or the default, checked to be writable before anything is solved."""
+def out_folder(given: Path | None, default: Path, reads: Iterable[Path | str | None] = ()) -> Path:
+    """``--out`` or the default, checked before anything is solved: writable, and not a folder that is or holds
+    one of what the command ``reads`` (writing replaces the folder whole)."""
     folder = given or default
     check_out_dir(folder)
+    check_keeps_inputs(folder, reads)
     return guard(folder)
+
+
+def scenario_reads(scenario: Scenario) -> list[Path | None]:
+    """What solving ``scenario`` reads from disk: its config file and its region folder."""
+    return [scenario.source_file, scenario.region]
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     print_table,
+    scenario_reads,
 )
 from aggregates.sweep import compare as run_compare
 from aggregates.sweep.compare import check_names
@@ -67,7 +68,8 @@ def compare(
     """Solve several scenarios and compare them: table, per-corridor breakdown, charts, synchronised map."""
     scenarios = [load(c, set_) for c in configs]
     names = check_names(scenarios) if len(scenarios) >= 2 else []
-    folder = out_folder(out_dir, Path("runs") / ("compare-" + "-".join(names)))
+    reads = [path for s in scenarios for path in scenario_reads(s)]
+    folder = out_folder(out_dir, Path("runs") / ("compare-" + "-".join(names)), reads)
     options = map_options(scenarios[0].outputs)
     with count_progress(f"solving {len(configs)} scenarios", quiet=json_ or verbose) as on_done:
         comparison, _results = run_compare(

@@ -25,6 +25,7 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     print_table,
+    scenario_reads,
     solve_progress,
 )
 from aggregates.config import Scenario
@@ -111,9 +112,10 @@ def coverage(
     region = cache.region(scenario.region)
     where = {"sites": sites, "name": name, "place": place, "lat": lat, "lon": lon, "crs": crs}
     listed = _sites(scenario, region, where, tonnes, product, years)
-    folder = out_folder(out_dir, Path("runs") / f"coverage-{sites.stem}") if sites is not None else None
+    reads = [*scenario_reads(scenario), plan, sites]
+    folder = out_folder(out_dir, Path("runs") / f"coverage-{sites.stem}", reads) if sites is not None else None
     if sites is None and out_dir is not None:
-        folder = out_folder(out_dir, out_dir)
+        folder = out_folder(out_dir, out_dir, reads)
     differences = None
     with solve_progress(quiet=json_ or verbose or (plan is not None and not both)) as on_progress:
         if both:

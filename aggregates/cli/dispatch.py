@@ -68,7 +68,7 @@ def dispatch(
         raise InputError(f"--time-limit must be > 0 seconds, got {time_limit:g}")
     result = read_run(run_dir)
     y = result.plan.headline_year(year)
-    folder = out_folder(out_dir, Path(run_dir) / f"dispatch-{day}-{y}")
+    folder = out_folder(out_dir, Path(run_dir) / f"dispatch-{day}-{y}", [run_dir, result.plan.scenario.region])
     request = DayRequest(
         day=day, year=y, bases=tuple(base or ()), time_limit_s=time_limit, workers=workers or os.cpu_count() or 1
     )

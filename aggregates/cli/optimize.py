@@ -21,6 +21,7 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     print_table,
+    scenario_reads,
     solve_progress,
     wrote,
 )
@@ -57,7 +58,7 @@ def optimize(
 ) -> None:
     """Solve a scenario: which bases to build, who supplies whom by which chain; write the plan."""
     scenario = load(config, [*(set_ or []), *(["outputs.png=true"] if png else [])])
-    folder = out_folder(out_dir, Path("runs") / scenario.name)
+    folder = out_folder(out_dir, Path("runs") / scenario.name, scenario_reads(scenario))
     check_outputs(scenario)  # a bad language, basemap or maps_dir fails now, not after the solve
     if export_model is not None:
         check_out_file(export_model, "--export-model", "model.mps")

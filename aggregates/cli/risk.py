@@ -26,6 +26,7 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     print_table,
+    scenario_reads,
 )
 from aggregates.config import draw_samples, mean_scenario
 from aggregates.errors import InputError
@@ -83,7 +84,7 @@ def risk(
     if samples is not None and samples < 1:
         raise InputError(f"--samples {samples}: give at least 1")
     scenario = load(config, set_)
-    folder = out_folder(out_dir, Path("runs") / f"{scenario.name}-risk")
+    folder = out_folder(out_dir, Path("runs") / f"{scenario.name}-risk", [*scenario_reads(scenario), plan])
     if mode in ("plan", "both"):
         plan_mode()  # fails here, before any solve, where there is no stochastic plan
     n = samples if samples is not None or scenario.uncertainty.scenarios else DEFAULT_SAMPLES

@@ -30,6 +30,7 @@ from aggregates.cli.app import (
     out_folder,
     print_json,
     print_table,
+    scenario_reads,
 )
 from aggregates.sweep import pareto_front, write_sweep
 from aggregates.sweep import sensitivity as run_sensitivity
@@ -41,7 +42,7 @@ MIX_HEADER = "Mt: " + " / ".join(CHAIN_SHORT[c] for c in CHAINS)
 
 
 def _out(given: Path | None, scenario, suffix: str) -> Path:
-    return out_folder(given, Path("runs") / f"{scenario.name}-{suffix}")
+    return out_folder(given, Path("runs") / f"{scenario.name}-{suffix}", scenario_reads(scenario))
 
 
 def _mix_cell(row) -> str:

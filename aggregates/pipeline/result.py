@@ -14,7 +14,7 @@ import numpy as np
 
 from aggregates.config import Scenario
 from aggregates.data.region import Region
-from aggregates.files import atomic_folder
+from aggregates.files import atomic_folder, check_keeps_inputs
 from aggregates.io.run_folder import read_run_folder, write_plan_files
 from aggregates.network.geometry import route_geometries
 from aggregates.network.graph import Network
@@ -76,8 +76,18 @@ class Result:
 
         The files go to a temporary sibling folder that replaces ``out_dir`` only when all are
         written, so a failure leaves an earlier ``out_dir`` as it was. Returns ``out_dir``.
+
+        Raises
+        ------
+        InputError
+            When ``out_dir`` is or holds the scenario's config file or region folder (writing replaces
+            ``out_dir`` whole).
+        OutputError
+            When the folder cannot be written.
         """
         out_dir = Path(out_dir)
+        scenario = self.scenario
+        check_keeps_inputs(out_dir, [scenario.source_file, scenario.region], option="out_dir")
         with atomic_folder(out_dir) as tmp:
             write_plan_files(self.plan, self.layers, tmp)
             if visuals:
