@@ -95,15 +95,27 @@ def check_keeps_inputs(out_dir: str | Path, inputs: Iterable[str | Path | None],
 def check_out_file(path: str | Path, option: str = "--out", example: str = "map.html") -> None:
     """Fail early, before any solving, when the file ``path`` cannot be written (``example``: a file name to suggest).
 
+    The file must end as ``example`` does (``.html``, ``.mps``, ...): a name of another kind, such as a
+    run folder's ``flows.csv``, would be overwritten with something else.
+
     Raises
     ------
     OutputError
-        When ``path`` is a folder, a parent is a file, or the place is not writable.
+        When ``path`` is a folder, ends otherwise than ``example``, a parent is a file, or the place is not
+        writable.
     """
     shown = Path(path)
     if shown.is_dir():
         raise OutputError(shown, "is a folder, not a file", f"give {option} a file name, e.g. {shown / example}")
+    wanted = _KINDS.get(Path(example).suffix, (Path(example).suffix,))
+    if shown.suffix.lower() not in wanted:
+        raise OutputError(
+            shown, f"not a {wanted[0]} file name", f"give {option} a name ending in {wanted[0]}, e.g. {example}"
+        )
     _check_place(shown, option)
+
+
+_KINDS = {".yaml": (".yaml", ".yml"), ".html": (".html", ".htm")}  # the endings a kind of file may have
 
 
 def _check_place(shown: Path, option: str) -> None:

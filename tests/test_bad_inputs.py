@@ -636,3 +636,14 @@ def test_a_result_is_not_written_over_its_region(tmp_path):
     with pytest.raises(InputError, match="which this command reads"):
         ag.solve(scenario).write(region)
     assert (region / "bases.geojson").is_file()
+
+
+def test_map_refuses_a_file_name_of_another_kind(tiny_run, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    before = _snapshot(run)
+    result = runner.invoke(app, ["map", str(run), "--out", str(run / "flows.csv")])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"{run / 'flows.csv'}: not a .html file name; give --out a name ending in .html" in text
+    assert _snapshot(run) == before
