@@ -6,6 +6,7 @@ The sweeps solve the tiny region (tests/tiny.py) for 2021 with a 3 Mt target, as
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -111,6 +112,38 @@ def test_a_local_cluster_gives_the_rows_of_this_process(scenario):
     here = sweep.pareto_front(scenario, points=4, workers=1)
     there = sweep.pareto_front(scenario, points=4, cluster="local:2")
     pd.testing.assert_frame_equal(there.points.drop(columns="seconds"), here.points.drop(columns="seconds"))
+
+
+class _SlowFinaliser:
+    """Garbage in a reference cycle whose finaliser, run inside a full collection, waits for the cluster to start."""
+
+    def __init__(self) -> None:
+        self.cycle = self
+
+    def __del__(self) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and any(t.name == "aggregates-cluster" for t in threading.enumerate()):
+            time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_full_collection_while_the_cluster_starts_reports_nothing(monkeypatch):
+    # The command builds its inputs while a thread starts the cluster. A scheduler that started then added
+    # Dask's GC timer in the middle of a full collection (a finaliser lets other threads run), and at the
+    # collection's end the timer raised: Python printed "Exception ignored in: ... GCDiagnosis" and a
+    # traceback. Here the finaliser holds the collection open until the cluster has started.
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def build_inputs_collecting(scenarios):
+        garbage = _SlowFinaliser()
+        del garbage
+        gc.collect()  # a full collection, generation 2, as Dask's timer measures
+
+    monkeypatch.setattr(dask_cluster, "shared_inputs", build_inputs_collecting)
+    with dask_cluster.dask_pool(ClusterSpec(None, 1)) as pool:
+        assert pool.map(abs, [-2, 3]) == [2, 3]
+    assert [str(u.exc_value) or type(u.exc_value).__name__ for u in unraisable] == []
 
 
 def die_once(item: tuple[int, str]) -> tuple[int, int]:

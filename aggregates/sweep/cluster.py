@@ -243,7 +243,7 @@ def _client(spec: ClusterSpec, starting: _LocalStart | None) -> Iterator[Client]
         _kill_workers(cluster)  # at once: a graceful close waits for the solves under way
         raise
     finally:
-        cluster.close(timeout=5)
+        starting.close()
 
 
 class _LocalStart:
@@ -256,6 +256,7 @@ class _LocalStart:
     def __init__(self, workers: int) -> None:
         self._made: list = []
         self._failed: list[BaseException] = []
+        _hold_gc_diagnosis()
         self._thread = threading.Thread(target=self._start, args=(workers,), name="aggregates-cluster", daemon=True)
         self._thread.start()
 
@@ -290,12 +291,22 @@ class _LocalStart:
             self.abandon()
             raise
         if self._failed:
+            self.close()
             raise self._failed[0]
         return self._made[0]
 
     def abandon(self) -> None:
         """Stop the cluster once it has started, in the background (the caller was interrupted or failed)."""
-        threading.Thread(target=_close_when_started, args=(self._thread, self._made), daemon=True).start()
+        threading.Thread(target=self.close, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop the cluster once it has started, then let go of Dask's GC diagnosis."""
+        self._thread.join()
+        try:
+            for cluster in self._made:
+                cluster.close(timeout=5)
+        finally:
+            _release_gc_diagnosis()
 
 
 def _kill_workers(cluster) -> None:
@@ -308,11 +319,23 @@ def _kill_workers(cluster) -> None:
                 os.kill(pid, signal.SIGKILL)
 
 
-def _close_when_started(thread: threading.Thread, made: list) -> None:
-    """Stop a cluster whose start the caller stopped waiting for (interrupted), once it has started."""
-    thread.join()
-    for cluster in made:
-        cluster.close(timeout=5)
+def _hold_gc_diagnosis() -> None:
+    """Register Dask's garbage-collection timer from this (the caller's) thread before a scheduler starts.
+
+    A scheduler adds the timer to ``gc.callbacks`` as it starts, in its own thread. When that happens
+    while this thread is inside a full collection (running a finaliser, which lets other threads in),
+    the timer is told of the collection's end without its start and raises, and Python prints its
+    traceback. Held here, before the cluster's thread exists, the scheduler only counts itself in.
+    """
+    from distributed.gc import enable_gc_diagnosis  # noqa: PLC0415 (dask loads only for sweeps that use it)
+
+    enable_gc_diagnosis()
+
+
+def _release_gc_diagnosis() -> None:
+    from distributed.gc import disable_gc_diagnosis  # noqa: PLC0415 (dask loads only for sweeps that use it)
+
+    disable_gc_diagnosis()
 
 
 def _quiet_dask() -> None:
