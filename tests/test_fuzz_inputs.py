@@ -135,12 +135,14 @@ def _cell_case(cell, value) -> None:
         assert _snapshot(folder) == before
 
 
+@pytest.mark.slow
 @_fuzz(QUICK_EXAMPLES)
 @given(key=st.sampled_from(CONFIG_KEYS), value=BAD_VALUES)
 def test_validate_survives_any_config_value(key, value):
     _config_case(key, value)
 
 
+@pytest.mark.slow
 @_fuzz(QUICK_EXAMPLES)
 @given(cell=st.sampled_from(CELLS), value=BAD_VALUES)
 def test_validate_survives_any_region_cell(cell, value):

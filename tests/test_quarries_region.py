@@ -143,6 +143,7 @@ def test_an_outside_share_for_an_unknown_quarry_is_a_config_error(tmp_path, quar
         ag.solve(scenario)
 
 
+@pytest.mark.slow
 def test_the_map_shows_the_quarries_with_their_use(tmp_path, quarry_region):
     result = ag.solve(_scenario(tmp_path, quarry_region))
     page = ag.supply_map(result).get_root().render()

@@ -78,6 +78,7 @@ def solved(config, overrides):
 # -- Pareto front ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_front_is_monotone(front):
     f = front.front
     assert front.year == 2021  # the first year with a target
@@ -181,6 +182,7 @@ def test_two_workers_give_the_same_rows_in_the_same_order(scenario, front):
 # -- sensitivity -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_higher_carbon_price_never_raises_co2e(scenario):
     # For exact optima x_p (price p) and x_q (q > p): cost(x_p) + p e(x_p) <= cost(x_q) + p e(x_q) and
     # cost(x_q) + q e(x_q) <= cost(x_p) + q e(x_p); adding them gives (q - p)(e(x_q) - e(x_p)) <= 0.
@@ -194,6 +196,7 @@ def test_higher_carbon_price_never_raises_co2e(scenario):
     assert table["carbon_cost_yuan"].iloc[-1] == pytest.approx(5000 * MIN_CO2E_T, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_dearer_diesel_never_adds_diesel_truck_tonnes(scenario):
     table = sweep.sensitivity(scenario, param="diesel_price", values=[5.0, 7.6, 10.0, 12.0], workers=1)
     assert (np.diff(table["mt_diesel_truck"]) <= 1e-6).all()
@@ -274,6 +277,7 @@ def test_values_are_read_as_yaml():
 # -- tornado ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_tornado_ranks_parameters_by_swing(scenario):
     table = sweep.tornado(
         scenario,

@@ -29,7 +29,9 @@ class Dispatch(Strict):
     )
     time_limit_s: float = Field(5.0, gt=0, description="solver seconds per part (depot and truck type) [choice]")
     max_loads_per_part: int = Field(
-        300, ge=1, description="most loads one routing part holds; larger depots are split by destination [choice]"
+        300,
+        ge=1,
+        description="most loads one routing part holds; larger depots are split round-robin and their trucks pooled after [choice]",
     )
     truck_cap: dict[str, int] = Field(
         default_factory=dict,

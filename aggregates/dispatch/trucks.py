@@ -7,6 +7,7 @@ swaps), and every electric trip reserves one swap at the depot, used only when t
 (:mod:`aggregates.dispatch.check` re-simulates the battery and checks every route). A driver rests
 ``dispatch.break_minutes`` after ``dispatch.break_after_driving_h`` of continuous driving: the breaks a
 trip's drives need are in its times (a stop at least that long, loading or unloading, ends a stretch).
+A big depot is routed in parts, and the parts' trucks are pooled afterwards (:func:`chain_parts`).
 """
 
 from __future__ import annotations
@@ -239,7 +240,98 @@ def route_all(
             if on_progress is not None:
                 on_progress(k + 1, len(tasks), label)
     out = pd.concat(trips, ignore_index=True) if trips else pd.DataFrame(columns=list(TRIP_COLUMNS))
-    return out, sorted(set(failed))
+    return chain_parts(out, scenario), sorted(set(failed))
+
+
+def chain_parts(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The trucks of a depot's routing parts pooled: a truck back from one route drives another part's
+    route after it, when that route may start then and both fit in the truck's working day
+    (``fleet.shift_hours`` x ``shifts_per_day``).
+
+    A route moves as a whole, earlier or later, only as far as every load it carries allows: leaving
+    after its release, unloading inside its window (the access rules, the train's cut-off and the yard's
+    hours are in it) and back by the day's end; a route passing a swap station keeps its times (the
+    stations' swaps per hour were planned with them). Routes are taken by their latest possible start,
+    each by the truck back last before it can start (the least idle time), else by a truck of its own
+    leaving as early as the route may. Trucks are named ``<depot>:<type>.<n>`` in order of their first start.
+    """
+    if not len(trips):
+        return trips
+    day_minutes = scenario.fleet.shift_hours * scenario.fleet.shifts_per_day * 60.0
+    routes = _route_bounds(trips, scenario.fleet.truck_unload_minutes)
+    driver: dict[str, str] = {}
+    moved: dict[str, int] = {}
+    for (depot, kind), group in routes.groupby(["depot", "type"], sort=True):
+        group = group.sort_values(["latest", "earliest"], kind="mergesort")
+        lengths = (group["last"] - group["first"]).to_numpy(float)
+        chains, begins = _chain(
+            group["earliest"].to_numpy(float), group["latest"].to_numpy(float), lengths, day_minutes
+        )
+        opens: dict[int, float] = {}
+        for chain, begin in zip(chains, begins, strict=True):
+            opens[chain] = min(begin, opens.get(chain, begin))
+        order = {k: n + 1 for n, k in enumerate(sorted(opens, key=lambda k: (opens[k], k)))}
+        for route, chain, begin, first in zip(group.index, chains, begins, group["first"], strict=True):
+            driver[route] = f"{depot}:{kind}.{order[chain]}"
+            moved[route] = round(begin - first)
+    shift = trips["truck"].map(moved)
+    out = trips.assign(**{c: trips[c] + shift for c in ("start_min", "arrive_min", "unload_min", "back_min")})
+    out["truck"] = trips["truck"].map(driver)
+    out = out.sort_values(["depot", "type", "truck", "start_min"], kind="mergesort", key=_truck_order)
+    out["trip"] = out.groupby("truck").cumcount() + 1
+    return out.reset_index(drop=True)
+
+
+def _route_bounds(trips: pd.DataFrame, unload_minutes: float) -> pd.DataFrame:
+    """Per truck of a part: depot, type, first start, last return, and the earliest and latest start its
+    loads allow the whole route (both its own start when it passes a swap station)."""
+    early = np.maximum.reduce(
+        [trips["release"] - trips["start_min"], trips["tw_early"] - trips["unload_min"], -trips["start_min"]]
+    )
+    late = np.minimum(
+        np.floor(trips["tw_late"] - unload_minutes - trips["unload_min"] + 1e-9), 1440 - trips["back_min"]
+    )
+    swaps = trips["swaps_en_route"] > 0
+    bounds = trips.assign(early=np.where(swaps, 0, np.minimum(early, 0)), late=np.where(swaps, 0, np.maximum(late, 0)))
+    routes = bounds.groupby("truck", sort=True).agg(
+        depot=("depot", "first"),
+        type=("type", "first"),
+        first=("start_min", "min"),
+        last=("back_min", "max"),
+        early=("early", "max"),
+        late=("late", "min"),
+    )
+    return routes.assign(earliest=routes["first"] + routes["early"], latest=routes["first"] + routes["late"])
+
+
+def _chain(
+    earliest: np.ndarray, latest: np.ndarray, lengths: np.ndarray, day_minutes: float
+) -> tuple[list[int], list[float]]:
+    """The truck and the start of each route, routes in the order given: the truck back last among those
+    the route can follow (start by its latest, end within the truck's day from its first start); else a
+    new truck, starting the route at its earliest."""
+    firsts, backs = np.empty(len(earliest)), np.empty(len(earliest))
+    trucks, chains, begins = 0, [], []
+    for a, b, length in zip(earliest, latest, lengths, strict=True):
+        begin = np.maximum(backs[:trucks], a)
+        fits = np.flatnonzero((begin <= b) & (begin + length - firsts[:trucks] <= day_minutes))
+        if len(fits):
+            k = int(fits[np.argmax(backs[fits])])
+            start = float(begin[k])
+        else:
+            k, trucks, start = trucks, trucks + 1, float(a)
+            firsts[k] = start
+        backs[k] = start + length
+        chains.append(k)
+        begins.append(start)
+    return chains, begins
+
+
+def _truck_order(column: pd.Series) -> pd.Series:
+    """Trucks ``<depot>:<type>.<n>`` sorted by ``n`` as a number (``.2`` before ``.10``)."""
+    if column.name != "truck":
+        return column
+    return column.map(lambda name: int(name.rsplit(".", 1)[1]))
 
 
 def _tasks(jobs_parts: list[pd.DataFrame], scenario: Scenario) -> list[tuple]:

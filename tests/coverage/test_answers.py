@@ -88,6 +88,7 @@ def test_plan_and_reoptimisation_differ_by_what_other_markets_take(inputs):
     assert same.same() and same.sentence("en") == "Near d-city: both give the same answer"
 
 
+@pytest.mark.slow
 def test_cli_place_and_gcj02(tmp_path, tiny_region):
     config = write_config(tmp_path, tiny_region, FEASIBLE)
     args = ["coverage", str(config), "--tonnes", "100000", "--product", "sand", "--json"]

@@ -210,6 +210,7 @@ def halves(n_e: int) -> Periods:
     return Periods(("first", "second"), half, half, np.ones(2), np.ones((n_e, 2)), np.ones(2))
 
 
+@pytest.mark.slow
 @PROPS
 @given(instances())
 def test_one_period_or_two_equal_halves_do_not_change_the_optimum(pb):

@@ -177,6 +177,7 @@ def test_optimize_png_draws_the_charts_as_png_too(tiny_config, tmp_path):
     assert "png: true" in (tmp_path / "run" / "scenario.yaml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_offline_map_embeds_everything_and_has_every_layer(tiny_run):
     page = (tiny_run / "map.html").read_text(encoding="utf-8")
     assert not REMOTE.search(page), REMOTE.search(page)
@@ -203,6 +204,7 @@ def test_title_block_carries_the_headline_kpis(tiny_run):
     assert f"{kpis['cost_yuan_per_t']:,.1f} 元/吨" in title
 
 
+@pytest.mark.slow
 def test_english_map_and_same_bytes_twice(tiny_run, tmp_path):
     a, b = tmp_path / "a.html", tmp_path / "b.html"
     for out in (a, b):
@@ -213,6 +215,7 @@ def test_english_map_and_same_bytes_twice(tiny_run, tmp_path):
     assert "Aggregate bases" in page and "Flows: rail" in page and not _has(page, "砂石基地")
 
 
+@pytest.mark.slow
 def test_a_map_from_memory_is_the_map_from_its_run_folder(tiny_config, tiny_run):
     # ag.solve writes nothing; its Result draws the same page as the run folder read back.
     result = ag.solve(ag.load_scenario(tiny_config, FEASIBLE))
@@ -222,6 +225,7 @@ def test_a_map_from_memory_is_the_map_from_its_run_folder(tiny_config, tiny_run)
     assert _has(in_memory, "砂石基地") and 'id="agg-title"' in in_memory
 
 
+@pytest.mark.slow
 def test_gaode_basemap_shifts_geometry_to_gcj02(tiny_run):
     run = read_run(tiny_run)
     base = run.layers.bases.geometry.iloc[0]
@@ -233,6 +237,7 @@ def test_gaode_basemap_shifts_geometry_to_gcj02(tiny_run):
     assert "autonavi.com" in gaode and "openstreetmap" in plain.lower()
 
 
+@pytest.mark.slow
 def test_tianditu_needs_a_key_and_uses_it(tiny_run, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     result = runner.invoke(app, ["map", str(tiny_run), "--basemap", "tianditu"])
@@ -351,6 +356,7 @@ def test_report_renders_offline_in_chromium(default_map, renderer, tmp_path):
     assert blank_fraction(shot.screenshot) < 0.95
 
 
+@pytest.mark.slow
 def test_save_html_writes_through_a_temporary_file(tiny_run, tmp_path, monkeypatch):
     target = tmp_path / "m.html"
     target.write_text("old")

@@ -110,6 +110,7 @@ def test_flow_and_base_changes_name_each_kind():
     assert base_changes(b, a, 2022).set_index("base")["change"]["b-c"] == "not_built"
 
 
+@pytest.mark.slow
 def test_comparison_map_draws_what_changed_with_its_counts(tiny):
     plan = tiny.plan
     year = plan.headline_year()

@@ -72,6 +72,7 @@ def test_headline_cards_show_the_first_target_year(page_en):
     assert '<div class="value">4.00 <span class="unit">Mt/yr</span></div>' in page_en
 
 
+@pytest.mark.slow
 def test_headline_cards_in_chinese_units_print_the_maps_strings(page_zh, plan):
     # The map's title block (aggregates.viz.fmt): 4.0 Mt = 400 万吨/年 against 350 万吨/年; 400 M yuan = 4.00 亿元;
     # 36,000 t CO2e = 3.6 万吨 CO₂e; 36 t NOx.
@@ -228,6 +229,7 @@ def test_binding_resources_sorted_by_shadow_price(page_en, plan):
     assert "No resource is used to 99 % or more." in none
 
 
+@pytest.mark.slow
 def test_report_is_deterministic_and_written(plan, tmp_path, page_en):
     assert report_html(plan, lang="en", map_html=MAP) == page_en
     path = write_report(plan, tmp_path / "run", lang="en", map_html=MAP)
