@@ -146,6 +146,30 @@ def test_a_full_collection_while_the_cluster_starts_reports_nothing(monkeypatch)
     assert [str(u.exc_value) or type(u.exc_value).__name__ for u in unraisable] == []
 
 
+class _StuckCluster:
+    def close(self, timeout: float) -> None:
+        raise TimeoutError(f"workers did not stop within {timeout} s")
+
+
+def test_an_abandoned_cluster_that_fails_to_close_prints_no_traceback(monkeypatch):
+    # Ctrl-C while the inputs are built: the cluster is closed in the background once started. A close that
+    # fails there (workers that do not stop) is logged, not a thread's traceback on the terminal.
+    from distributed import gc as dask_gc  # noqa: PLC0415 (the timer's users are counted there)
+
+    monkeypatch.setattr(dask_cluster._LocalStart, "_start", lambda self, workers: self._made.append(_StuckCluster()))
+    users = dask_gc._gc_diagnosis_users
+    crashes = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    before = set(threading.enumerate())
+    starting = dask_cluster._LocalStart(1)
+    assert dask_gc._gc_diagnosis_users == users + 1  # held from this thread before the cluster's thread starts
+    starting.abandon()
+    for thread in set(threading.enumerate()) - before:
+        thread.join(10)
+    assert crashes == []
+    assert dask_gc._gc_diagnosis_users == users  # let go of, though the close failed
+
+
 def die_once(item: tuple[int, str]) -> tuple[int, int]:
     """Kill this worker process the first time item 1 is tried (a marker file remembers); then answer."""
     value, folder = item

@@ -297,7 +297,15 @@ class _LocalStart:
 
     def abandon(self) -> None:
         """Stop the cluster once it has started, in the background (the caller was interrupted or failed)."""
-        threading.Thread(target=self.close, daemon=True).start()
+        threading.Thread(target=self._close_quietly, daemon=True).start()
+
+    def _close_quietly(self) -> None:
+        """:meth:`close` in a thread of its own: the caller has moved on (to its own error or exit 130), so a
+        failure here goes to the log, not as a traceback on the terminal."""
+        try:
+            self.close()
+        except Exception:
+            log.debug("closing a local cluster whose start was abandoned failed", exc_info=True)
 
     def close(self) -> None:
         """Stop the cluster once it has started, then let go of Dask's GC diagnosis."""
