@@ -259,27 +259,28 @@ def chain_parts(trips: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
         return trips
     day_minutes = scenario.fleet.shift_hours * scenario.fleet.shifts_per_day * 60.0
     routes = _route_bounds(trips, scenario.fleet.truck_unload_minutes)
-    driver: dict[str, str] = {}
+    number: dict[str, int] = {}
     moved: dict[str, int] = {}
-    for (depot, kind), group in routes.groupby(["depot", "type"], sort=True):
+    for _, group in routes.groupby(["depot", "type"], sort=True):
         group = group.sort_values(["latest", "earliest"], kind="mergesort")
         lengths = (group["last"] - group["first"]).to_numpy(float)
-        chains, begins = _chain(
+        chains, begins, opened = _chain(
             group["earliest"].to_numpy(float), group["latest"].to_numpy(float), lengths, day_minutes
         )
-        opens: dict[int, float] = {}
-        for chain, begin in zip(chains, begins, strict=True):
-            opens[chain] = min(begin, opens.get(chain, begin))
-        order = {k: n + 1 for n, k in enumerate(sorted(opens, key=lambda k: (opens[k], k)))}
+        rank = np.empty(len(opened), dtype=int)
+        rank[np.lexsort((np.arange(len(opened)), opened))] = np.arange(1, len(opened) + 1)
         for route, chain, begin, first in zip(group.index, chains, begins, group["first"], strict=True):
-            driver[route] = f"{depot}:{kind}.{order[chain]}"
+            number[route] = int(rank[chain])
             moved[route] = round(begin - first)
     shift = trips["truck"].map(moved)
-    out = trips.assign(**{c: trips[c] + shift for c in ("start_min", "arrive_min", "unload_min", "back_min")})
-    out["truck"] = trips["truck"].map(driver)
-    out = out.sort_values(["depot", "type", "truck", "start_min"], kind="mergesort", key=_truck_order)
+    out = trips.assign(
+        **{c: trips[c] + shift for c in ("start_min", "arrive_min", "unload_min", "back_min")},
+        n=trips["truck"].map(number),
+    )
+    out = out.sort_values(["depot", "type", "n", "start_min"], kind="mergesort").reset_index(drop=True)
+    out["truck"] = out["depot"] + ":" + out["type"] + "." + out["n"].astype(str)
     out["trip"] = out.groupby("truck").cumcount() + 1
-    return out.reset_index(drop=True)
+    return out.drop(columns="n")
 
 
 def _route_bounds(trips: pd.DataFrame, unload_minutes: float) -> pd.DataFrame:
@@ -306,10 +307,10 @@ def _route_bounds(trips: pd.DataFrame, unload_minutes: float) -> pd.DataFrame:
 
 def _chain(
     earliest: np.ndarray, latest: np.ndarray, lengths: np.ndarray, day_minutes: float
-) -> tuple[list[int], list[float]]:
+) -> tuple[list[int], list[float], np.ndarray]:
     """The truck and the start of each route, routes in the order given: the truck back last among those
     the route can follow (start by its latest, end within the truck's day from its first start); else a
-    new truck, starting the route at its earliest."""
+    new truck, starting the route at its earliest. Also each truck's first start."""
     firsts, backs = np.empty(len(earliest)), np.empty(len(earliest))
     trucks, chains, begins = 0, [], []
     for a, b, length in zip(earliest, latest, lengths, strict=True):
@@ -324,14 +325,7 @@ def _chain(
         backs[k] = start + length
         chains.append(k)
         begins.append(start)
-    return chains, begins
-
-
-def _truck_order(column: pd.Series) -> pd.Series:
-    """Trucks ``<depot>:<type>.<n>`` sorted by ``n`` as a number (``.2`` before ``.10``)."""
-    if column.name != "truck":
-        return column
-    return column.map(lambda name: int(name.rsplit(".", 1)[1]))
+    return chains, begins, firsts[:trucks]
 
 
 def _tasks(jobs_parts: list[pd.DataFrame], scenario: Scenario) -> list[tuple]:
